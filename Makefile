@@ -1,0 +1,25 @@
+# Entry points for a fresh Debian 12 machine (see README.md):
+#   make run    install dependencies, build (release), run the example workflow
+#   make test   install dependencies, build (release), run the test suite
+BUILD ?= build
+JOBS ?= $(shell nproc)
+BALER_DATA_DIR ?= $(abspath ../shared/data)
+CTEST_ARGS ?=
+
+.PHONY: run test deps build clean
+
+deps:
+	bash scripts/install-deps.sh
+
+build: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DBALER_DEFAULT_DATA_DIR=$(BALER_DATA_DIR)
+	cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	BALER_DATA_DIR=$(BALER_DATA_DIR) bash scripts/example.sh $(BUILD)/tools/baler/baler
+
+test: build
+	cd $(BUILD) && BALER_DATA_DIR=$(BALER_DATA_DIR) ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
+
+clean:
+	rm -rf $(BUILD)

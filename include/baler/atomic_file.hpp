@@ -1,0 +1,45 @@
+// Output files that appear complete or not at all: write to a temporary name, rename on commit.
+#pragma once
+
+#include <cstdio>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace baler {
+
+// Usage: AtomicFile f(path); f.write(...); f.commit();
+// Until commit() the data go to a temporary file beside `path`; if the object is destroyed
+// without commit() (an exception), the temporary file is removed and `path` is untouched.
+// All failures throw Error(Io) naming the path.
+class AtomicFile {
+ public:
+  explicit AtomicFile(std::filesystem::path path);
+  ~AtomicFile();
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+
+  void write(const void* data, std::size_t size);
+  void write(std::span<const std::byte> data) { write(data.data(), data.size()); }
+  void write(const std::string& s) { write(s.data(), s.size()); }
+  // Temporary path, for libraries (HDF5, libzip) that must open the file themselves.
+  // Call close_stream() before handing it over.
+  const std::filesystem::path& temp_path() const { return temp_; }
+  void close_stream();
+  // Flushes, closes and renames onto the final path.
+  void commit();
+
+ private:
+  std::filesystem::path path_;
+  std::filesystem::path temp_;
+  std::FILE* file_ = nullptr;
+  bool committed_ = false;
+};
+
+// Writes `data` to `path` atomically.
+void write_file_atomic(const std::filesystem::path& path, std::span<const std::byte> data);
+// Reads a whole file. Throws Error(Io) naming the path.
+std::vector<std::byte> read_file_bytes(const std::filesystem::path& path);
+
+}  // namespace baler

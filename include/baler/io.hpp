@@ -1,0 +1,48 @@
+// Reading and writing data sets in the formats physicists have: npy, npz, CSV, HDF5, ROOT.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "baler/array.hpp"
+
+namespace baler {
+
+enum class FileFormat { Npy, Npz, Csv, Hdf5, Root, Baler, Unknown };
+
+// "npy", "npz", "csv", "hdf5", "root", "baler".
+std::string_view format_name(FileFormat f) noexcept;
+// From the file extension (.npy .npz .csv .h5 .hdf5 .root .baler); Unknown otherwise.
+FileFormat format_from_path(const std::filesystem::path& path) noexcept;
+// Parses a format name as given on the command line ("npz", "csv", "h5", ...). Throws Error(Usage).
+FileFormat parse_format(std::string_view name);
+
+// A data file plus the object inside it: "file.npz" (key "data"), "file.npz:key",
+// "file.h5:/group/dataset", "file.root:tree". The part after the last ':' that follows the
+// extension is the object; a path without one uses the format's default.
+struct DataSpec {
+  std::filesystem::path path;
+  std::string object;  // npz key, HDF5 dataset path, ROOT tree; empty = default
+  FileFormat format = FileFormat::Unknown;
+};
+DataSpec parse_data_spec(const std::string& spec);
+
+struct ReadOptions {
+  std::string kind = "auto";         // auto | table | field (auto: 2-D with names -> table, ...)
+  std::vector<std::string> columns;  // table columns to keep (names or globs); empty = all
+};
+
+// Reads a data set. Every reader treats its file as hostile: sizes are checked against the
+// bytes present and absurd shapes refused before allocating. Throws Error(Io|Malformed|
+// Unsupported|Limit) naming the file, the field and the values.
+Dataset read_dataset(const DataSpec& spec, const ReadOptions& options = {});
+
+// Writes a data set atomically (temporary file + rename). Float64 in, float64 out.
+void write_dataset(const Dataset& data, const DataSpec& spec);
+
+// Objects inside a file (npz keys, HDF5 dataset paths, ROOT trees), for `baler info`.
+std::vector<std::string> list_objects(const std::filesystem::path& path);
+
+}  // namespace baler

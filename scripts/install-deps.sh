@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs baler's build and run dependencies from Debian 12 packages (idempotent; run as root).
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake pkg-config git
+  libtorch-dev libopenblas0-openmp
+  libcli11-dev libtomlplusplus-dev
+  libzstd-dev zlib1g-dev libzip-dev liblzma-dev liblz4-dev libxxhash-dev
+  libhdf5-dev
+  libplplot-dev plplot-driver-cairo
+  libzfp-dev
+  libgtest-dev libgmock-dev
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -q
+  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+else
+  echo "install-deps: all ${#PACKAGES[@]} packages present"
+fi

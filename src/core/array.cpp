@@ -1,0 +1,114 @@
+// Arrays, shapes and table <-> matrix conversions.
+#include "baler/array.hpp"
+
+#include <cstring>
+#include <limits>
+
+namespace baler {
+
+std::uint64_t checked_element_count(std::span<const std::int64_t> shape, const std::string& what) {
+  require(shape.size() <= kMaxDims, ErrorCode::Limit,
+          what + ": " + std::to_string(shape.size()) + " dimensions (limit " +
+              std::to_string(kMaxDims) + ")");
+  std::uint64_t n = 1;
+  for (std::int64_t d : shape) {
+    require(d >= 0, ErrorCode::Malformed, what + ": negative dimension in shape " + shape_string(shape));
+    if (d != 0 && n > kMaxElements / static_cast<std::uint64_t>(d))
+      throw Error(ErrorCode::Limit, what + ": shape " + shape_string(shape) +
+                                        " has more than 2^40 elements (baler's limit)");
+    n *= static_cast<std::uint64_t>(d);
+  }
+  return n;
+}
+
+std::string shape_string(std::span<const std::int64_t> shape) {
+  std::string s = "(";
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    if (i) s += ", ";
+    s += std::to_string(shape[i]);
+  }
+  if (shape.size() == 1) s += ",";
+  return s + ")";
+}
+
+Array::Array(DType t, std::vector<std::int64_t> s) : dtype(t), shape(std::move(s)) {
+  const std::uint64_t n = checked_element_count(shape, "array");
+  bytes.assign(n * dtype_size(t), std::byte{0});
+}
+
+std::size_t Array::size() const { return bytes.size() / dtype_size(dtype); }
+
+void Array::check_type(DType t) const {
+  if (t != dtype)
+    throw Error(ErrorCode::Internal, "array of " + std::string(dtype_name(dtype)) +
+                                         " accessed as " + std::string(dtype_name(t)));
+}
+
+double Array::value(std::size_t i) const {
+  return visit_dtype(dtype, [&](auto tag) -> double {
+    using T = decltype(tag);
+    T v;
+    std::memcpy(&v, bytes.data() + i * sizeof(T), sizeof(T));
+    if constexpr (std::is_same_v<T, Half>) return half_to_float(v);
+    else return static_cast<double>(v);
+  });
+}
+
+std::size_t Dataset::rows() const {
+  if (kind == DataKind::Table) return columns.empty() ? 0 : columns.front().values.size();
+  return field.shape.empty() ? 1 : static_cast<std::size_t>(field.shape[0]);
+}
+
+Dataset table_from_matrix(const Array& matrix, std::vector<std::string> names) {
+  require(matrix.ndim() == 2, ErrorCode::Malformed,
+          "a table needs a 2-D array, got shape " + shape_string(matrix.shape));
+  const auto rows = static_cast<std::size_t>(matrix.shape[0]);
+  const auto cols = static_cast<std::size_t>(matrix.shape[1]);
+  if (names.empty()) {
+    for (std::size_t c = 0; c < cols; ++c) names.push_back("col" + std::to_string(c));
+  }
+  require(names.size() == cols, ErrorCode::Malformed,
+          "table has " + std::to_string(cols) + " columns but " + std::to_string(names.size()) +
+              " names");
+  const std::size_t es = dtype_size(matrix.dtype);
+  Dataset ds;
+  ds.kind = DataKind::Table;
+  ds.table_from_matrix = true;
+  for (std::size_t c = 0; c < cols; ++c) {
+    Column col{std::move(names[c]), Array(matrix.dtype, {static_cast<std::int64_t>(rows)})};
+    std::byte* out = col.values.bytes.data();
+    const std::byte* in = matrix.bytes.data() + c * es;
+    for (std::size_t r = 0; r < rows; ++r) std::memcpy(out + r * es, in + r * cols * es, es);
+    ds.columns.push_back(std::move(col));
+  }
+  return ds;
+}
+
+Array table_to_matrix(const Dataset& table) {
+  require(table.kind == DataKind::Table, ErrorCode::Internal, "table_to_matrix on a field");
+  const std::size_t cols = table.columns.size();
+  const std::size_t rows = table.rows();
+  const DType t = cols ? table.columns[0].values.dtype : DType::F64;
+  for (const auto& c : table.columns)
+    require(c.values.dtype == t, ErrorCode::Unsupported,
+            "column '" + c.name + "' is " + std::string(dtype_name(c.values.dtype)) +
+                " but column '" + table.columns[0].name + "' is " + std::string(dtype_name(t)) +
+                ": one 2-D array needs one dtype");
+  Array m(t, {static_cast<std::int64_t>(rows), static_cast<std::int64_t>(cols)});
+  const std::size_t es = dtype_size(t);
+  for (std::size_t c = 0; c < cols; ++c) {
+    const std::byte* in = table.columns[c].values.bytes.data();
+    std::byte* out = m.bytes.data() + c * es;
+    for (std::size_t r = 0; r < rows; ++r) std::memcpy(out + r * cols * es, in + r * es, es);
+  }
+  return m;
+}
+
+std::vector<std::string> column_names(const Dataset& table) {
+  std::vector<std::string> names;
+  names.reserve(table.columns.size());
+  for (const auto& c : table.columns) names.push_back(c.name);
+  return names;
+}
+
+}  // namespace baler
