@@ -77,4 +77,14 @@ struct Config {
   PlotConfig plot;
 };
 
+// Reads a TOML configuration. Unknown keys and bad values throw Error(Config) naming the key
+// (and the nearest valid key). Keys absent from the file keep their defaults.
+Config load_config(const std::filesystem::path& path);
+// Parses TOML text (`what` names the source in messages).
+Config parse_config(const std::string& toml_text, const std::string& what);
+// Applies "section.key=value" (a command-line override). Throws Error(Config).
+void apply_override(Config& config, const std::string& assignment);
+// The configuration as TOML; with_comments adds the one-line comment of every option.
+std::string config_to_toml(const Config& config, bool with_comments);
+
 }  // namespace baler

@@ -30,5 +30,12 @@ struct Project {
 // Paths of project NAME in WORKSPACE under `workspaces_dir` (default "workspaces").
 ProjectPaths project_paths(const std::filesystem::path& workspaces_dir, const std::string& workspace,
                            const std::string& name);
+// Creates the folders and a config file listing every option with its default and comment.
+// Throws Error(Io) if the project exists already.
+Project create_project(const std::filesystem::path& workspaces_dir, const std::string& workspace,
+                       const std::string& name);
+// Loads an existing project (its config file). Throws Error(Io|Config).
+Project load_project(const std::filesystem::path& workspaces_dir, const std::string& workspace,
+                     const std::string& name);
 
 }  // namespace baler
