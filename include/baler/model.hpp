@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -57,5 +58,16 @@ struct Model {
   std::string config_toml;                 // effective configuration it was trained with
   friend bool operator==(const Model&, const Model&) = default;
 };
+
+}  // namespace baler
+
+namespace baler {
+
+// Torch-free model files (".balermodel", docs/FORMAT.md "Model files"), implemented in
+// src/codec/. The identity of a model is model_hash(): the XXH64 of its canonical encoding;
+// a container that references an external model records this hash.
+void save_model_file(const std::filesystem::path& path, const Model& model);
+Model load_model_file(const std::filesystem::path& path);  // throws Error(Io|Malformed|Corrupt|Limit)
+std::uint64_t model_hash(const Model& model);
 
 }  // namespace baler
