@@ -1,4 +1,25 @@
 // ROOT files read natively (no ROOT installation): keys, directories, TTrees into tables.
+//
+// Supported: files of ROOT 5.26 and later (TTree class versions 16-20, TBranch 10-13, TLeaf 2),
+// small and large (64-bit) files, directories, baskets stored raw or compressed with zlib,
+// LZMA, LZ4 (xxhash64 checksum checked) or zstd, free baskets and baskets embedded in the
+// TTree object. Branches of class TBranch whose leaves are bool, 8-64-bit signed/unsigned
+// integers, float or double.
+//
+// Column naming (one 1-D column per value of an entry, in branch order; dtypes as on disk):
+//   scalar branch `x`                      -> `x`
+//   fixed-size array `a[3]` (flat index)   -> `a[0]`, `a[1]`, `a[2]`  (a[2][3] gives a[0]..a[5])
+//   leaf-list branch `p` with leaves x:y:z -> `p.x`, `p.y`, `p.z` (arrays: `p.x[0]`, ...)
+//   jagged branches (fLeafCount, e.g. `Jet_Px[NJet]`), flattened -> `event_index` (int64, the
+//   entry number) first, then `Jet_Px`, ... with one row per object.
+//
+// Selection (ReadOptions::columns, names or fnmatch globs matched against branch names):
+//   - none: every flat branch; jagged and unsupported branches are skipped with a note.
+//   - when the selection matches jagged branches, the table is per object: every selected
+//     jagged branch must share one counter (e.g. all `Jet_*` counted by `NJet`); per-event
+//     branches matched by a glob are then skipped with a note (named exactly: Error(Usage)).
+//   - a branch of an unsupported type (strings, objects) named exactly is Error(Unsupported);
+//     matched by a glob, it is skipped with a note.
 #pragma once
 
 #include <filesystem>
@@ -9,10 +30,13 @@
 
 namespace baler {
 
-// Reads TTree `spec.object` of a ROOT file as a table (one column per flat branch, per element
-// of a fixed-size array, per leaf of a leaf-list branch). Throws Error(Io|Malformed|
-// Unsupported|Limit) naming the file, branch and basket.
+// Reads TTree `spec.object` ("tree", "dir/tree"; empty = the file's only tree) of a ROOT file
+// as a table (see above). Throws Error(Io|Malformed|Unsupported|Limit) naming the file, branch
+// and basket; Error(Usage) for a selection that matches nothing or a tree that does not exist.
 Dataset read_root_dataset(const DataSpec& spec, const ReadOptions& options);
+// The same, appending one line per skipped branch to `*notes` (when not null).
+Dataset read_root_dataset(const DataSpec& spec, const ReadOptions& options,
+                          std::vector<std::string>* notes);
 
 // Human-readable listing of keys, directories, trees and branches (types, compression).
 std::string describe_root_file(const std::filesystem::path& path);

@@ -1,0 +1,153 @@
+// Internal pieces of the native ROOT reader: file access, keys, streamed TTree metadata, baskets.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <set>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "baler/bytes.hpp"
+#include "baler/dtype.hpp"
+
+namespace baler::rootio {
+
+// Largest uncompressed payload of one key (TTree metadata, one basket) we accept; ROOT writes
+// baskets of a few MB. Larger declared sizes are refused before allocating (Error(Limit)).
+inline constexpr std::uint64_t kMaxObjectBytes = std::uint64_t{1} << 30;
+// Nesting limit for directories, sub-branches and objects inside objects.
+inline constexpr int kMaxDepth = 32;
+
+// Random access to a file on disk; every read is checked against the file size (Error(Malformed)
+// naming `what` when it runs past the end, Error(Io) when the system read fails).
+class FileSource {
+ public:
+  explicit FileSource(const std::filesystem::path& path);
+  ~FileSource();
+  FileSource(const FileSource&) = delete;
+  FileSource& operator=(const FileSource&) = delete;
+
+  std::uint64_t size() const { return size_; }
+  const std::string& name() const { return name_; }
+  std::vector<std::byte> read(std::uint64_t offset, std::uint64_t n, const std::string& what) const;
+
+ private:
+  std::FILE* file_ = nullptr;
+  std::uint64_t size_ = 0;
+  std::string name_;
+};
+
+// Decompresses ROOT's block framing (9-byte headers "ZL"/"XZ"/"L4"/"ZS", one block per
+// <= 16 MiB) of `in` into exactly `uncompressed_size` bytes. Throws Error(Malformed) naming
+// `what` and the block, Error(Limit) when uncompressed_size > kMaxObjectBytes.
+std::vector<std::byte> decompress_blocks(std::span<const std::byte> in,
+                                         std::uint64_t uncompressed_size, const std::string& what);
+// Name of the algorithm of the first block ("zlib", "lzma", "lz4", "zstd", "?").
+std::string block_algorithm_name(std::span<const std::byte> in);
+
+// A TKey header.
+struct Key {
+  std::int32_t nbytes = 0;  // key + payload on disk
+  std::int16_t version = 0;
+  std::int32_t objlen = 0;  // uncompressed payload
+  std::int16_t keylen = 0;
+  std::int16_t cycle = 0;
+  std::uint64_t seek_key = 0;
+  std::string class_name, name, title;
+};
+// Reads a TKey header at the reader's position.
+Key read_key_header(ByteReader& r);
+// Reads a length-prefixed TString.
+std::string read_tstring(ByteReader& r, std::string_view field);
+
+struct FileHeader {
+  std::int32_t version = 0;  // ROOT version, e.g. 62004 (the large-file flag removed)
+  bool large = false;        // 64-bit seek pointers
+  std::uint64_t begin = 0, end = 0;
+  std::int32_t nbytes_name = 0;
+  std::int32_t compress = 0;
+};
+
+// An object in a directory, with its path ("dir/sub/name").
+struct Entry {
+  std::string path;
+  Key key;
+};
+
+// An open ROOT file: header, directories and key payloads.
+class RootFile {
+ public:
+  explicit RootFile(const std::filesystem::path& path);
+  const FileHeader& header() const { return header_; }
+  const std::string& name() const { return source_.name(); }
+  const FileSource& source() const { return source_; }
+  // Every key in the file, directories first-level then recursively, highest cycle only.
+  std::vector<Entry> entries() const;
+  // The decompressed payload (objlen bytes) of a key. `what` names it in errors.
+  std::vector<std::byte> payload(const Key& key, const std::string& what) const;
+
+ private:
+  void list_directory(std::uint64_t dir_offset, const std::string& prefix, int depth,
+                      std::set<std::uint64_t>& visited, std::vector<Entry>& out) const;
+
+  FileSource source_;
+  FileHeader header_;
+};
+
+// A leaf of a branch: the on-disk element type and count.
+struct Leaf {
+  std::string name, title, class_name;
+  std::int32_t len = 1;              // elements per entry (per object when jagged)
+  bool is_unsigned = false;
+  std::optional<DType> dtype;        // set for numeric leaves (TLeafO/B/S/I/L/G/F/D)
+  int count_leaf = -1;               // index in Tree::leaves of the counter leaf, if jagged
+  std::string count_name;            // counter name (from the reference or the title)
+  bool jagged() const { return count_leaf >= 0 || !count_name.empty(); }
+};
+
+// Payload of one basket: the entries' bytes and, for variable-size entries, where each starts.
+struct Basket {
+  std::vector<std::byte> data;
+  std::vector<std::int64_t> offsets;  // empty, or entries + 1 positions into data (last = size)
+  std::int64_t entries = 0;
+};
+
+struct Branch {
+  std::string name, title, class_name;
+  std::int32_t compress = 0;
+  std::int32_t write_basket = 0;
+  std::int64_t entries = 0;
+  std::vector<std::int32_t> basket_bytes;
+  std::vector<std::int64_t> basket_entry, basket_seek;
+  std::vector<int> leaves;        // indices in Tree::leaves
+  std::vector<Branch> branches;   // sub-branches
+  std::vector<Basket> embedded;   // baskets streamed inside the TTree object
+};
+
+struct Tree {
+  std::string name, title;
+  std::int16_t version = 0;
+  std::int64_t entries = 0;
+  std::vector<Branch> branches;
+  std::vector<Leaf> leaves;
+};
+
+// Parses a TTree payload (the key's decompressed bytes). `keylen` is the key header length
+// (object references count from the key start). Throws Error(Malformed|Unsupported) naming `what`.
+Tree parse_tree(std::span<const std::byte> payload, int keylen, const std::string& what);
+
+// Number of baskets of a branch (free ones, then embedded ones) and basket i's first entry.
+std::size_t basket_count(const Branch& b);
+// Reads basket `index` of `branch` (free: from the file, decompressed; embedded: a copy).
+// Checks its entry count against the branch tables. Errors name `what` (file + branch).
+Basket read_basket(const RootFile& file, const Branch& branch, std::size_t index,
+                   const std::string& what);
+
+// Depth-first list of every branch of a tree (sub-branches after their parent).
+std::vector<const Branch*> all_branches(const Tree& tree);
+
+}  // namespace baler::rootio
