@@ -15,6 +15,7 @@ struct DataConfig {
   std::string input_path;           // data file spec: "file.npz", "file.h5:/group/ds", "f.root:tree"
   std::string kind = "auto";        // auto | table | field
   std::vector<std::string> columns; // table columns to use (names or globs); empty = all numeric
+  friend bool operator==(const DataConfig&, const DataConfig&) = default;
 };
 
 struct ModelConfig {
@@ -25,6 +26,7 @@ struct ModelConfig {
   std::string activation = "leaky_relu";  // leaky_relu | relu | tanh | elu | silu
   double dropout = 0.0;              // AE_Dropout_BN
   std::string model_init = "xavier"; // xavier | default
+  friend bool operator==(const ModelConfig&, const ModelConfig&) = default;
 };
 
 struct TrainingConfig {
@@ -48,6 +50,7 @@ struct TrainingConfig {
   std::string resume_from;           // checkpoint path, empty = fresh start
   bool activation_extraction = false;
   std::string float_dtype = "float32";  // float32 | float64
+  friend bool operator==(const TrainingConfig&, const TrainingConfig&) = default;
 };
 
 struct CompressionConfig {
@@ -59,6 +62,7 @@ struct CompressionConfig {
   std::int64_t chunk_rows = 65536;   // rows (or frames) per chunk
   int zstd_level = 19;
   std::string output_format = "auto";  // decompress output: auto (input's) | npz | npy | csv | h5
+  friend bool operator==(const CompressionConfig&, const CompressionConfig&) = default;
 };
 
 struct PlotConfig {
@@ -67,6 +71,7 @@ struct PlotConfig {
   std::string analysis = "auto";    // auto | none | lhcb_b2hhh | cms_zmumu
   std::vector<std::int64_t> frames; // field frames to draw; empty = a few spread over the data
   bool html_report = true;
+  friend bool operator==(const PlotConfig&, const PlotConfig&) = default;
 };
 
 struct Config {
@@ -75,16 +80,57 @@ struct Config {
   TrainingConfig training;
   CompressionConfig compression;
   PlotConfig plot;
+  friend bool operator==(const Config&, const Config&) = default;
 };
+
+// ---- The option table (docs/CONFIG.md lists the same options; a test keeps them in step) ----
+
+// One configuration option as the user sees it: `[section] key = value`.
+struct OptionInfo {
+  std::string section;       // "training"
+  std::string key;           // "epochs"
+  std::string type;          // "integer", "float", "string", "boolean", "list of strings", ...
+  std::string default_toml;  // the default as TOML text ("100", "\"minmax\"")
+  std::string comment;       // one line: what it means
+  std::string allowed;       // allowed values ("minmax | standard", ">= 1"); empty = any
+  std::string name() const { return section + "." + key; }
+};
+// Every option, in file order (sections data, model, training, compression, plot).
+const std::vector<OptionInfo>& config_options();
+// The value of option "section.key" in `config` as TOML text. Throws Error(Config) if unknown.
+std::string config_value(const Config& config, const std::string& dotted_key);
+
+// The candidate nearest to `word` by edit distance, or "" when none is close enough to be a
+// plausible typo. Used for "did you mean" hints.
+std::string nearest_name(const std::string& word, const std::vector<std::string>& candidates);
+
+// ---- Error bounds ("abs=1e-3", "rel=1e-3", "pw_rel=1e-2", "exact", "none") ----
+
+enum class BoundKind : std::uint8_t { Abs, Rel, PwRel, Exact, None };
+struct BoundSpec {
+  BoundKind kind = BoundKind::Rel;
+  double value = 0.0;  // > 0 and finite for Abs, Rel, PwRel (PwRel < 1); 0 for Exact, None
+  friend bool operator==(const BoundSpec&, const BoundSpec&) = default;
+};
+// Parses a bound string. Throws Error(Config) naming `what` (e.g. "compression.error_bound")
+// and the accepted forms.
+BoundSpec parse_bound(const std::string& text, const std::string& what);
+// The bound as text that parse_bound reads back exactly.
+std::string bound_to_string(const BoundSpec& bound);
+
+// ---- Reading, writing, overriding ----
 
 // Reads a TOML configuration. Unknown keys and bad values throw Error(Config) naming the key
 // (and the nearest valid key). Keys absent from the file keep their defaults.
 Config load_config(const std::filesystem::path& path);
 // Parses TOML text (`what` names the source in messages).
 Config parse_config(const std::string& toml_text, const std::string& what);
-// Applies "section.key=value" (a command-line override). Throws Error(Config).
+// Applies "section.key=value" (a command-line override; "compression.column_bounds.NAME=abs=1"
+// sets one column's bound). The value is TOML ("[64, 32]", "true", "1e-3") or, for string
+// options, plain text. Throws Error(Config) naming the key, like the file parser.
 void apply_override(Config& config, const std::string& assignment);
-// The configuration as TOML; with_comments adds the one-line comment of every option.
+// The configuration as TOML with every option; with_comments adds the one-line comment of
+// every option. parse_config(config_to_toml(c, x), ...) == c for every valid c.
 std::string config_to_toml(const Config& config, bool with_comments);
 
 }  // namespace baler
