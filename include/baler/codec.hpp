@@ -1,0 +1,123 @@
+// Error-bounded compression of tables and fields into one .baler container, and back.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "baler/array.hpp"
+#include "baler/model.hpp"
+
+namespace baler {
+
+// One error bound, as written in configs and on the command line:
+//   "abs=0.01"    |x - x~| <= 0.01
+//   "rel=1e-3"    |x - x~| <= 1e-3 * (max - min) of the column's finite values
+//   "pw_rel=1e-2" |x - x~| <= 1e-2 * |x|   (pointwise relative; sign and zeros kept)
+//   "exact"       bit-identical
+//   "none"        Baler's pure autoencoder: the model's output, no guarantee
+// Stored in files (SCHEMA): never renumber.
+enum class BoundKind : std::uint8_t { Abs = 0, Rel = 1, PwRel = 2, Exact = 3, None = 4 };
+
+struct ErrorBound {
+  BoundKind kind = BoundKind::Rel;
+  double value = 1e-3;  // abs: absolute; rel: fraction of the range; pw_rel: fraction of |x|
+  friend bool operator==(const ErrorBound&, const ErrorBound&) = default;
+};
+
+// Parses "abs=…", "rel=…", "pw_rel=…", "exact", "none". Throws Error(Config) naming the text.
+ErrorBound parse_error_bound(std::string_view text);
+std::string bound_string(const ErrorBound& b);
+
+struct CompressOptions {
+  ErrorBound bound;                                  // default for every column / the field
+  std::map<std::string, ErrorBound> column_bounds;   // per column; keys are names or globs (*, ?)
+  bool detect_integers = true;  // integer-valued float columns without an explicit bound: exact
+  const Model* model = nullptr; // predictor (dense models only); null = no model
+  bool external_model = false;  // record only the model's hash instead of embedding the decoder
+  std::string weight_precision = "auto";  // auto | f32 | f16 | int8 (embedded decoder weights)
+  std::int64_t chunk_rows = 65536;        // rows (tables) or frames (fields) per chunk
+  int zstd_level = 19;
+  std::string source_format;  // recorded for decompress's default output ("npz", "csv", ...)
+  std::string source_name;    // file name of the input, for info
+  int threads = 1;            // worker threads (chunks in parallel); output is identical
+};
+
+// What compress produced (also what `info` reports).
+struct ColumnSummary {
+  std::string name;
+  std::string dtype;
+  ErrorBound requested;
+  double abs_bound = 0;        // resolved absolute bound (0 for exact; pw_rel: the fraction)
+  std::string methods;         // methods used over the chunks, e.g. "quant(center)", "int(delta)"
+  std::uint64_t bytes = 0;     // compressed bytes of this column over all chunks
+  std::uint64_t outliers = 0;  // values stored exactly because the bound would break
+  double max_error = 0;        // largest |x - x~| measured at compression
+};
+
+struct CompressSummary {
+  std::uint64_t file_bytes = 0;
+  std::uint64_t model_bytes = 0;  // bytes of the embedded decoder sections (0 if none/external)
+  std::uint64_t raw_f32_bytes = 0;  // element count x 4
+  std::uint64_t chunks = 0;
+  std::uint64_t model_hash = 0;     // 0 = no model
+  std::string model_storage;        // none | embedded(f16) | external ...
+  std::vector<ColumnSummary> columns;
+};
+
+// Compresses `data` into `out` (written atomically). Throws Error(Config) for bad bounds,
+// Error(ModelMismatch) when the model's features do not match the columns,
+// Error(Unsupported) for model layers the deterministic decoder does not run.
+CompressSummary compress_dataset(const Dataset& data, const std::filesystem::path& out,
+                                 const CompressOptions& options);
+
+struct DecompressOptions {
+  std::optional<std::int64_t> row_begin, row_end;  // [begin, end) rows/frames; empty = all
+  const Model* model = nullptr;  // required when the container references an external model
+  int threads = 1;               // decoded bytes never depend on this
+};
+
+// Decompresses a container: same kind, column names, dtypes and shape as the input. Throws
+// Error(Io|Corrupt|Malformed|Limit|Unsupported|ModelMismatch).
+Dataset decompress_file(const std::filesystem::path& path, const DecompressOptions& options = {});
+
+// Facts about a container without decoding the data (for `baler info`).
+struct ContainerDescription {
+  std::string kind;               // table | field
+  std::string source_format, source_name;
+  std::vector<std::int64_t> shape;  // field shape, or {rows, columns}
+  std::uint64_t file_bytes = 0, model_bytes = 0, raw_f32_bytes = 0;
+  std::uint64_t model_hash = 0;
+  std::string model_storage;
+  std::uint64_t chunks = 0;
+  std::vector<std::pair<std::string, std::uint64_t>> sections;  // name, bytes
+  std::vector<ColumnSummary> columns;  // from SCHEMA and STATS
+  bool is_model_file = false;
+};
+ContainerDescription read_container_description(const std::filesystem::path& path);
+// Human-readable text of the above (sections, sizes, ratios with and without the model,
+// bounds, model hash, fallbacks chosen).
+std::string describe_container(const std::filesystem::path& path);
+
+// The bound of each column as stored in a container, checked against an original data set.
+struct ColumnCheck {
+  std::string name;
+  ErrorBound requested;
+  double abs_bound = 0;
+  double max_abs_error = 0;
+  std::uint64_t violations = 0;  // values outside the bound (NaN/Inf must match exactly)
+};
+struct VerifyReport {
+  std::vector<ColumnCheck> columns;
+  std::uint64_t violations = 0;
+};
+// Decompresses `path` and compares it with `original` value by value, each column against
+// the bound recorded in the container. Throws Error(Malformed) if shapes or names differ.
+VerifyReport verify_container(const std::filesystem::path& path, const Dataset& original,
+                              const DecompressOptions& options = {});
+
+}  // namespace baler

@@ -1,0 +1,180 @@
+// Chunk encoding (choice of block per column, model or not) and decoding.
+#include "chunk_codec.hpp"
+
+#include <cmath>
+
+#include "column_codec.hpp"
+#include "wire.hpp"
+
+namespace baler::codec {
+namespace {
+
+struct Block {
+  std::vector<std::byte> bytes;
+  BlockStats st;
+};
+
+void keep_smaller(Block& best, Block cand) {
+  if (!cand.bytes.empty() && (best.bytes.empty() || cand.bytes.size() < best.bytes.size())) best = std::move(cand);
+}
+
+ColumnSlice slice_of(const Dataset& d, const Schema& s, std::size_t j, std::size_t first, std::size_t rows) {
+  const Array& a = d.kind == DataKind::Table ? d.columns[j].values : d.field;
+  const std::size_t per = static_cast<std::size_t>(row_elements(s));
+  const std::size_t es = dtype_size(a.dtype);
+  return {a.dtype, a.bytes.data() + first * per * es, rows * per};
+}
+
+Block plain_block(const ColumnSlice& c, const ColumnSpec& spec, const Schema& s, std::size_t rows, int zstd) {
+  Block best;
+  const bool exact = spec.bound.kind == BoundKind::Exact || spec.abs_bound <= 0;
+  if (spec.bound.kind == BoundKind::None) return best;
+  if (spec.bound.kind == BoundKind::PwRel) {
+    BlockStats st;
+    best = {encode_pwrel_block(c, spec.abs_bound, st), st};
+  } else if (exact) {
+    best.bytes = encode_int_block(c);
+  } else if (s.kind == DataKind::Field) {
+    const auto dims = field_dims(s, rows);
+    for (auto p : {FieldPredictor::Lorenzo3, FieldPredictor::Lorenzo2}) {
+      if (p == FieldPredictor::Lorenzo2 && dims[0] == 1) continue;
+      BlockStats st;
+      keep_smaller(best, {encode_field_block(c, dims, spec.abs_bound, p, st), st});
+    }
+  } else {
+    BlockStats st;
+    best = {encode_quant_block(c, spec.abs_bound, {}, st), st};
+  }
+  const std::size_t raw = c.n * dtype_size(c.dtype);
+  if (best.bytes.empty() || best.bytes.size() > raw / 6) keep_smaller(best, {encode_raw_block(c, zstd), {}});
+  return best;
+}
+
+ChunkOut assemble(std::size_t first, std::size_t rows, const std::vector<std::byte>* latent,
+                  const std::vector<Block>& blocks) {
+  ChunkOut out;
+  ByteWriter w;
+  w.le<std::uint64_t>(first);
+  w.le<std::uint64_t>(rows);
+  w.le<std::uint8_t>(latent ? 1 : 0);
+  if (latent) w.append(*latent);
+  for (const auto& b : blocks) {
+    w.le<std::uint64_t>(b.bytes.size());
+    w.append(b.bytes);
+    out.cols.push_back({b.bytes.size(), b.st.outliers, b.st.max_error, block_method_name(b.bytes)});
+  }
+  out.bytes = std::move(w.buffer());
+  out.model_used = latent != nullptr;
+  return out;
+}
+
+Block pred_only_block(const ColumnSlice& c, const std::vector<double>& pred) {
+  Block b{{static_cast<std::byte>(Method::PredOnly)}, {}};
+  std::vector<std::byte> tmp(8);
+  for (std::size_t i = 0; i < c.n; ++i) {
+    const double x = load_value(c.dtype, c.data, i);
+    const double e = std::fabs(x - store_value(c.dtype, tmp.data(), 0, pred[i]));
+    if (std::isfinite(e)) b.st.max_error = std::max(b.st.max_error, e);
+  }
+  return b;
+}
+
+double latent_rms(const std::vector<float>& z) {
+  double s = 0;
+  std::size_t n = 0;
+  for (float v : z)
+    if (std::isfinite(v)) s += static_cast<double>(v) * v, ++n;
+  const double r = n ? std::sqrt(s / static_cast<double>(n)) : 1.0;
+  return r > 0 && std::isfinite(r) ? r : 1.0;
+}
+
+}  // namespace
+
+ChunkOut encode_chunk(const Dataset& d, const Schema& s, std::size_t first, std::size_t rows,
+                      const Predictor* p, int zstd) {
+  const std::size_t ncol = s.columns.size();
+  std::vector<Block> plain(ncol);
+  bool plain_ok = true;
+  for (std::size_t j = 0; j < ncol; ++j) {
+    plain[j] = plain_block(slice_of(d, s, j, first, rows), s.columns[j], s, rows, zstd);
+    plain_ok &= !plain[j].bytes.empty();
+  }
+  ChunkOut best;
+  if (plain_ok) best = assemble(first, rows, nullptr, plain);
+  if (!p) return best;
+  const auto latent = encode_latent(*p, d, first, rows);
+  const double rms = latent_rms(latent);
+  for (double frac : {1.0 / 8, 1.0 / 32, 1.0 / 128}) {
+    ByteWriter lw;
+    const auto deq = put_latent(lw, latent, rms * frac, p->latent);
+    const auto preds = predict_rows(*p, deq, rows);
+    std::vector<Block> blocks = plain;
+    for (std::size_t f = 0; f < p->feature_column.size(); ++f) {
+      const std::size_t j = p->feature_column[f];
+      const ColumnSpec& spec = s.columns[j];
+      const ColumnSlice c = slice_of(d, s, j, first, rows);
+      if (spec.bound.kind == BoundKind::None) {
+        blocks[j] = pred_only_block(c, preds[f]);
+      } else if ((spec.bound.kind == BoundKind::Abs || spec.bound.kind == BoundKind::Rel) && spec.abs_bound > 0) {
+        BlockStats st;
+        keep_smaller(blocks[j], {encode_quant_block(c, spec.abs_bound, preds[f], st), st});
+      }
+    }
+    ChunkOut cand = assemble(first, rows, &lw.buffer(), blocks);
+    if (best.bytes.empty() || cand.bytes.size() < best.bytes.size()) best = std::move(cand);
+  }
+  return best;
+}
+
+std::vector<Array> decode_chunk(std::span<const std::byte> payload, const Schema& s, const ChunkRef& ref,
+                                const Predictor* p, const std::string& what) {
+  ByteReader r(payload, what + " chunk at row " + std::to_string(ref.first));
+  if (r.le<std::uint64_t>("first row") != ref.first || r.le<std::uint64_t>("row count") != ref.count)
+    r.fail("rows differ from the chunk index");
+  const auto flags = r.le<std::uint8_t>("chunk flags");
+  if (flags > 1) r.fail("reserved chunk flag bits are set");
+  const std::size_t rows = static_cast<std::size_t>(ref.count);
+  const std::uint64_t per = row_elements(s);
+  const std::uint64_t n = ref.count * per;
+  require(n * s.columns.size() <= kMaxChunkElements, ErrorCode::Limit,
+          r.what() + ": chunk of " + std::to_string(n * s.columns.size()) + " values exceeds the limit");
+  std::vector<std::vector<double>> preds;
+  if (flags & 1) {
+    require(p != nullptr, ErrorCode::Malformed, r.what() + ": chunk uses a model the container does not provide");
+    preds = predict_rows(*p, get_latent(r, p->latent, rows), rows);
+  }
+  std::vector<Array> out;
+  for (std::size_t j = 0; j < s.columns.size(); ++j) {
+    std::vector<std::int64_t> shape{static_cast<std::int64_t>(rows)};
+    if (s.kind == DataKind::Field) shape.insert(shape.end(), s.field_shape.begin() + 1, s.field_shape.end());
+    Array a(s.columns[j].dtype, shape);
+    const auto size = r.le<std::uint64_t>("block size");
+    ByteReader br(r.bytes(size, "block"), r.what() + " column " + s.columns[j].name);
+    std::span<const double> pc;
+    if (!preds.empty())
+      for (std::size_t f = 0; f < p->feature_column.size(); ++f)
+        if (p->feature_column[f] == j) pc = preds[f];
+    decode_block(br, a.dtype, static_cast<std::size_t>(n), pc, field_dims(s, rows), a.bytes.data());
+    expect_end(br, "block");
+    out.push_back(std::move(a));
+  }
+  expect_end(r, "chunk");
+  return out;
+}
+
+std::string block_method_name(std::span<const std::byte> b) {
+  if (b.empty()) return "?";
+  const int m = static_cast<int>(b[0]);
+  const int sub = b.size() > 1 ? static_cast<int>(b[1]) : 0;
+  switch (static_cast<Method>(m)) {
+    case Method::Raw: return "lossless(zstd)";
+    case Method::Int: return sub ? "int(delta)" : "int";
+    case Method::Quant: return sub ? "quant(model)" : "quant";
+    case Method::PredOnly: return "model-only";
+    case Method::Field: return sub == 0 ? "lorenzo3d" : sub == 1 ? "lorenzo2d" : "quant";
+    case Method::PwRel: return "pw_rel(log)";
+  }
+  return "?";
+}
+
+}  // namespace baler::codec

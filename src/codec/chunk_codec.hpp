@@ -1,0 +1,36 @@
+// One chunk (FORMAT.md §2.6): the rows' blocks, with or without the model's latent.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "codec_schema.hpp"
+#include "model_predictor.hpp"
+
+namespace baler::codec {
+
+// Most values one chunk may hold (all columns); larger chunks are refused before allocating.
+inline constexpr std::uint64_t kMaxChunkElements = std::uint64_t{1} << 24;
+
+struct ChunkOut {
+  std::vector<std::byte> bytes;   // CHUNK payload
+  std::vector<ColumnStats> cols;  // bytes, outliers, max error, method of each column
+  bool model_used = false;
+};
+
+// Encodes rows [first, first + rows) choosing, per column, the smallest block that holds the
+// bound; with a predictor, also the latent and whether the model pays for this chunk.
+ChunkOut encode_chunk(const Dataset& d, const Schema& s, std::size_t first, std::size_t rows,
+                      const Predictor* p, int zstd_level);
+
+// Decodes a CHUNK payload into one array per column (tables) or the chunk's frames (fields).
+// Throws Malformed/Corrupt/Limit, or ModelMismatch when the chunk needs a model and p is null.
+std::vector<Array> decode_chunk(std::span<const std::byte> payload, const Schema& s, const ChunkRef& ref,
+                                const Predictor* p, const std::string& what);
+
+// "quant(center)", "int(delta)", ... from a block's first bytes.
+std::string block_method_name(std::span<const std::byte> block);
+
+}  // namespace baler::codec

@@ -1,0 +1,162 @@
+// Code sequences, exactly stored values, zstd, and the lossless Raw and Int blocks.
+#include <zstd.h>
+
+#include <cmath>
+#include <cstring>
+
+#include "column_codec.hpp"
+#include "range_coder.hpp"
+#include "wire.hpp"
+
+namespace baler::codec {
+
+double load_value(DType t, const std::byte* data, std::size_t i) {
+  return visit_dtype(t, [&](auto tag) -> double {
+    using T = decltype(tag);
+    T v;
+    std::memcpy(&v, data + i * sizeof(T), sizeof(T));
+    if constexpr (std::is_same_v<T, Half>) return half_to_float(v);
+    else return static_cast<double>(v);
+  });
+}
+
+double store_value(DType t, std::byte* data, std::size_t i, double x) {
+  switch (t) {
+    case DType::F64: std::memcpy(data + i * 8, &x, 8); return x;
+    case DType::F32: {
+      const float f = static_cast<float>(x);
+      std::memcpy(data + i * 4, &f, 4);
+      return f;
+    }
+    case DType::F16: {
+      const Half h = float_to_half(static_cast<float>(x));
+      std::memcpy(data + i * 2, &h.bits, 2);
+      return half_to_float(h);
+    }
+    default: throw Error(ErrorCode::Internal, "store_value on an integer dtype");
+  }
+}
+
+// ---- code sequences ----
+
+namespace {
+constexpr int kPrevContexts = 16;
+int prev_context(int token) { return token == kEscapeToken ? kPrevContexts - 1 : std::min(token, kPrevContexts - 2); }
+}  // namespace
+
+std::vector<std::byte> encode_codes(std::span<const std::uint64_t> codes, int ctx_mode) {
+  TokenModels models(ctx_mode == 1 ? kPrevContexts : 1);
+  RangeEncoder enc;
+  int ctx = 0;
+  for (const std::uint64_t c : codes) {
+    BitModel* tree = models.tree(ctx);
+    int token;
+    if (c == kEscapeValue) {
+      encode_token(enc, tree, kEscapeToken);
+      token = kEscapeToken;
+    } else {
+      encode_value(enc, tree, c);
+      token = split_value(c).token;
+    }
+    if (ctx_mode == 1) ctx = prev_context(token);
+  }
+  return enc.finish();
+}
+
+void decode_codes(std::span<const std::byte> bytes, int ctx_mode, std::span<std::uint64_t> out) {
+  if (ctx_mode != 0 && ctx_mode != 1)
+    throw Error(ErrorCode::Malformed, "unknown context mode " + std::to_string(ctx_mode));
+  TokenModels models(ctx_mode == 1 ? kPrevContexts : 1);
+  RangeDecoder dec(bytes);
+  int ctx = 0;
+  for (auto& c : out) {
+    c = decode_value(dec, models.tree(ctx));
+    if (ctx_mode == 1) ctx = prev_context(c == kEscapeValue ? kEscapeToken : split_value(c).token);
+  }
+  if (dec.overrun()) throw Error(ErrorCode::Corrupt, "entropy-coded stream ends early");
+}
+
+void put_codes(ByteWriter& w, std::span<const std::uint64_t> codes) {
+  auto a = encode_codes(codes, 0);
+  auto b = encode_codes(codes, 1);
+  const bool use_b = b.size() < a.size();
+  w.le<std::uint8_t>(use_b ? 1 : 0);
+  const auto& s = use_b ? b : a;
+  w.le<std::uint64_t>(s.size());
+  w.append(s);
+}
+
+void get_codes(ByteReader& r, std::span<std::uint64_t> out) {
+  const int mode = r.le<std::uint8_t>("context mode");
+  const auto size = r.le<std::uint64_t>("code stream size");
+  decode_codes(r.bytes(size, "code stream"), mode, out);
+}
+
+// ---- zstd ----
+
+std::vector<std::byte> zstd_compress(std::span<const std::byte> in, int level) {
+  std::vector<std::byte> out(ZSTD_compressBound(in.size()));
+  const size_t n = ZSTD_compress(out.data(), out.size(), in.data(), in.size(), level);
+  if (ZSTD_isError(n)) throw Error(ErrorCode::Internal, std::string("zstd: ") + ZSTD_getErrorName(n));
+  out.resize(n);
+  return out;
+}
+
+std::vector<std::byte> zstd_decompress(std::span<const std::byte> in, std::size_t expected) {
+  std::vector<std::byte> out(expected);
+  const size_t n = ZSTD_decompress(out.data(), out.size(), in.data(), in.size());
+  if (ZSTD_isError(n) || n != expected)
+    throw Error(ErrorCode::Corrupt, std::string("zstd block does not decode to ") + std::to_string(expected) +
+                                        " bytes" + (ZSTD_isError(n) ? std::string(": ") + ZSTD_getErrorName(n) : ""));
+  return out;
+}
+
+// ---- outliers ----
+
+void put_outliers(ByteWriter& w, const std::vector<std::byte>& raw, std::uint64_t count, std::size_t elem) {
+  (void)elem;
+  w.le<std::uint64_t>(count);
+  auto z = raw.size() > 64 ? zstd_compress(raw, 19) : std::vector<std::byte>{};
+  const bool use_z = !z.empty() && z.size() < raw.size();
+  w.le<std::uint8_t>(use_z ? 1 : 0);
+  const auto& s = use_z ? z : raw;
+  w.le<std::uint64_t>(s.size());
+  w.append(s);
+}
+
+std::vector<std::byte> get_outliers(ByteReader& r, std::size_t elem, std::size_t max_count, std::uint64_t& count) {
+  count = r.le<std::uint64_t>("outlier count");
+  if (count > max_count) r.fail("outlier count " + std::to_string(count) + " exceeds the block's " + std::to_string(max_count) + " values");
+  const auto z = r.le<std::uint8_t>("outlier zstd flag");
+  if (z > 1) r.fail("outlier zstd flag is " + std::to_string(z));
+  const auto size = r.le<std::uint64_t>("outlier bytes");
+  auto b = r.bytes(size, "outlier bytes");
+  if (z) return zstd_decompress(b, count * elem);
+  if (size != count * elem) r.fail("outlier bytes " + std::to_string(size) + " != count x element size");
+  return {b.begin(), b.end()};
+}
+
+// ---- Raw ----
+
+std::vector<std::byte> encode_raw_block(const ColumnSlice& c, int zstd_level) {
+  const std::size_t es = dtype_size(c.dtype);
+  std::vector<std::byte> planes(c.n * es);
+  for (std::size_t i = 0; i < c.n; ++i)
+    for (std::size_t b = 0; b < es; ++b) planes[b * c.n + i] = c.data[i * es + b];
+  ByteWriter w;
+  w.le<std::uint8_t>(static_cast<std::uint8_t>(Method::Raw));
+  const auto z = zstd_compress(planes, zstd_level);
+  w.le<std::uint64_t>(z.size());
+  w.append(z);
+  return std::move(w.buffer());
+}
+
+void decode_raw(ByteReader& r, DType t, std::size_t n, std::byte* out) {
+  const std::size_t es = dtype_size(t);
+  const auto size = r.le<std::uint64_t>("raw block size");
+  const auto planes = zstd_decompress(r.bytes(size, "raw block"), n * es);
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t b = 0; b < es; ++b) out[i * es + b] = planes[b * n + i];
+}
+
+}  // namespace baler::codec

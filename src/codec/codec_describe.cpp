@@ -1,0 +1,142 @@
+// `info` and `verify` support: container description as data and text; per-column bound checks.
+#include <cmath>
+#include <cstring>
+#include <sstream>
+
+#include "baler/codec.hpp"
+#include "baler/container.hpp"
+#include "codec_open.hpp"
+
+namespace baler {
+namespace codec {
+namespace {
+
+std::string section_name(std::uint32_t id) {
+  switch (id) {
+    case 1: return "SCHEMA";
+    case 2: return "MODEL_META";
+    case 3: return "TENSORS";
+    case 4: return "MODEL_REF";
+    case 5: return "CHUNK_INDEX";
+    case 6: return "STATS";
+    case 16: return "CHUNK";
+  }
+  return "unknown(" + std::to_string(id) + ")";
+}
+
+std::string hex64(std::uint64_t h) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%016llx", static_cast<unsigned long long>(h));
+  return b;
+}
+
+}  // namespace
+
+ColumnCheck check_column(const ColumnSpec& spec, const Array& x, const Array& y) {
+  ColumnCheck c{spec.name, spec.bound, spec.abs_bound, 0, 0};
+  const bool exact = spec.bound.kind == BoundKind::Exact ||
+                     (spec.abs_bound <= 0 && spec.bound.kind != BoundKind::None);
+  const bool same_type = x.dtype == y.dtype;
+  const std::size_t es = dtype_size(x.dtype);
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    const double a = x.value(i), b = y.value(i);
+    const bool finite = std::isfinite(a);
+    if (finite && std::isfinite(b)) c.max_abs_error = std::max(c.max_abs_error, std::fabs(a - b));
+    if (spec.bound.kind == BoundKind::None) continue;
+    bool ok;
+    if (exact || !finite) {
+      ok = same_type ? std::memcmp(x.bytes.data() + i * es, y.bytes.data() + i * es, es) == 0
+                     : (a == b || (std::isnan(a) && std::isnan(b)));
+    } else if (spec.bound.kind == BoundKind::PwRel) {
+      ok = std::fabs(a - b) <= spec.abs_bound * std::fabs(a);
+    } else {
+      ok = std::fabs(a - b) <= spec.abs_bound;
+    }
+    c.violations += ok ? 0 : 1;
+  }
+  return c;
+}
+
+}  // namespace codec
+
+ContainerDescription read_container_description(const std::filesystem::path& path) {
+  ContainerDescription d;
+  {
+    container::ContainerReader probe(path);
+    if (probe.kind() == container::FileKind::Model) {
+      d.is_model_file = true;
+      d.file_bytes = probe.file_size();
+      for (const auto& e : probe.entries()) d.sections.push_back({codec::section_name(e.id), e.size});
+      d.model_hash = container::load_model_with_hash(path).hash;
+      d.model_bytes = d.file_bytes;
+      return d;
+    }
+  }
+  const auto o = codec::open_container(path);
+  const auto& s = o.schema;
+  d.kind = s.kind == DataKind::Table ? "table" : "field";
+  d.source_format = s.source_format;
+  d.source_name = s.source_name;
+  d.shape = s.kind == DataKind::Field ? s.field_shape
+                                      : std::vector<std::int64_t>{static_cast<std::int64_t>(s.rows),
+                                                                  static_cast<std::int64_t>(s.columns.size())};
+  d.file_bytes = o.reader.file_size();
+  d.raw_f32_bytes = s.rows * codec::row_elements(s) * s.columns.size() * 4;
+  d.chunks = o.chunks.size();
+  std::map<std::string, std::uint64_t> sizes;
+  for (const auto& e : o.reader.entries()) {
+    const auto name = codec::section_name(e.id);
+    if (!sizes.count(name)) d.sections.push_back({name, 0});
+    sizes[name] += e.size;
+    if (e.id == 2 || e.id == 3) d.model_bytes += e.size;
+  }
+  for (auto& [name, size] : d.sections) size = sizes[name];
+  d.model_hash = o.model ? model_hash(*o.model) : o.model_ref;
+  d.model_storage = o.model ? "embedded" : (o.has_ref ? "external" : "none");
+  std::optional<codec::Stats> st;
+  if (const int i = o.reader.find(container::SectionId::Stats); i >= 0)
+    st = codec::decode_stats(o.reader.section(static_cast<std::size_t>(i)), s.columns.size(), o.reader.what());
+  if (st && !st->model_storage.empty()) d.model_storage = st->model_storage;
+  for (std::size_t j = 0; j < s.columns.size(); ++j) {
+    const auto& c = s.columns[j];
+    ColumnSummary cs{c.name, std::string(dtype_name(c.dtype)), c.bound, c.abs_bound, "", 0, 0, 0};
+    if (st) {
+      cs.methods = st->columns[j].methods;
+      cs.bytes = st->columns[j].bytes;
+      cs.outliers = st->columns[j].outliers;
+      cs.max_error = st->columns[j].max_error;
+    }
+    if (c.integer_detected) cs.methods += " [integer column kept exact]";
+    d.columns.push_back(std::move(cs));
+  }
+  return d;
+}
+
+std::string describe_container(const std::filesystem::path& path) {
+  const auto d = read_container_description(path);
+  std::ostringstream os;
+  os << path.string() << ": " << (d.is_model_file ? "baler model file" : "baler container") << ", format "
+     << container::kFormatMajor << ".x, " << d.file_bytes << " bytes\n";
+  if (d.is_model_file) {
+    os << "model hash: " << codec::hex64(d.model_hash) << "\n";
+    for (const auto& [n, b] : d.sections) os << "  section " << n << ": " << b << " bytes\n";
+    return os.str();
+  }
+  os << "data: " << d.kind << " " << shape_string(d.shape) << " from '" << d.source_name << "' ("
+     << d.source_format << "), " << d.chunks << " chunk(s)\n";
+  os << "sections:\n";
+  for (const auto& [n, b] : d.sections) os << "  " << n << ": " << b << " bytes\n";
+  const double data_bytes = static_cast<double>(d.file_bytes - d.model_bytes);
+  os << "ratio (float32 bytes / file bytes): " << static_cast<double>(d.raw_f32_bytes) / static_cast<double>(d.file_bytes)
+     << " with the model inside, " << static_cast<double>(d.raw_f32_bytes) / std::max(1.0, data_bytes)
+     << " on the data alone\n";
+  os << "model: " << d.model_storage;
+  if (d.model_hash) os << ", hash " << codec::hex64(d.model_hash) << ", " << d.model_bytes << " bytes";
+  os << "\ncolumns (name, dtype, bound, absolute bound, method, bytes, exact-stored values, max error):\n";
+  for (const auto& c : d.columns)
+    os << "  " << c.name << "  " << c.dtype << "  " << bound_string(c.requested) << "  " << c.abs_bound << "  "
+       << c.methods << "  " << c.bytes << "  " << c.outliers << "  " << c.max_error << "\n";
+  return os.str();
+}
+
+}  // namespace baler

@@ -1,0 +1,32 @@
+// An opened, checked data container: schema, chunk index, model (internal to the codec).
+#pragma once
+
+#include <optional>
+
+#include "baler/codec.hpp"
+#include "baler/container.hpp"
+#include "codec_schema.hpp"
+#include "model_predictor.hpp"
+
+namespace baler::codec {
+
+struct OpenedContainer {
+  container::ContainerReader reader;
+  Schema schema;
+  std::vector<ChunkRef> chunks;
+  std::optional<Model> model;  // embedded decoder
+  std::uint64_t model_ref = 0;
+  bool has_ref = false;
+};
+
+// Opens a data container and checks every section it needs (not the chunks' payloads).
+OpenedContainer open_container(const std::filesystem::path& path);
+// The predictor the chunks need: embedded model, or `external` checked against MODEL_REF.
+std::optional<Predictor> predictor_for(const OpenedContainer& o, const Model* external);
+// Rows [a, b) of the decoded chunks `need` (parts[i] = decoded chunk need[i]).
+Dataset assemble_rows(const Schema& s, const std::vector<ChunkRef>& chunks, const std::vector<std::size_t>& need,
+                      std::vector<std::vector<Array>>& parts, std::uint64_t a, std::uint64_t b);
+// Compares one column (or the field) with its bound.
+ColumnCheck check_column(const ColumnSpec& spec, const Array& original, const Array& back);
+
+}  // namespace baler::codec

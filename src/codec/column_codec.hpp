@@ -1,0 +1,74 @@
+// Coding of one column (or one field) within one chunk: the blocks of FORMAT.md §2.7.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "baler/bytes.hpp"
+#include "baler/dtype.hpp"
+
+namespace baler::codec {
+
+// Block methods (FORMAT.md §2.7). Stored in files: never renumber.
+enum class Method : std::uint8_t { Raw = 0, Int = 1, Quant = 2, PredOnly = 3, Field = 4, PwRel = 5 };
+// Quant predictors.
+enum class QuantPredictor : std::uint8_t { Center = 0, Model = 1 };
+// Field predictors (Lorenzo on reconstructed values).
+enum class FieldPredictor : std::uint8_t { Lorenzo3 = 0, Lorenzo2 = 1, Center = 2 };
+
+// A column's values in one chunk: `n` elements of `dtype` (native byte order).
+struct ColumnSlice {
+  DType dtype;
+  const std::byte* data;
+  std::size_t n;
+};
+
+struct BlockStats {
+  std::uint64_t outliers = 0;
+  double max_error = 0;  // largest |x - x~| over finite values
+};
+
+// The element as a double / stores a double into the element (rounding to the dtype) and
+// returns the value actually stored, as a double.
+double load_value(DType t, const std::byte* data, std::size_t i);
+double store_value(DType t, std::byte* data, std::size_t i, double v);
+
+// Entropy coding of code sequences (kEscapeValue = escape). ctx_mode 0: one context;
+// 1: the previous token's (capped) value selects the context.
+std::vector<std::byte> encode_codes(std::span<const std::uint64_t> codes, int ctx_mode);
+void decode_codes(std::span<const std::byte> bytes, int ctx_mode, std::span<std::uint64_t> out);
+// The smaller of ctx modes 0 and 1: writes u8 ctx mode, u64 size, bytes.
+void put_codes(ByteWriter& w, std::span<const std::uint64_t> codes);
+void get_codes(ByteReader& r, std::span<std::uint64_t> out);
+
+// Lossless: byte planes + zstd.
+std::vector<std::byte> encode_raw_block(const ColumnSlice& c, int zstd_level);
+// Lossless integers (integer dtypes, or floats whose values are all integers); empty when
+// the column does not qualify.
+std::vector<std::byte> encode_int_block(const ColumnSlice& c);
+// |x - x~| <= bound with x~ = pred + step * q (pred = per-value prediction, or the chunk's
+// median when `pred` is empty). Float dtypes only.
+std::vector<std::byte> encode_quant_block(const ColumnSlice& c, double bound,
+                                          std::span<const double> pred, BlockStats& stats);
+// |x - x~| <= fraction * |x|.
+std::vector<std::byte> encode_pwrel_block(const ColumnSlice& c, double fraction, BlockStats& stats);
+// Field chunk of dims {frames, rows, cols}: Lorenzo prediction on reconstructed values.
+std::vector<std::byte> encode_field_block(const ColumnSlice& c, std::array<std::size_t, 3> dims,
+                                          double bound, FieldPredictor p, BlockStats& stats);
+
+// Decodes one block of any method into `out` (n elements of dtype). `pred` is the model's
+// prediction (needed by Quant/Model and PredOnly blocks), `dims` the field chunk's dims.
+void decode_block(ByteReader& r, DType dtype, std::size_t n, std::span<const double> pred,
+                  std::array<std::size_t, 3> dims, std::byte* out);
+
+// Exactly stored values: u64 count | u8 zstd flag | u64 size | bytes.
+void put_outliers(ByteWriter& w, const std::vector<std::byte>& raw, std::uint64_t count, std::size_t elem);
+std::vector<std::byte> get_outliers(ByteReader& r, std::size_t elem, std::size_t max_count, std::uint64_t& count);
+
+// zstd helpers (errors are Error(Internal) on compress, Error(Corrupt) on decompress).
+std::vector<std::byte> zstd_compress(std::span<const std::byte> in, int level);
+std::vector<std::byte> zstd_decompress(std::span<const std::byte> in, std::size_t expected);
+
+}  // namespace baler::codec

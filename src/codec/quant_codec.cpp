@@ -1,0 +1,283 @@
+// Int, Quant and PwRel blocks (FORMAT.md §2.7) and the block dispatcher.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "column_codec.hpp"
+#include "det_math.hpp"
+#include "range_coder.hpp"
+
+namespace baler::codec {
+
+void decode_raw(ByteReader& r, DType t, std::size_t n, std::byte* out);
+void decode_field(ByteReader& r, DType t, std::size_t n, std::array<std::size_t, 3> dims, std::byte* out);
+
+namespace {
+
+constexpr double kTwo53 = 9007199254740992.0;
+constexpr double kMaxQ = 1099511627776.0;  // 2^40: larger codes are stored exactly
+
+// The element as an integer if it is one exactly (integer dtypes always; floats when finite,
+// integral, not -0 and below 2^53).
+bool as_integer(DType t, const std::byte* data, std::size_t i, std::int64_t& v) {
+  if (is_float(t)) {
+    const double x = load_value(t, data, i);
+    if (!std::isfinite(x) || x != std::trunc(x) || std::fabs(x) > kTwo53 || (x == 0 && std::signbit(x)))
+      return false;
+    v = static_cast<std::int64_t>(x);
+    return true;
+  }
+  visit_dtype(t, [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (std::is_integral_v<T>) {
+      T x;
+      std::memcpy(&x, data + i * sizeof(T), sizeof(T));
+      v = static_cast<std::int64_t>(x);  // u64 above 2^63 wraps; arithmetic below wraps too
+    }
+  });
+  return true;
+}
+
+void store_integer(DType t, std::byte* out, std::size_t i, std::int64_t v) {
+  if (is_float(t)) {
+    store_value(t, out, i, static_cast<double>(v));
+    return;
+  }
+  visit_dtype(t, [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (std::is_same_v<T, bool>) {
+      const bool b = v != 0;
+      std::memcpy(out + i, &b, 1);
+    } else if constexpr (std::is_integral_v<T>) {
+      const T x = static_cast<T>(v);
+      std::memcpy(out + i * sizeof(T), &x, sizeof(T));
+    }
+  });
+}
+
+std::uint64_t wrap_sub(std::int64_t a, std::int64_t b) {
+  return zigzag(static_cast<std::int64_t>(static_cast<std::uint64_t>(a) - static_cast<std::uint64_t>(b)));
+}
+std::int64_t wrap_add(std::int64_t a, std::uint64_t code) {
+  return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) + static_cast<std::uint64_t>(unzigzag(code)));
+}
+
+std::vector<std::byte> int_block_with(const ColumnSlice& c, const std::vector<std::int64_t>& v,
+                                      const std::vector<std::uint8_t>& ok, int predictor, std::int64_t base) {
+  const std::size_t es = dtype_size(c.dtype);
+  std::vector<std::uint64_t> codes(c.n);
+  std::vector<std::byte> outl;
+  std::uint64_t n_out = 0;
+  std::int64_t prev = base;
+  for (std::size_t i = 0; i < c.n; ++i) {
+    const std::uint64_t code = ok[i] ? wrap_sub(v[i], predictor == 1 ? prev : base) : kEscapeValue;
+    if (code == kEscapeValue || code > kMaxTokenValue) {
+      codes[i] = kEscapeValue;
+      outl.insert(outl.end(), c.data + i * es, c.data + (i + 1) * es);
+      ++n_out;
+      continue;
+    }
+    codes[i] = code;
+    prev = v[i];
+  }
+  ByteWriter w;
+  w.le<std::uint8_t>(static_cast<std::uint8_t>(Method::Int));
+  w.le<std::uint8_t>(static_cast<std::uint8_t>(predictor));
+  w.le<std::int64_t>(base);
+  put_outliers(w, outl, n_out, es);
+  put_codes(w, codes);
+  return std::move(w.buffer());
+}
+
+}  // namespace
+
+std::vector<std::byte> encode_int_block(const ColumnSlice& c) {
+  std::vector<std::int64_t> v(c.n);
+  std::vector<std::uint8_t> ok(c.n);
+  std::size_t n_ok = 0;
+  std::int64_t lo = 0;
+  bool first = true;
+  for (std::size_t i = 0; i < c.n; ++i) {
+    ok[i] = as_integer(c.dtype, c.data, i, v[i]);
+    if (!ok[i]) continue;
+    ++n_ok;
+    if (first || v[i] < lo) lo = v[i];
+    first = false;
+  }
+  if (n_ok < c.n - c.n / 8) return {};  // mostly not integers: not this method
+  auto a = int_block_with(c, v, ok, 0, lo);
+  auto b = int_block_with(c, v, ok, 1, lo);
+  return b.size() < a.size() ? b : a;
+}
+
+std::vector<std::byte> encode_quant_block(const ColumnSlice& c, double bound, std::span<const double> pred,
+                                          BlockStats& st) {
+  const std::size_t es = dtype_size(c.dtype);
+  const double step = 2.0 * bound * (1.0 - 1.0 / 4096.0);
+  double center = 0.0;
+  if (pred.empty()) {  // the chunk's median of finite values
+    std::vector<double> f;
+    f.reserve(c.n);
+    for (std::size_t i = 0; i < c.n; ++i) {
+      const double x = load_value(c.dtype, c.data, i);
+      if (std::isfinite(x)) f.push_back(x);
+    }
+    if (!f.empty()) {
+      std::nth_element(f.begin(), f.begin() + f.size() / 2, f.end());
+      center = f[f.size() / 2];
+    }
+  }
+  std::vector<std::uint64_t> codes(c.n);
+  std::vector<std::byte> outl;
+  std::vector<std::byte> tmp(8);
+  for (std::size_t i = 0; i < c.n; ++i) {
+    const double x = load_value(c.dtype, c.data, i);
+    const double base = pred.empty() ? center : pred[i];
+    const double q = std::nearbyint((x - base) / step);
+    bool good = std::isfinite(x) && std::isfinite(q) && std::fabs(q) <= kMaxQ;
+    if (good) {
+      const double rec = store_value(c.dtype, tmp.data(), 0, base + step * q);
+      const double err = std::fabs(x - rec);
+      good = err <= bound;
+      if (good) st.max_error = std::max(st.max_error, err);
+    }
+    if (good) {
+      codes[i] = zigzag(static_cast<std::int64_t>(q));
+    } else {
+      codes[i] = kEscapeValue;
+      outl.insert(outl.end(), c.data + i * es, c.data + (i + 1) * es);
+      ++st.outliers;
+    }
+  }
+  ByteWriter w;
+  w.le<std::uint8_t>(static_cast<std::uint8_t>(Method::Quant));
+  w.le<std::uint8_t>(static_cast<std::uint8_t>(pred.empty() ? QuantPredictor::Center : QuantPredictor::Model));
+  w.le<double>(step);
+  w.le<double>(center);
+  put_outliers(w, outl, outl.size() / es, es);
+  put_codes(w, codes);
+  return std::move(w.buffer());
+}
+
+std::vector<std::byte> encode_pwrel_block(const ColumnSlice& c, double fraction, BlockStats& st) {
+  const std::size_t es = dtype_size(c.dtype);
+  const double step = 2.0 * std::log2(1.0 + fraction) * (1.0 - 1.0 / 1024.0);
+  std::vector<std::uint64_t> codes(c.n);
+  std::vector<std::byte> outl;
+  std::vector<std::byte> tmp(8);
+  for (std::size_t i = 0; i < c.n; ++i) {
+    const double x = load_value(c.dtype, c.data, i);
+    const double q = std::nearbyint(std::log2(std::fabs(x)) / step);
+    bool good = std::isfinite(x) && x != 0 && std::isfinite(q) && std::fabs(q) <= kMaxQ;
+    if (good) {
+      const double mag = det_exp2(step * q);
+      const double rec = store_value(c.dtype, tmp.data(), 0, std::signbit(x) ? -mag : mag);
+      const double err = std::fabs(x - rec);
+      good = err <= fraction * std::fabs(x);
+      if (good) st.max_error = std::max(st.max_error, err);
+    }
+    if (good) {
+      codes[i] = zigzag(static_cast<std::int64_t>(q)) * 2 + (std::signbit(x) ? 1 : 0);
+    } else {
+      codes[i] = kEscapeValue;
+      outl.insert(outl.end(), c.data + i * es, c.data + (i + 1) * es);
+      ++st.outliers;
+    }
+  }
+  ByteWriter w;
+  w.le<std::uint8_t>(static_cast<std::uint8_t>(Method::PwRel));
+  w.le<double>(step);
+  put_outliers(w, outl, outl.size() / es, es);
+  put_codes(w, codes);
+  return std::move(w.buffer());
+}
+
+namespace {
+
+// Writes escapes from the outlier list and everything else through `value(i, code)`.
+template <typename F>
+void emit(ByteReader& r, DType t, std::size_t n, std::byte* out, F&& value) {
+  const std::size_t es = dtype_size(t);
+  std::uint64_t n_out = 0;
+  const auto outl = get_outliers(r, es, n, n_out);
+  std::vector<std::uint64_t> codes(n);
+  get_codes(r, codes);
+  std::size_t k = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (codes[i] == kEscapeValue) {
+      if (k >= n_out) r.fail("more escapes than stored values");
+      std::memcpy(out + i * es, outl.data() + k * es, es);
+      ++k;
+    } else {
+      value(i, codes[i]);
+    }
+  }
+  if (k != n_out) r.fail("stored values not all used by escapes");
+}
+
+double get_step(ByteReader& r) {
+  const double step = r.le<double>("step");
+  if (!(std::isfinite(step) && step > 0)) r.fail("quantisation step " + std::to_string(step) + " is not positive");
+  return step;
+}
+
+void decode_int(ByteReader& r, DType t, std::size_t n, std::byte* out) {
+  const int predictor = r.le<std::uint8_t>("int predictor");
+  if (predictor > 1) r.fail("unknown int predictor " + std::to_string(predictor));
+  const std::int64_t base = r.le<std::int64_t>("int base");
+  std::int64_t prev = base;
+  emit(r, t, n, out, [&](std::size_t i, std::uint64_t code) {
+    const std::int64_t v = wrap_add(predictor == 1 ? prev : base, code);
+    prev = v;
+    store_integer(t, out, i, v);
+  });
+}
+
+void decode_quant(ByteReader& r, DType t, std::size_t n, std::span<const double> pred, std::byte* out) {
+  const int predictor = r.le<std::uint8_t>("quant predictor");
+  if (predictor > 1) r.fail("unknown quant predictor " + std::to_string(predictor));
+  if (predictor == 1 && pred.size() != n) r.fail("block uses the model but the chunk has no model prediction");
+  const double step = get_step(r);
+  const double center = r.le<double>("center");
+  emit(r, t, n, out, [&](std::size_t i, std::uint64_t code) {
+    const double base = predictor == 1 ? pred[i] : center;
+    store_value(t, out, i, base + step * static_cast<double>(unzigzag(code)));
+  });
+}
+
+void decode_pwrel(ByteReader& r, DType t, std::size_t n, std::byte* out) {
+  const double step = get_step(r);
+  emit(r, t, n, out, [&](std::size_t i, std::uint64_t code) {
+    const double mag = det_exp2(step * static_cast<double>(unzigzag(code >> 1)));
+    store_value(t, out, i, (code & 1) ? -mag : mag);
+  });
+}
+
+}  // namespace
+
+void decode_block(ByteReader& r, DType t, std::size_t n, std::span<const double> pred,
+                  std::array<std::size_t, 3> dims, std::byte* out) {
+  const auto m = r.le<std::uint8_t>("block method");
+  const bool flt = is_float(t);
+  switch (static_cast<Method>(m)) {
+    case Method::Raw: return decode_raw(r, t, n, out);
+    case Method::Int: return decode_int(r, t, n, out);
+    case Method::Quant:
+      if (!flt) break;
+      return decode_quant(r, t, n, pred, out);
+    case Method::PwRel:
+      if (!flt) break;
+      return decode_pwrel(r, t, n, out);
+    case Method::PredOnly:
+      if (!flt || pred.size() != n) break;
+      for (std::size_t i = 0; i < n; ++i) store_value(t, out, i, pred[i]);
+      return;
+    case Method::Field:
+      if (!flt) break;
+      return decode_field(r, t, n, dims, out);
+  }
+  r.fail("block method " + std::to_string(m) + " is unknown or invalid for " + std::string(dtype_name(t)) +
+         " data here");
+}
+
+}  // namespace baler::codec
