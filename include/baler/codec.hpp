@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "baler/array.hpp"
+#include "baler/config.hpp"
 #include "baler/model.hpp"
 
 namespace baler {
@@ -68,6 +69,10 @@ struct CompressSummary {
   std::string model_storage;        // none | embedded(f16) | external ...
   std::vector<ColumnSummary> columns;
 };
+
+// Bounds, storage, chunking and zstd level from a project's [compression] section (model
+// not set). Throws Error(Config) naming the option for a bad bound.
+CompressOptions compress_options_from_config(const CompressionConfig& c);
 
 // Compresses `data` into `out` (written atomically). Throws Error(Config) for bad bounds,
 // Error(ModelMismatch) when the model's features do not match the columns,

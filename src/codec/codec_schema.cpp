@@ -47,6 +47,21 @@ std::string bound_string(const ErrorBound& b) {
   return buf;
 }
 
+CompressOptions compress_options_from_config(const CompressionConfig& c) {
+  CompressOptions o;
+  o.bound = parse_error_bound(c.error_bound);
+  for (const auto& [name, b] : c.column_bounds) o.column_bounds[name] = parse_error_bound(b);
+  o.detect_integers = c.detect_integers;
+  if (c.model_storage != "embedded" && c.model_storage != "external")
+    throw Error(ErrorCode::Config, "compression.model_storage '" + c.model_storage + "' is not embedded or external");
+  o.external_model = c.model_storage == "external";
+  o.weight_precision = c.weight_precision;
+  if (c.chunk_rows < 1) throw Error(ErrorCode::Config, "compression.chunk_rows must be at least 1");
+  o.chunk_rows = c.chunk_rows;
+  o.zstd_level = c.zstd_level;
+  return o;
+}
+
 namespace codec {
 
 constexpr std::uint32_t kMaxColumns = 1u << 20;

@@ -1,0 +1,115 @@
+// `baler compress IN -o OUT.baler` / `--mode compress`: data file -> one .baler container.
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+#include "codec_cli.hpp"
+#include "mode.hpp"
+
+namespace baler::cli {
+namespace fs = std::filesystem;
+namespace {
+
+void print_summary(const CompressSummary& s, const fs::path& out) {
+  if (global_options().quiet) return;
+  std::printf("wrote %s: %llu bytes, ratio %.3f (float32 bytes / file bytes, model included)", out.c_str(),
+              static_cast<unsigned long long>(s.file_bytes),
+              static_cast<double>(s.raw_f32_bytes) / static_cast<double>(s.file_bytes));
+  std::printf("; model: %s\n", s.model_storage.c_str());
+  for (const auto& c : s.columns)
+    std::printf("  %-24s %-8s %-14s abs %-12.6g %-26s %9llu bytes  %llu exact-stored  max err %.6g\n",
+                c.name.c_str(), c.dtype.c_str(), bound_string(c.requested).c_str(), c.abs_bound, c.methods.c_str(),
+                static_cast<unsigned long long>(c.bytes), static_cast<unsigned long long>(c.outliers), c.max_error);
+}
+
+CompressSummary run(const std::string& in, const fs::path& out, CompressOptions o, const ReadOptions& ro,
+                    const std::string& model_path) {
+  const DataSpec spec = parse_data_spec(in);
+  const Dataset data = read_dataset(spec, ro);
+  const auto model = load_optional_model(model_path);
+  o.model = model ? &*model : nullptr;
+  o.source_format = std::string(format_name(spec.format));
+  o.source_name = spec.path.filename().string();
+  return compress_dataset(data, out, o);
+}
+
+int project_compress(const Project& p) {
+  const auto& cfg = p.config;
+  require(!cfg.data.input_path.empty(), ErrorCode::Config, "data.input_path is not set in " + p.paths.config_file.string());
+  CompressOptions o = compress_options_from_config(cfg.compression);
+  o.threads = cfg.training.threads > 0 ? cfg.training.threads : 1;
+  const fs::path model = p.paths.training / kModelFileName;
+  const DataSpec spec = parse_data_spec(cfg.data.input_path);
+  const fs::path out = p.paths.compressed / (spec.path.stem().string() + ".baler");
+  ReadOptions ro;
+  ro.kind = cfg.data.kind;
+  ro.columns = cfg.data.columns;
+  std::error_code ec;
+  fs::create_directories(p.paths.compressed, ec);
+  const auto s = run(cfg.data.input_path, out, o, ro, fs::exists(model) ? model.string() : "");
+  print_summary(s, out);
+  return 0;
+}
+
+struct Args {
+  std::string in, out, bound, storage, precision, model, kind = "auto";
+  std::vector<std::string> column_bounds;
+  std::int64_t chunk_rows = 0;
+  int threads = 1;
+  ConfigSource config;
+};
+
+int plain_compress(const Args& a) {
+  const Config cfg = a.config.load();
+  CompressOptions o = compress_options_from_config(cfg.compression);
+  if (!a.bound.empty()) o.bound = parse_error_bound(a.bound);
+  for (const auto& cb : a.column_bounds) {
+    const auto eq = cb.find('=');
+    require(eq != std::string::npos && eq > 0, ErrorCode::Usage, "--column-bound wants NAME=BOUND, got '" + cb + "'");
+    o.column_bounds[cb.substr(0, eq)] = parse_error_bound(cb.substr(eq + 1));
+  }
+  if (!a.storage.empty()) {
+    require(a.storage == "embedded" || a.storage == "external", ErrorCode::Usage,
+            "--model-storage is embedded or external, got '" + a.storage + "'");
+    o.external_model = a.storage == "external";
+  }
+  if (!a.precision.empty()) o.weight_precision = a.precision;
+  if (a.chunk_rows > 0) o.chunk_rows = a.chunk_rows;
+  o.threads = a.threads;
+  const fs::path out = a.out.empty() ? fs::path(parse_data_spec(a.in).path).replace_extension(".baler") : fs::path(a.out);
+  ReadOptions ro;
+  ro.kind = a.kind;
+  print_summary(run(a.in, out, o, ro, a.model), out);
+  return 0;
+}
+
+const ModeRegistrar reg{Mode{
+    "compress",
+    "compress a data file into one .baler container with error bounds that hold",
+    30,
+    [](CLI::App& sub) -> std::function<int()> {
+      auto a = std::make_shared<Args>();
+      sub.add_option("IN", a->in, "data file (npy, npz, csv, h5, root; \"file.h5:/ds\" picks one object)")->required();
+      sub.add_option("-o,--output", a->out, "output .baler file (default: IN with .baler)");
+      sub.add_option("--error-bound,-e", a->bound, "default bound: abs=X, rel=X (x column range), pw_rel=X, exact, none");
+      sub.add_option("--column-bound", a->column_bounds, "NAME=BOUND for one column (NAME may be a glob); repeatable");
+      sub.add_option("--model,-m", a->model, "trained model file (.balermodel) used as the predictor");
+      sub.add_option("--model-storage", a->storage, "embedded (decoder inside the file) or external (hash only)");
+      sub.add_option("--weight-precision", a->precision, "embedded decoder weights: auto, f32, f16, int8");
+      sub.add_option("--chunk-rows", a->chunk_rows, "rows (tables) or frames (fields) per chunk");
+      sub.add_option("--kind", a->kind, "auto, table or field")->capture_default_str();
+      sub.add_option("--threads,-j", a->threads, "worker threads (output does not depend on it)")->capture_default_str();
+      add_config_options(sub, a->config);
+      return [a] { return plain_compress(*a); };
+    },
+    project_compress,
+    nullptr,
+}};
+
+// `baler info X.baler` / `baler info X.balermodel`.
+const InfoRegistrar info_reg{FileFormat::Baler, [](const std::string& spec, std::ostream& out) {
+                               out << describe_container(parse_data_spec(spec).path);
+                             }};
+
+}  // namespace
+}  // namespace baler::cli

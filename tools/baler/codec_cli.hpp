@@ -1,0 +1,50 @@
+// Helpers shared by the compress, decompress and verify commands (container <-> data files).
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "baler/codec.hpp"
+#include "baler/io.hpp"
+#include "baler/model.hpp"
+
+namespace baler::cli {
+
+// The model a project trains: project.paths.training / kModelFileName.
+inline constexpr const char* kModelFileName = "model.balermodel";
+
+// File extension for writing data in `format` (".npz", ".csv", ...); formats baler cannot
+// write (ROOT) fall back to ".npz".
+inline std::string data_extension(const std::string& format) {
+  if (format == "npy" || format == "npz" || format == "csv") return "." + format;
+  if (format == "hdf5" || format == "h5") return ".h5";
+  return ".npz";
+}
+
+// Model from FILE, or nothing when the path is empty.
+inline std::optional<Model> load_optional_model(const std::string& path) {
+  if (path.empty()) return std::nullopt;
+  return load_model_file(path);
+}
+
+// "A:B" (either side may be empty) -> [A, B).
+inline void parse_rows(const std::string& text, DecompressOptions& o) {
+  const auto colon = text.find(':');
+  if (colon == std::string::npos) throw Error(ErrorCode::Usage, "--rows wants A:B, got '" + text + "'");
+  auto num = [&](const std::string& s) -> std::optional<std::int64_t> {
+    if (s.empty()) return std::nullopt;
+    std::size_t used = 0;
+    long long v = -1;
+    try {
+      v = std::stoll(s, &used);
+    } catch (const std::exception&) {
+    }
+    if (used != s.size() || v < 0) throw Error(ErrorCode::Usage, "--rows: '" + s + "' is not a row number");
+    return v;
+  };
+  o.row_begin = num(text.substr(0, colon));
+  o.row_end = num(text.substr(colon + 1));
+}
+
+}  // namespace baler::cli
