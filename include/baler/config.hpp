@@ -104,20 +104,6 @@ std::string config_value(const Config& config, const std::string& dotted_key);
 // plausible typo. Used for "did you mean" hints.
 std::string nearest_name(const std::string& word, const std::vector<std::string>& candidates);
 
-// ---- Error bounds ("abs=1e-3", "rel=1e-3", "pw_rel=1e-2", "exact", "none") ----
-
-enum class BoundKind : std::uint8_t { Abs, Rel, PwRel, Exact, None };
-struct BoundSpec {
-  BoundKind kind = BoundKind::Rel;
-  double value = 0.0;  // > 0 and finite for Abs, Rel, PwRel (PwRel < 1); 0 for Exact, None
-  friend bool operator==(const BoundSpec&, const BoundSpec&) = default;
-};
-// Parses a bound string. Throws Error(Config) naming `what` (e.g. "compression.error_bound")
-// and the accepted forms.
-BoundSpec parse_bound(const std::string& text, const std::string& what);
-// The bound as text that parse_bound reads back exactly.
-std::string bound_to_string(const BoundSpec& bound);
-
 // ---- Reading, writing, overriding ----
 
 // Reads a TOML configuration. Unknown keys and bad values throw Error(Config) naming the key

@@ -1,10 +1,9 @@
-// Values as TOML text (exact floats, escaped strings) and error-bound strings.
+// Option values as TOML text: floats that read back exactly, escaped strings.
 #include <charconv>
 #include <cmath>
 #include <cstdio>
 
 #include "baler/config.hpp"
-#include "baler/error.hpp"
 #include "option_table.hpp"
 
 namespace baler {
@@ -70,42 +69,5 @@ std::string value_to_toml(const OptionValue& value) {
 }
 
 }  // namespace config_detail
-
-BoundSpec parse_bound(const std::string& text, const std::string& what) {
-  const std::string forms = "abs=X, rel=X, pw_rel=X (X > 0), exact or none";
-  if (text == "exact") return {BoundKind::Exact, 0.0};
-  if (text == "none") return {BoundKind::None, 0.0};
-  const auto eq = text.find('=');
-  const std::string kind = eq == std::string::npos ? text : text.substr(0, eq);
-  BoundSpec b;
-  if (kind == "abs") b.kind = BoundKind::Abs;
-  else if (kind == "rel") b.kind = BoundKind::Rel;
-  else if (kind == "pw_rel") b.kind = BoundKind::PwRel;
-  else
-    throw Error(ErrorCode::Config,
-                what + " \"" + text + "\" is not a bound: use " + forms);
-  const std::string number = eq == std::string::npos ? "" : text.substr(eq + 1);
-  const char* end = number.data() + number.size();
-  const auto r = std::from_chars(number.data(), end, b.value);
-  const bool parsed = !number.empty() && r.ec == std::errc() && r.ptr == end;
-  if (!parsed || !std::isfinite(b.value) || b.value <= 0)
-    throw Error(ErrorCode::Config, what + " \"" + text + "\" needs a finite number > 0 after '" +
-                                       kind + "=' (" + forms + ")");
-  if (b.kind == BoundKind::PwRel && b.value >= 1)
-    throw Error(ErrorCode::Config,
-                what + " \"" + text + "\": a point-wise relative bound must be < 1");
-  return b;
-}
-
-std::string bound_to_string(const BoundSpec& bound) {
-  switch (bound.kind) {
-    case BoundKind::Exact: return "exact";
-    case BoundKind::None: return "none";
-    case BoundKind::Abs: return "abs=" + config_detail::value_to_toml(bound.value);
-    case BoundKind::Rel: return "rel=" + config_detail::value_to_toml(bound.value);
-    case BoundKind::PwRel: return "pw_rel=" + config_detail::value_to_toml(bound.value);
-  }
-  return "none";
-}
 
 }  // namespace baler

@@ -5,6 +5,7 @@
 #include <limits>
 #include <type_traits>
 
+#include "baler/codec.hpp"
 #include "baler/error.hpp"
 
 namespace baler::config_detail {
@@ -130,12 +131,16 @@ Check bound_check() {
   return {kBoundForms, [](const OptionValue& v) -> std::string {
             try {
               if (const auto* s = std::get_if<std::string>(&v)) {
-                parse_bound(*s, "the bound");
+                parse_error_bound(*s);
                 return "";
               }
               for (const auto& [column, bound] : std::get<StringMap>(v)) {
                 if (column.empty()) return "has an empty column name";
-                parse_bound(bound, "the bound of column '" + column + "'");
+                try {
+                  parse_error_bound(bound);
+                } catch (const Error& e) {
+                  return "column '" + column + "': " + e.what();
+                }
               }
             } catch (const Error& e) {
               return e.what();
@@ -263,7 +268,8 @@ std::vector<OptionDef> make_compression_plot_options() {
              "= \"bound\" (e.g. \"*_PX\" = \"abs=1e-3\")",
              bound_check()),
       option("compression", co, &C::detect_integers, "detect_integers",
-             "keep integer-valued float columns (charges, flags, counters) exact"),
+             "keep integer-valued float columns (charges, flags, counters) exact unless "
+             "column_bounds names them"),
       option("compression", co, &C::model_storage, "model_storage",
              "embedded: the decoder travels in the .baler file (counted in its size); external: "
              "a separate model file", one_of({"embedded", "external"})),
