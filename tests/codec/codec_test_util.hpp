@@ -56,3 +56,75 @@ inline Model dense_model(std::int64_t n, std::int64_t latent, std::uint64_t seed
 }
 
 }  // namespace baler::test
+
+#include <cmath>
+#include <cstring>
+
+#include "baler/array.hpp"
+
+namespace baler::test {
+
+// Independent check of a decoded data set (not the codec's verifier). `rel` > 0: bound =
+// rel x (max - min) of the finite values; `abs` > 0: absolute bound. Float columns whose
+// finite values are all integers and integer dtypes must be bit-identical when
+// `integers_exact`; non-finite values must be bit-identical always. Returns the violations.
+struct BoundSpec {
+  double rel = 0, abs = 0;
+  bool integers_exact = true;
+  bool exact = false;
+};
+
+inline bool all_integers(const Array& a) {
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const double x = a.value(i);
+    if (std::isfinite(x) && (x != std::floor(x) || std::fabs(x) > 9e15 || (x == 0 && std::signbit(x)))) return false;
+  }
+  return true;
+}
+
+inline std::size_t count_violations(const Array& x, const Array& y, const BoundSpec& b, std::string* why = nullptr) {
+  EXPECT_EQ(x.dtype, y.dtype);
+  EXPECT_EQ(x.shape, y.shape);
+  if (x.dtype != y.dtype || x.shape != y.shape) return x.size() + 1;
+  const std::size_t es = dtype_size(x.dtype);
+  const bool exact = b.exact || !is_float(x.dtype) || (b.integers_exact && all_integers(x));
+  double lo = INFINITY, hi = -INFINITY;
+  for (std::size_t i = 0; i < x.size(); ++i)
+    if (std::isfinite(x.value(i))) lo = std::min(lo, x.value(i)), hi = std::max(hi, x.value(i));
+  const double bound = b.abs > 0 ? b.abs : b.rel * (hi > lo ? hi - lo : 0.0);
+  std::size_t bad = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    const double a = x.value(i), c = y.value(i);
+    bool ok;
+    if (exact || !std::isfinite(a)) ok = std::memcmp(x.bytes.data() + i * es, y.bytes.data() + i * es, es) == 0;
+    else ok = std::fabs(a - c) <= bound;
+    if (!ok && why && bad == 0)
+      *why = "value " + std::to_string(i) + ": " + std::to_string(a) + " -> " + std::to_string(c) + " (bound " +
+             std::to_string(bound) + ")";
+    bad += ok ? 0 : 1;
+  }
+  return bad;
+}
+
+inline std::size_t count_violations(const Dataset& x, const Dataset& y, const BoundSpec& b) {
+  EXPECT_EQ(x.kind, y.kind);
+  if (x.kind == DataKind::Field) {
+    std::string why;
+    const auto n = count_violations(x.field, y.field, b, &why);
+    EXPECT_EQ(n, 0u) << why;
+    return n;
+  }
+  EXPECT_EQ(x.columns.size(), y.columns.size());
+  if (x.columns.size() != y.columns.size()) return 1;
+  std::size_t bad = 0;
+  for (std::size_t j = 0; j < x.columns.size(); ++j) {
+    EXPECT_EQ(x.columns[j].name, y.columns[j].name);
+    std::string why;
+    const auto n = count_violations(x.columns[j].values, y.columns[j].values, b, &why);
+    EXPECT_EQ(n, 0u) << "column " << x.columns[j].name << ": " << why;
+    bad += n;
+  }
+  return bad;
+}
+
+}  // namespace baler::test
