@@ -30,8 +30,16 @@ struct DataSpec {
 DataSpec parse_data_spec(const std::string& spec);
 
 struct ReadOptions {
-  std::string kind = "auto";         // auto | table | field (auto: 2-D with names -> table, ...)
-  std::vector<std::string> columns;  // table columns to keep (names or globs); empty = all
+  // auto | table | field. auto: ndim >= 3 -> field; ndim 2 -> table if the file names the
+  // columns (npz `names`, X.names.txt sidecar, CSV header, HDF5 `names` attribute or compound),
+  // else table if shape[1] <= 256, else field; ndim 1 -> table of one column.
+  // table forces a table (Error(Usage) for ndim >= 3); field forces a field (a table with
+  // mixed column dtypes becomes float64).
+  std::string kind = "auto";
+  std::vector<std::string> columns;  // table columns to keep (names or fnmatch globs); empty = all
+  // CSV only: parse every column as this dtype ("float32", "int16", ...); empty = infer
+  // (int64 if every value is an integer literal in range, else float64).
+  std::string csv_dtype;
 };
 
 // Reads a data set. Every reader treats its file as hostile: sizes are checked against the
@@ -39,8 +47,17 @@ struct ReadOptions {
 // Unsupported|Limit) naming the file, the field and the values.
 Dataset read_dataset(const DataSpec& spec, const ReadOptions& options = {});
 
-// Writes a data set atomically (temporary file + rename). Float64 in, float64 out.
+// Writes a data set atomically (temporary file + rename); every dtype is kept (CSV: as text
+// that reads back bit-exact with ReadOptions::csv_dtype). Layouts: README.md "Data formats".
+// Throws Error(Io) (cannot write), Error(Unsupported) (e.g. a mixed-dtype table to .npy),
+// Error(Usage) (unknown format, .baler).
 void write_dataset(const Dataset& data, const DataSpec& spec);
+
+// Keeps the table columns matching `patterns` (names or fnmatch globs), in pattern order, each
+// column once. Throws Error(Usage) naming a pattern that matches nothing and listing the
+// valid names, or if `data` is a field. `what` names the source in messages.
+Dataset select_columns(Dataset data, const std::vector<std::string>& patterns,
+                       const std::string& what);
 
 // Objects inside a file (npz keys, HDF5 dataset paths, ROOT trees), for `baler info`.
 std::vector<std::string> list_objects(const std::filesystem::path& path);

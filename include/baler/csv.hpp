@@ -1,0 +1,32 @@
+// CSV tables (RFC 4180): a header row of names, one row per event, numbers as text.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "baler/array.hpp"
+
+namespace baler {
+
+// Parses CSV text into a table. The first row names the columns. Quoted fields may hold commas,
+// doubled quotes and newlines; CRLF and LF both end rows; a UTF-8 BOM and empty lines are
+// skipped. Without `dtype` each column is int64 if every value is an integer literal in range,
+// else float64 (nan, inf, -inf, Infinity accepted); with `dtype` every value is parsed as that
+// type (float32 from the decimal text directly, so a written float32 reads back bit-exact).
+// Throws Error(Malformed) "what line L column C ('name'): 'text' is not a number", or naming
+// the line for a row whose field count differs from the header's.
+Dataset parse_csv(std::string_view text, const std::string& what,
+                  std::optional<DType> dtype = std::nullopt);
+Dataset read_csv(const std::filesystem::path& path, std::optional<DType> dtype = std::nullopt);
+
+// CSV text of a table: header, then values in std::to_chars' shortest round-trip form (float16
+// and float32 in the float's shortest form; floats that look like integers get ".0" so they
+// read back as float; bool as 0/1); LF line ends.
+std::string format_csv(const Dataset& table);
+// Writes format_csv(table) atomically. A 2-D field is written as columns col0, col1, ...
+// Throws Error(Unsupported) for other fields, Error(Io).
+void write_csv(const Dataset& data, const std::filesystem::path& path);
+
+}  // namespace baler

@@ -1,0 +1,59 @@
+// numpy's .npy format: arrays of every baler dtype, string arrays (column names), both ways.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "baler/array.hpp"
+
+namespace baler {
+
+// Element type of a .npy file as its 'descr' string says ('<f8', '>i4', '|b1', '<U16').
+struct NpyDescr {
+  char order = '<';         // '<' little, '>' big, '|' not applicable, '=' native
+  char kind = 'f';          // numpy kind: b i u f (numbers), U S (strings); others refused
+  std::size_t itemsize = 0; // bytes per element
+  std::string text;         // the descr as written, for messages
+  bool swap() const noexcept;  // true if the data are not in this machine's byte order
+};
+
+// A parsed .npy header; data start at `data_offset` bytes from the file's beginning.
+struct NpyHeader {
+  int major = 1;
+  int minor = 0;
+  NpyDescr descr;
+  bool fortran_order = false;
+  std::vector<std::int64_t> shape;
+  std::size_t data_offset = 0;
+};
+
+// Parses the magic, version (1.0, 2.0, 3.0) and header dict of a .npy image. Throws
+// Error(Malformed) for a bad magic, truncated header or bad dict; Error(Unsupported) for a
+// descr baler does not read (complex, object, structured, ...), naming it. `what` names the
+// file in messages.
+NpyHeader parse_npy_header(std::span<const std::byte> bytes, const std::string& what);
+
+// Decodes a numeric .npy image into a C-order, native-order Array (Fortran order is
+// transposed, big-endian swapped). Checks the shape with checked_element_count (Error(Limit))
+// and the data size against the bytes present (Error(Malformed)) before allocating.
+Array decode_npy(std::span<const std::byte> bytes, const std::string& what);
+
+// Decodes a 1-D .npy array of strings ('<U..' UTF-32, '|S..' bytes) into UTF-8 strings
+// (trailing NULs removed). An array with no elements gives {} whatever its dtype. Object
+// arrays (pickles) are refused with Error(Unsupported).
+std::vector<std::string> decode_npy_strings(std::span<const std::byte> bytes, const std::string& what);
+
+// Encodes an array as .npy version 1.0 ('<' little-endian, C order; 2.0 if the header needs it).
+std::vector<std::byte> encode_npy(const Array& array);
+// Encodes strings as a 1-D '<U<n>' array (n = longest name in code points, at least 1).
+// Throws Error(Unsupported) if a string is not valid UTF-8.
+std::vector<std::byte> encode_npy_strings(const std::vector<std::string>& strings);
+
+// Whole-file helpers. write_npy is atomic.
+Array read_npy(const std::filesystem::path& path);
+void write_npy(const Array& array, const std::filesystem::path& path);
+
+}  // namespace baler

@@ -1,0 +1,283 @@
+// CSV tables: an RFC 4180 scanner, per-column dtype inference, shortest round-trip writing.
+#include <algorithm>
+#include <charconv>
+#include <cstdlib>
+#include <cstring>
+#include <optional>
+
+#include "baler/atomic_file.hpp"
+#include "baler/csv.hpp"
+
+namespace baler {
+namespace {
+
+struct CsvField {
+  std::string text;
+  bool quoted = false;
+};
+
+// Splits CSV text into records of fields, tracking line numbers (1-based) for messages.
+class CsvScanner {
+ public:
+  CsvScanner(std::string_view text, const std::string& what) : s_(text), what_(what) {
+    if (s_.substr(0, 3) == "\xEF\xBB\xBF") pos_ = 3;  // UTF-8 byte order mark
+  }
+
+  // Reads the next record that is not an empty line; false at the end of the text.
+  bool next(std::vector<CsvField>& fields) {
+    fields.clear();
+    while (pos_ < s_.size() && is_eol(s_[pos_])) consume_eol();
+    if (pos_ >= s_.size()) return false;
+    record_line_ = line_;
+    for (;;) {
+      fields.push_back(pos_ < s_.size() && s_[pos_] == '"' ? quoted() : plain());
+      if (pos_ < s_.size() && s_[pos_] == ',') {
+        ++pos_;
+        continue;
+      }
+      if (pos_ < s_.size()) consume_eol();
+      return true;
+    }
+  }
+  std::size_t record_line() const { return record_line_; }
+
+ private:
+  static bool is_eol(char c) { return c == '\n' || c == '\r'; }
+  void consume_eol() {
+    if (s_[pos_] == '\r' && pos_ + 1 < s_.size() && s_[pos_ + 1] == '\n') ++pos_;
+    ++pos_;
+    ++line_;
+  }
+  CsvField plain() {
+    const std::size_t start = pos_;
+    while (pos_ < s_.size() && s_[pos_] != ',' && !is_eol(s_[pos_])) ++pos_;
+    return {std::string(s_.substr(start, pos_ - start)), false};
+  }
+  CsvField quoted() {
+    CsvField f{{}, true};
+    const std::size_t start_line = line_;
+    for (++pos_;; ++pos_) {
+      if (pos_ >= s_.size())
+        throw Error(ErrorCode::Malformed, what_ + " line " + std::to_string(start_line) +
+                                              ": quoted field is never closed");
+      const char c = s_[pos_];
+      if (c == '"') {
+        if (pos_ + 1 < s_.size() && s_[pos_ + 1] == '"') {
+          f.text += '"';
+          ++pos_;
+          continue;
+        }
+        ++pos_;
+        break;
+      }
+      if (c == '\n') ++line_;
+      f.text += c;
+    }
+    if (pos_ < s_.size() && s_[pos_] != ',' && !is_eol(s_[pos_]))
+      throw Error(ErrorCode::Malformed, what_ + " line " + std::to_string(line_) +
+                                            ": text after the closing quote of a field");
+    return f;
+  }
+
+  std::string_view s_;
+  const std::string& what_;
+  std::size_t pos_ = 0;
+  std::size_t line_ = 1;
+  std::size_t record_line_ = 1;
+};
+
+std::string_view trim_space(std::string_view t) {
+  while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.remove_prefix(1);
+  while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.remove_suffix(1);
+  return t;
+}
+
+// Trimmed, without a leading '+' (from_chars refuses it).
+std::string_view trim_number(std::string_view t) {
+  t = trim_space(t);
+  if (t.size() > 1 && t.front() == '+' && t[1] != '-') t.remove_prefix(1);
+  return t;
+}
+
+// Parses the whole of `t` as T (an integer or floating type). Floats accept nan/inf/infinity
+// in any case; values beyond the type's range saturate to ±inf like numpy's parser.
+template <typename T>
+bool parse_number(std::string_view t, T& v) {
+  t = trim_number(t);
+  if (t.empty()) return false;
+  const char* end = t.data() + t.size();
+  auto [p, ec] = std::from_chars(t.data(), end, v);
+  if constexpr (std::is_floating_point_v<T>) {
+    if (ec == std::errc::result_out_of_range && p == end) {
+      // Overflow or underflow: round through strtod, which saturates/flushes correctly.
+      const std::string s(t);
+      char* e = nullptr;
+      const double d = std::strtod(s.c_str(), &e);
+      v = static_cast<T>(d);
+      return e == s.c_str() + s.size();
+    }
+  }
+  return ec == std::errc() && p == end;
+}
+
+bool parse_bool(std::string_view t, bool& v) {
+  t = trim_number(t);
+  if (t == "1" || t == "true" || t == "True" || t == "TRUE") return v = true, true;
+  if (t == "0" || t == "false" || t == "False" || t == "FALSE") return v = false, true;
+  return false;
+}
+
+struct CsvCells {
+  std::vector<std::string> names;
+  std::vector<std::vector<std::string>> columns;  // columns[c][row]
+  std::vector<std::size_t> lines;                 // line of each row
+};
+
+CsvCells scan(std::string_view text, const std::string& what) {
+  CsvScanner sc(text, what);
+  CsvCells cells;
+  std::vector<CsvField> fields;
+  if (!sc.next(fields)) throw Error(ErrorCode::Malformed, what + ": empty file (no header row)");
+  for (std::size_t c = 0; c < fields.size(); ++c) {
+    std::string name = fields[c].text;
+    if (!fields[c].quoted) name = std::string(trim_space(name));
+    if (name.empty()) name = "col" + std::to_string(c);
+    for (const auto& other : cells.names)
+      if (other == name)
+        throw Error(ErrorCode::Malformed, what + " line 1: column name '" + name + "' appears twice");
+    cells.names.push_back(std::move(name));
+  }
+  cells.columns.resize(fields.size());
+  while (sc.next(fields)) {
+    if (fields.size() != cells.names.size())
+      throw Error(ErrorCode::Malformed, what + " line " + std::to_string(sc.record_line()) + ": " +
+                                            std::to_string(fields.size()) + " fields, but the header has " +
+                                            std::to_string(cells.names.size()) + " columns");
+    for (std::size_t c = 0; c < fields.size(); ++c) cells.columns[c].push_back(std::move(fields[c].text));
+    cells.lines.push_back(sc.record_line());
+  }
+  return cells;
+}
+
+// Column `c` parsed as `t`; throws naming the line, column and text of a bad value.
+Array parse_column(const CsvCells& cells, std::size_t c, DType t, bool forced, const std::string& what) {
+  const auto& texts = cells.columns[c];
+  Array a(t, {static_cast<std::int64_t>(texts.size())});
+  visit_dtype(t, [&](auto tag) {
+    using T = decltype(tag);
+    auto out = a.as<T>();
+    for (std::size_t r = 0; r < texts.size(); ++r) {
+      bool ok;
+      if constexpr (std::is_same_v<T, bool>) {
+        ok = parse_bool(texts[r], out[r]);
+      } else if constexpr (std::is_same_v<T, Half>) {
+        float f;
+        ok = parse_number(texts[r], f);
+        out[r] = float_to_half(f);
+      } else {
+        ok = parse_number(texts[r], out[r]);
+      }
+      if (!ok)
+        throw Error(ErrorCode::Malformed,
+                    what + " line " + std::to_string(cells.lines[r]) + " column " + std::to_string(c + 1) +
+                        " ('" + cells.names[c] + "'): '" + texts[r] + "' is not " +
+                        (forced ? "a valid " + std::string(dtype_name(t)) : std::string("a number")));
+    }
+  });
+  return a;
+}
+
+bool all_integers(const std::vector<std::string>& texts) {
+  for (const auto& t : texts) {
+    std::int64_t v;
+    if (!parse_number(t, v)) return false;
+  }
+  return !texts.empty();
+}
+
+template <typename T>
+void append_value(std::string& out, T v) {
+  char buf[64];
+  if constexpr (std::is_same_v<T, bool>) {
+    out += v ? '1' : '0';
+  } else if constexpr (std::is_same_v<T, Half>) {
+    append_value(out, half_to_float(v));
+  } else {
+    const auto r = std::to_chars(buf, buf + sizeof buf, v);
+    out.append(buf, r.ptr);
+    if constexpr (std::is_floating_point_v<T>) {
+      // Keep float columns float when read back without a dtype: "1" -> "1.0", "-0" -> "-0.0".
+      if (std::find_if(buf, r.ptr, [](char ch) { return std::strchr(".eni", ch) && ch; }) == r.ptr)
+        out += ".0";
+    }
+  }
+}
+
+void append_name(std::string& out, const std::string& name) {
+  const bool quote = name.find_first_of(",\"\r\n") != std::string::npos ||
+                     (!name.empty() && (name.front() == ' ' || name.back() == ' ' ||
+                                        name.front() == '\t' || name.back() == '\t'));
+  if (!quote) {
+    out += name;
+    return;
+  }
+  out += '"';
+  for (char c : name) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+}
+
+}  // namespace
+
+Dataset parse_csv(std::string_view text, const std::string& what, std::optional<DType> dtype) {
+  const CsvCells cells = scan(text, what);
+  Dataset ds;
+  ds.kind = DataKind::Table;
+  for (std::size_t c = 0; c < cells.names.size(); ++c) {
+    const DType t = dtype ? *dtype : all_integers(cells.columns[c]) ? DType::I64 : DType::F64;
+    ds.columns.push_back({cells.names[c], parse_column(cells, c, t, dtype.has_value(), what)});
+  }
+  return ds;
+}
+
+Dataset read_csv(const std::filesystem::path& path, std::optional<DType> dtype) {
+  const auto bytes = read_file_bytes(path);
+  return parse_csv(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
+                   path.string(), dtype);
+}
+
+std::string format_csv(const Dataset& table) {
+  require(table.kind == DataKind::Table, ErrorCode::Internal, "format_csv on a field");
+  std::string out;
+  for (std::size_t c = 0; c < table.columns.size(); ++c) {
+    if (c) out += ',';
+    append_name(out, table.columns[c].name);
+  }
+  out += '\n';
+  const std::size_t rows = table.rows();
+  for (std::size_t r = 0; r < rows; ++r) {
+    for (std::size_t c = 0; c < table.columns.size(); ++c) {
+      if (c) out += ',';
+      const Array& a = table.columns[c].values;
+      visit_dtype(a.dtype, [&](auto tag) { append_value(out, a.as<decltype(tag)>()[r]); });
+    }
+    out += '\n';
+  }
+  return out;
+}
+
+void write_csv(const Dataset& data, const std::filesystem::path& path) {
+  if (data.kind == DataKind::Field) {
+    if (data.field.ndim() != 2)
+      throw Error(ErrorCode::Unsupported, path.string() + ": a CSV holds a table or a 2-D field, not shape " +
+                                              shape_string(data.field.shape) + "; write npy, npz or h5");
+    write_csv(table_from_matrix(data.field, {}), path);
+    return;
+  }
+  const std::string text = format_csv(data);
+  write_file_atomic(path, std::as_bytes(std::span(text.data(), text.size())));
+}
+
+}  // namespace baler

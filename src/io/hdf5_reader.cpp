@@ -1,0 +1,206 @@
+// Reading HDF5 datasets: numeric N-d arrays (any byte order), compound tables, column names.
+#include <limits>
+
+#include "baler/hdf5_io.hpp"
+#include "hdf5_types.hpp"
+#include "raw_data.hpp"
+
+namespace baler {
+namespace {
+
+using h5::Handle;
+
+// Deflate (HDF5's usual filter) cannot expand more than ~1032:1.
+constexpr std::uint64_t kMaxFilterRatio = 1032;
+
+Handle open_file(const std::filesystem::path& path) {
+  h5::silence_errors();
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw Error(ErrorCode::Io, "cannot open " + path.string() + ": no such file");
+  if (H5Fis_hdf5(path.c_str()) <= 0)
+    throw Error(ErrorCode::Malformed, path.string() + ": not an HDF5 file");
+  Handle f(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+  h5::check(f.get(), ErrorCode::Malformed, path.string() + ": cannot open the HDF5 file");
+  return f;
+}
+
+herr_t collect_dataset(hid_t, const char* name, const H5O_info_t* info, void* out) {
+  if (info->type == H5O_TYPE_DATASET)
+    static_cast<std::vector<std::string>*>(out)->push_back(std::string("/") + name);
+  return 0;
+}
+
+std::vector<std::string> datasets_in(hid_t file, const std::string& what) {
+  std::vector<std::string> paths;
+  if (H5Ovisit2(file, H5_INDEX_NAME, H5_ITER_INC, collect_dataset, &paths, H5O_INFO_BASIC) < 0)
+    throw Error(ErrorCode::Malformed, what + ": cannot list the datasets of the HDF5 file");
+  return paths;
+}
+
+std::string joined(const std::vector<std::string>& items) {
+  std::string s;
+  for (const auto& i : items) s += (s.empty() ? "" : ", ") + i;
+  return s.empty() ? "none" : s;
+}
+
+std::string choose_dataset(const std::vector<std::string>& paths, std::string object,
+                           const std::string& what) {
+  if (object.empty()) {
+    if (paths.size() == 1) return paths[0];
+    for (const auto& p : paths)
+      if (p == "/data") return p;
+    if (paths.empty()) throw Error(ErrorCode::Malformed, what + ": the HDF5 file holds no dataset");
+    throw Error(ErrorCode::Usage, what + " holds " + std::to_string(paths.size()) +
+                                      " datasets; name one as " + what + ":/path (datasets: " +
+                                      joined(paths) + ")");
+  }
+  if (object.front() != '/') object.insert(0, "/");
+  for (const auto& p : paths)
+    if (p == object) return p;
+  throw Error(ErrorCode::Malformed, what + " has no dataset '" + object + "' (datasets: " + joined(paths) + ")");
+}
+
+std::vector<std::string> read_string_attribute(hid_t attr, std::size_t count, const std::string& what) {
+  Handle type(H5Aget_type(attr), H5Tclose);
+  if (H5Tget_class(type.get()) != H5T_STRING)
+    throw Error(ErrorCode::Malformed, what + ": the names attribute is not an array of strings");
+  Handle space(H5Aget_space(attr), H5Sclose);
+  const hssize_t n = H5Sget_simple_extent_npoints(space.get());
+  if (n < 0 || static_cast<std::uint64_t>(n) != count)
+    throw Error(ErrorCode::Malformed, what + ": the names attribute holds " + std::to_string(n) +
+                                          " names but the dataset has " + std::to_string(count) + " columns");
+  Handle mem(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_cset(mem.get(), H5Tget_cset(type.get()));
+  std::vector<std::string> out;
+  if (H5Tis_variable_str(type.get()) > 0) {
+    H5Tset_size(mem.get(), H5T_VARIABLE);
+    std::vector<char*> buf(count, nullptr);
+    if (count && H5Aread(attr, mem.get(), buf.data()) < 0)
+      throw Error(ErrorCode::Malformed, what + ": cannot read the names attribute");
+    for (char* s : buf) out.emplace_back(s ? s : "");
+    if (count) H5Dvlen_reclaim(mem.get(), space.get(), H5P_DEFAULT, buf.data());
+    return out;
+  }
+  const std::size_t width = H5Tget_size(type.get());
+  if (width == 0 || count > (std::size_t{1} << 30) / width)
+    throw Error(ErrorCode::Limit, what + ": the names attribute is too large");
+  H5Tset_size(mem.get(), width);
+  H5Tset_strpad(mem.get(), H5Tget_strpad(type.get()));
+  std::vector<char> buf(count * width);
+  if (count && H5Aread(attr, mem.get(), buf.data()) < 0)
+    throw Error(ErrorCode::Malformed, what + ": cannot read the names attribute");
+  const bool spaces = H5Tget_strpad(type.get()) == H5T_STR_SPACEPAD;
+  for (std::size_t i = 0; i < count; ++i) {
+    std::string s(buf.data() + i * width, width);
+    s.resize(s.find('\0') == std::string::npos ? s.size() : s.find('\0'));
+    while (spaces && !s.empty() && s.back() == ' ') s.pop_back();
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+// Column names of a 2-D dataset from its `names` or `column_names` attribute; {} if neither.
+std::vector<std::string> column_names_of(hid_t dset, std::size_t cols, const std::string& what) {
+  for (const char* name : {"names", "column_names"}) {
+    if (H5Aexists(dset, name) <= 0) continue;
+    Handle attr(H5Aopen(dset, name, H5P_DEFAULT), H5Aclose);
+    h5::check(attr.get(), ErrorCode::Malformed, what + ": cannot open attribute '" + name + "'");
+    return read_string_attribute(attr.get(), cols, what);
+  }
+  return {};
+}
+
+Dataset read_compound(hid_t dset, hid_t type, const std::vector<std::int64_t>& shape,
+                      const std::string& what) {
+  if (shape.size() != 1)
+    throw Error(ErrorCode::Unsupported, what + ": compound dataset of shape " + shape_string(shape) +
+                                            " (baler reads 1-D record arrays as tables)");
+  Dataset ds;
+  ds.kind = DataKind::Table;
+  const int members = H5Tget_nmembers(type);
+  for (int i = 0; i < members; ++i) {
+    char* raw_name = H5Tget_member_name(type, static_cast<unsigned>(i));
+    if (!raw_name) throw Error(ErrorCode::Malformed, what + ": cannot read a compound member name");
+    const std::string name = raw_name;
+    H5free_memory(raw_name);
+    Handle member(H5Tget_member_type(type, static_cast<unsigned>(i)), H5Tclose);
+    if (!h5::is_numeric_type(member.get())) continue;  // strings, arrays, nested records
+    const DType t = h5::dtype_of_type(member.get(), what + " member '" + name + "'");
+    Array col(t, shape);
+    Handle mem(H5Tcreate(H5T_COMPOUND, dtype_size(t)), H5Tclose);
+    Handle native = h5::memory_type(t);
+    if (H5Tinsert(mem.get(), name.c_str(), 0, native.get()) < 0 ||
+        (col.size() && H5Dread(dset, mem.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, col.bytes.data()) < 0))
+      throw Error(ErrorCode::Malformed, what + ": cannot read compound member '" + name + "'");
+    ds.columns.push_back({name, std::move(col)});
+  }
+  if (ds.columns.empty())
+    throw Error(ErrorCode::Unsupported, what + ": the compound dataset has no numeric member");
+  return ds;
+}
+
+std::vector<std::int64_t> shape_of(hid_t space, const std::string& what) {
+  if (H5Sget_simple_extent_type(space) == H5S_NULL)
+    throw Error(ErrorCode::Unsupported, what + ": dataset has a null dataspace (no data)");
+  const int nd = H5Sget_simple_extent_ndims(space);
+  if (nd < 0) throw Error(ErrorCode::Malformed, what + ": cannot read the dataset's shape");
+  std::vector<hsize_t> dims(static_cast<std::size_t>(nd));
+  if (nd > 0 && H5Sget_simple_extent_dims(space, dims.data(), nullptr) < 0)
+    throw Error(ErrorCode::Malformed, what + ": cannot read the dataset's shape");
+  std::vector<std::int64_t> shape;
+  for (hsize_t d : dims) {
+    if (d > static_cast<hsize_t>(std::numeric_limits<std::int64_t>::max()))
+      throw Error(ErrorCode::Limit, what + ": dimension " + std::to_string(d) + " is too large");
+    shape.push_back(static_cast<std::int64_t>(d));
+  }
+  checked_element_count(shape, what);
+  return shape;
+}
+
+// Refuses datasets that declare far more data than the file stores, before allocating.
+void check_storage(hid_t dset, hid_t type, std::uint64_t count, const std::string& what) {
+  const std::uint64_t declared = count * H5Tget_size(type);
+  const std::uint64_t stored = H5Dget_storage_size(dset);
+  if (declared / kMaxFilterRatio > stored + (1u << 20))
+    throw Error(ErrorCode::Limit, what + ": dataset declares " + std::to_string(declared) +
+                                      " bytes but the file stores " + std::to_string(stored));
+}
+
+}  // namespace
+
+std::vector<std::string> list_hdf5_datasets(const std::filesystem::path& path) {
+  Handle f = open_file(path);
+  return datasets_in(f.get(), path.string());
+}
+
+RawData read_hdf5_raw(const std::filesystem::path& path, const std::string& object) {
+  Handle f = open_file(path);
+  const std::string ds_path = choose_dataset(datasets_in(f.get(), path.string()), object, path.string());
+  const std::string what = path.string() + ":" + ds_path;
+  Handle d(H5Dopen2(f.get(), ds_path.c_str(), H5P_DEFAULT), H5Dclose);
+  h5::check(d.get(), ErrorCode::Malformed, what + ": cannot open the dataset");
+  Handle type(H5Dget_type(d.get()), H5Tclose);
+  Handle space(H5Dget_space(d.get()), H5Sclose);
+  h5::check(type.get(), ErrorCode::Malformed, what + ": cannot read the dataset's type");
+  h5::check(space.get(), ErrorCode::Malformed, what + ": cannot read the dataset's shape");
+  const auto shape = shape_of(space.get(), what);
+  check_storage(d.get(), type.get(), checked_element_count(shape, what), what);
+  RawData raw;
+  if (H5Tget_class(type.get()) == H5T_COMPOUND) {
+    raw.is_table = true;
+    raw.table = read_compound(d.get(), type.get(), shape, what);
+    return raw;
+  }
+  const DType t = h5::dtype_of_type(type.get(), what);
+  raw.array = Array(t, shape);
+  Handle mem = h5::memory_type(t);
+  if (raw.array.size() &&
+      H5Dread(d.get(), mem.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, raw.array.bytes.data()) < 0)
+    throw Error(ErrorCode::Malformed, what + ": cannot read the dataset's data");
+  if (shape.size() == 2) raw.names = column_names_of(d.get(), static_cast<std::size_t>(shape[1]), what);
+  raw.single_name = ds_path.substr(ds_path.rfind('/') + 1);
+  return raw;
+}
+
+}  // namespace baler

@@ -1,0 +1,215 @@
+// .npy arrays and string arrays: decoding (checked, any byte order, Fortran order) and encoding.
+#include <bit>
+#include <cstring>
+
+#include "baler/atomic_file.hpp"
+#include "baler/bytes.hpp"
+#include "baler/npy.hpp"
+
+namespace baler {
+namespace {
+
+DType numeric_dtype(const NpyDescr& d, const std::string& what) {
+  switch (d.kind) {
+    case 'b': return DType::Bool;
+    case 'i': return d.itemsize == 1 ? DType::I8 : d.itemsize == 2 ? DType::I16
+                   : d.itemsize == 4 ? DType::I32 : DType::I64;
+    case 'u': return d.itemsize == 1 ? DType::U8 : d.itemsize == 2 ? DType::U16
+                   : d.itemsize == 4 ? DType::U32 : DType::U64;
+    case 'f': return d.itemsize == 2 ? DType::F16 : d.itemsize == 4 ? DType::F32 : DType::F64;
+    default: break;
+  }
+  throw Error(ErrorCode::Unsupported, what + ": dtype '" + d.text +
+                                          "' is a string array; baler reads numeric arrays");
+}
+
+// The data bytes after the header, checked against the size the header implies.
+std::span<const std::byte> data_span(std::span<const std::byte> bytes, const NpyHeader& h,
+                                     std::uint64_t count, const std::string& what) {
+  const std::uint64_t avail = bytes.size() - h.data_offset;
+  if (h.descr.itemsize != 0 && count > std::numeric_limits<std::uint64_t>::max() / h.descr.itemsize)
+    throw Error(ErrorCode::Limit, what + ": shape " + shape_string(h.shape) + " of '" +
+                                      h.descr.text + "' overflows");
+  const std::uint64_t need = count * h.descr.itemsize;
+  if (need > avail)
+    throw Error(ErrorCode::Malformed, what + ": header claims " + std::to_string(need) +
+                                          " bytes of data (shape " + shape_string(h.shape) + ", '" +
+                                          h.descr.text + "') but file holds " + std::to_string(avail));
+  return bytes.subspan(h.data_offset, static_cast<std::size_t>(need));
+}
+
+// Fortran (column-major) element order to C order, for any number of dimensions.
+void fortran_to_c(const std::byte* src, std::byte* dst, const std::vector<std::int64_t>& shape,
+                  std::size_t count, std::size_t es) {
+  const std::size_t n = shape.size();
+  std::vector<std::size_t> stride(n), idx(n, 0);
+  std::size_t s = 1;
+  for (std::size_t k = 0; k < n; ++k) {
+    stride[k] = s;
+    s *= static_cast<std::size_t>(shape[k]);
+  }
+  std::size_t f = 0;
+  for (std::size_t out = 0; out < count; ++out) {
+    std::memcpy(dst + out * es, src + f * es, es);
+    for (std::size_t k = n; k-- > 0;) {
+      if (++idx[k] < static_cast<std::size_t>(shape[k])) {
+        f += stride[k];
+        break;
+      }
+      f -= stride[k] * (idx[k] - 1);
+      idx[k] = 0;
+    }
+  }
+}
+
+void append_utf8(std::string& out, std::uint32_t cp) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xc0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3f));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xe0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
+    out += static_cast<char>(0x80 | (cp & 0x3f));
+  } else {
+    out += static_cast<char>(0xf0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3f));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
+    out += static_cast<char>(0x80 | (cp & 0x3f));
+  }
+}
+
+// Decodes UTF-8 into code points. Throws Error(Unsupported) on invalid input.
+std::vector<std::uint32_t> utf8_to_utf32(const std::string& s) {
+  std::vector<std::uint32_t> out;
+  for (std::size_t i = 0; i < s.size();) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    const int len = b < 0x80 ? 1 : (b >> 5) == 6 ? 2 : (b >> 4) == 14 ? 3 : (b >> 3) == 30 ? 4 : 0;
+    std::uint32_t cp = len == 1 ? b : len == 2 ? (b & 0x1f) : len == 3 ? (b & 0x0f) : (b & 0x07);
+    bool ok = len > 0 && i + len <= s.size();
+    for (int k = 1; ok && k < len; ++k) {
+      const auto c = static_cast<unsigned char>(s[i + k]);
+      ok = (c >> 6) == 2;
+      cp = (cp << 6) | (c & 0x3f);
+    }
+    static constexpr std::uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+    ok = ok && cp >= kMin[len] && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff);
+    if (!ok) throw Error(ErrorCode::Unsupported, "name '" + s + "' is not valid UTF-8");
+    out.push_back(cp);
+    i += len;
+  }
+  return out;
+}
+
+std::vector<std::byte> encode_with_descr(const std::string& descr, const std::vector<std::int64_t>& shape,
+                                         std::span<const std::byte> data, std::size_t unit) {
+  std::string dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " +
+                     shape_string(shape) + ", }";
+  // Pad with spaces so that the data start at a multiple of 64 bytes, ending with '\n'.
+  std::size_t preamble = 10;
+  if (dict.size() + 1 + preamble > 65535 + 10) preamble = 12;
+  const std::size_t total = (preamble + dict.size() + 1 + 63) / 64 * 64;
+  dict.append(total - preamble - dict.size() - 1, ' ');
+  dict += '\n';
+  ByteWriter w;
+  w.append("\x93NUMPY", 6);
+  w.le<std::uint8_t>(preamble == 10 ? 1 : 2);
+  w.le<std::uint8_t>(0);
+  if (preamble == 10) w.le<std::uint16_t>(static_cast<std::uint16_t>(dict.size()));
+  else w.le<std::uint32_t>(static_cast<std::uint32_t>(dict.size()));
+  w.append(dict.data(), dict.size());
+  const std::size_t start = w.size();
+  w.append(data);
+  if (std::endian::native != std::endian::little)
+    byteswap_inplace(w.buffer().data() + start, data.size() / unit, unit);
+  return std::move(w.buffer());
+}
+
+}  // namespace
+
+Array decode_npy(std::span<const std::byte> bytes, const std::string& what) {
+  const NpyHeader h = parse_npy_header(bytes, what);
+  const DType t = numeric_dtype(h.descr, what);
+  const std::uint64_t count = checked_element_count(h.shape, what + " (shape)");
+  const auto data = data_span(bytes, h, count, what);
+  Array a;
+  a.dtype = t;
+  a.shape = h.shape;
+  if (h.fortran_order && h.shape.size() > 1) {
+    a.bytes.resize(data.size());
+    fortran_to_c(data.data(), a.bytes.data(), h.shape, static_cast<std::size_t>(count), h.descr.itemsize);
+  } else {
+    a.bytes.assign(data.begin(), data.end());
+  }
+  if (h.descr.swap()) byteswap_inplace(a.bytes.data(), static_cast<std::size_t>(count), h.descr.itemsize);
+  return a;
+}
+
+std::vector<std::string> decode_npy_strings(std::span<const std::byte> bytes, const std::string& what) {
+  const NpyHeader h = parse_npy_header(bytes, what);
+  const std::uint64_t count = checked_element_count(h.shape, what + " (shape)");
+  if (count == 0) return {};
+  if (h.descr.kind != 'U' && h.descr.kind != 'S')
+    throw Error(ErrorCode::Unsupported, what + ": names have dtype '" + h.descr.text +
+                                            "'; expected a str array ('<U..')");
+  if (h.shape.size() != 1)
+    throw Error(ErrorCode::Malformed, what + ": names have shape " + shape_string(h.shape) +
+                                          "; expected a 1-D array");
+  const auto data = data_span(bytes, h, count, what);
+  std::vector<std::string> out;
+  const std::size_t width = h.descr.itemsize;
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::byte* p = data.data() + i * width;
+    std::string s;
+    if (h.descr.kind == 'S') {
+      s.assign(reinterpret_cast<const char*>(p), width);
+    } else {
+      for (std::size_t k = 0; k < width / 4; ++k) {
+        std::uint32_t cp;
+        std::memcpy(&cp, p + 4 * k, 4);
+        if (h.descr.swap()) cp = byteswap_value(cp);
+        if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+          throw Error(ErrorCode::Malformed, what + ": name " + std::to_string(i) +
+                                                " holds code point " + std::to_string(cp) +
+                                                ", which is not Unicode");
+        if (cp == 0) s += '\0';
+        else append_utf8(s, cp);
+      }
+    }
+    while (!s.empty() && s.back() == '\0') s.pop_back();
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::vector<std::byte> encode_npy(const Array& array) {
+  static constexpr const char* kDescr[kDTypeCount] = {"|b1", "|i1", "<i2", "<i4", "<i8", "|u1",
+                                                      "<u2", "<u4", "<u8", "<f2", "<f4", "<f8"};
+  return encode_with_descr(kDescr[static_cast<int>(array.dtype)], array.shape, array.bytes,
+                           dtype_size(array.dtype));
+}
+
+std::vector<std::byte> encode_npy_strings(const std::vector<std::string>& strings) {
+  std::vector<std::vector<std::uint32_t>> cps;
+  std::size_t width = 1;
+  for (const auto& s : strings) {
+    cps.push_back(utf8_to_utf32(s));
+    width = std::max(width, cps.back().size());
+  }
+  std::vector<std::byte> data(strings.size() * width * 4, std::byte{0});
+  for (std::size_t i = 0; i < cps.size(); ++i)
+    std::memcpy(data.data() + i * width * 4, cps[i].data(), cps[i].size() * 4);
+  return encode_with_descr("<U" + std::to_string(width), {static_cast<std::int64_t>(strings.size())},
+                           data, 4);
+}
+
+Array read_npy(const std::filesystem::path& path) {
+  return decode_npy(read_file_bytes(path), path.string());
+}
+
+void write_npy(const Array& array, const std::filesystem::path& path) {
+  write_file_atomic(path, encode_npy(array));
+}
+
+}  // namespace baler

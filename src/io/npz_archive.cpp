@@ -1,0 +1,137 @@
+// .npz archives through libzip: listing, checked member reads, atomic stored writes.
+#include <zip.h>
+
+#include "baler/atomic_file.hpp"
+#include "baler/error.hpp"
+#include "baler/npz.hpp"
+
+namespace baler {
+namespace {
+
+std::string zip_code_text(int code) {
+  zip_error_t e;
+  zip_error_init_with_code(&e, code);
+  std::string text = zip_error_strerror(&e);
+  zip_error_fini(&e);
+  return text;
+}
+
+// Deflate cannot expand more than ~1032:1; anything claiming more is refused unread.
+constexpr std::uint64_t kMaxDeflateRatio = 1032;
+
+}  // namespace
+
+NpzReader::NpzReader(const std::filesystem::path& path) : path_(path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw Error(ErrorCode::Io, "cannot open " + path.string() + ": no such file");
+  int code = 0;
+  zip_ = zip_open(path.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &code);
+  if (!zip_) {
+    const ErrorCode c = (code == ZIP_ER_OPEN || code == ZIP_ER_READ) ? ErrorCode::Io : ErrorCode::Malformed;
+    throw Error(c, path.string() + ": not a readable npz (zip) archive: " + zip_code_text(code));
+  }
+  const zip_int64_t n = zip_get_num_entries(zip_, 0);
+  for (zip_int64_t i = 0; i < n; ++i) {
+    const char* name = zip_get_name(zip_, static_cast<zip_uint64_t>(i), ZIP_FL_ENC_GUESS);
+    if (!name) continue;
+    std::string key = name;
+    if (key.size() > 4 && key.compare(key.size() - 4, 4, ".npy") == 0) key.resize(key.size() - 4);
+    keys_.push_back(std::move(key));
+    index_.push_back(static_cast<std::uint64_t>(i));
+  }
+}
+
+NpzReader::~NpzReader() {
+  if (zip_) zip_discard(zip_);
+}
+
+bool NpzReader::has(const std::string& key) const {
+  for (const auto& k : keys_)
+    if (k == key) return true;
+  return false;
+}
+
+std::string NpzReader::what(const std::string& key) const { return path_.string() + ":" + key; }
+
+std::vector<std::byte> NpzReader::member(const std::string& key) const {
+  std::size_t k = 0;
+  while (k < keys_.size() && keys_[k] != key) ++k;
+  if (k == keys_.size()) {
+    std::string list;
+    for (const auto& name : keys_) list += (list.empty() ? "" : ", ") + name;
+    throw Error(ErrorCode::Usage, path_.string() + " has no key '" + key + "' (keys: " + list + ")");
+  }
+  const std::string w = what(key);
+  zip_stat_t st;
+  zip_stat_init(&st);
+  if (zip_stat_index(zip_, index_[k], 0, &st) != 0 || !(st.valid & ZIP_STAT_SIZE) ||
+      !(st.valid & ZIP_STAT_COMP_SIZE))
+    throw Error(ErrorCode::Malformed, w + ": cannot read the member's sizes: " + zip_strerror(zip_));
+  if ((st.valid & ZIP_STAT_ENCRYPTION_METHOD) && st.encryption_method != ZIP_EM_NONE)
+    throw Error(ErrorCode::Unsupported, w + ": encrypted zip member");
+  const bool stored = (st.valid & ZIP_STAT_COMP_METHOD) && st.comp_method == ZIP_CM_STORE;
+  if ((stored && st.size != st.comp_size) ||
+      (!stored && st.size / kMaxDeflateRatio > st.comp_size + 1024))
+    throw Error(ErrorCode::Limit, w + ": declares " + std::to_string(st.size) +
+                                      " bytes uncompressed from " + std::to_string(st.comp_size) +
+                                      " compressed, more than compression can give");
+  zip_file_t* f = zip_fopen_index(zip_, index_[k], 0);
+  if (!f) throw Error(ErrorCode::Malformed, w + ": cannot open the member: " + zip_strerror(zip_));
+  std::vector<std::byte> out(static_cast<std::size_t>(st.size));
+  std::uint64_t got = 0;
+  while (got < st.size) {
+    const zip_int64_t n = zip_fread(f, out.data() + got, st.size - got);
+    if (n < 0) {
+      const std::string msg = zip_file_strerror(f);
+      zip_fclose(f);
+      throw Error(ErrorCode::Malformed, w + ": cannot read the member: " + msg);
+    }
+    if (n == 0) break;
+    got += static_cast<std::uint64_t>(n);
+  }
+  // One more read reaches the end of the member, where libzip checks the CRC.
+  std::byte probe;
+  const zip_int64_t extra = got == st.size ? zip_fread(f, &probe, 1) : 0;
+  if (extra != 0) {
+    const std::string msg = extra < 0 ? zip_file_strerror(f) : "more data than declared";
+    zip_fclose(f);
+    throw Error(ErrorCode::Malformed, w + ": cannot read the member: " + msg);
+  }
+  const int close_code = zip_fclose(f);
+  if (got != st.size)
+    throw Error(ErrorCode::Malformed, w + ": member holds " + std::to_string(got) +
+                                          " bytes but declares " + std::to_string(st.size));
+  if (close_code != 0)
+    throw Error(ErrorCode::Malformed, w + ": " + zip_code_text(close_code));
+  return out;
+}
+
+void write_npz(const std::filesystem::path& path, const std::vector<NpzMember>& members) {
+  AtomicFile file(path);
+  file.close_stream();
+  int code = 0;
+  zip_t* z = zip_open(file.temp_path().c_str(), ZIP_CREATE | ZIP_TRUNCATE, &code);
+  if (!z) throw Error(ErrorCode::Io, "cannot create " + path.string() + ": " + zip_code_text(code));
+  const auto fail = [&](const std::string& what) {
+    const std::string msg = zip_strerror(z);
+    zip_discard(z);
+    throw Error(ErrorCode::Io, "cannot write " + path.string() + " (" + what + "): " + msg);
+  };
+  for (const auto& m : members) {
+    zip_source_t* src = zip_source_buffer(z, m.npy.data(), m.npy.size(), 0);
+    if (!src) fail(m.key);
+    const zip_int64_t idx = zip_file_add(z, (m.key + ".npy").c_str(), src, ZIP_FL_ENC_UTF_8);
+    if (idx < 0) {
+      zip_source_free(src);
+      fail(m.key);
+    }
+    const auto i = static_cast<zip_uint64_t>(idx);
+    if (zip_set_file_compression(z, i, ZIP_CM_STORE, 0) != 0) fail(m.key);
+    if (zip_file_set_mtime(z, i, 315532800 + 86400, 0) != 0) fail(m.key);  // 1980-01-02
+  }
+  if (zip_close(z) != 0) fail("closing");
+  file.commit();
+}
+
+}  // namespace baler

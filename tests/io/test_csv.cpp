@@ -1,0 +1,111 @@
+// CSV: the CMS file against its .npy twin, RFC 4180 quoting, dtype inference, round trips of
+// every dtype, and messages naming line, column and text of bad values.
+#include "baler/csv.hpp"
+#include "baler/io.hpp"
+#include "io_test_support.hpp"
+
+namespace baler::test {
+namespace {
+
+TEST(Csv, CmsFileMatchesItsNpyTwin) {
+  const Dataset csv = read_dataset(parse_data_spec(data_file("cms/Zmumu_Run2011A.csv").string()));
+  const Dataset npy = read_dataset(parse_data_spec(data_file("cms/Zmumu_Run2011A.npy").string()));
+  ASSERT_EQ(csv.kind, DataKind::Table);
+  ASSERT_EQ(csv.columns.size(), 14u);
+  ASSERT_EQ(csv.rows(), 10583u);
+  EXPECT_EQ(column_names(csv), column_names(npy));  // CSV header vs .names.txt
+  EXPECT_EQ(csv.columns[0].name, "Run");
+  for (const char* name : {"Run", "Event", "Q1", "Q2"}) {
+    for (const auto& c : csv.columns) {
+      if (c.name == name) EXPECT_EQ(c.values.dtype, DType::I64) << name;
+    }
+  }
+  EXPECT_EQ(csv.columns[2].values.dtype, DType::F64);
+  for (std::size_t c = 0; c < 14; ++c)
+    for (std::size_t r = 0; r < csv.rows(); ++r)
+      ASSERT_EQ(csv.columns[c].values.value(r), npy.columns[c].values.value(r)) << csv.columns[c].name << " row " << r;
+}
+
+TEST(Csv, QuotingCrlfAndInference) {
+  const std::string text =
+      "\xEF\xBB\xBF\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",plain\r\n"
+      "1,2.5,nan,\"7\"\r\n"
+      "\r\n"
+      "-3,1e3,-inf,+8\r\n"
+      "9223372036854775807,NaN,Infinity,9\r\n";
+  const Dataset ds = parse_csv(text, "q.csv");
+  EXPECT_EQ(column_names(ds), (std::vector<std::string>{"a,b", "say \"hi\"", "two\nlines", "plain"}));
+  EXPECT_EQ(ds.columns[0].values.dtype, DType::I64);
+  EXPECT_EQ(ds.columns[0].values.as<std::int64_t>()[2], 9223372036854775807LL);
+  EXPECT_EQ(ds.columns[1].values.dtype, DType::F64);
+  EXPECT_EQ(ds.columns[1].values.as<double>()[1], 1000.0);
+  EXPECT_TRUE(std::isnan(ds.columns[1].values.as<double>()[2]));
+  const auto inf = ds.columns[2].values.as<double>();
+  EXPECT_TRUE(std::isnan(inf[0]));
+  EXPECT_EQ(inf[1], -INFINITY);
+  EXPECT_EQ(inf[2], INFINITY);
+  EXPECT_EQ(ds.columns[3].values.as<std::int64_t>()[1], 8);
+  // An integer beyond int64 makes the column float64.
+  EXPECT_EQ(parse_csv("x\n1\n9223372036854775808\n", "big.csv").columns[0].values.dtype, DType::F64);
+}
+
+TEST(Csv, BadValuesNameLineColumnAndText) {
+  expect_error([] { parse_csv("a,b\n1,2\n3,abc\n", "f.csv"); }, ErrorCode::Malformed,
+               {"f.csv line 3 column 2 ('b'): 'abc' is not a number"});
+  expect_error([] { parse_csv("a,\"b\nc\"\n1,2\n3,\n", "e.csv"); }, ErrorCode::Malformed,
+               {"e.csv line 4 column 2 ('b\nc'): '' is not a number"});
+  expect_error([] { parse_csv("a,b\n1,2\n3\n", "r.csv"); }, ErrorCode::Malformed,
+               {"r.csv line 3", "1 fields", "2 columns"});
+  expect_error([] { parse_csv("a,b\n1,2,3\n", "r.csv"); }, ErrorCode::Malformed, {"r.csv line 2", "3 fields"});
+  expect_error([] { parse_csv("a,b\n1,\"2\n", "u.csv"); }, ErrorCode::Malformed, {"u.csv line 2", "never closed"});
+  expect_error([] { parse_csv("a,b\n1,\"2\"x\n", "t.csv"); }, ErrorCode::Malformed, {"t.csv line 2"});
+  expect_error([] { parse_csv("", "empty.csv"); }, ErrorCode::Malformed, {"empty.csv", "header"});
+  expect_error([] { parse_csv("a,a\n1,2\n", "d.csv"); }, ErrorCode::Malformed, {"d.csv", "'a'"});
+  expect_error([] { parse_csv("a\n300\n", "i.csv", DType::I8); }, ErrorCode::Malformed,
+               {"i.csv line 2 column 1 ('a'): '300' is not a valid int8"});
+  TempDir dir;
+  write_bytes(dir / "bad.csv", "x,y\n1,2\n3,oops\n");
+  expect_error([&] { read_dataset(parse_data_spec((dir / "bad.csv").string())); }, ErrorCode::Malformed,
+               {"bad.csv line 3 column 2 ('y'): 'oops' is not a number"});
+}
+
+TEST(Csv, RoundTripEveryDtypeBitExactWithDtype) {
+  TempDir dir;
+  const auto path = dir / "t.csv";
+  for (DType t : kAllDTypes) {
+    const Dataset table = table_from_matrix(random_array(t, {40, 3}, 21), {"a", "b,c", " d"});
+    write_dataset(table, parse_data_spec(path.string()));
+    ReadOptions o;
+    o.csv_dtype = std::string(dtype_name(t));
+    Dataset back = read_dataset(parse_data_spec(path.string()), o);
+    back.table_from_matrix = true;
+    EXPECT_EQ(back, table) << dtype_name(t);
+  }
+}
+
+TEST(Csv, RoundTripWithoutDtypeKeepsValues) {
+  TempDir dir;
+  const auto path = dir / "t.csv";
+  Dataset t;
+  t.columns.push_back({"i", random_array(DType::I64, {50}, 1)});
+  t.columns.push_back({"f", random_array(DType::F64, {50}, 2)});
+  t.columns.push_back({"g", random_array(DType::F32, {50}, 3)});
+  t.columns.push_back({"whole", Array(DType::F64, {50})});  // 0.0 everywhere: must stay float
+  t.columns.back().values.as<double>()[1] = -0.0;
+  t.columns.back().values.as<double>()[2] = 12.0;
+  write_csv(t, path);
+  const Dataset back = read_csv(path);
+  EXPECT_EQ(back.columns[0], t.columns[0]);
+  EXPECT_EQ(back.columns[1], t.columns[1]);  // float64 bit-exact (NaN, inf, -0.0 included)
+  EXPECT_EQ(back.columns[3], t.columns[3]);
+  ASSERT_EQ(back.columns[2].values.dtype, DType::F64);  // float32 reads back as float64 ...
+  for (std::size_t r = 0; r < 50; ++r) {                // ... that rounds to the same float
+    const float orig = t.columns[2].values.as<float>()[r];
+    const float got = static_cast<float>(back.columns[2].values.as<double>()[r]);
+    if (std::isnan(orig)) EXPECT_TRUE(std::isnan(got));
+    else EXPECT_EQ(std::bit_cast<std::uint32_t>(got), std::bit_cast<std::uint32_t>(orig)) << r;
+  }
+}
+
+}  // namespace
+}  // namespace baler::test
