@@ -7,39 +7,174 @@
 #include "mode.hpp"
 
 namespace baler::cli {
+
 std::vector<Mode>& modes() {
   static std::vector<Mode> registry;
   return registry;
 }
+
+GlobalOptions& global_options() {
+  static GlobalOptions options;
+  return options;
+}
+
+std::map<FileFormat, InfoPrinter>& info_printers() {
+  static std::map<FileFormat, InfoPrinter> printers;
+  return printers;
+}
+
+namespace {
+
+// Baler's --mode names, answered even before their mode is built (then: exit 11).
+const std::vector<std::string> kBalerModes = {"newProject", "train",  "compress", "decompress",
+                                              "plot",       "info",   "diagnose"};
+
+// "new-project" -> "newProject".
+std::string camel_case(const std::string& name) {
+  std::string out;
+  for (std::size_t i = 0; i < name.size(); ++i)
+    if (name[i] == '-' && i + 1 < name.size()) out += static_cast<char>(std::toupper(name[++i]));
+    else out += name[i];
+  return out;
+}
+
+bool has_project_form(const Mode& m) { return m.run_project || m.run_project_ref; }
+
+// Every name --mode accepts, Baler's first.
+std::vector<std::string> project_mode_names() {
+  std::vector<std::string> names = kBalerModes;
+  for (const auto& m : modes())
+    if (has_project_form(m) && std::find(names.begin(), names.end(), camel_case(m.name)) == names.end())
+      names.push_back(camel_case(m.name));
+  return names;
+}
+
+std::string joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& s : items) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+// --project WORKSPACE PROJECT --mode MODE
+int run_project_mode(const std::vector<std::string>& project, const std::string& mode_name) {
+  const auto& g = global_options();
+  const Mode* mode = nullptr;
+  for (const auto& m : modes())
+    if (m.name == mode_name || camel_case(m.name) == mode_name) mode = &m;
+  const bool baler_mode =
+      std::find(kBalerModes.begin(), kBalerModes.end(), mode_name) != kBalerModes.end();
+  if (!mode && baler_mode)
+    throw Error(ErrorCode::NotImplemented, "mode '" + mode_name + "' is not built yet");
+  if (!mode) {
+    const std::string hint = nearest_name(mode_name, project_mode_names());
+    throw Error(ErrorCode::Usage, "unknown mode '" + mode_name + "'" +
+                                      (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
+                                      "; valid modes: " + joined(project_mode_names()));
+  }
+  if (!has_project_form(*mode))
+    throw Error(ErrorCode::Usage, "mode '" + mode_name + "' has no project form; run 'baler " +
+                                      mode->name + " --help'");
+  const ProjectRef ref{resolve_workspaces_dir(g.workspaces), project[0], project[1]};
+  if (!g.input.empty() && !mode->run_project_ref)
+    throw Error(ErrorCode::Usage, "--input is for --mode newProject; to change the input of an "
+                                  "existing project use --set data.input_path=FILE");
+  if (mode->run_project_ref) return mode->run_project_ref(ref);
+  Project p = load_project(ref.workspaces_dir, ref.workspace, ref.name);
+  for (const auto& o : g.overrides) apply_override(p.config, o);
+  return mode->run_project(p);
+}
+
+std::string help_footer() {
+  std::string text =
+      "\nBaler's project form:\n"
+      "  baler --project WORKSPACE PROJECT --mode MODE [--set section.key=value ...]\n"
+      "  MODE: " + joined(project_mode_names()) + "\n"
+      "  Files: workspaces/WORKSPACE/PROJECT/config/PROJECT_config.toml and output/{training,\n"
+      "  compressed_output,decompressed_output,plotting}.\n";
+  std::vector<std::string> missing;
+  for (const auto& name : kBalerModes) {
+    bool found = false;
+    for (const auto& m : modes()) found = found || camel_case(m.name) == name;
+    if (!found) missing.push_back(name);
+  }
+  if (!missing.empty()) text += "  Not built yet (exit 11): " + joined(missing) + "\n";
+  text += "\nExit status: 0 success, else the error code: 1 internal, 2 usage, 3 config, 4 io,\n"
+          "5 malformed, 6 unsupported, 7 limit, 8 corrupt, 9 model-mismatch, 10 bound-violation,\n"
+          "11 not-implemented (docs/CLI.md).";
+  return text;
+}
+
+// One line on stderr, whatever the message holds.
+int report(ErrorCode code, std::string message) {
+  std::replace(message.begin(), message.end(), '\n', ' ');
+  std::fprintf(stderr, "baler: error (%s): %s\n", error_code_name(code), message.c_str());
+  return exit_status(code);
+}
+
+}  // namespace
 }  // namespace baler::cli
 
 int main(int argc, char** argv) {
   using namespace baler;
+  using namespace baler::cli;
   CLI::App app{"baler: compress scientific data with autoencoders, with error bounds that hold"};
+  app.option_defaults()->always_capture_default();
   app.set_version_flag("--version", std::string("baler ") + BALER_VERSION);
-  app.require_subcommand(1);
-  auto& ms = cli::modes();
-  std::sort(ms.begin(), ms.end(), [](const auto& a, const auto& b) { return a.order < b.order; });
+  app.require_subcommand(0, 1);
+  app.fallthrough();  // --quiet, --workspaces, ... also after the subcommand
+  auto& g = global_options();
+  std::vector<std::string> project;
+  std::string mode_name;
+  app.name("baler");
+  app.add_option("--project", project, "Baler project form: WORKSPACE PROJECT")
+      ->expected(2)
+      ->type_name("WORKSPACE PROJECT")
+      ->default_str("");
+  auto* mode_opt = app.add_option("--mode", mode_name, "with --project: the mode to run");
+  auto* set_opt = app.add_option("--set", g.overrides,
+                                 "with --project: override a config option, section.key=value")
+                     ->default_str("");
+  auto* input_opt = app.add_option("--input", g.input, "with --mode newProject: data.input_path");
+  app.add_option("--workspaces", g.workspaces,
+                 "folder of the workspaces (else $BALER_WORKSPACES, else ./workspaces)");
+  app.add_flag("--quiet,-q", g.quiet, "print results only, no progress");
+  app.add_flag("--verbose,-v", g.verbose, "more progress output");
+
+  auto& ms = modes();
+  std::stable_sort(ms.begin(), ms.end(), [](const auto& a, const auto& b) { return a.order < b.order; });
   std::function<int()> run;
+  CLI::App* chosen = nullptr;
   for (auto& m : ms) {
     if (!m.add_subcommand) continue;
     CLI::App* sub = app.add_subcommand(m.name, m.help);
     auto fn = m.add_subcommand(*sub);
-    sub->callback([&run, fn] { run = fn; });
+    sub->callback([&run, &chosen, sub, fn] { run = fn, chosen = sub; });
   }
+  app.footer(help_footer());
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    const int rc = app.exit(e);
-    return rc == 0 ? 0 : exit_status(ErrorCode::Usage);
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    return report(ErrorCode::Usage, e.what());
   }
   try {
-    return run ? run() : exit_status(ErrorCode::Usage);
+    const bool project_form = !project.empty();
+    if (project_form && chosen)
+      throw Error(ErrorCode::Usage, "give either --project ... --mode MODE or a subcommand ('" +
+                                        chosen->get_name() + "'), not both");
+    for (auto* o : {mode_opt, set_opt, input_opt})
+      if (!project_form && o->count() > 0)
+        throw Error(ErrorCode::Usage, o->get_name() + " belongs to the project form: baler "
+                                      "--project WORKSPACE PROJECT --mode MODE");
+    if (project_form && mode_name.empty())
+      throw Error(ErrorCode::Usage, "--project needs --mode; valid modes: " +
+                                        joined(project_mode_names()));
+    if (project_form) return run_project_mode(project, mode_name);
+    if (!run) throw Error(ErrorCode::Usage, "no mode given; see baler --help");
+    return run();
   } catch (const Error& e) {
-    std::fprintf(stderr, "baler: error (%s): %s\n", error_code_name(e.code()), e.what());
-    return exit_status(e.code());
+    return report(e.code(), e.what());
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "baler: internal error: %s\n", e.what());
-    return exit_status(ErrorCode::Internal);
+    return report(ErrorCode::Internal, e.what());
   }
 }

@@ -1,0 +1,219 @@
+// Tests of the `baler` tool as users run it: exit statuses, one-line errors, projects, info,
+// convert. Each test runs the built binary ($BALER_BIN) in a fresh folder.
+#include <fstream>
+#include <sstream>
+#include <sys/wait.h>
+
+#include "baler/config.hpp"
+#include "baler/io.hpp"
+#include "test_support.hpp"
+
+using namespace baler;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Result {
+  int status = -1;
+  std::string out, err;
+};
+
+std::string quoted(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+// Runs `baler ARGS` inside `dir` (env: extra "NAME=value " assignments).
+Result run(const test::TempDir& dir, const std::string& args, const std::string& env = "") {
+  const fs::path out = dir / ".stdout", err = dir / ".stderr";
+  const std::string cmd = "cd " + quoted(dir.path()) + " && env -u BALER_WORKSPACES " + env + " " +
+                          quoted(test::baler_bin()) + " " + args + " >" + quoted(out) + " 2>" +
+                          quoted(err);
+  const int raw = std::system(cmd.c_str());
+  Result r;
+  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  r.out = slurp(out);
+  r.err = slurp(err);
+  fs::remove(out);
+  fs::remove(err);
+  return r;
+}
+
+// An error run: the status, and exactly one stderr line "baler: error (<name>): ...".
+void expect_error(const Result& r, int status, const std::string& name, const std::string& text) {
+  EXPECT_EQ(r.status, status) << r.err;
+  EXPECT_EQ(r.err.rfind("baler: error (" + name + "): ", 0), 0u) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_NE(r.err.find(text), std::string::npos) << "stderr lacks '" << text << "': " << r.err;
+}
+
+std::string lhcb() { return test::data_file("lhcb/LHCb_B2HHH.npz").string(); }
+
+}  // namespace
+
+TEST(Cli, VersionAndHelp) {
+  test::TempDir dir;
+  const Result v = run(dir, "--version");
+  EXPECT_EQ(v.status, 0);
+  EXPECT_EQ(v.out.rfind("baler ", 0), 0u) << v.out;
+  const Result h = run(dir, "--help");
+  EXPECT_EQ(h.status, 0);
+  for (const char* text : {"--project", "newProject", "info", "convert", "Exit status"})
+    EXPECT_NE(h.out.find(text), std::string::npos) << text;
+  const Result hs = run(dir, "convert --help");
+  EXPECT_EQ(hs.status, 0);
+  EXPECT_NE(hs.out.find("--kind TEXT:{auto,table,field}=auto"), std::string::npos)
+      << "defaults are shown: " << hs.out;
+}
+
+TEST(Cli, UsageErrorsExit2WithOneLine) {
+  test::TempDir dir;
+  expect_error(run(dir, "frobnicate"), 2, "usage", "frobnicate");
+  expect_error(run(dir, ""), 2, "usage", "no mode given");
+  expect_error(run(dir, "--project ws p"), 2, "usage", "--project needs --mode");
+  expect_error(run(dir, "--mode train"), 2, "usage", "project form");
+  expect_error(run(dir, "--project ws p --mode info info x.npz"), 2, "usage", "not both");
+  expect_error(run(dir, "convert a.npz"), 2, "usage", "--output");
+}
+
+TEST(Cli, UnknownModeExit2ListsValidModes) {
+  test::TempDir dir;
+  const Result r = run(dir, "--project ws p --mode trian");
+  expect_error(r, 2, "usage", "unknown mode 'trian'");
+  for (const char* m : {"newProject", "train", "compress", "decompress", "plot", "info", "diagnose"})
+    EXPECT_NE(r.err.find(m), std::string::npos) << m;
+  EXPECT_NE(r.err.find("did you mean 'train'"), std::string::npos) << r.err;
+}
+
+TEST(Cli, PlotIsNotBuiltYetExit11) {
+  test::TempDir dir;
+  ASSERT_EQ(run(dir, "--project ws p --mode newProject").status, 0);
+  expect_error(run(dir, "--project ws p --mode plot"), 11, "not-implemented", "not built yet");
+  expect_error(run(dir, "plot"), 11, "not-implemented", "not built yet");
+  expect_error(run(dir, "bench"), 11, "not-implemented", "not built yet");
+}
+
+TEST(Cli, NewProjectCreatesTreeAndConfig) {
+  test::TempDir dir;
+  const Result r = run(dir, "--project ws p --mode newProject");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const fs::path root = dir / "workspaces/ws/p";
+  for (const char* sub : {"output/training", "output/compressed_output",
+                          "output/decompressed_output", "output/plotting", "config"})
+    EXPECT_TRUE(fs::is_directory(root / sub)) << sub;
+  const fs::path config = root / "config/p_config.toml";
+  ASSERT_TRUE(fs::is_regular_file(config));
+  EXPECT_EQ(load_config(config), Config{});
+  const std::string text = slurp(config);
+  for (const auto& o : config_options()) EXPECT_NE(text.find(o.comment), std::string::npos);
+}
+
+TEST(Cli, NewProjectTwiceIsIoErrorAndKeepsConfig) {
+  test::TempDir dir;
+  ASSERT_EQ(run(dir, "--project ws p --mode newProject --set training.epochs=3").status, 0);
+  expect_error(run(dir, "--project ws p --mode newProject"), 4, "io", "exists already");
+  expect_error(run(dir, "new-project ws p"), 4, "io", "exists already");
+  EXPECT_EQ(load_config(dir / "workspaces/ws/p/config/p_config.toml").training.epochs, 3);
+}
+
+TEST(Cli, NewProjectPlainSubcommandAndWorkspacesFolder) {
+  test::TempDir dir;
+  ASSERT_EQ(run(dir, "new-project ws a --input data.npz --workspaces elsewhere").status, 0);
+  EXPECT_EQ(load_config(dir / "elsewhere/ws/a/config/a_config.toml").data.input_path, "data.npz");
+  ASSERT_EQ(run(dir, "--project ws b --mode newProject", "BALER_WORKSPACES=env_ws").status, 0);
+  EXPECT_TRUE(fs::is_regular_file(dir / "env_ws/ws/b/config/b_config.toml"));
+  expect_error(run(dir, "--project ws nope --mode info"), 4, "io", "--mode newProject");
+  expect_error(run(dir, "--project ws .. --mode newProject"), 2, "usage", "plain folder name");
+}
+
+TEST(Cli, UnknownConfigKeyExit3NamesKey) {
+  test::TempDir dir;
+  ASSERT_EQ(run(dir, "--project ws p --mode newProject").status, 0);
+  const fs::path config = dir / "workspaces/ws/p/config/p_config.toml";
+  std::string text = slurp(config);
+  const auto at = text.find("\nepochs = ");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, 8, "\nepoch ");
+  std::ofstream(config) << text;
+  const Result r = run(dir, "--project ws p --mode info");
+  expect_error(r, 3, "config", "unknown key 'training.epoch'");
+  EXPECT_NE(r.err.find("did you mean 'training.epochs'"), std::string::npos) << r.err;
+}
+
+TEST(Cli, BadOverrideExit3) {
+  test::TempDir dir;
+  expect_error(run(dir, "--project ws p --mode newProject --set training.normalization=foo"), 3,
+               "config", "must be one of minmax");
+  EXPECT_FALSE(fs::exists(dir / "workspaces/ws/p")) << "a refused config creates no project";
+  ASSERT_EQ(run(dir, "--project ws p --mode newProject").status, 0);
+  expect_error(run(dir, "--project ws p --mode info --set training.epoch=5"), 3, "config",
+               "did you mean 'training.epochs'");
+}
+
+TEST(Cli, InfoOnLhcbTable) {
+  test::TempDir dir;
+  const Result r = run(dir, "info " + quoted(lhcb()));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("4322 rows x 26 columns"), std::string::npos) << r.out;
+  int rows = 0;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);)
+    if (line.find(" float64 ") != std::string::npos) ++rows;
+  EXPECT_EQ(rows, 26) << r.out;
+  // Charges are integer-valued floats; momenta are not.
+  EXPECT_NE(r.out.find("H1_Charge                float64               -1               1  yes"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("H1_PX"), std::string::npos);
+}
+
+TEST(Cli, InfoErrors) {
+  test::TempDir dir;
+  expect_error(run(dir, "info missing.npz"), 4, "io", "missing.npz");
+  std::ofstream(dir / "junk.xyz") << "hello";
+  expect_error(run(dir, "info junk.xyz"), 6, "unsupported", "junk.xyz");
+}
+
+TEST(Cli, ProjectInfoShowsInputAndOutputs) {
+  test::TempDir dir;
+  ASSERT_EQ(run(dir, "--project ws p --mode newProject --input " + quoted(lhcb())).status, 0);
+  std::ofstream(dir / "workspaces/ws/p/output/training/model.balermodel") << "x";
+  const Result r = run(dir, "--project ws p --mode info");
+  ASSERT_EQ(r.status, 0) << r.err;
+  for (const char* text : {"project: ws/p", "p_config.toml", "model.balermodel (1 bytes)",
+                           "compressed_output: (empty)", "4322 rows x 26 columns"})
+    EXPECT_NE(r.out.find(text), std::string::npos) << text << "\n" << r.out;
+}
+
+TEST(Cli, ConvertNpzCsvNpzKeepsTheData) {
+  test::TempDir dir;
+  ASSERT_EQ(run(dir, "convert " + quoted(lhcb()) + " -o a.csv").status, 0);
+  const Result r = run(dir, "convert a.csv -o b.npz --quiet");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "");
+  const Dataset original = read_dataset(parse_data_spec(lhcb()));
+  const Dataset back = read_dataset(parse_data_spec((dir / "b.npz").string()));
+  ASSERT_EQ(back.kind, DataKind::Table);
+  EXPECT_EQ(back.columns, original.columns);  // names, dtypes and every value's bits
+}
+
+TEST(Cli, ConvertFailureLeavesNoFileAndKeepsGoodOne) {
+  test::TempDir dir;
+  std::ofstream(dir / "not_a_folder") << "x";
+  expect_error(run(dir, "convert " + quoted(lhcb()) + " -o not_a_folder/x.npz"), 4, "io",
+               "not_a_folder/x.npz");
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator{}), 1);
+  ASSERT_EQ(run(dir, "convert " + quoted(lhcb()) + " -o good.npz").status, 0);
+  const std::string good = slurp(dir / "good.npz");
+  std::ofstream(dir / "broken.npz") << "PK\x03\x04 this is not a zip archive";
+  const Result r = run(dir, "convert broken.npz -o good.npz");
+  EXPECT_NE(r.status, 0);
+  EXPECT_EQ(slurp(dir / "good.npz"), good);
+  expect_error(run(dir, "convert good.npz -o x.dat"), 2, "usage", "--format");
+}

@@ -1,0 +1,158 @@
+// `baler info FILE` / `--mode info`: what a data file holds (per-column statistics), what a
+// ROOT file holds, and in project form the project's paths, input and outputs.
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+#include "baler/root.hpp"
+#include "mode.hpp"
+
+namespace baler::cli {
+namespace fs = std::filesystem;
+namespace {
+
+struct ValueStats {
+  double min = INFINITY, max = -INFINITY;
+  std::size_t nan = 0, inf = 0, finite = 0;
+  bool integer_valued = true;  // every finite value is a whole number
+};
+
+ValueStats stats_of(const Array& a) {
+  ValueStats s;
+  const std::size_t n = a.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    const double x = a.value(i);
+    if (std::isnan(x)) {
+      ++s.nan;
+    } else if (std::isinf(x)) {
+      ++s.inf;
+    } else {
+      ++s.finite;
+      s.min = std::min(s.min, x);
+      s.max = std::max(s.max, x);
+      if (s.integer_valued && (x != std::trunc(x) || std::fabs(x) > 0x1p53)) s.integer_valued = false;
+    }
+  }
+  return s;
+}
+
+std::string number(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.8g", x);
+  return buf;
+}
+
+std::string stats_row(const std::string& index, const std::string& name, const Array& a) {
+  const ValueStats s = stats_of(a);
+  const bool any = s.finite > 0;
+  char buf[512];
+  std::snprintf(buf, sizeof buf, "%4s  %-24s %-8s %15s %15s  %-7s %6zu %6zu\n", index.c_str(),
+                name.c_str(), std::string(dtype_name(a.dtype)).c_str(),
+                any ? number(s.min).c_str() : "-", any ? number(s.max).c_str() : "-",
+                any ? (s.integer_valued ? "yes" : "no") : "-", s.nan, s.inf);
+  return buf;
+}
+
+std::string stats_header() {
+  char buf[256];
+  std::snprintf(buf, sizeof buf, "%4s  %-24s %-8s %15s %15s  %-7s %6s %6s\n", "#", "column",
+                "dtype", "min", "max", "integer", "nan", "inf");
+  return buf;
+}
+
+void print_dataset_info(const DataSpec& spec, std::ostream& out) {
+  const auto objects = list_objects(spec.path);
+  const Dataset data = read_dataset(spec);
+  out << "format:  " << format_name(spec.format);
+  if (!objects.empty()) {
+    out << " (objects:";
+    for (const auto& o : objects) out << " " << o;
+    out << ")";
+  }
+  out << "\n";
+  if (data.kind == DataKind::Table) {
+    out << "kind:    table\nshape:   " << data.rows() << " rows x " << data.columns.size()
+        << " columns\n"
+        << stats_header();
+    for (std::size_t i = 0; i < data.columns.size(); ++i)
+      out << stats_row(std::to_string(i), data.columns[i].name, data.columns[i].values);
+  } else {
+    out << "kind:    field\nshape:   " << shape_string(data.field.shape) << "\n"
+        << stats_header() << stats_row("-", "(all values)", data.field);
+  }
+}
+
+void print_outputs(const ProjectPaths& p, std::ostream& out) {
+  out << "outputs:\n";
+  for (const auto& dir : {p.training, p.compressed, p.decompressed, p.plotting}) {
+    out << "  " << dir.filename().string() << ":";
+    std::size_t count = 0;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir, ec)) {
+      if (!e.is_regular_file()) continue;
+      out << "\n    " << e.path().filename().string() << " (" << e.file_size() << " bytes)";
+      ++count;
+    }
+    out << (count ? "\n" : (ec ? " (missing)\n" : " (empty)\n"));
+  }
+}
+
+int project_info(const Project& p) {
+  std::cout << "project: " << p.workspace << "/" << p.name << "\n"
+            << "folder:  " << p.paths.root.string() << "\n"
+            << "config:  " << p.paths.config_file.string() << "\n";
+  print_outputs(p.paths, std::cout);
+  if (p.config.data.input_path.empty()) {
+    std::cout << "input:   (not set: set data.input_path in the config)\n";
+    return 0;
+  }
+  std::cout << "input:   " << p.config.data.input_path << "\n";
+  print_file_info(p.config.data.input_path, std::cout);
+  return 0;
+}
+
+const ModeRegistrar reg{Mode{
+    "info",
+    "describe a data file (npy, npz, csv, h5, root, baler) or, in project form, a project",
+    60,
+    [](CLI::App& sub) -> std::function<int()> {
+      auto file = std::make_shared<std::string>();
+      sub.add_option("FILE", *file, "data file; \"file.h5:/dataset\" or \"file.npz:key\" picks "
+                                    "one object")
+          ->required();
+      return [file] {
+        print_file_info(*file, std::cout);
+        return 0;
+      };
+    },
+    project_info,
+    nullptr,
+}};
+
+}  // namespace
+
+void print_file_info(const std::string& spec_text, std::ostream& out) {
+  const DataSpec spec = parse_data_spec(spec_text);
+  std::error_code ec;
+  if (!fs::is_regular_file(spec.path, ec))
+    throw Error(ErrorCode::Io, "cannot open " + spec.path.string() + ": no such file");
+  out << "file:    " << spec.path.string() << " (" << fs::file_size(spec.path, ec) << " bytes)\n";
+  if (auto it = info_printers().find(spec.format); it != info_printers().end()) {
+    it->second(spec_text, out);
+    return;
+  }
+  switch (spec.format) {
+    case FileFormat::Root: out << describe_root_file(spec.path); return;
+    case FileFormat::Baler:
+      throw Error(ErrorCode::NotImplemented,
+                  "info on .baler containers is not built yet (it comes with compress)");
+    case FileFormat::Unknown:
+      throw Error(ErrorCode::Unsupported, "cannot tell the format of " + spec.path.string() +
+                                              " from its name: expected .npy .npz .csv .h5 "
+                                              ".hdf5 .root or .baler");
+    default: print_dataset_info(spec, out);
+  }
+}
+
+}  // namespace baler::cli
