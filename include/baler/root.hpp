@@ -13,8 +13,10 @@
 //   jagged branches (fLeafCount, e.g. `Jet_Px[NJet]`), flattened -> `event_index` (int64, the
 //   entry number) first, then `Jet_Px`, ... with one row per object.
 //
-// Selection (ReadOptions::columns, names or fnmatch globs matched against branch names):
-//   - none: every flat branch; jagged and unsupported branches are skipped with a note.
+// Selection (ReadOptions::columns, names or fnmatch globs matched against branch names; the
+// branches come in pattern order, each once):
+//   - none: every flat branch in tree order; jagged and unsupported branches are skipped with
+//     a note.
 //   - when the selection matches jagged branches, the table is per object: every selected
 //     jagged branch must share one counter (e.g. all `Jet_*` counted by `NJet`); per-event
 //     branches matched by a glob are then skipped with a note (named exactly: Error(Usage)).

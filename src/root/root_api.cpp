@@ -2,6 +2,7 @@
 #include <fnmatch.h>
 
 #include <algorithm>
+#include <map>
 
 #include "baler/root.hpp"
 #include "root_table.hpp"
@@ -47,24 +48,32 @@ struct Selected {
   bool exact = false;  // named exactly by a pattern (not only by a glob)
 };
 
+// Branches matching the patterns, in pattern order (each branch once; tree order within a
+// pattern), or every branch in tree order when there are no patterns.
 std::vector<Selected> select_plans(const Tree& tree, const std::vector<std::string>& patterns,
                                    const std::string& what) {
+  const auto branches = all_branches(tree);
   std::vector<Selected> out;
-  std::vector<bool> used(patterns.size(), false);
-  for (const Branch* b : all_branches(tree)) {
-    Selected s{classify(tree, *b), patterns.empty()};
-    bool any = patterns.empty();
-    for (std::size_t i = 0; i < patterns.size(); ++i)
-      if (matches(patterns[i], b->name)) {
-        any = true;
-        used[i] = true;
-        s.exact = s.exact || patterns[i] == b->name;
-      }
-    if (any && s.plan.kind != BranchKind::Container) out.push_back(s);
+  if (patterns.empty()) {
+    for (const Branch* b : branches) out.push_back({classify(tree, *b), true});
+    return out;
   }
-  for (std::size_t i = 0; i < patterns.size(); ++i)
-    require(used[i], ErrorCode::Usage,
-            what + ": no branch matches '" + patterns[i] + "'");
+  std::map<const Branch*, std::size_t> taken;
+  for (const auto& pattern : patterns) {
+    bool used = false;
+    for (const Branch* b : branches) {
+      if (!matches(pattern, b->name)) continue;
+      used = true;
+      auto it = taken.find(b);
+      if (it == taken.end()) {
+        taken[b] = out.size();
+        out.push_back({classify(tree, *b), pattern == b->name});
+      } else if (pattern == b->name) {
+        out[it->second].exact = true;
+      }
+    }
+    require(used, ErrorCode::Usage, what + ": no branch matches '" + pattern + "'");
+  }
   return out;
 }
 

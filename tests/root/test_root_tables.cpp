@@ -166,6 +166,12 @@ TEST(RootTables, SelectionErrorsNameTheBranch) {
   ASSERT_EQ(notes.size(), 1u);
   const auto selected = read_root(zmumu, "events", {"px?", "M"});
   EXPECT_EQ(column_names(selected), (std::vector<std::string>{"px1", "px2", "M"}));
+  const auto reordered = read_root(zmumu, "events", {"M", "px*", "px1"});
+  EXPECT_EQ(column_names(reordered), (std::vector<std::string>{"M", "px1", "px2"}));
+  // An array branch named by its branch name gives all its element columns.
+  const auto arrays = read_root(root_file("uproot-small-flat-tree.root"), "tree", {"ArrayInt32"});
+  EXPECT_EQ(arrays.columns.size(), 10u);
+  EXPECT_EQ(arrays.columns[3].name, "ArrayInt32[3]");
 }
 
 }  // namespace
