@@ -17,7 +17,9 @@ TEST(Csv, CmsFileMatchesItsNpyTwin) {
   EXPECT_EQ(csv.columns[0].name, "Run");
   for (const char* name : {"Run", "Event", "Q1", "Q2"}) {
     for (const auto& c : csv.columns) {
-      if (c.name == name) EXPECT_EQ(c.values.dtype, DType::I64) << name;
+      if (c.name == name) {
+        EXPECT_EQ(c.values.dtype, DType::I64) << name;
+      }
     }
   }
   EXPECT_EQ(csv.columns[2].values.dtype, DType::F64);

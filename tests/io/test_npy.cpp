@@ -150,5 +150,23 @@ TEST(Npy, UnsupportedDtypesAndVersionsAreNamed) {
   expect_error([&] { decode_npy(span_of(v4), "v4.npy"); }, ErrorCode::Unsupported, {"v4.npy", "version 4.0"});
 }
 
+TEST(Npy, EveryTruncationAndHeaderBitFlipIsAnErrorNotACrash) {
+  const auto image = encode_npy(random_array(DType::F32, {3, 5}, 2));
+  for (std::size_t n = 0; n < image.size(); ++n)
+    expect_error([&] { decode_npy(std::span(image).first(n), "cut.npy"); }, ErrorCode::Malformed, {"cut.npy"});
+  for (std::size_t i = 0; i < 128; ++i) {
+    for (int bit = 0; bit < 8; ++bit) {
+      auto flipped = image;
+      flipped[i] ^= static_cast<std::byte>(1 << bit);
+      try {
+        const Array a = decode_npy(flipped, "flip.npy");
+        EXPECT_LE(a.bytes.size(), image.size());
+      } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("flip.npy"), std::string::npos) << e.what();
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace baler::test

@@ -163,5 +163,18 @@ TEST(Npz, AbsurdDeclaredSizeIsRefusedBeforeAllocating) {
   expect_error([&] { read_dataset(parse_data_spec(path.string())); }, ErrorCode::Limit, {"bomb.npz:data"});
 }
 
+TEST(Npz, EveryTruncationIsAnErrorNotACrash) {
+  TempDir dir;
+  const auto whole = dir / "whole.npz";
+  Dataset t = table_from_matrix(random_array(DType::I16, {4, 2}, 5), {"a", "b"});
+  write_dataset(t, parse_data_spec(whole.string()));
+  const std::string bytes = bytes_as_string(read_file_bytes(whole));
+  const auto cut = dir / "cut.npz";
+  for (std::size_t n = 0; n < bytes.size(); ++n) {
+    write_bytes(cut, bytes.substr(0, n));
+    expect_error([&] { read_dataset(parse_data_spec(cut.string())); }, ErrorCode::Malformed, {"cut.npz"});
+  }
+}
+
 }  // namespace
 }  // namespace baler::test
