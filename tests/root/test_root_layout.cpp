@@ -1,0 +1,171 @@
+// File layouts the shared data lack: a large (64-bit) file header and directory records, keys of
+// both sizes in one file, and a tree inside a subdirectory. Built from uproot-leaflist.root by
+// rewriting its header and directory and appending new key lists.
+#include "root_test_util.hpp"
+
+namespace baler::test {
+namespace {
+
+struct Bytes {
+  std::vector<std::byte> b;
+  void u8(std::uint64_t v) { b.push_back(std::byte(v & 0xFF)); }
+  void be(std::uint64_t v, int n) {
+    for (int i = n - 1; i >= 0; --i) u8(v >> (8 * i));
+  }
+  void str(const std::string& s) {
+    u8(s.size());
+    for (char c : s) u8(static_cast<unsigned char>(c));
+  }
+};
+
+std::uint64_t get_be(const std::vector<std::byte>& f, std::size_t at, int n) {
+  std::uint64_t v = 0;
+  for (int i = 0; i < n; ++i) v = (v << 8) | std::to_integer<std::uint64_t>(f[at + i]);
+  return v;
+}
+
+void set_be(std::vector<std::byte>& f, std::size_t at, std::uint64_t v, int n) {
+  for (int i = n - 1; i >= 0; --i, v >>= 8) f[at + i] = std::byte(v & 0xFF);
+}
+
+// Length of a small (32-bit seek) TKey header starting at `at`.
+std::size_t small_key_length(const std::vector<std::byte>& f, std::size_t at) {
+  std::size_t p = at + 26;
+  for (int i = 0; i < 3; ++i) p += 1 + std::to_integer<std::size_t>(f[p]);
+  return p - at;
+}
+
+// A 64-bit TKey header (fVersion > 1000) for a payload of `objlen` bytes stored raw.
+Bytes big_key(std::uint32_t objlen, std::uint64_t seek, std::uint64_t pdir, const std::string& cls,
+              const std::string& name) {
+  const std::size_t keylen = 4 + 2 + 4 + 4 + 2 + 2 + 8 + 8 + 3 + cls.size() + name.size();
+  Bytes k;
+  k.be(keylen + objlen, 4);
+  k.be(1004, 2);
+  k.be(objlen, 4);
+  k.be(0, 4);
+  k.be(keylen, 2);
+  k.be(1, 2);
+  k.be(seek, 8);
+  k.be(pdir, 8);
+  k.str(cls);
+  k.str(name);
+  k.str("");
+  return k;
+}
+
+// A 64-bit TDirectory record (42 bytes).
+Bytes big_directory(std::uint32_t nbytes_keys, std::uint32_t nbytes_name, std::uint64_t self,
+                    std::uint64_t parent, std::uint64_t seek_keys) {
+  Bytes d;
+  d.be(1005, 2);
+  d.be(0, 8);
+  d.be(nbytes_keys, 4);
+  d.be(nbytes_name, 4);
+  d.be(self, 8);
+  d.be(parent, 8);
+  d.be(seek_keys, 8);
+  return d;
+}
+
+// Appends a key list (its own header key, the count, the key headers) and returns its offset.
+std::uint64_t append_key_list(std::vector<std::byte>& f, std::uint64_t pdir,
+                              const std::vector<std::vector<std::byte>>& keys, std::uint32_t& nbytes) {
+  const std::uint64_t at = f.size();
+  std::size_t body = 4;
+  for (const auto& k : keys) body += k.size();
+  Bytes list = big_key(static_cast<std::uint32_t>(body), at, pdir, "TDirectoryFile", "keys");
+  list.be(keys.size(), 4);
+  for (const auto& k : keys) list.b.insert(list.b.end(), k.begin(), k.end());
+  nbytes = static_cast<std::uint32_t>(list.b.size());
+  f.insert(f.end(), list.b.begin(), list.b.end());
+  return at;
+}
+
+std::vector<std::byte> make_large_file_with_subdirectory() {
+  auto f = read_file_bytes(root_file("uproot-leaflist.root"));
+  const auto begin = get_be(f, 8, 4), nbytes_name = get_be(f, 28, 4);
+  const auto top = begin + nbytes_name;
+  const auto old_keys = get_be(f, top + 26, 4);
+  // The original key list holds one key: the tree's (32-bit seeks), kept as it is.
+  const auto tree_key_at = old_keys + small_key_length(f, old_keys) + 4;
+  const std::vector<std::byte> tree_key(f.begin() + static_cast<std::ptrdiff_t>(tree_key_at),
+                                        f.begin() + static_cast<std::ptrdiff_t>(tree_key_at + small_key_length(f, tree_key_at)));
+  if (top + 42 > begin + get_be(f, begin, 4)) throw std::runtime_error("no room for a big directory");
+  // Subdirectory "sub": its key + record, then its key list holding the tree's key.
+  const std::uint64_t sub_at = f.size();
+  const Bytes sub_key_probe = big_key(42, sub_at, begin, "TDirectoryFile", "sub");
+  const std::uint64_t sub_record = sub_at + sub_key_probe.b.size();
+  f.insert(f.end(), sub_key_probe.b.begin(), sub_key_probe.b.end());
+  f.resize(f.size() + 42);
+  std::uint32_t sub_list_bytes = 0, top_list_bytes = 0;
+  const auto sub_list = append_key_list(f, sub_at, {tree_key}, sub_list_bytes);
+  const Bytes rec = big_directory(sub_list_bytes, static_cast<std::uint32_t>(sub_key_probe.b.size()),
+                                  sub_at, begin, sub_list);
+  std::copy(rec.b.begin(), rec.b.end(), f.begin() + static_cast<std::ptrdiff_t>(sub_record));
+  const auto top_list = append_key_list(f, begin, {sub_key_probe.b}, top_list_bytes);
+  // Top directory and file header in their 64-bit forms.
+  const Bytes top_rec = big_directory(top_list_bytes, static_cast<std::uint32_t>(nbytes_name), begin, 0, top_list);
+  std::copy(top_rec.b.begin(), top_rec.b.end(), f.begin() + static_cast<std::ptrdiff_t>(top));
+  Bytes h;
+  h.be(0x726f6f74, 4);  // "root"
+  h.be(get_be(f, 4, 4) + 1000000, 4);
+  h.be(begin, 4);
+  const auto units_compress = get_be(f, 33, 4);
+  h.be(f.size(), 8);      // fEND
+  h.be(0, 8);             // fSeekFree
+  h.be(0, 4 + 4);         // fNbytesFree, nfree
+  h.be(nbytes_name, 4);
+  h.be(8, 1);             // fUnits
+  h.be(units_compress, 4);
+  h.be(0, 8 + 4);         // fSeekInfo, fNbytesInfo (not needed by a tree reader)
+  std::copy(h.b.begin(), h.b.end(), f.begin());
+  return f;
+}
+
+TEST(RootLayout, LargeFileHeaderMixedKeysAndSubdirectory) {
+  TempDir dir;
+  const auto path = dir / "large.root";
+  write_bytes(path, make_large_file_with_subdirectory());
+  const std::string text = describe_root_file(path);
+  EXPECT_NE(text.find("64-bit offsets"), std::string::npos) << text;
+  EXPECT_NE(text.find("\nkey sub;1 TDirectoryFile"), std::string::npos) << text;
+  EXPECT_NE(text.find("\nkey sub/tree;1 TTree"), std::string::npos) << text;
+  EXPECT_EQ(list_root_trees(path), std::vector<std::string>{"sub/tree"});
+  const auto expected = read_root(root_file("uproot-leaflist.root"));
+  EXPECT_TRUE(read_root(path, "sub/tree") == expected);
+  EXPECT_TRUE(read_root(path, "/sub/tree;1") == expected);
+  EXPECT_TRUE(read_root(path) == expected);  // the only tree
+  try {
+    read_root(path, "tree");
+    ADD_FAILURE() << "found a tree that is not at the top";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::Usage);
+    EXPECT_NE(std::string(e.what()).find("sub/tree"), std::string::npos) << e.what();
+  }
+}
+
+TEST(RootLayout, DirectoryLoopIsRefused) {
+  TempDir dir;
+  auto f = make_large_file_with_subdirectory();
+  // Point the subdirectory's key list at the top directory's list: "sub" then contains itself.
+  const auto begin = get_be(f, 8, 4), nbytes_name = get_be(f, 28, 4);
+  const auto top_list = get_be(f, begin + nbytes_name + 34, 8);
+  const auto sub_key = top_list + get_be(f, top_list + 14, 2) + 4;  // list header key, count
+  const auto sub_at = get_be(f, sub_key + 18, 8);
+  ASSERT_EQ(get_be(f, sub_at + 18, 8), sub_at);  // the sub key's fSeekKey points at itself
+  const auto sub_record = sub_at + get_be(f, sub_at + 14, 2);
+  set_be(f, sub_record + 34, top_list, 8);
+  set_be(f, sub_record + 10, get_be(f, begin + nbytes_name + 10, 4), 4);
+  write_bytes(dir / "loop.root", f);
+  try {
+    describe_root_file(dir / "loop.root");
+    ADD_FAILURE() << "directory loop accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::Malformed) << e.what();
+    EXPECT_NE(std::string(e.what()).find("points back"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace baler::test
