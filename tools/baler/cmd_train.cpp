@@ -1,0 +1,161 @@
+// `baler train` / `--mode train`: trains the configured autoencoder, with a live progress bar
+// on a terminal, plain lines otherwise, nothing with --quiet.
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+#include "mode.hpp"
+#if BALER_WITH_TRAINING
+#include "baler/train.hpp"
+#endif
+
+namespace baler::cli {
+namespace {
+
+#if BALER_WITH_TRAINING
+
+std::string sci(double v) {
+  if (std::isnan(v)) return "-";
+  char b[32];
+  std::snprintf(b, sizeof b, "%.4g", v);
+  return b;
+}
+
+std::string duration(double s) {
+  char b[32];
+  if (!std::isfinite(s) || s < 0) return "?";
+  const long t = std::lround(s);
+  if (t >= 3600) std::snprintf(b, sizeof b, "%ldh%02ldm", t / 3600, (t / 60) % 60);
+  else if (t >= 60) std::snprintf(b, sizeof b, "%ldm%02lds", t / 60, t % 60);
+  else std::snprintf(b, sizeof b, "%lds", t);
+  return b;
+}
+
+std::string shape_text(const std::vector<std::int64_t>& s) {
+  std::string o;
+  for (std::size_t i = 0; i < s.size(); ++i) o += (i ? "x" : "") + std::to_string(s[i]);
+  return o;
+}
+
+// Progress on stderr: a redrawn bar on a terminal, one line an epoch otherwise.
+class ConsoleProgress : public ProgressSink {
+ public:
+  explicit ConsoleProgress(bool live) : live_(live) {}
+
+  void on_start(const TrainStart& s) override {
+    std::fprintf(stderr, "train: %s, %lld parameters, samples %s → latent %lld; %lld training rows, %lld validation\n",
+                 s.model_name.c_str(), static_cast<long long>(s.parameters), shape_text(s.sample_shape).c_str(),
+                 static_cast<long long>(s.latent), static_cast<long long>(s.train_rows),
+                 static_cast<long long>(s.val_rows));
+    std::fprintf(stderr, "train: %d thread%s, BLAS: %s\n", s.threads, s.threads == 1 ? "" : "s", s.blas.c_str());
+    for (const auto& w : s.warnings) std::fprintf(stderr, "train: warning: %s\n", w.c_str());
+    if (s.first_epoch > 1) std::fprintf(stderr, "train: resuming at epoch %lld\n", static_cast<long long>(s.first_epoch));
+    first_epoch_ = s.first_epoch;
+    start_ = std::chrono::steady_clock::now();
+  }
+
+  void on_batch(std::int64_t epoch, std::int64_t done, std::int64_t total, double loss) override {
+    if (!live_) return;
+    const double frac = total > 0 ? static_cast<double>(done) / static_cast<double>(total) : 1.0;
+    const double elapsed = seconds_since_start();
+    const double epochs_done = static_cast<double>(epoch - first_epoch_) + frac;
+    const double eta = epochs_done > 0 ? elapsed / epochs_done * (static_cast<double>(total_epochs_ - epoch) + 1 - frac) : NAN;
+    const int width = 20, filled = static_cast<int>(frac * width);
+    std::string bar(static_cast<std::size_t>(filled), '#');
+    bar.resize(width, '.');
+    std::fprintf(stderr, "\r\033[Kepoch %lld/%lld [%s] loss %s  val %s  lr %s  %s rows/s  ETA %s",
+                 static_cast<long long>(epoch), static_cast<long long>(total_epochs_), bar.c_str(), sci(loss).c_str(),
+                 sci(last_.val_loss).c_str(), sci(last_.lr).c_str(), sci(last_.rows_per_second).c_str(),
+                 duration(eta).c_str());
+  }
+
+  void on_epoch(const EpochStats& e, std::int64_t total) override {
+    total_epochs_ = total;
+    last_ = e;
+    if (live_) std::fprintf(stderr, "\r\033[K");
+    const double eta = seconds_since_start() / static_cast<double>(e.epoch - first_epoch_ + 1) *
+                       static_cast<double>(total - e.epoch);
+    std::fprintf(stderr, "epoch %lld/%lld  loss %s  val %s  lr %s  %.2fs  %s rows/s  ETA %s\n",
+                 static_cast<long long>(e.epoch), static_cast<long long>(total), sci(e.train_loss).c_str(),
+                 sci(e.val_loss).c_str(), sci(e.lr).c_str(), e.seconds, sci(e.rows_per_second).c_str(),
+                 duration(eta).c_str());
+  }
+
+  void on_message(const std::string& m) override {
+    if (live_) std::fprintf(stderr, "\r\033[K");
+    std::fprintf(stderr, "train: %s\n", m.c_str());
+  }
+
+  void set_total(std::int64_t t) { total_epochs_ = t; }
+
+ private:
+  double seconds_since_start() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  }
+  bool live_;
+  std::int64_t first_epoch_ = 1, total_epochs_ = 0;
+  EpochStats last_{0, NAN, NAN, NAN, 0, NAN};
+  std::chrono::steady_clock::time_point start_;
+};
+
+int run_train(const Config& config, const std::string& input, const std::filesystem::path& out_dir) {
+  require(!input.empty(), ErrorCode::Config,
+          "no input data: set data.input_path in the configuration or give --input FILE");
+  ReadOptions options;
+  options.kind = config.data.kind;
+  options.columns = config.data.columns;
+  const Dataset data = read_dataset(parse_data_spec(input), options);
+  const bool quiet = global_options().quiet;
+  std::unique_ptr<ConsoleProgress> progress;
+  if (!quiet) {
+    progress = std::make_unique<ConsoleProgress>(isatty(STDERR_FILENO) != 0);
+    progress->set_total(config.training.epochs);
+  }
+  const TrainResult r = train(data, config, TrainOutputs{out_dir, true}, progress.get());
+  std::cout << "trained " << r.model.architecture << " for " << r.history.size() << " epochs (" << r.stop_reason
+            << "): best loss " << sci(r.best_loss) << " at epoch " << r.best_epoch << ", evaluation-mode loss "
+            << sci(r.final_loss) << " (untrained " << sci(r.untrained_val_loss) << ")\n";
+  if (!quiet)
+    for (const auto& f : r.files) std::cout << "wrote " << f.string() << "\n";
+  return 0;
+}
+
+#else
+int run_train(const Config&, const std::string&, const std::filesystem::path&) {
+  throw Error(ErrorCode::NotImplemented, "this baler was built without LibTorch (BALER_WITH_TORCH=OFF)");
+}
+#endif
+
+struct TrainArgs {
+  ConfigSource source;
+  std::string input;
+  std::string output = "output/training";
+  std::int64_t epochs = 0;
+};
+
+const ModeRegistrar reg{Mode{
+    "train",
+    "train the configured autoencoder on a data set (writes the model and loss history)",
+    20,
+    [](CLI::App& sub) -> std::function<int()> {
+      auto a = std::make_shared<TrainArgs>();
+      add_config_options(sub, a->source);
+      sub.add_option("--input,-i", a->input, "data to train on (else data.input_path)");
+      sub.add_option("--output,-o", a->output, "folder for the model, loss.csv and config.toml");
+      sub.add_option("--epochs", a->epochs, "override training.epochs")->check(CLI::PositiveNumber);
+      return [a] {
+        Config c = a->source.load();
+        if (a->epochs > 0) c.training.epochs = a->epochs;
+        return run_train(c, a->input.empty() ? c.data.input_path : a->input, a->output);
+      };
+    },
+    [](const Project& p) { return run_train(p.config, p.config.data.input_path, p.paths.training); },
+    nullptr,
+}};
+
+}  // namespace
+}  // namespace baler::cli
