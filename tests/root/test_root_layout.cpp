@@ -169,3 +169,118 @@ TEST(RootLayout, DirectoryLoopIsRefused) {
 
 }  // namespace
 }  // namespace baler::test
+
+namespace baler::test {
+namespace {
+
+constexpr std::uint32_t kCounted = 0x40000000;
+
+// Position just after a byte-counted object starting at `at`.
+std::size_t skip_counted(const std::vector<std::byte>& p, std::size_t at) {
+  const auto bc = get_be(p, at, 4);
+  if (!(bc & kCounted)) throw std::runtime_error("no byte count");
+  return at + 4 + (bc & ~std::uint64_t{kCounted});
+}
+
+void add_to_count(std::vector<std::byte>& p, std::size_t at, std::uint64_t delta) {
+  set_be(p, at, get_be(p, at, 4) + delta, 4);
+}
+
+// uproot-Zmumu-uncompressed.root with the basket of branch "M" moved into the TTree object
+// (fBaskets), as ROOT leaves the last basket of a tree that was saved but not closed.
+std::vector<std::byte> make_embedded_basket_file() {
+  auto f = read_file_bytes(root_file("uproot-Zmumu-uncompressed.root"));
+  const std::string_view view(reinterpret_cast<const char*>(f.data()), f.size());
+  const std::size_t key = view.find("\x05TTree\x06" "events") - 26;  // object key (32-bit)
+  const std::size_t list_key = view.find("\x05TTree\x06" "events", key + 27) - 26;
+  const auto keylen = get_be(f, key + 14, 2), objlen = get_be(f, key + 6, 4);
+  std::vector<std::byte> p(f.begin() + static_cast<std::ptrdiff_t>(key + keylen),
+                           f.begin() + static_cast<std::ptrdiff_t>(key + keylen + objlen));
+  const std::string_view pv(reinterpret_cast<const char*>(p.data()), p.size());
+  // TTree v19: byte count + version, TNamed, TAttLine/Fill/Marker, fixed fields, cluster arrays.
+  if (get_be(p, 4, 2) != 19) throw std::runtime_error("expected TTree version 19");
+  std::size_t at = 6;
+  for (int i = 0; i < 4; ++i) at = skip_counted(p, at);
+  at += 32 + 8 + 8 + 12 + 4;
+  const auto clusters = get_be(p, at, 4);
+  at += 4 + 32 + 8 + 8 + 2 * (1 + 8 * clusters);
+  const std::size_t tree_branches = at;
+  // Branch "M": element byte count, tag, TBranch v13 byte count + version, TNamed ...
+  const std::size_t named = pv.find("\x01M\x03M/D") - 16;
+  const std::size_t branch = named - 6, element = branch - 8;
+  if (get_be(p, branch + 4, 2) != 13) throw std::runtime_error("expected TBranch version 13");
+  at = skip_counted(p, skip_counted(p, named));  // TNamed, TAttFill
+  const std::size_t write_basket = at + 12;
+  at = skip_counted(p, at + 24) + 4;  // ... fEntryNumber, TIOFeatures, fOffset
+  const auto max_baskets = get_be(p, at, 4);
+  at = skip_counted(p, skip_counted(p, at + 40));  // fBranches, fLeaves
+  const std::size_t baskets = at, insert = baskets + 25;
+  const std::size_t seek0 = insert + 1 + 4 * max_baskets + 1 + 8 * max_baskets + 1;
+  // The free basket: key + basket header (keylen bytes), then the raw data.
+  const auto basket_at = get_be(p, seek0, 8);
+  const auto bkeylen = get_be(f, basket_at + 14, 2), bobjlen = get_be(f, basket_at + 6, 4);
+  std::vector<std::byte> header(f.begin() + static_cast<std::ptrdiff_t>(basket_at),
+                                f.begin() + static_cast<std::ptrdiff_t>(basket_at + bkeylen));
+  Bytes element_bytes;
+  element_bytes.be(0, 4);
+  element_bytes.be(0xFFFFFFFF, 4);
+  for (char c : std::string("TBasket")) element_bytes.u8(static_cast<unsigned char>(c));
+  element_bytes.u8(0);
+  auto& e = element_bytes.b;
+  e.insert(e.end(), header.begin(), header.end());
+  e.back() = std::byte{12};  // flag: no entry offsets (x2), buffer follows (+10)
+  e.insert(e.end(), header.begin(), header.end());
+  e.insert(e.end(), f.begin() + static_cast<std::ptrdiff_t>(basket_at + bkeylen),
+           f.begin() + static_cast<std::ptrdiff_t>(basket_at + bkeylen + bobjlen));
+  set_be(e, 0, (e.size() - 4) | kCounted, 4);
+  const std::uint64_t delta = e.size();
+  set_be(p, seek0, 0, 8);
+  set_be(p, write_basket, 0, 4);
+  set_be(p, baskets + 17, 1, 4);  // fBaskets holds one object
+  p.insert(p.begin() + static_cast<std::ptrdiff_t>(insert), e.begin(), e.end());
+  for (std::size_t count : {std::size_t{0}, tree_branches, element, branch, baskets}) add_to_count(p, count, delta);
+  // Append the grown TTree under a copy of its key and point the directory at it.
+  const std::uint64_t moved = f.size();
+  std::vector<std::byte> tree_key(f.begin() + static_cast<std::ptrdiff_t>(key),
+                                  f.begin() + static_cast<std::ptrdiff_t>(key + keylen));
+  for (auto* k : {&tree_key}) {
+    set_be(*k, 0, keylen + p.size(), 4);
+    set_be(*k, 6, p.size(), 4);
+    set_be(*k, 18, moved, 4);
+  }
+  f.insert(f.end(), tree_key.begin(), tree_key.end());
+  f.insert(f.end(), p.begin(), p.end());
+  set_be(f, list_key, keylen + p.size(), 4);
+  set_be(f, list_key + 6, p.size(), 4);
+  set_be(f, list_key + 18, moved, 4);
+  set_be(f, 12, f.size(), 4);  // fEND
+  return f;
+}
+
+TEST(RootLayout, BasketEmbeddedInTheTreeObject) {
+  TempDir dir;
+  const auto path = dir / "embedded.root";
+  const auto file = make_embedded_basket_file();
+  write_bytes(path, file);
+  EXPECT_NE(describe_root_file(path).find("      M  float64  fCompress 100  baskets 1"), std::string::npos);
+  const auto expected = read_root(root_file("uproot-Zmumu-uncompressed.root"));
+  EXPECT_TRUE(read_root(path) == expected);
+  EXPECT_TRUE(read_root(path, "events", {"M"}) == read_root(root_file("uproot-Zmumu.root"), "", {"M"}));
+  // A corrupt embedded basket (fLast far beyond the tree object) is an error naming it.
+  auto bad = file;
+  const std::string_view view(reinterpret_cast<const char*>(bad.data()), bad.size());
+  const std::size_t header = view.rfind(std::string_view("TBasket\0", 8)) + 8;
+  const auto bkeylen = get_be(bad, header + 14, 2);
+  set_be(bad, header + bkeylen - 5, 0x7FFFFFF0, 4);
+  write_bytes(dir / "bad.root", bad);
+  try {
+    read_root(dir / "bad.root");
+    ADD_FAILURE() << "corrupt embedded basket accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::Malformed);
+    EXPECT_NE(std::string(e.what()).find("branch 'M' embedded basket"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace baler::test
