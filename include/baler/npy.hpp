@@ -11,13 +11,25 @@
 
 namespace baler {
 
-// Element type of a .npy file as its 'descr' string says ('<f8', '>i4', '|b1', '<U16').
+// One numeric field of a structured (record) dtype.
+struct NpyField {
+  std::string name;
+  char order = '<';
+  DType dtype = DType::F64;
+  std::size_t offset = 0;  // bytes from the start of the record
+  bool swap() const noexcept;  // true if the field is not in this machine's byte order
+};
+
+// Element type of a .npy file as its 'descr' says ('<f8', '>i4', '|b1', '<U16', or a list of
+// (name, type) pairs for a record array).
 struct NpyDescr {
   char order = '<';         // '<' little, '>' big, '|' not applicable, '=' native
-  char kind = 'f';          // numpy kind: b i u f (numbers), U S (strings); others refused
-  std::size_t itemsize = 0; // bytes per element
+  char kind = 'f';          // numpy kind: b i u f (numbers), U S (strings), V (records)
+  std::size_t itemsize = 0; // bytes per element (per record for V)
   std::string text;         // the descr as written, for messages
+  std::vector<NpyField> fields;  // kind V: the numeric fields (padding skipped)
   bool swap() const noexcept;  // true if the data are not in this machine's byte order
+  DType dtype() const;         // kinds b i u f only; Error(Internal) for others
 };
 
 // A parsed .npy header; data start at `data_offset` bytes from the file's beginning.
@@ -32,14 +44,22 @@ struct NpyHeader {
 
 // Parses the magic, version (1.0, 2.0, 3.0) and header dict of a .npy image. Throws
 // Error(Malformed) for a bad magic, truncated header or bad dict; Error(Unsupported) for a
-// descr baler does not read (complex, object, structured, ...), naming it. `what` names the
-// file in messages.
+// descr baler does not read (complex, object, records with sub-arrays, ...), naming it. `what`
+// names the file in messages.
 NpyHeader parse_npy_header(std::span<const std::byte> bytes, const std::string& what);
 
 // Decodes a numeric .npy image into a C-order, native-order Array (Fortran order is
 // transposed, big-endian swapped). Checks the shape with checked_element_count (Error(Limit))
 // and the data size against the bytes present (Error(Malformed)) before allocating.
 Array decode_npy(std::span<const std::byte> bytes, const std::string& what);
+
+// Decodes a 1-D structured .npy array ([('pt', '<f4'), ('n', '<i8')], any byte order, padding
+// allowed) into a table, one column per field. Error(Unsupported) for other shapes or fields.
+Dataset decode_npy_records(std::span<const std::byte> bytes, const std::string& what);
+// Encodes a table as a packed 1-D structured array, one field per column with its own dtype
+// (version 3.0 header if a name is not ASCII). Throws Error(Unsupported) for empty or
+// repeated names.
+std::vector<std::byte> encode_npy_records(const Dataset& table);
 
 // Decodes a 1-D .npy array of strings ('<U..' UTF-32, '|S..' bytes) into UTF-8 strings
 // (trailing NULs removed). An array with no elements gives {} whatever its dtype. Object

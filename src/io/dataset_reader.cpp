@@ -43,7 +43,13 @@ std::vector<std::string> read_sidecar(const std::filesystem::path& npy) {
 
 RawData read_npy_raw(const std::filesystem::path& path) {
   RawData raw;
-  raw.array = read_npy(path);
+  const auto bytes = read_file_bytes(path);
+  if (parse_npy_header(bytes, path.string()).descr.kind == 'V') {  // record array: names inside
+    raw.is_table = true;
+    raw.table = decode_npy_records(bytes, path.string());
+    return raw;
+  }
+  raw.array = decode_npy(bytes, path.string());
   raw.names = read_sidecar(path);
   const auto nd = raw.array.ndim();
   const std::size_t cols = nd == 2 ? static_cast<std::size_t>(raw.array.shape[1]) : 1;

@@ -10,16 +10,6 @@
 namespace baler {
 namespace {
 
-// The table's single-dtype matrix, or Error(Unsupported) suggesting a per-column format.
-Array matrix_of(const Dataset& table, const std::filesystem::path& path) {
-  if (!has_one_dtype(table))
-    throw Error(ErrorCode::Unsupported,
-                path.string() + ": the table's columns have different dtypes (" +
-                    std::string(dtype_name(table.columns.front().values.dtype)) + ", ...), which one " +
-                    ".npy array cannot hold; write .npz, .csv or .h5 instead");
-  return table_to_matrix(table);
-}
-
 std::vector<std::byte> sidecar_bytes(const Dataset& table, const std::filesystem::path& path) {
   std::string text;
   for (const auto& c : table.columns) {
@@ -32,22 +22,24 @@ std::vector<std::byte> sidecar_bytes(const Dataset& table, const std::filesystem
   return {p, p + text.size()};
 }
 
-// X.npy, and for a table X.names.txt (one column name a line). A stale sidecar next to a field
-// is removed so that it cannot rename the field's columns when read back.
+// X.npy: a field as its array; a one-dtype table as a 2-D array plus X.names.txt (one column
+// name a line); a mixed-dtype table as a 1-D structured array (names inside). A stale sidecar
+// is removed when none is written, so that it cannot rename columns when read back.
 void write_npy_dataset(const Dataset& data, const std::filesystem::path& path) {
   const auto sidecar = path.parent_path() / (path.stem().string() + ".names.txt");
-  if (data.kind == DataKind::Field) {
-    write_npy(data.field, path);
-    std::error_code ec;
-    std::filesystem::remove(sidecar, ec);
+  if (data.kind == DataKind::Table && has_one_dtype(data)) {
+    AtomicFile npy(path);
+    AtomicFile names(sidecar);
+    npy.write(encode_npy(table_to_matrix(data)));
+    names.write(sidecar_bytes(data, path));
+    npy.commit();
+    names.commit();
     return;
   }
-  AtomicFile npy(path);
-  AtomicFile names(sidecar);
-  npy.write(encode_npy(matrix_of(data, path)));
-  names.write(sidecar_bytes(data, path));
-  npy.commit();
-  names.commit();
+  if (data.kind == DataKind::Field) write_npy(data.field, path);
+  else write_file_atomic(path, encode_npy_records(data));
+  std::error_code ec;
+  std::filesystem::remove(sidecar, ec);
 }
 
 void write_npz_dataset(const Dataset& data, const std::filesystem::path& path) {

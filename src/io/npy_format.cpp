@@ -1,4 +1,5 @@
 // .npy arrays and string arrays: decoding (checked, any byte order, Fortran order) and encoding.
+#include <algorithm>
 #include <bit>
 #include <cstring>
 
@@ -10,17 +11,12 @@ namespace baler {
 namespace {
 
 DType numeric_dtype(const NpyDescr& d, const std::string& what) {
-  switch (d.kind) {
-    case 'b': return DType::Bool;
-    case 'i': return d.itemsize == 1 ? DType::I8 : d.itemsize == 2 ? DType::I16
-                   : d.itemsize == 4 ? DType::I32 : DType::I64;
-    case 'u': return d.itemsize == 1 ? DType::U8 : d.itemsize == 2 ? DType::U16
-                   : d.itemsize == 4 ? DType::U32 : DType::U64;
-    case 'f': return d.itemsize == 2 ? DType::F16 : d.itemsize == 4 ? DType::F32 : DType::F64;
-    default: break;
-  }
-  throw Error(ErrorCode::Unsupported, what + ": dtype '" + d.text +
-                                          "' is a string array; baler reads numeric arrays");
+  if (d.kind == 'V')
+    throw Error(ErrorCode::Unsupported, what + ": a structured (record) array is a table, not one array");
+  if (d.kind == 'U' || d.kind == 'S')
+    throw Error(ErrorCode::Unsupported, what + ": dtype '" + d.text +
+                                            "' is a string array; baler reads numeric arrays");
+  return d.dtype();
 }
 
 // The data bytes after the header, checked against the size the header implies.
@@ -102,19 +98,34 @@ std::vector<std::uint32_t> utf8_to_utf32(const std::string& s) {
   return out;
 }
 
+constexpr const char* kDescr[kDTypeCount] = {"|b1", "|i1", "<i2", "<i4", "<i8", "|u1",
+                                             "<u2", "<u4", "<u8", "<f2", "<f4", "<f8"};
+
+// `name` as a Python string literal.
+std::string py_string(const std::string& name) {
+  std::string out = "'";
+  for (char c : name) {
+    if (c == '\\' || c == '\'') out += '\\';
+    out += c;
+  }
+  return out + "'";
+}
+
 std::vector<std::byte> encode_with_descr(const std::string& descr, const std::vector<std::int64_t>& shape,
                                          std::span<const std::byte> data, std::size_t unit) {
-  std::string dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " +
+  std::string dict = "{'descr': " + descr + ", 'fortran_order': False, 'shape': " +
                      shape_string(shape) + ", }";
   // Pad with spaces so that the data start at a multiple of 64 bytes, ending with '\n'.
+  // Version 2.0 for headers over 64 KiB, 3.0 (UTF-8) for non-ASCII field names.
+  const bool ascii = std::all_of(dict.begin(), dict.end(), [](char c) { return (c & 0x80) == 0; });
   std::size_t preamble = 10;
-  if (dict.size() + 1 + preamble > 65535 + 10) preamble = 12;
+  if (dict.size() + 1 + preamble > 65535 + 10 || !ascii) preamble = 12;
   const std::size_t total = (preamble + dict.size() + 1 + 63) / 64 * 64;
   dict.append(total - preamble - dict.size() - 1, ' ');
   dict += '\n';
   ByteWriter w;
   w.append("\x93NUMPY", 6);
-  w.le<std::uint8_t>(preamble == 10 ? 1 : 2);
+  w.le<std::uint8_t>(preamble == 10 ? 1 : ascii ? 2 : 3);
   w.le<std::uint8_t>(0);
   if (preamble == 10) w.le<std::uint16_t>(static_cast<std::uint16_t>(dict.size()));
   else w.le<std::uint32_t>(static_cast<std::uint32_t>(dict.size()));
@@ -144,6 +155,54 @@ Array decode_npy(std::span<const std::byte> bytes, const std::string& what) {
   }
   if (h.descr.swap()) byteswap_inplace(a.bytes.data(), static_cast<std::size_t>(count), h.descr.itemsize);
   return a;
+}
+
+Dataset decode_npy_records(std::span<const std::byte> bytes, const std::string& what) {
+  const NpyHeader h = parse_npy_header(bytes, what);
+  require(h.descr.kind == 'V', ErrorCode::Internal, what + ": not a structured array");
+  if (h.shape.size() != 1)
+    throw Error(ErrorCode::Unsupported, what + ": structured array of shape " + shape_string(h.shape) +
+                                            " (baler reads 1-D record arrays as tables)");
+  const std::uint64_t count = checked_element_count(h.shape, what + " (shape)");
+  const auto data = data_span(bytes, h, count, what);
+  Dataset ds;
+  ds.kind = DataKind::Table;
+  for (const NpyField& f : h.descr.fields) {
+    Array col(f.dtype, h.shape);
+    const std::size_t es = dtype_size(f.dtype);
+    for (std::size_t r = 0; r < count; ++r)
+      std::memcpy(col.bytes.data() + r * es, data.data() + r * h.descr.itemsize + f.offset, es);
+    if (f.swap()) byteswap_inplace(col.bytes.data(), static_cast<std::size_t>(count), es);
+    ds.columns.push_back({f.name, std::move(col)});
+  }
+  return ds;
+}
+
+std::vector<std::byte> encode_npy_records(const Dataset& table) {
+  std::string descr = "[";
+  std::size_t record = 0;
+  for (const auto& c : table.columns) {
+    bool bad = c.name.empty() || c.name.find_first_of("\r\n") != std::string::npos;
+    for (const auto& o : table.columns) bad = bad || (&o != &c && o.name == c.name);
+    if (bad)
+      throw Error(ErrorCode::Unsupported, "column name '" + c.name +
+                                              "' cannot be a .npy field name (empty, repeated or multi-line)");
+    descr += (record ? ", (" : "(") + py_string(c.name) + ", '" + kDescr[static_cast<int>(c.values.dtype)] + "')";
+    record += dtype_size(c.values.dtype);
+  }
+  descr += "]";
+  const std::size_t rows = table.rows();
+  std::vector<std::byte> data(rows * record);
+  std::size_t offset = 0;
+  for (const auto& c : table.columns) {
+    const std::size_t es = dtype_size(c.values.dtype);
+    for (std::size_t r = 0; r < rows; ++r)
+      std::memcpy(data.data() + r * record + offset, c.values.bytes.data() + r * es, es);
+    if (std::endian::native != std::endian::little)
+      for (std::size_t r = 0; r < rows; ++r) byteswap_inplace(data.data() + r * record + offset, 1, es);
+    offset += es;
+  }
+  return encode_with_descr(descr, {static_cast<std::int64_t>(rows)}, data, 1);
 }
 
 std::vector<std::string> decode_npy_strings(std::span<const std::byte> bytes, const std::string& what) {
@@ -184,9 +243,7 @@ std::vector<std::string> decode_npy_strings(std::span<const std::byte> bytes, co
 }
 
 std::vector<std::byte> encode_npy(const Array& array) {
-  static constexpr const char* kDescr[kDTypeCount] = {"|b1", "|i1", "<i2", "<i4", "<i8", "|u1",
-                                                      "<u2", "<u4", "<u8", "<f2", "<f4", "<f8"};
-  return encode_with_descr(kDescr[static_cast<int>(array.dtype)], array.shape, array.bytes,
+  return encode_with_descr("'" + std::string(kDescr[static_cast<int>(array.dtype)]) + "'", array.shape, array.bytes,
                            dtype_size(array.dtype));
 }
 
@@ -200,7 +257,7 @@ std::vector<std::byte> encode_npy_strings(const std::vector<std::string>& string
   std::vector<std::byte> data(strings.size() * width * 4, std::byte{0});
   for (std::size_t i = 0; i < cps.size(); ++i)
     std::memcpy(data.data() + i * width * 4, cps[i].data(), cps[i].size() * 4);
-  return encode_with_descr("<U" + std::to_string(width), {static_cast<std::int64_t>(strings.size())},
+  return encode_with_descr("'<U" + std::to_string(width) + "'", {static_cast<std::int64_t>(strings.size())},
                            data, 4);
 }
 

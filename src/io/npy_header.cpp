@@ -131,11 +131,75 @@ class PyLiteralParser {
   std::size_t pos_ = 0;
 };
 
+NpyDescr parse_simple_descr(const PyValue& v, const std::string& what);
+
+// True if data of `size`-byte units in byte order `order` must be swapped on this machine.
+bool order_differs(char order, std::size_t size) noexcept {
+  if (size <= 1 || order == '|' || order == '=') return false;
+  return (order == '<') != (std::endian::native == std::endian::little);
+}
+
+}  // namespace
+
+DType NpyDescr::dtype() const {
+  const NpyDescr& d = *this;
+  switch (d.kind) {
+    case 'b': return DType::Bool;
+    case 'i': return d.itemsize == 1 ? DType::I8 : d.itemsize == 2 ? DType::I16
+                   : d.itemsize == 4 ? DType::I32 : DType::I64;
+    case 'u': return d.itemsize == 1 ? DType::U8 : d.itemsize == 2 ? DType::U16
+                   : d.itemsize == 4 ? DType::U32 : DType::U64;
+    case 'f': return d.itemsize == 2 ? DType::F16 : d.itemsize == 4 ? DType::F32 : DType::F64;
+    default: break;
+  }
+  throw Error(ErrorCode::Internal, "npy dtype '" + text + "' is not numeric");
+}
+
+bool NpyField::swap() const noexcept { return order_differs(order, dtype_size(dtype)); }
+
+namespace {
+
+// [('name', '<f8'), ('', '|V4'), ...]: packed fields in order; ('', '|Vn') is padding.
+NpyDescr parse_record_descr(const PyValue& v, const std::string& what) {
+  NpyDescr d;
+  d.kind = 'V';
+  d.order = '|';
+  d.text = "structured dtype";
+  for (const auto& item : v.items) {
+    const bool pair = item.kind == PyValue::Seq && item.items.size() == 2 &&
+                      item.items[0].kind == PyValue::Str && item.items[1].kind == PyValue::Str;
+    if (!pair)
+      throw Error(ErrorCode::Unsupported, what + ": structured dtype with titles, sub-arrays or nested "
+                                                 "records is not supported");
+    const std::string& name = item.items[0].str;
+    const std::string& type = item.items[1].str;
+    if (name.empty() && type.size() > 2 && type.substr(0, 2) == "|V") {
+      std::size_t pad = 0;
+      for (char c : type.substr(2)) {
+        if (!std::isdigit(static_cast<unsigned char>(c)) || pad > (std::size_t{1} << 20))
+          throw Error(ErrorCode::Malformed, what + ": bad padding '" + type + "' in structured dtype");
+        pad = pad * 10 + static_cast<std::size_t>(c - '0');
+      }
+      d.itemsize += pad;
+      continue;
+    }
+    const NpyDescr f = parse_simple_descr(item.items[1], what + " field '" + name + "'");
+    if (f.kind == 'U' || f.kind == 'S')
+      throw Error(ErrorCode::Unsupported, what + " field '" + name + "': dtype '" + f.text +
+                                              "' is a string; baler reads numeric fields");
+    d.fields.push_back({name, f.order, f.dtype(), d.itemsize});
+    d.itemsize += f.itemsize;
+  }
+  if (d.fields.empty()) throw Error(ErrorCode::Unsupported, what + ": structured dtype without numeric fields");
+  return d;
+}
+
 NpyDescr parse_descr(const PyValue& v, const std::string& what) {
-  if (v.kind == PyValue::Seq)
-    throw Error(ErrorCode::Unsupported,
-                what + ": structured dtype (record array) is not supported; save a plain 2-D "
-                       "array, or one key per column in an npz");
+  if (v.kind == PyValue::Seq) return parse_record_descr(v, what);
+  return parse_simple_descr(v, what);
+}
+
+NpyDescr parse_simple_descr(const PyValue& v, const std::string& what) {
   if (v.kind != PyValue::Str)
     throw Error(ErrorCode::Malformed, what + ": npy header: 'descr' is not a string");
   NpyDescr d;
@@ -187,12 +251,7 @@ std::vector<std::int64_t> parse_shape(const PyValue& v, const std::string& what)
 
 }  // namespace
 
-bool NpyDescr::swap() const noexcept {
-  if (itemsize <= 1 || order == '|' || order == '=') return false;
-  const std::size_t unit = kind == 'U' ? 4 : itemsize;
-  if (unit <= 1) return false;
-  return (order == '<') != (std::endian::native == std::endian::little);
-}
+bool NpyDescr::swap() const noexcept { return kind != 'V' && order_differs(order, kind == 'U' ? 4 : itemsize); }
 
 NpyHeader parse_npy_header(std::span<const std::byte> bytes, const std::string& what) {
   ByteReader r(bytes, what);

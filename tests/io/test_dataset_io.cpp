@@ -1,5 +1,6 @@
 // read_dataset / write_dataset: the shared example files, the kind rule, column selection,
 // data specs, the .names.txt sidecar, and atomic writes that leave nothing behind on failure.
+#include "baler/atomic_file.hpp"
 #include "baler/io.hpp"
 #include "baler/npy.hpp"
 #include "io_test_support.hpp"
@@ -107,12 +108,15 @@ TEST(DatasetIo, NpyTablesWriteASidecarAndRoundTrip) {
   write_dataset(field, parse_data_spec(path.string()));
   EXPECT_FALSE(std::filesystem::exists(dir / "t.names.txt"));
   EXPECT_EQ(read_dataset(parse_data_spec(path.string()), ReadOptions{"field", {}, ""}), field);
-  // Mixed dtypes cannot be one .npy array.
-  Dataset mixed = table;
-  mixed.columns[1].values = random_array(DType::F64, {10}, 8);
-  expect_error([&] { write_dataset(mixed, parse_data_spec((dir / "m.npy").string())); }, ErrorCode::Unsupported,
-               {"m.npy", "npz"});
-  EXPECT_FALSE(std::filesystem::exists(dir / "m.npy"));
+  // Mixed dtypes become a structured (record) array, names inside, no sidecar.
+  Dataset mixed;
+  std::uint64_t seed = 70;
+  for (DType t : kAllDTypes) mixed.columns.push_back({"c " + std::string(dtype_name(t)), random_array(t, {13}, ++seed)});
+  mixed.columns[0].name = "ünïcödé 'q'";
+  write_dataset(mixed, parse_data_spec(path.string()));
+  EXPECT_FALSE(std::filesystem::exists(dir / "t.names.txt"));
+  EXPECT_EQ(read_dataset(parse_data_spec(path.string())), mixed);
+  EXPECT_EQ(parse_npy_header(read_file_bytes(path), "t").major, 3);  // UTF-8 names need v3
   // A sidecar that does not match the array is an error naming both files.
   write_npy(random_array(DType::F64, {3, 2}, 9), dir / "s.npy");
   write_bytes(dir / "s.names.txt", "one\ntwo\nthree\n");

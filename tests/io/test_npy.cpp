@@ -101,6 +101,39 @@ TEST(Npy, StringArraysRoundTripAsUtf8) {
   expect_error([] { encode_npy_strings({"bad\xff"}); }, ErrorCode::Unsupported, {"UTF-8"});
 }
 
+TEST(Npy, StructuredArraysReadAsTables) {
+  // Records of (x: big-endian int32, 2 pad bytes, y: little float64, flag: bool).
+  std::string data;
+  const std::int32_t xs[3] = {1, -7, 2147483647};
+  const double ys[3] = {0.5, -0.0, 1e300};
+  for (int r = 0; r < 3; ++r) {
+    std::int32_t x = byteswap_value(xs[r]);
+    data.append(reinterpret_cast<const char*>(&x), 4);
+    data.append("\xAA\xBB", 2);
+    data.append(reinterpret_cast<const char*>(&ys[r]), 8);
+    data += static_cast<char>(r == 1);
+  }
+  const std::string img = npy_image(
+      "{'descr': [('x', '>i4'), ('', '|V2'), ('y', '<f8'), ('flag', '|b1')], 'fortran_order': False, 'shape': (3,), }", data);
+  const Dataset t = decode_npy_records(span_of(img), "rec.npy");
+  ASSERT_EQ(column_names(t), (std::vector<std::string>{"x", "y", "flag"}));
+  EXPECT_EQ(t.columns[0].values.as<std::int32_t>()[1], -7);
+  EXPECT_EQ(t.columns[0].values.as<std::int32_t>()[2], 2147483647);
+  EXPECT_EQ(std::bit_cast<std::uint64_t>(t.columns[1].values.as<double>()[1]), std::bit_cast<std::uint64_t>(-0.0));
+  EXPECT_EQ(t.columns[2].values.as<bool>()[1], true);
+  EXPECT_EQ(decode_npy_records(encode_npy_records(t), "again"), t);
+  for (const std::string& d : {std::string("[('a', '<f8', (2,))]"), std::string("[('a', '<U3')]"),
+                               std::string("[(('title', 'a'), '<f8')]")}) {
+    const std::string bad = npy_image("{'descr': " + d + ", 'fortran_order': False, 'shape': (1,)}", std::string(24, '\0'));
+    expect_error([&] { decode_npy_records(span_of(bad), "sub.npy"); }, ErrorCode::Unsupported, {"sub.npy"});
+  }
+  const std::string two_d = npy_image("{'descr': [('a', '<f8')], 'fortran_order': False, 'shape': (1, 1)}", std::string(8, '\0'));
+  expect_error([&] { decode_npy_records(span_of(two_d), "2d.npy"); }, ErrorCode::Unsupported, {"2d.npy", "(1, 1)"});
+  const std::string short_data = npy_image("{'descr': [('a', '<f8'), ('b', '<i2')], 'fortran_order': False, 'shape': (2,)}", std::string(19, '\0'));
+  expect_error([&] { decode_npy_records(span_of(short_data), "short.npy"); }, ErrorCode::Malformed,
+               {"short.npy", "header claims 20 bytes", "holds 19"});
+}
+
 TEST(Npy, MalformedFilesAreRefusedNamingTheFile) {
   TempDir dir;
   const std::string good = npy_image("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }", std::string(32, '\0'));
