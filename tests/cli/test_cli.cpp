@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 
 #include "baler/config.hpp"
+#include "baler/error.hpp"
 #include "baler/io.hpp"
 #include "test_support.hpp"
 
@@ -216,4 +217,28 @@ TEST(Cli, ConvertFailureLeavesNoFileAndKeepsGoodOne) {
   EXPECT_NE(r.status, 0);
   EXPECT_EQ(slurp(dir / "good.npz"), good);
   expect_error(run(dir, "convert good.npz -o x.dat"), 2, "usage", "--format");
+}
+
+// docs/CLI.md has a section for every subcommand and the exit-status table matches the codes.
+TEST(Cli, DocsListEveryModeAndExitStatus) {
+  test::TempDir dir;
+  const std::string docs = slurp(fs::path(BALER_SOURCE_DIR) / "docs" / "CLI.md");
+  ASSERT_FALSE(docs.empty());
+  const Result h = run(dir, "--help");
+  ASSERT_EQ(h.status, 0);
+  std::istringstream lines(h.out.substr(h.out.find("Subcommands:")));
+  std::string line;
+  std::getline(lines, line);
+  int modes = 0;
+  while (std::getline(lines, line) && !line.empty()) {
+    const std::string name = line.substr(2, line.find(' ', 2) - 2);
+    EXPECT_NE(docs.find("### `baler " + name + "`"), std::string::npos) << name;
+    ++modes;
+  }
+  EXPECT_GE(modes, 5);
+  for (int code = 1; code <= 11; ++code) {
+    const auto c = static_cast<ErrorCode>(code);
+    const std::string row = "| " + std::to_string(exit_status(c)) + " | `" + error_code_name(c) + "` |";
+    EXPECT_NE(docs.find(row), std::string::npos) << row;
+  }
 }

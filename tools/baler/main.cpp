@@ -138,7 +138,7 @@ int main(int argc, char** argv) {
   app.add_option("--workspaces", g.workspaces,
                  "folder of the workspaces (else $BALER_WORKSPACES, else ./workspaces)");
   app.add_flag("--quiet,-q", g.quiet, "print results only, no progress");
-  app.add_flag("--verbose,-v", g.verbose, "more progress output");
+  app.add_flag("--verbose,-v", g.verbose, "Baler's flag, accepted; output as by default");
 
   auto& ms = modes();
   std::stable_sort(ms.begin(), ms.end(), [](const auto& a, const auto& b) { return a.order < b.order; });
