@@ -149,7 +149,7 @@ TEST(RootLayout, DirectoryLoopIsRefused) {
   TempDir dir;
   auto f = make_large_file_with_subdirectory();
   // Point the subdirectory's key list at the top directory's list: "sub" then contains itself.
-  const auto begin = get_be(f, 8, 4), nbytes_name = get_be(f, 28, 4);
+  const auto begin = get_be(f, 8, 4), nbytes_name = get_be(f, 36, 4);  // 64-bit header
   const auto top_list = get_be(f, begin + nbytes_name + 34, 8);
   const auto sub_key = top_list + get_be(f, top_list + 14, 2) + 4;  // list header key, count
   const auto sub_at = get_be(f, sub_key + 18, 8);
@@ -197,7 +197,7 @@ std::vector<std::byte> make_embedded_basket_file() {
   std::vector<std::byte> p(f.begin() + static_cast<std::ptrdiff_t>(key + keylen),
                            f.begin() + static_cast<std::ptrdiff_t>(key + keylen + objlen));
   const std::string_view pv(reinterpret_cast<const char*>(p.data()), p.size());
-  // TTree v19: byte count + version, TNamed, TAttLine/Fill/Marker, fixed fields, cluster arrays.
+  // TTree v19 (ROOT 6.10): byte count + version, TNamed, TAttLine/Fill/Marker, fixed fields, cluster arrays.
   if (get_be(p, 4, 2) != 19) throw std::runtime_error("expected TTree version 19");
   std::size_t at = 6;
   for (int i = 0; i < 4; ++i) at = skip_counted(p, at);
@@ -208,14 +208,21 @@ std::vector<std::byte> make_embedded_basket_file() {
   // Branch "M": element byte count, tag, TBranch v13 byte count + version, TNamed ...
   const std::size_t named = pv.find("\x01M\x03M/D") - 16;
   const std::size_t branch = named - 6, element = branch - 8;
-  if (get_be(p, branch + 4, 2) != 13) throw std::runtime_error("expected TBranch version 13");
+  const auto branch_version = get_be(p, branch + 4, 2);
+  if (branch_version < 12) throw std::runtime_error("expected TBranch version 12 or 13");
   at = skip_counted(p, skip_counted(p, named));  // TNamed, TAttFill
   const std::size_t write_basket = at + 12;
-  at = skip_counted(p, at + 24) + 4;  // ... fEntryNumber, TIOFeatures, fOffset
+  at += 24;  // ... fEntryNumber
+  if (branch_version >= 13) at = skip_counted(p, at);  // TIOFeatures
+  at += 4;                                              // fOffset
   const auto max_baskets = get_be(p, at, 4);
   at = skip_counted(p, skip_counted(p, at + 40));  // fBranches, fLeaves
+  // fBaskets: byte count, version, TObject, name, size, lower bound, then null elements.
   const std::size_t baskets = at, insert = baskets + 25;
-  const std::size_t seek0 = insert + 1 + 4 * max_baskets + 1 + 8 * max_baskets + 1;
+  if (get_be(p, baskets + 17, 4) == 0 || get_be(p, insert, 4) != 0)
+    throw std::runtime_error("expected a null first element in fBaskets");
+  const std::size_t arrays = skip_counted(p, baskets);
+  const std::size_t seek0 = arrays + 1 + 4 * max_baskets + 1 + 8 * max_baskets + 1;
   // The free basket: key + basket header (keylen bytes), then the raw data.
   const auto basket_at = get_be(p, seek0, 8);
   const auto bkeylen = get_be(f, basket_at + 14, 2), bobjlen = get_be(f, basket_at + 6, 4);
@@ -233,10 +240,10 @@ std::vector<std::byte> make_embedded_basket_file() {
   e.insert(e.end(), f.begin() + static_cast<std::ptrdiff_t>(basket_at + bkeylen),
            f.begin() + static_cast<std::ptrdiff_t>(basket_at + bkeylen + bobjlen));
   set_be(e, 0, (e.size() - 4) | kCounted, 4);
-  const std::uint64_t delta = e.size();
+  const std::uint64_t delta = e.size() - 4;  // replaces a null element
   set_be(p, seek0, 0, 8);
   set_be(p, write_basket, 0, 4);
-  set_be(p, baskets + 17, 1, 4);  // fBaskets holds one object
+  p.erase(p.begin() + static_cast<std::ptrdiff_t>(insert), p.begin() + static_cast<std::ptrdiff_t>(insert + 4));
   p.insert(p.begin() + static_cast<std::ptrdiff_t>(insert), e.begin(), e.end());
   for (std::size_t count : {std::size_t{0}, tree_branches, element, branch, baskets}) add_to_count(p, count, delta);
   // Append the grown TTree under a copy of its key and point the directory at it.
