@@ -133,6 +133,7 @@ Dataset read_compound(hid_t dset, hid_t type, const std::vector<std::int64_t>& s
     if (H5Tinsert(mem.get(), name.c_str(), 0, native.get()) < 0 ||
         (col.size() && H5Dread(dset, mem.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, col.bytes.data()) < 0))
       throw Error(ErrorCode::Malformed, what + ": cannot read compound member '" + name + "'");
+    normalize_bools(col);
     ds.columns.push_back({name, std::move(col)});
   }
   if (ds.columns.empty())
@@ -198,6 +199,7 @@ RawData read_hdf5_raw(const std::filesystem::path& path, const std::string& obje
   if (raw.array.size() &&
       H5Dread(d.get(), mem.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, raw.array.bytes.data()) < 0)
     throw Error(ErrorCode::Malformed, what + ": cannot read the dataset's data");
+  normalize_bools(raw.array);
   if (shape.size() == 2) raw.names = column_names_of(d.get(), static_cast<std::size_t>(shape[1]), what);
   raw.single_name = ds_path.substr(ds_path.rfind('/') + 1);
   return raw;

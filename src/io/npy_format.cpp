@@ -6,6 +6,7 @@
 #include "baler/atomic_file.hpp"
 #include "baler/bytes.hpp"
 #include "baler/npy.hpp"
+#include "raw_data.hpp"
 
 namespace baler {
 namespace {
@@ -154,6 +155,7 @@ Array decode_npy(std::span<const std::byte> bytes, const std::string& what) {
     a.bytes.assign(data.begin(), data.end());
   }
   if (h.descr.swap()) byteswap_inplace(a.bytes.data(), static_cast<std::size_t>(count), h.descr.itemsize);
+  normalize_bools(a);
   return a;
 }
 
@@ -173,6 +175,7 @@ Dataset decode_npy_records(std::span<const std::byte> bytes, const std::string& 
     for (std::size_t r = 0; r < count; ++r)
       std::memcpy(col.bytes.data() + r * es, data.data() + r * h.descr.itemsize + f.offset, es);
     if (f.swap()) byteswap_inplace(col.bytes.data(), static_cast<std::size_t>(count), es);
+    normalize_bools(col);
     ds.columns.push_back({f.name, std::move(col)});
   }
   return ds;

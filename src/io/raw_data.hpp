@@ -17,6 +17,13 @@ struct RawData {
   std::string single_name;         // name of the column of a 1-D array, if names is empty
 };
 
+// A bool array read from a file may hold any byte; a C++ bool must be 0 or 1 (numpy and h5py
+// read any non-zero byte as True). Call on every bool array a reader fills from file bytes.
+inline void normalize_bools(Array& a) {
+  if (a.dtype != DType::Bool) return;
+  for (auto& b : a.bytes) b = b != std::byte{0} ? std::byte{1} : std::byte{0};
+}
+
 // True if every column of the table has the same dtype (so it fits one 2-D array).
 inline bool has_one_dtype(const Dataset& table) {
   for (const auto& c : table.columns)

@@ -101,6 +101,12 @@ TEST(Npy, StringArraysRoundTripAsUtf8) {
   expect_error([] { encode_npy_strings({"bad\xff"}); }, ErrorCode::Unsupported, {"UTF-8"});
 }
 
+TEST(Npy, BoolBytesOtherThanZeroOrOneReadAsTrue) {
+  const std::string img = npy_image("{'descr': '|b1', 'fortran_order': False, 'shape': (4,)}", std::string("\0\1\2\xff", 4));
+  const Array a = decode_npy(span_of(img), "b.npy");
+  EXPECT_EQ(bytes_as_string(a.bytes), std::string("\0\1\1\1", 4));
+}
+
 TEST(Npy, StructuredArraysReadAsTables) {
   // Records of (x: big-endian int32, 2 pad bytes, y: little float64, flag: bool).
   std::string data;
