@@ -89,6 +89,9 @@ struct DecompressOptions {
 // Decompresses a container: same kind, column names, dtypes and shape as the input. Throws
 // Error(Io|Corrupt|Malformed|Limit|Unsupported|ModelMismatch).
 Dataset decompress_file(const std::filesystem::path& path, const DecompressOptions& options = {});
+// The same from a container held in memory (`what` names it in messages).
+Dataset decompress_memory(std::vector<std::byte> bytes, const std::string& what,
+                          const DecompressOptions& options = {});
 
 // Facts about a container without decoding the data (for `baler info`).
 struct ContainerDescription {

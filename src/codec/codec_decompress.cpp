@@ -14,8 +14,12 @@ namespace baler {
 namespace codec {
 
 OpenedContainer open_container(const std::filesystem::path& path) {
+  return open_container(container::ContainerReader(path));
+}
+
+OpenedContainer open_container(container::ContainerReader reader) {
   using container::SectionId;
-  OpenedContainer o{container::ContainerReader(path), {}, {}, std::nullopt, 0, false};
+  OpenedContainer o{std::move(reader), {}, {}, std::nullopt, 0, false};
   auto& r = o.reader;
   require(r.kind() == container::FileKind::Data, ErrorCode::Malformed,
           r.what() + ": is a model file (.balermodel), not a compressed data container");
@@ -87,9 +91,21 @@ Dataset assemble_rows(const Schema& s, const std::vector<ChunkRef>& chunks,
 
 }  // namespace codec
 
+namespace {
+Dataset decode_all(const codec::OpenedContainer& o, const DecompressOptions& opt);
+}  // namespace
+
 Dataset decompress_file(const std::filesystem::path& path, const DecompressOptions& opt) {
+  return decode_all(codec::open_container(path), opt);
+}
+
+Dataset decompress_memory(std::vector<std::byte> bytes, const std::string& what, const DecompressOptions& opt) {
+  return decode_all(codec::open_container(container::ContainerReader(std::move(bytes), what)), opt);
+}
+
+namespace {
+Dataset decode_all(const codec::OpenedContainer& o, const DecompressOptions& opt) {
   using namespace codec;
-  const OpenedContainer o = open_container(path);
   const Schema& s = o.schema;
   const auto pred = predictor_for(o, opt.model);
   const std::uint64_t a = opt.row_begin.value_or(0);
@@ -118,6 +134,7 @@ Dataset decompress_file(const std::filesystem::path& path, const DecompressOptio
     if (e) std::rethrow_exception(e);
   return assemble_rows(s, o.chunks, need, parts, a, b);
 }
+}  // namespace
 
 VerifyReport verify_container(const std::filesystem::path& path, const Dataset& original,
                               const DecompressOptions& opt) {

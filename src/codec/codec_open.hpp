@@ -21,6 +21,7 @@ struct OpenedContainer {
 
 // Opens a data container and checks every section it needs (not the chunks' payloads).
 OpenedContainer open_container(const std::filesystem::path& path);
+OpenedContainer open_container(container::ContainerReader reader);
 // The predictor the chunks need: embedded model, or `external` checked against MODEL_REF.
 std::optional<Predictor> predictor_for(const OpenedContainer& o, const Model* external);
 // Rows [a, b) of the decoded chunks `need` (parts[i] = decoded chunk need[i]).
