@@ -1,0 +1,111 @@
+// Frozen containers of each released format version (tests/golden/) must keep decoding to
+// the same bytes. BALER_WRITE_GOLDEN=1 regenerates them (only when a new version is released).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+
+#include "baler/codec.hpp"
+#include "baler/container.hpp"
+#include "codec_test_util.hpp"
+
+namespace baler::test {
+namespace {
+
+const std::filesystem::path kGolden = BALER_GOLDEN_DIR;
+
+// A generator whose output is fixed by this code alone (std:: distributions are not).
+struct SplitMix {
+  std::uint64_t s;
+  std::uint64_t next() {
+    std::uint64_t z = (s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+  }
+  double uniform() { return static_cast<double>(next() >> 11) * 0x1p-53; }  // [0, 1)
+};
+
+Dataset golden_table() {
+  SplitMix g{42};
+  const std::int64_t n = 200;
+  Dataset d;
+  d.columns = {{"energy", Array(DType::F64, {n})}, {"eta", Array(DType::F32, {n})},
+               {"charge", Array(DType::F64, {n})}, {"hits", Array(DType::I32, {n})},
+               {"odd", Array(DType::F64, {n})}};
+  for (std::int64_t i = 0; i < n; ++i) {
+    d.columns[0].values.as<double>()[i] = 1000 * g.uniform() * g.uniform();
+    d.columns[1].values.as<float>()[i] = static_cast<float>(5 * g.uniform() - 2.5);
+    d.columns[2].values.as<double>()[i] = g.uniform() < 0.5 ? -1.0 : 1.0;
+    d.columns[3].values.as<std::int32_t>()[i] = static_cast<std::int32_t>(g.next() % 40);
+    d.columns[4].values.as<double>()[i] = i % 17 == 3 ? NAN : (i % 29 == 5 ? -INFINITY : std::sin(0.1 * i));
+  }
+  return d;
+}
+
+Dataset golden_field() {
+  Dataset f;
+  f.kind = DataKind::Field;
+  f.field = Array(DType::F64, {3, 16, 16});
+  auto v = f.field.as<double>();
+  for (std::size_t i = 0; i < v.size(); ++i) v[i] = std::sin(0.3 * (i % 16)) * std::cos(0.2 * (i / 16));
+  return f;
+}
+
+// A tanh decoder with weights from SplitMix; column "odd" is predicted only (bound none).
+Model golden_model() {
+  SplitMix g{7};
+  Model m = dense_model(2, 1, 1, LayerKind::Tanh);
+  for (auto* layers : {&m.encoder, &m.decoder})
+    for (auto& l : *layers)
+      for (auto* a : {&l.weight, &l.bias})
+        if (!a->bytes.empty())
+          for (auto& w : a->as<float>()) w = static_cast<float>(g.uniform() - 0.5);
+  m.feature_names = {"energy", "eta"};
+  return m;
+}
+
+std::uint64_t hash_of(const Dataset& d) {
+  std::vector<std::byte> all;
+  if (d.kind == DataKind::Field) all = d.field.bytes;
+  for (const auto& c : d.columns) all.insert(all.end(), c.values.bytes.begin(), c.values.bytes.end());
+  return container::xxh64(all);
+}
+
+struct GoldenCase {
+  const char* file;
+  std::uint64_t hash;  // XXH64 of the decoded bytes, fixed when the file was frozen
+};
+
+void write_golden() {
+  CompressOptions o;
+  o.bound = {BoundKind::Rel, 1e-3};
+  o.chunk_rows = 64;
+  o.weight_precision = "f16";
+  compress_dataset(golden_table(), kGolden / "v1.0_table.baler", o);
+  compress_dataset(golden_field(), kGolden / "v1.0_field.baler", o);
+  const Model m = golden_model();
+  o.model = &m;
+  o.column_bounds["eta"] = {BoundKind::None, 0};
+  compress_dataset(golden_table(), kGolden / "v1.0_model.baler", o);
+}
+
+TEST(Golden, FormatV1ContainersDecodeToTheFrozenBytes) {
+  if (const char* w = std::getenv("BALER_WRITE_GOLDEN"); w && std::string(w) == "1") write_golden();
+  const GoldenCase cases[] = {{"v1.0_table.baler", 0xd6ac73249705434aull},
+                               {"v1.0_field.baler", 0x55de829608b2b527ull},
+                               {"v1.0_model.baler", 0xd211e9824817c4d6ull}};
+  for (const auto& c : cases) {
+    const Dataset d = decompress_file(kGolden / c.file);
+    std::printf("%s: decoded hash 0x%016llx\n", c.file, static_cast<unsigned long long>(hash_of(d)));
+    EXPECT_EQ(hash_of(d), c.hash) << c.file;
+  }
+  // The frozen containers still hold their bounds against the regenerated originals.
+  EXPECT_EQ(count_violations(golden_table(), decompress_file(kGolden / "v1.0_table.baler"), {1e-3, 0, true, false}), 0u);
+  EXPECT_EQ(count_violations(golden_field(), decompress_file(kGolden / "v1.0_field.baler"), {1e-3, 0, true, false}), 0u);
+  const Dataset m = decompress_file(kGolden / "v1.0_model.baler");
+  EXPECT_EQ(count_violations(golden_table().columns[0].values, m.columns[0].values, {1e-3, 0, true, false}), 0u);
+}
+
+}  // namespace
+}  // namespace baler::test
