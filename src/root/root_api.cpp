@@ -55,7 +55,7 @@ std::vector<Selected> select_plans(const Tree& tree, const std::vector<std::stri
   const auto branches = all_branches(tree);
   std::vector<Selected> out;
   if (patterns.empty()) {
-    for (const Branch* b : branches) out.push_back({classify(tree, *b), true});
+    for (const Branch* b : branches) out.push_back({classify(tree, *b, what), true});
     return out;
   }
   std::map<const Branch*, std::size_t> taken;
@@ -67,7 +67,7 @@ std::vector<Selected> select_plans(const Tree& tree, const std::vector<std::stri
       auto it = taken.find(b);
       if (it == taken.end()) {
         taken[b] = out.size();
-        out.push_back({classify(tree, *b), pattern == b->name});
+        out.push_back({classify(tree, *b, what), pattern == b->name});
       } else if (pattern == b->name) {
         out[it->second].exact = true;
       }

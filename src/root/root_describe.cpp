@@ -63,7 +63,7 @@ void describe_tree(const RootFile& file, const Entry& e, std::ostringstream& out
   out << "  TTree " << e.path << ";" << e.key.cycle << " entries " << tree.entries << ", "
       << branches.size() << " branches\n";
   for (const Branch* b : branches) {
-    const auto plan = classify(tree, *b);
+    const auto plan = classify(tree, *b, what);
     out << "      " << b->name << "  " << branch_type(tree, *b) << "  fCompress " << b->compress
         << "  baskets " << basket_count(*b);
     if (plan.kind == BranchKind::Jagged) out << "  (jagged: flattened when selected)";

@@ -134,7 +134,7 @@ void read_jagged(const RootFile& file, const Tree& tree, const BranchPlan& plan,
 
 }  // namespace
 
-BranchPlan classify(const Tree& tree, const Branch& b) {
+BranchPlan classify(const Tree& tree, const Branch& b, const std::string& what) {
   BranchPlan p{&b, BranchKind::Flat, "", "", 0};
   if (b.leaves.empty()) return {&b, BranchKind::Container, "no leaves", "", 0};
   if (b.class_name != "TBranch")
@@ -147,6 +147,9 @@ BranchPlan classify(const Tree& tree, const Branch& b) {
       return p;
     }
     if (l.len == 0) return {&b, BranchKind::Unsupported, "zero-length leaf '" + l.name + "'", "", 0};
+    require(l.len <= kMaxLeafElements, ErrorCode::Limit,
+            what + ": branch '" + b.name + "': leaf '" + l.name + "' declares " + std::to_string(l.len) +
+                " elements per entry, more than the limit " + std::to_string(kMaxLeafElements));
     if (l.jagged()) {
       p.kind = BranchKind::Jagged;
       p.count_name = l.count_name;

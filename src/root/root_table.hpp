@@ -21,7 +21,11 @@ struct BranchPlan {
   std::size_t entry_size = 0;  // Flat: bytes per entry; Jagged: bytes per object
 };
 
-BranchPlan classify(const Tree& tree, const Branch& b);
+// Elements per entry of one leaf (fixed array) we accept: each becomes a column.
+inline constexpr std::int32_t kMaxLeafElements = 100000;
+
+// How a branch maps to columns; `what` names the file and tree in errors. Throws Error(Limit) for a leaf beyond kMaxLeafElements.
+BranchPlan classify(const Tree& tree, const Branch& b, const std::string& what);
 
 // Reads the planned branches (all Flat, or all Jagged with one counter) into a table.
 // Jagged: the first column is `event_index` (int64), then one row per object.

@@ -160,6 +160,23 @@ TEST(RootHostile, HugeDeclaredSizesAreRefusedBeforeAllocating) {
   }
 }
 
+TEST(RootHostile, HugeFixedArrayLeafIsRefused) {
+  TempDir dir;
+  auto file = load("uproot-Zmumu-uncompressed.root");  // the TTree object is stored raw
+  const std::string_view view(reinterpret_cast<const char*>(file.data()), file.size());
+  const auto leaf = view.find("\x01M\x01M");  // TNamed of the leaf of branch M, then fLen
+  ASSERT_NE(leaf, std::string::npos);
+  put_be32(file, leaf + 4, 0x7FFFFFFFu);
+  write_bytes(dir / "wide.root", file);
+  try {
+    read_root(dir / "wide.root");
+    ADD_FAILURE() << "huge leaf accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::Limit) << e.what();
+    EXPECT_NE(std::string(e.what()).find("branch 'M'"), std::string::npos) << e.what();
+  }
+}
+
 TEST(RootHostile, NotARootFile) {
   TempDir dir;
   write_bytes(dir / "x.root", std::vector<std::byte>(100, std::byte{'x'}));
