@@ -12,24 +12,38 @@ namespace {
 
 // Appends big-endian elements of one dtype to a native-order column.
 struct ColumnBuilder {
+  ColumnBuilder(std::string n, DType t) : name(std::move(n)), dtype(t), size(dtype_size(t)) {}
   std::string name;
   DType dtype;
+  std::size_t size;
   std::vector<std::byte> bytes;
 
   void append_be(const std::byte* p) {
-    const std::size_t n = dtype_size(dtype);
     const std::size_t at = bytes.size();
-    bytes.resize(at + n);
+    bytes.resize(at + size);
+    std::byte* d = bytes.data() + at;
     if (dtype == DType::Bool) {
-      bytes[at] = std::byte{p[0] != std::byte{0}};
+      d[0] = std::byte{p[0] != std::byte{0}};  // any nonzero byte is true; keep bools 0/1
       return;
     }
-    for (std::size_t i = 0; i < n; ++i)
-      bytes[at + i] = std::endian::native == std::endian::little ? p[n - 1 - i] : p[i];
+    switch (size) {
+      case 1: d[0] = p[0]; break;
+      case 2: copy_swapped<std::uint16_t>(d, p); break;
+      case 4: copy_swapped<std::uint32_t>(d, p); break;
+      default: copy_swapped<std::uint64_t>(d, p); break;
+    }
+  }
+  template <typename U> static void copy_swapped(std::byte* d, const std::byte* p) {
+    U v;
+    std::memcpy(&v, p, sizeof(U));
+    if constexpr (std::endian::native == std::endian::little) v = byteswap_value(v);
+    std::memcpy(d, &v, sizeof(U));
   }
   Column finish() {
-    const std::int64_t rows = static_cast<std::int64_t>(bytes.size() / dtype_size(dtype));
-    Column c{name, Array(dtype, {rows})};
+    Column c;
+    c.name = name;
+    c.values.dtype = dtype;
+    c.values.shape = {static_cast<std::int64_t>(bytes.size() / size)};
     c.values.bytes = std::move(bytes);
     return c;
   }
@@ -46,7 +60,7 @@ void add_builders(const Tree& tree, const BranchPlan& plan, std::vector<ColumnBu
     const Leaf& l = tree.leaves[static_cast<std::size_t>(id)];
     const std::string base = multi ? plan.branch->name + "." + l.name : plan.branch->name;
     for (std::int32_t j = 0; j < l.len; ++j)
-      out.push_back({l.len == 1 ? base : base + "[" + std::to_string(j) + "]", *l.dtype, {}});
+      out.emplace_back(l.len == 1 ? base : base + "[" + std::to_string(j) + "]", *l.dtype);
   }
 }
 
@@ -164,7 +178,7 @@ BranchPlan classify(const Tree& tree, const Branch& b, const std::string& what) 
 Dataset build_table(const RootFile& file, const Tree& tree, const std::vector<BranchPlan>& plans) {
   std::vector<ColumnBuilder> builders;
   const bool jagged = !plans.empty() && plans.front().kind == BranchKind::Jagged;
-  if (jagged) builders.push_back({"event_index", DType::I64, {}});
+  if (jagged) builders.emplace_back("event_index", DType::I64);
   std::vector<std::int64_t> counts;
   for (const auto& plan : plans) {
     const std::size_t first = builders.size();
