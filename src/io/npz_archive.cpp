@@ -19,6 +19,40 @@ std::string zip_code_text(int code) {
 // Deflate cannot expand more than ~1032:1; anything claiming more is refused unread.
 constexpr std::uint64_t kMaxDeflateRatio = 1032;
 
+// The member's uncompressed size, refused (Error(Limit)) if compression cannot explain it.
+std::uint64_t checked_size(zip_t* z, std::uint64_t index, const std::string& w) {
+  zip_stat_t st;
+  zip_stat_init(&st);
+  if (zip_stat_index(z, index, 0, &st) != 0 || !(st.valid & ZIP_STAT_SIZE) ||
+      !(st.valid & ZIP_STAT_COMP_SIZE))
+    throw Error(ErrorCode::Malformed, w + ": cannot read the member's sizes: " + zip_strerror(z));
+  if ((st.valid & ZIP_STAT_ENCRYPTION_METHOD) && st.encryption_method != ZIP_EM_NONE)
+    throw Error(ErrorCode::Unsupported, w + ": encrypted zip member");
+  const bool stored = (st.valid & ZIP_STAT_COMP_METHOD) && st.comp_method == ZIP_CM_STORE;
+  if ((stored && st.size != st.comp_size) ||
+      (!stored && st.size / kMaxDeflateRatio > st.comp_size + 1024))
+    throw Error(ErrorCode::Limit, w + ": declares " + std::to_string(st.size) +
+                                      " bytes uncompressed from " + std::to_string(st.comp_size) +
+                                      " compressed, more than compression can give");
+  return st.size;
+}
+
+// Reads all of `out` and reaches the member's end, where libzip checks the CRC. Returns ""
+// or what went wrong (so that the caller can close the file before throwing).
+std::string read_exactly(zip_file_t* f, std::vector<std::byte>& out) {
+  std::uint64_t got = 0;
+  while (got < out.size()) {
+    const zip_int64_t n = zip_fread(f, out.data() + got, out.size() - got);
+    if (n < 0) return zip_file_strerror(f);
+    if (n == 0) return "member holds " + std::to_string(got) + " bytes but declares " + std::to_string(out.size());
+    got += static_cast<std::uint64_t>(n);
+  }
+  std::byte probe;
+  const zip_int64_t extra = zip_fread(f, &probe, 1);
+  if (extra < 0) return zip_file_strerror(f);
+  return extra > 0 ? "member holds more data than it declares" : "";
+}
+
 }  // namespace
 
 NpzReader::NpzReader(const std::filesystem::path& path) : path_(path) {
@@ -63,47 +97,14 @@ std::vector<std::byte> NpzReader::member(const std::string& key) const {
     throw Error(ErrorCode::Usage, path_.string() + " has no key '" + key + "' (keys: " + list + ")");
   }
   const std::string w = what(key);
-  zip_stat_t st;
-  zip_stat_init(&st);
-  if (zip_stat_index(zip_, index_[k], 0, &st) != 0 || !(st.valid & ZIP_STAT_SIZE) ||
-      !(st.valid & ZIP_STAT_COMP_SIZE))
-    throw Error(ErrorCode::Malformed, w + ": cannot read the member's sizes: " + zip_strerror(zip_));
-  if ((st.valid & ZIP_STAT_ENCRYPTION_METHOD) && st.encryption_method != ZIP_EM_NONE)
-    throw Error(ErrorCode::Unsupported, w + ": encrypted zip member");
-  const bool stored = (st.valid & ZIP_STAT_COMP_METHOD) && st.comp_method == ZIP_CM_STORE;
-  if ((stored && st.size != st.comp_size) ||
-      (!stored && st.size / kMaxDeflateRatio > st.comp_size + 1024))
-    throw Error(ErrorCode::Limit, w + ": declares " + std::to_string(st.size) +
-                                      " bytes uncompressed from " + std::to_string(st.comp_size) +
-                                      " compressed, more than compression can give");
+  const std::uint64_t size = checked_size(zip_, index_[k], w);
+  std::vector<std::byte> out(static_cast<std::size_t>(size));
   zip_file_t* f = zip_fopen_index(zip_, index_[k], 0);
   if (!f) throw Error(ErrorCode::Malformed, w + ": cannot open the member: " + zip_strerror(zip_));
-  std::vector<std::byte> out(static_cast<std::size_t>(st.size));
-  std::uint64_t got = 0;
-  while (got < st.size) {
-    const zip_int64_t n = zip_fread(f, out.data() + got, st.size - got);
-    if (n < 0) {
-      const std::string msg = zip_file_strerror(f);
-      zip_fclose(f);
-      throw Error(ErrorCode::Malformed, w + ": cannot read the member: " + msg);
-    }
-    if (n == 0) break;
-    got += static_cast<std::uint64_t>(n);
-  }
-  // One more read reaches the end of the member, where libzip checks the CRC.
-  std::byte probe;
-  const zip_int64_t extra = got == st.size ? zip_fread(f, &probe, 1) : 0;
-  if (extra != 0) {
-    const std::string msg = extra < 0 ? zip_file_strerror(f) : "more data than declared";
-    zip_fclose(f);
-    throw Error(ErrorCode::Malformed, w + ": cannot read the member: " + msg);
-  }
+  std::string problem = read_exactly(f, out);
   const int close_code = zip_fclose(f);
-  if (got != st.size)
-    throw Error(ErrorCode::Malformed, w + ": member holds " + std::to_string(got) +
-                                          " bytes but declares " + std::to_string(st.size));
-  if (close_code != 0)
-    throw Error(ErrorCode::Malformed, w + ": " + zip_code_text(close_code));
+  if (problem.empty() && close_code != 0) problem = zip_code_text(close_code);
+  if (!problem.empty()) throw Error(ErrorCode::Malformed, w + ": cannot read the member: " + problem);
   return out;
 }
 
