@@ -253,26 +253,33 @@ void colour_bar(plstream& pls, Box vp, Range z) {
 void heat_map(plstream& pls, Box vp, std::span<const double> grid, std::size_t height,
               std::size_t width, Range z, Palette palette, const std::string& title,
               const std::string& xlabel, const std::string& ylabel) {
+  if (height == 0 || width == 0) {
+    axes(pls, vp, {0, 1}, {0, 1}, false, xlabel, ylabel, title + " (empty)");
+    return;
+  }
   const std::size_t step = std::max<std::size_t>(1, (std::max(height, width) + kMaxCells - 1) / kMaxCells);
   std::size_t rh = height, rw = width;
   std::vector<double> reduced;
   if (step > 1) reduced = reduce_grid(grid, height, width, palette, step, rh, rw);
   std::span<const double> cells = step > 1 ? std::span<const double>(reduced) : grid;
-  // PLplot wants [x][y]; the window's y axis points down so that row 0 is at the top.
-  std::vector<PLFLT> storage(rw * rh);
-  std::vector<const PLFLT*> cols(rw);
+  // PLplot wants [x][y] and draws (nx-1) x (ny-1) cells, cell (i,j) in the colour of point
+  // (i,j): one extra, never drawn, row and column. The window's y axis points down so that
+  // row 0 is at the top.
+  const std::size_t nx = rw + 1, ny = rh + 1;
+  std::vector<PLFLT> storage(nx * ny);
+  std::vector<const PLFLT*> cols(nx);
   const double below = z.lo - (z.hi - z.lo);  // outside [zmin, zmax]: not drawn
-  for (std::size_t x = 0; x < rw; ++x) {
-    cols[x] = storage.data() + x * rh;
-    for (std::size_t y = 0; y < rh; ++y) {
-      const double v = cells[y * rw + x];
-      storage[x * rh + y] = std::isfinite(v) ? std::clamp(v, z.lo, z.hi) : below;
+  for (std::size_t x = 0; x < nx; ++x) {
+    cols[x] = storage.data() + x * ny;
+    for (std::size_t y = 0; y < ny; ++y) {
+      const double v = cells[std::min(y, rh - 1) * rw + std::min(x, rw - 1)];
+      storage[x * ny + y] = std::isfinite(v) ? std::clamp(v, z.lo, z.hi) : below;
     }
   }
   set_palette(pls, palette);
   pls.vpor(vp.x0, vp.x1, vp.y0, vp.y1);
   pls.wind(0, static_cast<double>(width), static_cast<double>(height), 0);
-  pls.imagefr(cols.data(), static_cast<PLINT>(rw), static_cast<PLINT>(rh), 0,
+  pls.imagefr(cols.data(), static_cast<PLINT>(nx), static_cast<PLINT>(ny), 0,
               static_cast<double>(width), 0, static_cast<double>(height), z.lo, z.hi, z.lo, z.hi,
               nullptr, nullptr);
   pls.col0(kBlack);

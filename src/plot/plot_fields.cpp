@@ -104,7 +104,7 @@ void draw_series(plstream& pls, Box vp, const std::vector<double>& y, const std:
 PageSet field_error_pages(const std::vector<FrameError>& errors, double abs_bound, const std::string& title) {
   PageSet set;
   set.stem = "field_errors";
-  set.page_names = {""};
+  if (!errors.empty()) set.page_names = {""};
   set.draw = [&errors, abs_bound, title](plstream& pls, std::size_t) {
     std::vector<double> psnr, maxerr;
     for (const FrameError& e : errors) psnr.push_back(e.psnr_db), maxerr.push_back(e.max_abs_error);

@@ -207,8 +207,9 @@ void draw_overview_page(plstream& pls, const std::vector<NormalisedBox>& boxes, 
     pls.mtex("bv", 0.8, (x - xr.lo) / (xr.hi - xr.lo), 1.0, boxes[i].label.c_str());
   }
   pls.schr(0, kTextScale);
-  text_block(pls, {"box 25-75 %, whiskers 5-95 %, crosses min and max, red median",
-                   "dashed: the bound (±1)"}, true);
+  std::vector<std::string> legend = {"box 25-75 %, whiskers 5-95 %, crosses min and max, red median"};
+  if (any_bound) legend.push_back("dashed: the bound (±1)");
+  text_block(pls, legend, true);
 }
 
 }  // namespace

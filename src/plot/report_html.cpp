@@ -42,11 +42,16 @@ std::string overview(const PlotInputs& in, const PlotReport& r) {
   if (in.original_bytes && in.compressed_bytes)
     out += "<li>" + std::to_string(in.original_bytes) + " bytes compressed to " + std::to_string(in.compressed_bytes) +
            " (ratio " + fmt(static_cast<double>(in.original_bytes) / static_cast<double>(in.compressed_bytes)) + ")</li>\n";
-  std::size_t violated = 0;
-  for (const auto& s : r.summary) violated += s.bound_held ? 0 : 1;
-  if (!r.summary.empty())
-    out += "<li>" + std::to_string(violated) + " of " + std::to_string(r.summary.size()) +
-           " columns outside their error bound</li>\n";
+  std::size_t violated = 0, bounded = 0;
+  for (const auto& s : r.summary) {
+    violated += s.bound_held ? 0 : 1;
+    bounded += s.info.abs_bound >= 0 || s.info.exact ? 1 : 0;
+  }
+  if (bounded)
+    out += "<li>" + std::to_string(violated) + " of " + std::to_string(bounded) +
+           " columns with a known error bound are outside it</li>\n";
+  else if (!r.summary.empty())
+    out += "<li>no error bounds were given: the table shows the errors only</li>\n";
   if (in.loss && !in.loss->train.empty())
     out += "<li>training: " + std::to_string(in.loss->train.size()) + " epochs, final train loss " +
            fmt(in.loss->train.back()) + "</li>\n";

@@ -54,8 +54,9 @@ inline Dataset quantised(const Dataset& d, double step) {
     for (auto& v : r.field.as<float>()) v = static_cast<float>(std::round(v / step) * step);
     return r;
   }
-  for (auto& c : r.columns)
-    for (auto& v : c.values.as<double>()) v = std::round(v / step) * step;
+  for (auto& c : r.columns)  // integer columns stay exact
+    if (c.values.dtype == DType::F64)
+      for (auto& v : c.values.as<double>()) v = std::round(v / step) * step;
   return r;
 }
 
