@@ -293,7 +293,7 @@ std::vector<OptionDef> make_compression_plot_options() {
       option("plot", pl, &P::frames, "frames",
              "field frames to draw; empty = a few spread over the data", int_range(0)),
       option("plot", pl, &P::html_report, "html_report",
-             "write plotting/index.html gathering every figure and the summary numbers"),
+             "write report.html, one self-contained page with every figure and the summary"),
   };
 }
 

@@ -92,12 +92,35 @@ TEST(Cli, UnknownModeExit2ListsValidModes) {
   EXPECT_NE(r.err.find("did you mean 'train'"), std::string::npos) << r.err;
 }
 
-TEST(Cli, PlotIsNotBuiltYetExit11) {
+TEST(Cli, BenchIsNotBuiltYetExit11) {
   test::TempDir dir;
-  ASSERT_EQ(run(dir, "--project ws p --mode newProject").status, 0);
-  expect_error(run(dir, "--project ws p --mode plot"), 11, "not-implemented", "not built yet");
-  expect_error(run(dir, "plot"), 11, "not-implemented", "not built yet");
   expect_error(run(dir, "bench"), 11, "not-implemented", "not built yet");
+}
+
+TEST(Cli, PlotNeedsDecompressedOutput) {
+  test::TempDir dir;
+  ASSERT_EQ(run(dir, "--project ws p --mode newProject --input " + quoted(lhcb())).status, 0);
+  expect_error(run(dir, "--project ws p --mode plot"), 4, "io", "--mode decompress first");
+}
+
+TEST(Cli, PlotWritesSummaryOfTwoTables) {
+  test::TempDir dir;
+  {
+    std::ofstream orig(dir / "orig.csv"), rec(dir / "rec.csv");
+    orig << "a,b\n";
+    rec << "a,b\n";
+    for (int i = 0; i < 40; ++i) {
+      orig << i << "," << 0.5 * i << "\n";
+      rec << i << "," << 0.5 * i + (i % 2 ? 0.25 : -0.25) << "\n";
+    }
+  }
+  const Result r = run(dir, "plot --original orig.csv -r rec.csv -o figs --set plot.formats=pdf "
+                            "--set plot.html_report=false --set plot.analysis=none");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::string summary = slurp(dir / "figs/summary.csv");
+  EXPECT_NE(summary.find("\nb,"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("0.25"), std::string::npos) << "max |error| of b: " << summary;
+  EXPECT_FALSE(fs::exists(dir / "figs/report.html"));
 }
 
 TEST(Cli, NewProjectCreatesTreeAndConfig) {

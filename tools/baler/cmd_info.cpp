@@ -133,7 +133,10 @@ const ModeRegistrar reg{Mode{
 }  // namespace
 
 void print_file_info(const std::string& spec_text, std::ostream& out) {
-  const DataSpec spec = parse_data_spec(spec_text);
+  DataSpec spec = parse_data_spec(spec_text);
+  // Model files share the container's layout and its printer.
+  if (spec.format == FileFormat::Unknown && spec.path.extension() == ".balermodel")
+    spec.format = FileFormat::Baler;
   std::error_code ec;
   if (!fs::is_regular_file(spec.path, ec))
     throw Error(ErrorCode::Io, "cannot open " + spec.path.string() + ": no such file");
@@ -143,7 +146,10 @@ void print_file_info(const std::string& spec_text, std::ostream& out) {
     return;
   }
   switch (spec.format) {
-    case FileFormat::Root: out << describe_root_file(spec.path); return;
+    case FileFormat::Root:  // the file's layout; with ":tree" also the tree's columns
+      if (spec.object.empty()) out << describe_root_file(spec.path);
+      else print_dataset_info(spec, out);
+      return;
     case FileFormat::Baler:
       throw Error(ErrorCode::NotImplemented,
                   "info on .baler containers is not built yet (it comes with compress)");
