@@ -162,6 +162,38 @@ TEST(MakePlots, LossAndActivationsWithoutData) {
   EXPECT_TRUE(fs::exists(dir / "report.html"));
 }
 
+// Reads pixel colours of the activation heat map: every cell, including the last row and
+// column, is drawn in its palette colour and missing nodes stay white. The cell centres
+// follow from the panel's viewport (x 0.08-0.88, y 0.12-0.85 of the 1200 x 900 page).
+TEST(MakePlots, HeatMapDrawsEveryCellInItsColour) {
+  test::TempDir dir;
+  PlotInputs in;
+  ActivationMap act;
+  act.layer_names = {"a", "b"};
+  act.mean_activation = {{0, 0, 1}, {0.5}};
+  in.activations = act;
+  PlotConfig cfg;
+  cfg.formats = {"png"};
+  cfg.html_report = false;
+  make_plots(in, cfg, dir.path());
+  const test::Image img = test::decode_png(slurp(dir / "activations.png"));
+  ASSERT_EQ(img.width, 1200u);
+  auto cell = [&](int layer, int node) {
+    const double x = (0.08 + 0.80 * (node + 0.5) / 3) * 1200;
+    const double y = (1 - (0.85 - 0.73 * (layer + 0.5) / 2)) * 900;
+    return img.rgb(static_cast<std::uint32_t>(x), static_cast<std::uint32_t>(y));
+  };
+  auto near = [](std::array<int, 3> got, std::array<int, 3> want) {
+    for (int i = 0; i < 3; ++i)
+      if (std::abs(got[i] - want[i]) > 4) return false;
+    return true;
+  };
+  EXPECT_TRUE(near(cell(0, 0), {68, 1, 84}));     // 0: the palette's low end
+  EXPECT_TRUE(near(cell(0, 2), {253, 231, 37}));  // 1: the high end, last column
+  EXPECT_TRUE(near(cell(1, 0), {33, 145, 140}));  // 0.5: the middle, last row
+  EXPECT_TRUE(near(cell(1, 2), {255, 255, 255})); // no node
+}
+
 TEST(MakePlots, RefusesBadOptionsAndMismatchedData) {
   test::TempDir dir;
   const Dataset orig = test::synthetic_field(3, 8, 8);
