@@ -114,11 +114,13 @@ std::vector<std::byte> make_large_file_with_subdirectory() {
   const auto units_compress = get_be(f, 33, 4);
   h.be(f.size(), 8);      // fEND
   h.be(0, 8);             // fSeekFree
-  h.be(0, 4 + 4);         // fNbytesFree, nfree
+  h.be(0, 4);             // fNbytesFree
+  h.be(0, 4);             // nfree
   h.be(nbytes_name, 4);
   h.be(8, 1);             // fUnits
   h.be(units_compress, 4);
-  h.be(0, 8 + 4);         // fSeekInfo, fNbytesInfo (not needed by a tree reader)
+  h.be(0, 8);             // fSeekInfo (not needed by a tree reader)
+  h.be(0, 4);             // fNbytesInfo
   std::copy(h.b.begin(), h.b.end(), f.begin());
   return f;
 }
