@@ -151,6 +151,8 @@ void read_jagged(const RootFile& file, const Tree& tree, const BranchPlan& plan,
 BranchPlan classify(const Tree& tree, const Branch& b, const std::string& what) {
   BranchPlan p{&b, BranchKind::Flat, "", "", 0};
   if (b.leaves.empty()) return {&b, BranchKind::Container, "no leaves", "", 0};
+  if (b.class_name.find("(baskets in ") != std::string::npos)
+    return {&b, BranchKind::Unsupported, "baskets in another file", "", 0};
   if (b.class_name != "TBranch")
     return {&b, BranchKind::Unsupported, "objects (" + b.class_name + ")", "", 0};
   for (int id : b.leaves) {
