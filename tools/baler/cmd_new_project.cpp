@@ -37,7 +37,8 @@ const ModeRegistrar reg{Mode{
       sub.add_option("WORKSPACE", a->workspace, "workspace folder name")->required();
       sub.add_option("PROJECT", a->name, "project folder name")->required();
       sub.add_option("--input", a->input, "data file to use (sets data.input_path)");
-      sub.add_option("--set", a->overrides, "config option to write: section.key=value (repeatable)");
+      sub.add_option("--set", a->overrides, "config option to write: section.key=value (repeatable)")
+          ->default_str("");
       return [a] {
         const auto& g = global_options();
         return create({resolve_workspaces_dir(g.workspaces), a->workspace, a->name}, a->input,

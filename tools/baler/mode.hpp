@@ -70,7 +70,8 @@ struct ConfigSource {
 inline void add_config_options(CLI::App& sub, ConfigSource& src) {
   sub.add_option("--config,-c", src.file, "configuration file (TOML, docs/CONFIG.md)");
   sub.add_option("--set", src.overrides, "override a config option: section.key=value (repeatable)")
-      ->allow_extra_args(false);
+      ->allow_extra_args(false)
+      ->default_str("");
 }
 
 // `baler info` for formats read outside the io library (the .baler container): the owner of
