@@ -59,7 +59,7 @@ void panel_difference(plstream& pls, Box vp, std::span<const double> a, std::spa
   pls.col0(kGrey);
   pls.join(r.lo, 0, r.hi, 0);
   step_line(pls, d, false, 0, kPurple, 1);
-  text_block(pls, {"sum of |difference| / 2 = " + fmt(moved / 2, 6) + " rows changed bin"}, false);
+  text_block(pls, {fmt(moved / 2, 6) + " rows moved to another bin (sum of |difference| / 2)"}, false);
 }
 
 // Histogram of `values` over their central quantiles with moments and flow counts written.
@@ -186,7 +186,8 @@ void draw_overview_page(plstream& pls, const std::vector<NormalisedBox>& boxes, 
   page_title(pls, "Residuals of every column, normalised", title);
   const Range xr{0.0, static_cast<double>(last - first) + 1};
   pls.vpor(0.08, 0.97, 0.25, 0.88);
-  pls.wind(xr.lo, xr.hi, lo - pad, hi + pad);
+  const double top = hi + pad + 0.1 * (hi - lo);  // room for the legend above the data
+  pls.wind(xr.lo, xr.hi, lo - pad, top);
   pls.col0(kBlack);
   pls.box("bc", 0, 0, "bcnstv", 0, 0);
   pls.lab("", "residual / bound   (* : residual / value range)", "");
@@ -197,7 +198,7 @@ void draw_overview_page(plstream& pls, const std::vector<NormalisedBox>& boxes, 
   pls.col0(kOrange);
   pls.lsty(2);
   for (double edge : {-1.0, 1.0})
-    if (any_bound && edge > lo - pad && edge < hi + pad) pls.join(xr.lo, edge, xr.hi, edge);
+    if (any_bound && edge > lo - pad && edge < top) pls.join(xr.lo, edge, xr.hi, edge);
   pls.lsty(1);
   pls.schr(0, 0.7);
   for (std::size_t i = first; i < last; ++i) {
