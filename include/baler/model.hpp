@@ -20,10 +20,11 @@ enum class LayerKind : std::uint8_t {
   Sigmoid = 4,
   ELU = 5,        // alpha
   SiLU = 6,
-  Conv2d = 7,           // weight (out_c, in_c, kh, kw), bias (out_c); stride/padding in `params`
-  ConvTranspose2d = 8,  // weight (in_c, out_c, kh, kw), bias (out_c)
-  Conv3d = 9,
-  ConvTranspose3d = 10,
+  Conv2d = 7,           // weight (out_c, in_c, kh, kw), bias (out_c); params = stride[2], padding[2]
+  ConvTranspose2d = 8,  // weight (in_c, out_c, kh, kw), bias (out_c); params = stride[2], padding[2],
+                        // output_padding[2]
+  Conv3d = 9,           // as Conv2d with 3 spatial dims: params = stride[3], padding[3]
+  ConvTranspose3d = 10, // params = stride[3], padding[3], output_padding[3]
   Flatten = 11,         // params = shape after (excluding batch)
   Unflatten = 12,       // params = shape after (excluding batch)
 };
@@ -41,7 +42,7 @@ struct Layer {
 // x' = (f(x) - offset) / scale, f = log(x) where log_feature is set, identity otherwise.
 struct Preprocessing {
   std::string method = "none";         // minmax | standard | log_minmax | none
-  std::vector<double> offset;          // per feature (column or field element group)
+  std::vector<double> offset;          // per feature (column), or one entry for all (fields)
   std::vector<double> scale;           // per feature, never 0
   std::vector<std::uint8_t> log_feature;
   friend bool operator==(const Preprocessing&, const Preprocessing&) = default;

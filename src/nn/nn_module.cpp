@@ -129,6 +129,66 @@ void AutoencoderImpl::recalibrate_batchnorm(const std::vector<torch::Tensor>& ba
   eval();
 }
 
+FlatAdam::FlatAdam(AutoencoderImpl& net, double lr) : lr_(lr) {
+  auto params = net.parameters();
+  std::int64_t total = 0;
+  for (const auto& p : params) total += p.numel();
+  const auto options = torch::TensorOptions().dtype(params.at(0).scalar_type());
+  param_ = torch::empty({total}, options);
+  grad_ = torch::zeros({total}, options);
+  m_ = torch::zeros({total}, options);
+  v_ = torch::zeros({total}, options);
+  denom_ = torch::empty({total}, options);
+  torch::NoGradGuard guard;
+  std::int64_t off = 0;
+  for (auto& p : params) {
+    const std::int64_t n = p.numel();
+    auto view = param_.narrow(0, off, n).view(p.sizes());
+    view.copy_(p);
+    p.set_data(view);
+    p.mutable_grad() = grad_.narrow(0, off, n).view(p.sizes());
+    off += n;
+  }
+}
+
+void FlatAdam::step() {
+  constexpr double b1 = 0.9, b2 = 0.999, eps = 1e-8;
+  torch::NoGradGuard guard;
+  ++step_;
+  const double bc1 = 1.0 - std::pow(b1, static_cast<double>(step_));
+  const double bc2 = 1.0 - std::pow(b2, static_cast<double>(step_));
+  m_.mul_(b1).add_(grad_, 1.0 - b1);
+  v_.mul_(b2).addcmul_(grad_, grad_, 1.0 - b2);
+  torch::sqrt_out(denom_, v_);
+  denom_.div_(std::sqrt(bc2)).add_(eps);
+  param_.addcdiv_(m_, denom_, -lr_ / bc1);
+}
+
+void FlatAdam::save(torch::serialize::OutputArchive& ar) const {
+  ar.write("m", m_, true);
+  ar.write("v", v_, true);
+  ar.write("step", c10::IValue(step_));
+}
+
+void FlatAdam::load(torch::serialize::InputArchive& ar, const std::filesystem::path& path) {
+  try {
+    torch::Tensor m, v;
+    ar.read("m", m, true);
+    ar.read("v", v, true);
+    c10::IValue s;
+    ar.read("step", s);
+    require(m.sizes() == m_.sizes() && v.sizes() == v_.sizes() && s.isInt() && s.toInt() >= 0,
+            ErrorCode::Malformed, path.string() + ": the optimizer state does not match the model");
+    torch::NoGradGuard guard;
+    m_.copy_(m);
+    v_.copy_(v);
+    step_ = s.toInt();
+  } catch (const c10::Error& e) {
+    throw Error(ErrorCode::Malformed, path.string() + ": cannot read the optimizer state (" +
+                                          e.what_without_backtrace() + ")");
+  }
+}
+
 torch::Dtype torch_dtype(const std::string& float_dtype) {
   return float_dtype == "float64" ? torch::kFloat64 : torch::kFloat32;
 }

@@ -39,6 +39,25 @@ class AutoencoderImpl : public torch::nn::Module {
 };
 TORCH_MODULE(Autoencoder);
 
+// Adam (PyTorch's update rule, no weight decay) over one flat buffer: the module's parameters
+// and gradients become views into two contiguous tensors, so a step is a handful of large
+// operations instead of several small ones per parameter.
+class FlatAdam {
+ public:
+  FlatAdam(AutoencoderImpl& net, double lr);
+  void zero_grad() { grad_.zero_(); }
+  void step();
+  void set_lr(double lr) { lr_ = lr; }
+  // Keys "m", "v", "step" of `ar`; load checks sizes and throws Error(Malformed) naming `path`.
+  void save(torch::serialize::OutputArchive& ar) const;
+  void load(torch::serialize::InputArchive& ar, const std::filesystem::path& path);
+
+ private:
+  torch::Tensor param_, grad_, m_, v_, denom_;
+  std::int64_t step_ = 0;
+  double lr_;
+};
+
 // Everything a checkpoint restores besides weights and optimizer.
 struct TrainState {
   std::int64_t epoch = 0;  // epochs completed

@@ -41,7 +41,7 @@ std::vector<std::pair<std::int64_t, std::int64_t>> batches(std::int64_t n, std::
 struct Run {
   const Config& config;
   Autoencoder net{nullptr};
-  std::unique_ptr<torch::optim::Adam> opt;
+  std::unique_ptr<FlatAdam> opt;
   torch::Tensor train, val, shuffled;
   TrainState state;
   CheckpointMeta meta;
@@ -88,9 +88,7 @@ double train_epoch(Run& r, std::int64_t epoch) {
   return se / static_cast<double>(r.train.numel());
 }
 
-void set_lr(Run& r, double lr) {
-  for (auto& g : r.opt->param_groups()) static_cast<torch::optim::AdamOptions&>(g.options()).lr(lr);
-}
+void set_lr(Run& r, double lr) { r.opt->set_lr(lr); }
 
 // Early stopping and reduce-LR-on-plateau on the monitored loss. Returns a stop reason or "".
 std::string update_schedule(Run& r, double monitored) {
@@ -150,7 +148,7 @@ void resume(Run& r, const std::filesystem::path& path) {
   try {
     torch::serialize::InputArchive optim;
     ar.read("optimizer", optim);
-    r.opt->load(optim);
+    r.opt->load(optim, path);
   } catch (const c10::Error& e) {
     throw Error(ErrorCode::Malformed, path.string() + ": cannot load the optimizer state (" +
                                           e.what_without_backtrace() + ")");
@@ -222,7 +220,7 @@ TrainResult train(const Dataset& data, const Config& config, const TrainOutputs&
   const auto dtype = torch_dtype(config.training.float_dtype);
   r.net->to(dtype);
   if (config.model.model_init == "xavier") r.net->xavier_init();
-  r.opt = std::make_unique<torch::optim::Adam>(r.net->parameters(), torch::optim::AdamOptions(config.training.lr));
+  r.opt = std::make_unique<FlatAdam>(*r.net, config.training.lr);
   r.state.lr = config.training.lr;
   if (!config.training.resume_from.empty()) resume(r, config.training.resume_from);
 
