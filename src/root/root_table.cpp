@@ -1,7 +1,5 @@
 // TTree branches into a table: flat branches (scalars, fixed arrays, leaf-lists) one row per
 // entry, or jagged branches of one counter flattened to one row per object.
-#include <fnmatch.h>
-
 #include <algorithm>
 #include <cstring>
 
