@@ -197,6 +197,14 @@ TEST(Cli, InfoOnLhcbTable) {
   EXPECT_NE(r.out.find("H1_PX"), std::string::npos);
 }
 
+TEST(Cli, InfoOnField) {
+  test::TempDir dir;
+  const Result r = run(dir, "info " + quoted(test::data_file("cfd/CFD_animation.npz").string()));
+  ASSERT_EQ(r.status, 0) << r.err;
+  for (const char* text : {"kind:    field", "shape:   (60, 50, 50)", "(all values)", " no "})
+    EXPECT_NE(r.out.find(text), std::string::npos) << text << "\n" << r.out;
+}
+
 TEST(Cli, InfoErrors) {
   test::TempDir dir;
   expect_error(run(dir, "info missing.npz"), 4, "io", "missing.npz");

@@ -111,67 +111,87 @@ int report(ErrorCode code, std::string message) {
   return exit_status(code);
 }
 
+// The parsed command line: the project form's values, or the chosen subcommand's runner.
+struct CommandLine {
+  CLI::App app{"baler: compress scientific data with autoencoders, with error bounds that hold"};
+  std::vector<std::string> project;  // WORKSPACE PROJECT
+  std::string mode_name;
+  std::vector<CLI::Option*> project_only;  // --mode --set --input
+  std::function<int()> run;
+  CLI::App* chosen = nullptr;
+};
+
+void add_global_options(CommandLine& cl) {
+  auto& app = cl.app;
+  auto& g = global_options();
+  app.name("baler");
+  app.option_defaults()->always_capture_default();
+  app.set_version_flag("--version", std::string("baler ") + BALER_VERSION);
+  app.require_subcommand(0, 1);
+  app.fallthrough();  // --quiet, --workspaces, ... also after the subcommand
+  app.add_option("--project", cl.project, "Baler project form: WORKSPACE PROJECT")
+      ->expected(2)
+      ->type_name("WORKSPACE PROJECT")
+      ->default_str("");
+  cl.project_only = {
+      app.add_option("--mode", cl.mode_name, "with --project: the mode to run"),
+      app.add_option("--set", g.overrides,
+                     "with --project: override a config option, section.key=value")
+          ->default_str(""),
+      app.add_option("--input", g.input, "with --mode newProject: data.input_path")};
+  app.add_option("--workspaces", g.workspaces,
+                 "folder of the workspaces (else $BALER_WORKSPACES, else ./workspaces)");
+  app.add_flag("--quiet,-q", g.quiet, "print results only, no progress");
+  app.add_flag("--verbose,-v", g.verbose, "Baler's flag, accepted; output as by default");
+}
+
+void add_subcommands(CommandLine& cl) {
+  auto& ms = modes();
+  std::stable_sort(ms.begin(), ms.end(), [](const auto& a, const auto& b) { return a.order < b.order; });
+  for (auto& m : ms) {
+    if (!m.add_subcommand) continue;
+    CLI::App* sub = cl.app.add_subcommand(m.name, m.help);
+    auto fn = m.add_subcommand(*sub);
+    sub->callback([&cl, sub, fn] { cl.run = fn, cl.chosen = sub; });
+  }
+  cl.app.footer(help_footer());
+}
+
+// Runs what the parsed line asks for. Throws Error.
+int dispatch(const CommandLine& cl) {
+  const bool project_form = !cl.project.empty();
+  if (project_form && cl.chosen)
+    throw Error(ErrorCode::Usage, "give either --project ... --mode MODE or a subcommand ('" +
+                                      cl.chosen->get_name() + "'), not both");
+  for (const auto* o : cl.project_only)
+    if (!project_form && o->count() > 0)
+      throw Error(ErrorCode::Usage, o->get_name() + " belongs to the project form: baler "
+                                    "--project WORKSPACE PROJECT --mode MODE");
+  if (project_form && cl.mode_name.empty())
+    throw Error(ErrorCode::Usage, "--project needs --mode; valid modes: " +
+                                      joined(project_mode_names()));
+  if (project_form) return run_project_mode(cl.project, cl.mode_name);
+  if (!cl.run) throw Error(ErrorCode::Usage, "no mode given; see baler --help");
+  return cl.run();
+}
+
 }  // namespace
 }  // namespace baler::cli
 
 int main(int argc, char** argv) {
   using namespace baler;
   using namespace baler::cli;
-  CLI::App app{"baler: compress scientific data with autoencoders, with error bounds that hold"};
-  app.option_defaults()->always_capture_default();
-  app.set_version_flag("--version", std::string("baler ") + BALER_VERSION);
-  app.require_subcommand(0, 1);
-  app.fallthrough();  // --quiet, --workspaces, ... also after the subcommand
-  auto& g = global_options();
-  std::vector<std::string> project;
-  std::string mode_name;
-  app.name("baler");
-  app.add_option("--project", project, "Baler project form: WORKSPACE PROJECT")
-      ->expected(2)
-      ->type_name("WORKSPACE PROJECT")
-      ->default_str("");
-  auto* mode_opt = app.add_option("--mode", mode_name, "with --project: the mode to run");
-  auto* set_opt = app.add_option("--set", g.overrides,
-                                 "with --project: override a config option, section.key=value")
-                     ->default_str("");
-  auto* input_opt = app.add_option("--input", g.input, "with --mode newProject: data.input_path");
-  app.add_option("--workspaces", g.workspaces,
-                 "folder of the workspaces (else $BALER_WORKSPACES, else ./workspaces)");
-  app.add_flag("--quiet,-q", g.quiet, "print results only, no progress");
-  app.add_flag("--verbose,-v", g.verbose, "Baler's flag, accepted; output as by default");
-
-  auto& ms = modes();
-  std::stable_sort(ms.begin(), ms.end(), [](const auto& a, const auto& b) { return a.order < b.order; });
-  std::function<int()> run;
-  CLI::App* chosen = nullptr;
-  for (auto& m : ms) {
-    if (!m.add_subcommand) continue;
-    CLI::App* sub = app.add_subcommand(m.name, m.help);
-    auto fn = m.add_subcommand(*sub);
-    sub->callback([&run, &chosen, sub, fn] { run = fn, chosen = sub; });
-  }
-  app.footer(help_footer());
+  CommandLine cl;
+  add_global_options(cl);
+  add_subcommands(cl);
   try {
-    app.parse(argc, argv);
+    cl.app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    if (e.get_exit_code() == 0) return cl.app.exit(e);  // --help, --version
     return report(ErrorCode::Usage, e.what());
   }
   try {
-    const bool project_form = !project.empty();
-    if (project_form && chosen)
-      throw Error(ErrorCode::Usage, "give either --project ... --mode MODE or a subcommand ('" +
-                                        chosen->get_name() + "'), not both");
-    for (auto* o : {mode_opt, set_opt, input_opt})
-      if (!project_form && o->count() > 0)
-        throw Error(ErrorCode::Usage, o->get_name() + " belongs to the project form: baler "
-                                      "--project WORKSPACE PROJECT --mode MODE");
-    if (project_form && mode_name.empty())
-      throw Error(ErrorCode::Usage, "--project needs --mode; valid modes: " +
-                                        joined(project_mode_names()));
-    if (project_form) return run_project_mode(project, mode_name);
-    if (!run) throw Error(ErrorCode::Usage, "no mode given; see baler --help");
-    return run();
+    return dispatch(cl);
   } catch (const Error& e) {
     return report(e.code(), e.what());
   } catch (const std::exception& e) {
