@@ -116,8 +116,9 @@ std::vector<double> responses(std::span<const double> orig, std::span<const doub
 ColumnSummary summarize_column(const std::string& name, std::span<const double> orig,
                                std::span<const double> rec, const ColumnInfo& info);
 // One summary per column of two tables with the same column names and row count, or one
-// summary named "field" for two fields of the same shape. `info` is looked up by column name
-// ("field" for a field). Throws Error(Usage) naming what differs.
+// summary named "field" for two fields of the same shape. `info` is looked up by column name;
+// a field uses the entry "field", or the only entry whatever its name. Throws Error(Usage)
+// naming what differs.
 std::vector<ColumnSummary> summarize(const Dataset& orig, const Dataset& rec,
                                      const std::map<std::string, ColumnInfo>& info);
 

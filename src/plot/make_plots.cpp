@@ -65,7 +65,7 @@ void plot_data(const PlotInputs& in, const PlotConfig& config, Formats f, const 
   const std::vector<std::size_t> frames = plot::choose_frames(config.frames, report.frames.size());
   const double bound = report.summary.front().info.abs_bound;
   plot::render(plot::field_error_pages(report.frames, bound, in.title), f.pdf, f.png, out, w);
-  plot::render(plot::field_pages(a, b, frames, report.frames, in.title), f.pdf, f.png, out, w);
+  plot::render(plot::field_pages(a, b, frames, report.frames, bound, in.title), f.pdf, f.png, out, w);
 }
 
 }  // namespace

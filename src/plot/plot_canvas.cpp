@@ -289,4 +289,51 @@ void heat_map(plstream& pls, Box vp, std::span<const double> grid, std::size_t h
   colour_bar(pls, vp, z);
 }
 
+namespace {
+
+constexpr double kQuantileLo = 0.005;  // response/residual windows: central 99 % plus margin
+constexpr double kQuantileHi = 0.995;
+
+}  // namespace
+
+Range log_count_range(std::initializer_list<const Histogram*> hs, double fraction) {
+  double top = 0;
+  for (const Histogram* h : hs)
+    for (double c : h->counts) top = std::max(top, c);
+  const double data_top = std::log10(std::max(top, 1.0)) + 0.1;
+  return {kLogFloor, kLogFloor + (data_top - kLogFloor) / fraction};
+}
+
+std::string flow_text(const Histogram& h) {
+  std::string s = "outside the axis: " + std::to_string(h.underflow) + " below, " +
+                  std::to_string(h.overflow) + " above";
+  if (h.nonfinite) s += ", " + std::to_string(h.nonfinite) + " NaN/inf";
+  return s;
+}
+
+void spread_panel(plstream& pls, Box vp, std::span<const double> values, std::size_t bins,
+                  const std::string& title, const std::string& xlabel,
+                  std::vector<std::string> extra, double bound) {
+  const Range r = quantile_range(values, kQuantileLo, kQuantileHi, 0.1);
+  const Histogram h = make_histogram(values, r, bins);
+  const Range y = log_count_range({&h}, 0.55);
+  axes(pls, vp, r, y, true, xlabel, "count", title);
+  pls.col0(kGrey);
+  if (r.lo < 0 && r.hi > 0) pls.join(0, y.lo, 0, y.hi);
+  step_line(pls, h, true, kLogFloor, kBlack, 1);
+  if (bound > 0) {
+    const Range below_text{y.lo, y.lo + 0.55 * (y.hi - y.lo)};
+    if (bound < r.hi) vertical_marker(pls, bound, below_text, kOrange, "");
+    if (-bound > r.lo) vertical_marker(pls, -bound, below_text, kOrange, "");
+    extra.push_back("orange: the bound ±" + fmt(bound));
+  }
+  const Moments m = moments(values);
+  std::vector<std::string> lines = {"mean " + fmt(m.mean), "RMS " + fmt(m.rms), "min " + fmt(m.min),
+                                    "max " + fmt(m.max), flow_text(h)};
+  for (auto& e : extra) lines.push_back(std::move(e));
+  std::vector<int> colours(lines.size(), kBlack);
+  if (bound > 0) colours.back() = kOrange;
+  text_block(pls, lines, false, colours);
+}
+
 }  // namespace baler::plot

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <functional>
+#include <initializer_list>
 #include <span>
 #include <string>
 #include <utility>
@@ -65,6 +66,19 @@ void text_block(plstream& pls, const std::vector<std::string>& lines, bool left,
                 const std::vector<int>& colours = {});
 // A vertical marker at x over the whole window, with an optional label at its top.
 void vertical_marker(plstream& pls, double x, Range y, int colour, const std::string& label);
+
+// Where empty bins sit on a log10(count) axis.
+inline constexpr double kLogFloor = -0.3;
+// A log10(count) axis whose lower `fraction` holds the data (the rest is room for text).
+Range log_count_range(std::initializer_list<const Histogram*> hs, double fraction);
+// "outside the axis: a below, b above[, n NaN/inf]".
+std::string flow_text(const Histogram& h);
+// Histogram (log counts) of `values` over their central 99 % plus a margin, with mean, RMS,
+// min, max (of all values) and the flow counts written, then the `extra` lines; bound > 0
+// adds orange markers at ±bound.
+void spread_panel(plstream& pls, Box vp, std::span<const double> values, std::size_t bins,
+                  const std::string& title, const std::string& xlabel, std::vector<std::string> extra,
+                  double bound);
 
 enum class Palette { Sequential, Diverging };
 // Image of a height × width grid (row 0 at the top) with a colour bar on its right. Values

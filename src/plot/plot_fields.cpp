@@ -27,7 +27,8 @@ std::vector<std::size_t> choose_frames(const std::vector<std::int64_t>& wanted, 
 namespace {
 
 void draw_frame_page(plstream& pls, const std::vector<double>& a, const std::vector<double>& b,
-                     FrameShape fs, std::size_t frame, const FrameError& e, const std::string& title) {
+                     FrameShape fs, std::size_t frame, const FrameError& e, double bound,
+                     const std::string& title) {
   const std::size_t n = fs.height * fs.width;
   const std::span<const double> fa = std::span(a).subspan(frame * n, n);
   const std::span<const double> fb = std::span(b).subspan(frame * n, n);
@@ -41,27 +42,29 @@ void draw_frame_page(plstream& pls, const std::vector<double>& a, const std::vec
              joined(title, "original and reconstructed share one colour scale"));
   // Square cells on the 4:3 page: the panel's height follows the frame's aspect ratio.
   double w = 0.22, h = w * (4.0 / 3.0) * static_cast<double>(fs.height) / static_cast<double>(fs.width);
-  if (h > 0.65) w *= 0.65 / h, h = 0.65;
+  if (h > 0.42) w *= 0.42 / h, h = 0.42;
   const double y1 = 0.85, y0 = y1 - h;
   const Box left{0.07, 0.07 + w, y0, y1}, middle{0.38, 0.38 + w, y0, y1}, right{0.69, 0.69 + w, y0, y1};
   heat_map(pls, left, fa, fs.height, fs.width, shared, Palette::Sequential, "original");
   heat_map(pls, middle, fb, fs.height, fs.width, shared, Palette::Sequential, "reconstructed", "column", "");
   heat_map(pls, right, diff, fs.height, fs.width, {-top, top}, Palette::Diverging, "reconstructed - original",
            "column", "");
+  spread_panel(pls, {0.07, 0.93, 0.07, std::min(0.38, y0 - 0.12)}, diff, 100,
+               "residual of frame " + std::to_string(frame), "rec - orig", {}, bound);
 }
 
 }  // namespace
 
 PageSet field_pages(const Dataset& orig, const Dataset& rec, const std::vector<std::size_t>& frames,
-                    const std::vector<FrameError>& errors, const std::string& title) {
+                    const std::vector<FrameError>& errors, double abs_bound, const std::string& title) {
   auto a = std::make_shared<std::vector<double>>(to_doubles(orig.field));
   auto b = std::make_shared<std::vector<double>>(to_doubles(rec.field));
   const FrameShape fs = frame_shape(orig.field);
   PageSet set;
   set.stem = "fields";
   for (std::size_t f : frames) set.page_names.push_back(std::to_string(f));
-  set.draw = [a, b, fs, frames, &errors, title](plstream& pls, std::size_t p) {
-    draw_frame_page(pls, *a, *b, fs, frames[p], errors[frames[p]], title);
+  set.draw = [a, b, fs, frames, &errors, abs_bound, title](plstream& pls, std::size_t p) {
+    draw_frame_page(pls, *a, *b, fs, frames[p], errors[frames[p]], abs_bound, title);
   };
   return set;
 }

@@ -17,7 +17,7 @@ PageSet overview_pages(const Dataset& orig, const Dataset& rec, const std::vecto
 
 // Fields: original, reconstructed and difference of each chosen frame; errors per frame.
 PageSet field_pages(const Dataset& orig, const Dataset& rec, const std::vector<std::size_t>& frames,
-                    const std::vector<FrameError>& errors, const std::string& title);
+                    const std::vector<FrameError>& errors, double abs_bound, const std::string& title);
 PageSet field_error_pages(const std::vector<FrameError>& errors, double abs_bound, const std::string& title);
 // The frames to draw: `wanted` checked against the field, or up to four spread over it.
 // Throws Error(Config) naming an index out of range.

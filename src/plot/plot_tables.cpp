@@ -9,26 +9,6 @@ namespace baler::plot {
 
 namespace {
 
-constexpr double kQuantileLo = 0.005;  // response/residual windows: central 99 % plus margin
-constexpr double kQuantileHi = 0.995;
-constexpr double kLogFloor = -0.3;     // where empty bins sit on a log10(count) axis
-
-// A log10(count) axis whose lower `fraction` holds the data (the rest is room for text).
-Range log_count_range(std::initializer_list<const Histogram*> hs, double fraction) {
-  double top = 0;
-  for (const Histogram* h : hs)
-    for (double c : h->counts) top = std::max(top, c);
-  const double data_top = std::log10(std::max(top, 1.0)) + 0.1;
-  return {kLogFloor, kLogFloor + (data_top - kLogFloor) / fraction};
-}
-
-std::string flow_text(const Histogram& h) {
-  std::string s = "outside the axis: " + std::to_string(h.underflow) + " below, " +
-                  std::to_string(h.overflow) + " above";
-  if (h.nonfinite) s += ", " + std::to_string(h.nonfinite) + " NaN/inf";
-  return s;
-}
-
 void panel_distributions(plstream& pls, Box vp, std::span<const double> a, std::span<const double> b,
                          std::size_t bins) {
   const Range r = full_range(a, b);
@@ -62,32 +42,6 @@ void panel_difference(plstream& pls, Box vp, std::span<const double> a, std::spa
   text_block(pls, {fmt(moved / 2, 6) + " rows moved to another bin (sum of |difference| / 2)"}, false);
 }
 
-// Histogram of `values` over their central quantiles with moments and flow counts written.
-void panel_spread(plstream& pls, Box vp, std::span<const double> values, std::size_t bins,
-                  const std::string& title, const std::string& xlabel,
-                  std::vector<std::string> extra, double bound) {
-  const Range r = quantile_range(values, kQuantileLo, kQuantileHi, 0.1);
-  const Histogram h = make_histogram(values, r, bins);
-  const Range y = log_count_range({&h}, 0.55);
-  axes(pls, vp, r, y, true, xlabel, "count", title);
-  pls.col0(kGrey);
-  if (r.lo < 0 && r.hi > 0) pls.join(0, y.lo, 0, y.hi);
-  step_line(pls, h, true, kLogFloor, kBlack, 1);
-  if (bound > 0) {
-    const Range below_text{y.lo, y.lo + 0.55 * (y.hi - y.lo)};
-    if (bound < r.hi) vertical_marker(pls, bound, below_text, kOrange, "");
-    if (-bound > r.lo) vertical_marker(pls, -bound, below_text, kOrange, "");
-    extra.push_back("orange: the bound ±" + fmt(bound));
-  }
-  const Moments m = moments(values);
-  std::vector<std::string> lines = {"mean " + fmt(m.mean), "RMS " + fmt(m.rms), "min " + fmt(m.min),
-                                    "max " + fmt(m.max), flow_text(h)};
-  for (auto& e : extra) lines.push_back(std::move(e));
-  std::vector<int> colours(lines.size(), kBlack);
-  if (bound > 0) colours.back() = kOrange;
-  text_block(pls, lines, false, colours);
-}
-
 std::string column_heading(const ColumnSummary& s) {
   std::string t = s.name + ":  max |error| " + fmt(s.max_abs_error);
   if (!s.info.bound.empty()) t += ",  bound " + s.info.bound;
@@ -105,9 +59,9 @@ void draw_column_page(plstream& pls, const Column& a, const Column& b, const Col
   panel_difference(pls, {0.58, 0.97, 0.55, 0.85}, orig, rec, bins);
   std::size_t zeros = 0;
   const std::vector<double> resp = responses(orig, rec, &zeros);
-  panel_spread(pls, {0.08, 0.47, 0.08, 0.40}, resp, bins, "response", "(rec - orig) / orig",
+  spread_panel(pls, {0.08, 0.47, 0.08, 0.40}, resp, bins, "response", "(rec - orig) / orig",
                {"skipped (orig = 0): " + std::to_string(zeros)}, kNaN);
-  panel_spread(pls, {0.58, 0.97, 0.08, 0.40}, residuals(orig, rec), bins, "residual", "rec - orig",
+  spread_panel(pls, {0.58, 0.97, 0.08, 0.40}, residuals(orig, rec), bins, "residual", "rec - orig",
                {}, s.info.abs_bound);
 }
 

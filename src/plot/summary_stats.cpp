@@ -197,8 +197,9 @@ std::vector<ColumnSummary> summarize(const Dataset& orig, const Dataset& rec,
     require(orig.field.shape == rec.field.shape, ErrorCode::Usage,
             "original field " + shape_string(orig.field.shape) + " but reconstructed " +
                 shape_string(rec.field.shape));
-    out.push_back(summarize_column("field", to_doubles(orig.field), to_doubles(rec.field),
-                                   info_of("field")));
+    // A container may name the field's entry otherwise ("data"): a lone entry is the field's.
+    const ColumnInfo fi = info.size() == 1 && !info.count("field") ? info.begin()->second : info_of("field");
+    out.push_back(summarize_column("field", to_doubles(orig.field), to_doubles(rec.field), fi));
     return out;
   }
   require(orig.columns.size() == rec.columns.size(), ErrorCode::Usage,

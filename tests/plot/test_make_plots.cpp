@@ -125,8 +125,9 @@ TEST(MakePlots, FieldDrawsChosenFramesAndErrorsPerFrame) {
   PlotInputs in;
   in.original = &orig;
   in.reconstructed = &rec;
-  in.columns["field"] = ColumnInfo{"abs=0.025", 0.025, false, -1};
+  in.columns["data"] = ColumnInfo{"abs=0.025", 0.025, false, -1};  // the lone entry: the field's
   const PlotReport r = make_plots(in, PlotConfig{}, dir.path());
+  EXPECT_EQ(r.summary.at(0).info.abs_bound, 0.025);
   EXPECT_EQ(test::pdf_page_count(slurp(dir / "fields.pdf")), 4);
   EXPECT_EQ(test::pdf_page_count(slurp(dir / "field_errors.pdf")), 1);
   ASSERT_EQ(r.frames.size(), 9u);
