@@ -41,6 +41,8 @@ Block plain_block(const ColumnSlice& c, const ColumnSpec& spec, const Schema& s,
       BlockStats st;
       keep_smaller(best, {encode_field_block(c, dims, spec.abs_bound, p, st), st});
     }
+    BlockStats st;
+    keep_smaller(best, {encode_interp_block(c, dims, spec.abs_bound, st), st});
   } else {
     BlockStats st;
     best = {encode_quant_block(c, spec.abs_bound, {}, st), st};
@@ -171,7 +173,7 @@ std::string block_method_name(std::span<const std::byte> b) {
     case Method::Int: return sub ? "int(delta)" : "int";
     case Method::Quant: return sub ? "quant(model)" : "quant";
     case Method::PredOnly: return "model-only";
-    case Method::Field: return sub == 0 ? "lorenzo3d" : sub == 1 ? "lorenzo2d" : "quant";
+    case Method::Field: return sub == 0 ? "lorenzo3d" : sub == 1 ? "lorenzo2d" : sub == 3 ? "interpolation" : "quant";
     case Method::PwRel: return "pw_rel(log)";
   }
   return "?";

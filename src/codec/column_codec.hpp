@@ -16,7 +16,7 @@ enum class Method : std::uint8_t { Raw = 0, Int = 1, Quant = 2, PredOnly = 3, Fi
 // Quant predictors.
 enum class QuantPredictor : std::uint8_t { Center = 0, Model = 1 };
 // Field predictors (Lorenzo on reconstructed values).
-enum class FieldPredictor : std::uint8_t { Lorenzo3 = 0, Lorenzo2 = 1, Center = 2 };
+enum class FieldPredictor : std::uint8_t { Lorenzo3 = 0, Lorenzo2 = 1, Center = 2, Interp = 3 };
 
 // A column's values in one chunk: `n` elements of `dtype` (native byte order).
 struct ColumnSlice {
@@ -57,6 +57,11 @@ std::vector<std::byte> encode_pwrel_block(const ColumnSlice& c, double fraction,
 // Field chunk of dims {frames, rows, cols}: Lorenzo prediction on reconstructed values.
 std::vector<std::byte> encode_field_block(const ColumnSlice& c, std::array<std::size_t, 3> dims,
                                           double bound, FieldPredictor p, BlockStats& stats);
+// Field chunk with the multilevel interpolation predictor (codes in visiting order).
+std::vector<std::byte> encode_interp_block(const ColumnSlice& c, std::array<std::size_t, 3> dims, double bound,
+                                           BlockStats& stats);
+void decode_interp(ByteReader& r, DType t, std::size_t n, std::array<std::size_t, 3> dims, double step,
+                   std::byte* out);
 
 // Decodes one block of any method into `out` (n elements of dtype). `pred` is the model's
 // prediction (needed by Quant/Model and PredOnly blocks), `dims` the field chunk's dims.

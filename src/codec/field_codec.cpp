@@ -127,11 +127,12 @@ void decode_field(ByteReader& r, DType t, std::size_t n, std::array<std::size_t,
   const Grid g{dims[0], dims[1], dims[2]};
   if (g.F * g.H * g.W != n) r.fail("field block dims do not match its element count");
   const auto pc = r.le<std::uint8_t>("field predictor");
-  if (pc > 2) r.fail("unknown field predictor " + std::to_string(pc));
+  if (pc > 3) r.fail("unknown field predictor " + std::to_string(pc));
   const auto p = static_cast<FieldPredictor>(pc);
   const double step = r.le<double>("step");
   if (!(std::isfinite(step) && step > 0)) r.fail("field step is not positive");
   const double center = r.le<double>("center");
+  if (p == FieldPredictor::Interp) return decode_interp(r, t, n, dims, step, out);
   const std::size_t es = dtype_size(t);
   std::uint64_t n_out = 0;
   const auto outl = get_outliers(r, es, n, n_out);

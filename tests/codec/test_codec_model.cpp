@@ -5,6 +5,7 @@
 #include "baler/atomic_file.hpp"
 #include "baler/codec.hpp"
 #include "codec_test_util.hpp"
+#include "column_codec.hpp"
 #include "det_math.hpp"
 #include "dense_kernel.hpp"
 
@@ -185,6 +186,40 @@ TEST(DecoderArithmetic, RowsAreIndependent) {
   for (std::size_t r = 0; r < rows; ++r) {
     const auto one = codec::run_dense(m.decoder, {z[r], z[rows + r]}, 1);
     for (std::size_t f = 0; f < 6; ++f) ASSERT_EQ(one[f], all[f * rows + r]);
+  }
+}
+
+// Every field block kind, directly: bound held, and truncated blocks refused (never a crash).
+TEST(FieldBlocks, EveryPredictorHoldsTheBoundAndRefusesTruncation) {
+  auto g = rng(21);
+  std::normal_distribution<double> nd;
+  const std::array<std::size_t, 3> dims{5, 7, 9};
+  std::vector<double> x(5 * 7 * 9);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = std::sin(0.2 * static_cast<double>(i % 9)) + 0.05 * nd(g);
+  x[11] = NAN;
+  x[40] = INFINITY;
+  const codec::ColumnSlice c{DType::F64, reinterpret_cast<const std::byte*>(x.data()), x.size()};
+  const double bound = 0.01;
+  for (int p = 0; p < 4; ++p) {
+    codec::BlockStats st;
+    const auto block = p == 3 ? codec::encode_interp_block(c, dims, bound, st)
+                              : codec::encode_field_block(c, dims, bound, static_cast<codec::FieldPredictor>(p), st);
+    EXPECT_EQ(st.outliers, 2u);
+    std::vector<double> y(x.size());
+    ByteReader r(block, "block");
+    codec::decode_block(r, DType::F64, x.size(), {}, dims, reinterpret_cast<std::byte*>(y.data()));
+    EXPECT_EQ(r.remaining(), 0u);
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      if (std::isfinite(x[i])) {
+        ASSERT_LE(std::fabs(x[i] - y[i]), bound) << "predictor " << p << " value " << i;
+      } else {
+        ASSERT_EQ(std::memcmp(&x[i], &y[i], 8), 0);
+      }
+    }
+    for (std::size_t n = 0; n < block.size(); ++n) {
+      ByteReader t(std::span(block.data(), n), "cut");
+      EXPECT_THROW(codec::decode_block(t, DType::F64, x.size(), {}, dims, reinterpret_cast<std::byte*>(y.data())), Error);
+    }
   }
 }
 

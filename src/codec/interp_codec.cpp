@@ -1,0 +1,125 @@
+// Field blocks with the multilevel interpolation predictor (FORMAT.md §2.7, field predictor 3).
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "column_codec.hpp"
+#include "range_coder.hpp"
+
+namespace baler::codec {
+namespace {
+
+constexpr double kMaxQ = 1099511627776.0;  // 2^40
+
+// Prediction of rec[base + x*st] along one line of n points from its neighbours at ±s, ±3s
+// (cubic when all four exist, linear with two, the left neighbour at the end of the line).
+double interp(const std::vector<double>& rec, std::size_t base, std::size_t st, std::size_t x,
+              std::size_t s, std::size_t n) {
+  const double b = rec[base + (x - s) * st];
+  if (x + s >= n) return b;
+  const double c = rec[base + (x + s) * st];
+  if (x < 3 * s || x + 3 * s >= n) return (b + c) / 2.0;
+  const double a = rec[base + (x - 3 * s) * st];
+  const double d = rec[base + (x + 3 * s) * st];
+  return (9.0 * (b + c) - (a + d)) / 16.0;
+}
+
+// Visits every element once in the interpolation order: the origin, then for strides
+// s = 2^(L-1) .. 1 and each dimension d, the points whose coordinate along d is an odd
+// multiple of s, coordinates along earlier dimensions multiples of s and along later ones
+// multiples of 2s. visit(i, prediction) must set rec[i].
+template <typename Visit>
+void interp_order(const std::array<std::size_t, 3>& n, std::vector<double>& rec, Visit&& visit) {
+  const std::size_t maxd = std::max({n[0], n[1], n[2]});
+  std::size_t top = 1;
+  while (top < maxd) top *= 2;
+  visit(0, 0.0);
+  const std::size_t stride[3] = {n[1] * n[2], n[2], 1};
+  for (std::size_t s = top / 2; s >= 1; s /= 2) {
+    for (int d = 0; d < 3; ++d) {
+      std::size_t step[3], start[3];
+      for (int k = 0; k < 3; ++k) {
+        step[k] = k < d ? s : 2 * s;
+        start[k] = 0;
+      }
+      step[d] = 2 * s;
+      start[d] = s;
+      for (std::size_t a = start[0]; a < n[0]; a += step[0])
+        for (std::size_t b = start[1]; b < n[1]; b += step[1])
+          for (std::size_t c = start[2]; c < n[2]; c += step[2]) {
+            const std::size_t i = a * stride[0] + b * stride[1] + c * stride[2];
+            const std::size_t x = d == 0 ? a : d == 1 ? b : c;
+            const std::size_t base = i - x * stride[d];
+            visit(i, interp(rec, base, stride[d], x, s, n[d]));
+          }
+    }
+    if (s == 1) break;
+  }
+}
+
+}  // namespace
+
+std::vector<std::byte> encode_interp_block(const ColumnSlice& c, std::array<std::size_t, 3> dims, double bound,
+                                           BlockStats& st) {
+  const std::size_t es = dtype_size(c.dtype);
+  const double step = 2.0 * bound * (1.0 - 1.0 / 4096.0);
+  std::vector<double> rec(c.n);
+  std::vector<std::uint64_t> codes;
+  codes.reserve(c.n);
+  std::vector<std::byte> outl, tmp(8);
+  interp_order(dims, rec, [&](std::size_t i, double base) {
+    const double x = load_value(c.dtype, c.data, i);
+    const double q = std::nearbyint((x - base) / step);
+    bool good = std::isfinite(x) && std::isfinite(q) && std::fabs(q) <= kMaxQ;
+    double r = 0;
+    if (good) {
+      r = store_value(c.dtype, tmp.data(), 0, base + step * q);
+      const double err = std::fabs(x - r);
+      good = err <= bound;
+      if (good) st.max_error = std::max(st.max_error, err);
+    }
+    if (good) {
+      codes.push_back(zigzag(static_cast<std::int64_t>(q)));
+      rec[i] = r;
+    } else {
+      codes.push_back(kEscapeValue);
+      rec[i] = std::isfinite(x) ? x : 0.0;
+      outl.insert(outl.end(), c.data + i * es, c.data + (i + 1) * es);
+      ++st.outliers;
+    }
+  });
+  ByteWriter w;
+  w.le<std::uint8_t>(static_cast<std::uint8_t>(Method::Field));
+  w.le<std::uint8_t>(static_cast<std::uint8_t>(FieldPredictor::Interp));
+  w.le<double>(step);
+  w.le<double>(0.0);
+  put_outliers(w, outl, outl.size() / es, es);
+  put_codes(w, codes);
+  return std::move(w.buffer());
+}
+
+void decode_interp(ByteReader& r, DType t, std::size_t n, std::array<std::size_t, 3> dims, double step,
+                   std::byte* out) {
+  const std::size_t es = dtype_size(t);
+  std::uint64_t n_out = 0;
+  const auto outl = get_outliers(r, es, n, n_out);
+  std::vector<std::uint64_t> codes(n);
+  get_codes(r, codes);
+  std::vector<double> rec(n);
+  std::size_t k = 0, j = 0;
+  interp_order(dims, rec, [&](std::size_t i, double base) {
+    const std::uint64_t code = codes[j++];
+    if (code == kEscapeValue) {
+      if (k >= n_out) r.fail("more escapes than stored values");
+      std::memcpy(out + i * es, outl.data() + k * es, es);
+      ++k;
+      const double x = load_value(t, out, i);
+      rec[i] = std::isfinite(x) ? x : 0.0;
+    } else {
+      rec[i] = store_value(t, out, i, base + step * static_cast<double>(unzigzag(code)));
+    }
+  });
+  if (k != n_out) r.fail("stored values not all used by escapes");
+}
+
+}  // namespace baler::codec
