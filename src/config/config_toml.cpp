@@ -164,6 +164,11 @@ std::optional<OptionValue> parse_override_value(const std::string& text, ValueTy
   };
   if (auto v = attempt(text)) return v;
   if (type == ValueType::String) return OptionValue{text};
+  if (type == ValueType::Float) {  // forms TOML refuses but people type: ".5", "5."
+    double x = 0;
+    const auto r = std::from_chars(text.data(), text.data() + text.size(), x);
+    if (!text.empty() && r.ec == std::errc() && r.ptr == text.data() + text.size()) return OptionValue{x};
+  }
   if (is_list && text.front() != '[') {
     if (auto v = attempt("[" + text + "]")) return v;
     if (type == ValueType::StringList) {  // a,b,c without quotes

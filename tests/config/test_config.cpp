@@ -233,6 +233,8 @@ TEST(ConfigOverrides, SetValuesAndRefuseBadOnes) {
   apply_override(c, "compression.column_bounds.B_PX=abs=1e-2");
   apply_override(c, "compression.column_bounds.\"H1 PX\"=exact");
   apply_override(c, "training.early_stopping=false");
+  apply_override(c, "training.lr=.5e-3");
+  EXPECT_EQ(c.training.lr, 5e-4);
   EXPECT_EQ(c.training.epochs, 5);
   EXPECT_EQ(c.model.hidden, (std::vector<std::int64_t>{16, 8}));
   EXPECT_EQ(c.data.columns, (std::vector<std::string>{"a", "b*"}));
