@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc)
 BALER_DATA_DIR ?= $(abspath ../shared/data)
 CTEST_ARGS ?=
 
-.PHONY: run test deps build clean
+.PHONY: run test deps build clean bench
 
 deps:
 	bash scripts/install-deps.sh
@@ -20,6 +20,10 @@ run: build
 
 test: build
 	cd $(BUILD) && BALER_DATA_DIR=$(BALER_DATA_DIR) ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
+
+# Regenerates bench/results/ (README.md, "Benchmarks"); review the diff before committing.
+bench: build
+	BALER_DATA_DIR=$(BALER_DATA_DIR) $(BUILD)/bench/bench_compare --out bench/results --command "make bench" > /dev/null
 
 clean:
 	rm -rf $(BUILD)
