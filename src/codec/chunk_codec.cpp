@@ -56,12 +56,12 @@ ChunkOut assemble(std::size_t first, std::size_t rows, const std::vector<std::by
                   const std::vector<Block>& blocks) {
   ChunkOut out;
   ByteWriter w;
-  w.le<std::uint64_t>(first);
-  w.le<std::uint64_t>(rows);
+  put_varint(w, first);
+  put_varint(w, rows);
   w.le<std::uint8_t>(latent ? 1 : 0);
   if (latent) w.append(*latent);
   for (const auto& b : blocks) {
-    w.le<std::uint64_t>(b.bytes.size());
+    put_varint(w, b.bytes.size());
     w.append(b.bytes);
     out.cols.push_back({b.bytes.size(), b.st.outliers, b.st.max_error, block_method_name(b.bytes)});
   }
@@ -131,7 +131,7 @@ ChunkOut encode_chunk(const Dataset& d, const Schema& s, std::size_t first, std:
 std::vector<Array> decode_chunk(std::span<const std::byte> payload, const Schema& s, const ChunkRef& ref,
                                 const Predictor* p, const std::string& what) {
   ByteReader r(payload, what + " chunk at row " + std::to_string(ref.first));
-  if (r.le<std::uint64_t>("first row") != ref.first || r.le<std::uint64_t>("row count") != ref.count)
+  if (get_varint(r, "first row") != ref.first || get_varint(r, "row count") != ref.count)
     r.fail("rows differ from the chunk index");
   const auto flags = r.le<std::uint8_t>("chunk flags");
   if (flags > 1) r.fail("reserved chunk flag bits are set");
@@ -150,7 +150,7 @@ std::vector<Array> decode_chunk(std::span<const std::byte> payload, const Schema
     std::vector<std::int64_t> shape{static_cast<std::int64_t>(rows)};
     if (s.kind == DataKind::Field) shape.insert(shape.end(), s.field_shape.begin() + 1, s.field_shape.end());
     Array a(s.columns[j].dtype, shape);
-    const auto size = r.le<std::uint64_t>("block size");
+    const auto size = get_varint(r, "block size");
     ByteReader br(r.bytes(size, "block"), r.what() + " column " + s.columns[j].name);
     std::span<const double> pc;
     if (!preds.empty())

@@ -82,13 +82,13 @@ void put_codes(ByteWriter& w, std::span<const std::uint64_t> codes) {
   const bool use_b = b.size() < a.size();
   w.le<std::uint8_t>(use_b ? 1 : 0);
   const auto& s = use_b ? b : a;
-  w.le<std::uint64_t>(s.size());
+  put_varint(w, s.size());
   w.append(s);
 }
 
 void get_codes(ByteReader& r, std::span<std::uint64_t> out) {
   const int mode = r.le<std::uint8_t>("context mode");
-  const auto size = r.le<std::uint64_t>("code stream size");
+  const auto size = get_varint(r, "code stream size");
   decode_codes(r.bytes(size, "code stream"), mode, out);
 }
 
@@ -115,21 +115,21 @@ std::vector<std::byte> zstd_decompress(std::span<const std::byte> in, std::size_
 
 void put_outliers(ByteWriter& w, const std::vector<std::byte>& raw, std::uint64_t count, std::size_t elem) {
   (void)elem;
-  w.le<std::uint64_t>(count);
+  put_varint(w, count);
   auto z = raw.size() > 64 ? zstd_compress(raw, 19) : std::vector<std::byte>{};
   const bool use_z = !z.empty() && z.size() < raw.size();
   w.le<std::uint8_t>(use_z ? 1 : 0);
   const auto& s = use_z ? z : raw;
-  w.le<std::uint64_t>(s.size());
+  put_varint(w, s.size());
   w.append(s);
 }
 
 std::vector<std::byte> get_outliers(ByteReader& r, std::size_t elem, std::size_t max_count, std::uint64_t& count) {
-  count = r.le<std::uint64_t>("outlier count");
+  count = get_varint(r, "outlier count");
   if (count > max_count) r.fail("outlier count " + std::to_string(count) + " exceeds the block's " + std::to_string(max_count) + " values");
   const auto z = r.le<std::uint8_t>("outlier zstd flag");
   if (z > 1) r.fail("outlier zstd flag is " + std::to_string(z));
-  const auto size = r.le<std::uint64_t>("outlier bytes");
+  const auto size = get_varint(r, "outlier bytes");
   auto b = r.bytes(size, "outlier bytes");
   if (z) return zstd_decompress(b, count * elem);
   if (size != count * elem) r.fail("outlier bytes " + std::to_string(size) + " != count x element size");
@@ -146,14 +146,14 @@ std::vector<std::byte> encode_raw_block(const ColumnSlice& c, int zstd_level) {
   ByteWriter w;
   w.le<std::uint8_t>(static_cast<std::uint8_t>(Method::Raw));
   const auto z = zstd_compress(planes, zstd_level);
-  w.le<std::uint64_t>(z.size());
+  put_varint(w, z.size());
   w.append(z);
   return std::move(w.buffer());
 }
 
 void decode_raw(ByteReader& r, DType t, std::size_t n, std::byte* out) {
   const std::size_t es = dtype_size(t);
-  const auto size = r.le<std::uint64_t>("raw block size");
+  const auto size = get_varint(r, "raw block size");
   const auto planes = zstd_decompress(r.bytes(size, "raw block"), n * es);
   for (std::size_t i = 0; i < n; ++i)
     for (std::size_t b = 0; b < es; ++b) out[i * es + b] = planes[b * n + i];

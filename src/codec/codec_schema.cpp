@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 
+#include "column_codec.hpp"
 #include "wire.hpp"
 
 namespace baler {
@@ -67,6 +68,32 @@ namespace codec {
 constexpr std::uint32_t kMaxColumns = 1u << 20;
 constexpr std::uint32_t kMaxChunks = 1u << 24;
 
+// Metadata sections are stored packed: u8 0 = as is, 1 = zstd | varint unpacked size | bytes.
+constexpr std::uint64_t kMaxMetadata = std::uint64_t{1} << 26;
+
+std::vector<std::byte> pack(const std::vector<std::byte>& raw) {
+  const auto z = zstd_compress(raw, 19);
+  const bool use_z = z.size() + 1 < raw.size();
+  ByteWriter w;
+  w.le<std::uint8_t>(use_z ? 1 : 0);
+  put_varint(w, raw.size());
+  w.append(use_z ? z : raw);
+  return std::move(w.buffer());
+}
+
+std::vector<std::byte> unpack(std::span<const std::byte> b, const std::string& what) {
+  ByteReader r(b, what);
+  const auto flag = r.le<std::uint8_t>("packing");
+  if (flag > 1) r.fail("unknown packing " + std::to_string(flag));
+  const auto size = get_varint(r, "unpacked size");
+  if (size > kMaxMetadata)
+    throw Error(ErrorCode::Limit, what + ": metadata of " + std::to_string(size) + " bytes exceeds the limit");
+  const auto rest = r.bytes(r.remaining(), "payload");
+  if (flag == 1) return zstd_decompress(rest, static_cast<std::size_t>(size));
+  if (rest.size() != size) r.fail("payload is not the declared " + std::to_string(size) + " bytes");
+  return {rest.begin(), rest.end()};
+}
+
 bool glob_match(std::string_view p, std::string_view t) {
   if (p.empty()) return t.empty();
   if (p[0] == '*') return glob_match(p.substr(1), t) || (!t.empty() && glob_match(p, t.substr(1)));
@@ -94,10 +121,11 @@ std::vector<std::byte> encode_schema(const Schema& s) {
     w.le<double>(c.abs_bound);
   }
   put_shape(w, s.field_shape);
-  return std::move(w.buffer());
+  return pack(w.buffer());
 }
 
-Schema decode_schema(std::span<const std::byte> b, const std::string& what) {
+Schema decode_schema(std::span<const std::byte> packed, const std::string& what) {
+  const auto b = unpack(packed, what + " SCHEMA");
   ByteReader r(b, what + " SCHEMA");
   Schema s;
   const auto kind = r.le<std::uint8_t>("kind");
@@ -166,10 +194,11 @@ std::vector<std::byte> encode_chunk_index(const std::vector<ChunkRef>& chunks) {
     w.le<std::uint64_t>(c.count);
     w.le<std::uint32_t>(c.section);
   }
-  return std::move(w.buffer());
+  return pack(w.buffer());
 }
 
-std::vector<ChunkRef> decode_chunk_index(std::span<const std::byte> b, const Schema& s, const std::string& what) {
+std::vector<ChunkRef> decode_chunk_index(std::span<const std::byte> packed, const Schema& s, const std::string& what) {
+  const auto b = unpack(packed, what + " CHUNK_INDEX");
   ByteReader r(b, what + " CHUNK_INDEX");
   const auto n = get_count(r, r.le<std::uint32_t>("chunk count"), kMaxChunks, 20, "chunk count");
   std::vector<ChunkRef> chunks(n);
@@ -199,10 +228,11 @@ std::vector<std::byte> encode_stats(const Stats& s) {
     w.le<double>(c.max_error);
     put_string(w, c.methods);
   }
-  return std::move(w.buffer());
+  return pack(w.buffer());
 }
 
-Stats decode_stats(std::span<const std::byte> b, std::size_t columns, const std::string& what) {
+Stats decode_stats(std::span<const std::byte> packed, std::size_t columns, const std::string& what) {
+  const auto b = unpack(packed, what + " STATS");
   ByteReader r(b, what + " STATS");
   Stats s;
   s.model_bytes = r.le<std::uint64_t>("model bytes");

@@ -5,6 +5,7 @@
 
 #include "column_codec.hpp"
 #include "range_coder.hpp"
+#include "wire.hpp"
 
 namespace baler::codec {
 namespace {
@@ -118,7 +119,7 @@ std::vector<std::byte> encode_field_block(const ColumnSlice& c, std::array<std::
   auto b = code_field(codes, g, 1);
   const bool use_b = b.size() < a.size();
   w.le<std::uint8_t>(use_b ? 1 : 0);
-  w.le<std::uint64_t>((use_b ? b : a).size());
+  put_varint(w, (use_b ? b : a).size());
   w.append(use_b ? b : a);
   return std::move(w.buffer());
 }
@@ -138,7 +139,7 @@ void decode_field(ByteReader& r, DType t, std::size_t n, std::array<std::size_t,
   const auto outl = get_outliers(r, es, n, n_out);
   const int ctx_mode = r.le<std::uint8_t>("field context mode");
   if (ctx_mode > 1) r.fail("unknown field context mode " + std::to_string(ctx_mode));
-  const auto size = r.le<std::uint64_t>("field stream size");
+  const auto size = get_varint(r, "field stream size");
   RangeDecoder dec(r.bytes(size, "field stream"));
   TokenModels models(ctx_mode ? kCtxSide * kCtxSide : 1);
   std::vector<double> rec(n);

@@ -48,6 +48,29 @@ inline std::vector<std::int64_t> get_shape(ByteReader& r, std::size_t max_dims, 
   return s;
 }
 
+// Unsigned LEB128: 7 bits a byte, least significant first, at most 10 bytes (FORMAT.md §1).
+inline void put_varint(ByteWriter& w, std::uint64_t v) {
+  while (v >= 0x80) {
+    w.le<std::uint8_t>(static_cast<std::uint8_t>(v | 0x80));
+    v >>= 7;
+  }
+  w.le<std::uint8_t>(static_cast<std::uint8_t>(v));
+}
+
+inline std::uint64_t get_varint(ByteReader& r, const std::string& field) {
+  std::uint64_t v = 0;
+  for (int shift = 0; shift < 70; shift += 7) {
+    const std::uint8_t b = r.le<std::uint8_t>(field);
+    if (shift == 63 && b > 1) r.fail(field + " varint overflows 64 bits");
+    v |= static_cast<std::uint64_t>(b & 0x7F) << shift;
+    if (!(b & 0x80)) {
+      if (b == 0 && shift > 0) r.fail(field + " varint is not minimal");
+      return v;
+    }
+  }
+  r.fail(field + " varint is longer than 10 bytes");
+}
+
 inline void expect_end(const ByteReader& r, const std::string& field) {
   if (r.remaining() != 0)
     r.fail(field + " has " + std::to_string(r.remaining()) + " unexpected trailing bytes");

@@ -107,6 +107,20 @@ TEST(CodecCorrupt, TruncationsAndBitFlipsOfAField) {
   torture(dir / "f.baler");
 }
 
+// Metadata sections are packed (FORMAT.md §2): u8 0 (stored as is) | varint size | bytes.
+std::vector<std::byte> packed(const std::vector<std::byte>& raw) {
+  ByteWriter w;
+  w.le<std::uint8_t>(0);
+  std::uint64_t v = raw.size();
+  while (v >= 0x80) {
+    w.le<std::uint8_t>(static_cast<std::uint8_t>(v | 0x80));
+    v >>= 7;
+  }
+  w.le<std::uint8_t>(static_cast<std::uint8_t>(v));
+  w.append(raw);
+  return std::move(w.buffer());
+}
+
 // A container whose sections are well formed and correctly checksummed but declare absurd sizes.
 std::vector<std::byte> schema_bytes(std::uint64_t rows, std::uint32_t columns, std::vector<std::int64_t> shape) {
   ByteWriter w;
@@ -128,7 +142,7 @@ std::vector<std::byte> schema_bytes(std::uint64_t rows, std::uint32_t columns, s
   }
   w.le<std::uint8_t>(static_cast<std::uint8_t>(shape.size()));
   for (auto d : shape) w.le<std::int64_t>(d);
-  return std::move(w.buffer());
+  return packed(w.buffer());
 }
 
 ErrorCode decode_sections(const std::vector<std::pair<SectionEntry, std::vector<std::byte>>>& s) {
@@ -145,7 +159,7 @@ ErrorCode decode_sections(const std::vector<std::pair<SectionEntry, std::vector<
 SectionEntry entry(SectionId id) { return {static_cast<std::uint32_t>(id), true, 0, 0, 0}; }
 
 TEST(CodecCorrupt, HugeDeclaredSizesAreRefused) {
-  std::vector<std::byte> empty_index(4, std::byte{0});
+  const auto empty_index = packed(std::vector<std::byte>(4, std::byte{0}));
   EXPECT_EQ(decode_sections({{entry(SectionId::Schema), schema_bytes(std::uint64_t{1} << 50, 1, {})},
                              {entry(SectionId::ChunkIndex), empty_index}}),
             ErrorCode::Limit);
@@ -155,9 +169,15 @@ TEST(CodecCorrupt, HugeDeclaredSizesAreRefused) {
   EXPECT_EQ(decode_sections({{entry(SectionId::Schema), schema_bytes(1 << 20, 1, {1 << 20, 1 << 20, 1 << 20})},
                              {entry(SectionId::ChunkIndex), empty_index}}),
             ErrorCode::Limit);
+  ByteWriter big;  // zstd-packed metadata declaring 2^42 unpacked bytes
+  big.le<std::uint8_t>(1);
+  for (int i = 0; i < 6; ++i) big.le<std::uint8_t>(0x80);
+  big.le<std::uint8_t>(0x01);
+  EXPECT_EQ(decode_sections({{entry(SectionId::Schema), big.buffer()}, {entry(SectionId::ChunkIndex), empty_index}}),
+            ErrorCode::Limit);
   ByteWriter idx;
   idx.le<std::uint32_t>(1u << 30);
-  EXPECT_EQ(decode_sections({{entry(SectionId::Schema), schema_bytes(10, 1, {})}, {entry(SectionId::ChunkIndex), idx.buffer()}}),
+  EXPECT_EQ(decode_sections({{entry(SectionId::Schema), schema_bytes(10, 1, {})}, {entry(SectionId::ChunkIndex), packed(idx.buffer())}}),
             ErrorCode::Limit);
   // Huge tensor in an embedded model.
   ByteWriter t;
@@ -175,7 +195,7 @@ TEST(CodecCorrupt, HugeDeclaredSizesAreRefused) {
   EXPECT_EQ(decode_sections({{entry(SectionId::Schema), schema_bytes(10, 1, {})},
                              {entry(SectionId::ModelMeta), meta},
                              {entry(SectionId::Tensors), t.buffer()},
-                             {entry(SectionId::ChunkIndex), idx.buffer()}}),
+                             {entry(SectionId::ChunkIndex), packed(idx.buffer())}}),
             ErrorCode::Limit);
 }
 
