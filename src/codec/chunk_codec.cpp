@@ -1,6 +1,7 @@
 // Chunk encoding (choice of block per column, model or not) and decoding.
 #include "chunk_codec.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "column_codec.hpp"
@@ -48,7 +49,12 @@ Block plain_block(const ColumnSlice& c, const ColumnSpec& spec, const Schema& s,
     best = {encode_quant_block(c, spec.abs_bound, {}, st), st};
   }
   const std::size_t raw = c.n * dtype_size(c.dtype);
-  if (best.bytes.empty() || best.bytes.size() > raw / 6) keep_smaller(best, {encode_raw_block(c, zstd), {}});
+  if (best.bytes.empty() || best.bytes.size() > raw / 6) {
+    // A fast trial first: the slow high-level pass only when lossless storage may win.
+    auto quick = encode_raw_block(c, std::min(zstd, 3));
+    if (best.bytes.empty() || quick.size() < best.bytes.size() + best.bytes.size() / 8)
+      keep_smaller(best, {zstd > 3 ? encode_raw_block(c, zstd) : std::move(quick), {}});
+  }
   return best;
 }
 
