@@ -284,8 +284,14 @@ void heat_map(plstream& pls, Box vp, std::span<const double> grid, std::size_t h
               nullptr, nullptr);
   pls.col0(kBlack);
   pls.box("bcnst", 0, 0, "bcnstv", 0, 0);
-  const std::string shown = step > 1 ? title + " (" + std::to_string(step) + "x" + std::to_string(step) + " blocks)" : title;
-  pls.lab(xlabel.c_str(), ylabel.c_str(), shown.c_str());
+  pls.lab(xlabel.c_str(), ylabel.c_str(), "");
+  pls.mtex("t", step > 1 ? 2.4 : 1.2, 0.5, 0.5, title.c_str());
+  if (step > 1) {
+    const std::string note = "drawn in " + std::to_string(step) + "x" + std::to_string(step) + " blocks";
+    pls.schr(0, 0.55);
+    pls.mtex("t", 1.0, 0.5, 0.5, note.c_str());
+    pls.schr(0, kTextScale);
+  }
   colour_bar(pls, vp, z);
 }
 

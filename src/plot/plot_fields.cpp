@@ -112,7 +112,7 @@ PageSet field_error_pages(const std::vector<FrameError>& errors, double abs_boun
     std::vector<double> psnr, maxerr;
     for (const FrameError& e : errors) psnr.push_back(e.psnr_db), maxerr.push_back(e.max_abs_error);
     page_title(pls, "Error per frame", title);
-    draw_series(pls, {0.08, 0.95, 0.55, 0.87}, psnr, "PSNR [dB]", "PSNR (peak = value range of the field)", kNaN, false);
+    draw_series(pls, {0.08, 0.95, 0.55, 0.83}, psnr, "PSNR [dB]", "PSNR (peak = value range of the field)", kNaN, false);
     draw_series(pls, {0.08, 0.95, 0.08, 0.40}, maxerr, "max |error|", "maximum absolute error", abs_bound, true);
   };
   return set;
