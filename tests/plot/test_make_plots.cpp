@@ -242,7 +242,7 @@ TEST(MakePlots, ReportRendersInHeadlessChromium) {
   in.reconstructed = &rec;
   make_plots(in, PlotConfig{}, dir / "plots");
   const fs::path shot = dir / "shot.png";
-  const std::string cmd = chromium.string() +
+  const std::string cmd = "timeout 120 " + chromium.string() +
                           " --headless --no-sandbox --disable-gpu --disable-background-networking"
                           " --disable-component-update --disable-sync --no-first-run"
                           " --user-data-dir=" + (dir / "profile").string() +
