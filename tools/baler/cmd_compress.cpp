@@ -46,7 +46,16 @@ int project_compress(const Project& p) {
   ro.columns = cfg.data.columns;
   std::error_code ec;
   fs::create_directories(p.paths.compressed, ec);
-  const auto s = run(cfg.data.input_path, out, o, ro, fs::exists(model) ? model.string() : "");
+  CompressSummary s;
+  try {
+    s = run(cfg.data.input_path, out, o, ro, fs::exists(model) ? model.string() : "");
+  } catch (const Error& e) {
+    // A trained model the deterministic decoder cannot run (convolutions, fields) does not
+    // stop the project: compress without it and say so.
+    if (e.code() != ErrorCode::Unsupported || !fs::exists(model)) throw;
+    std::fprintf(stderr, "baler: note: %s; compressing without the model\n", e.what());
+    s = run(cfg.data.input_path, out, o, ro, "");
+  }
   print_summary(s, out);
   return 0;
 }
