@@ -150,7 +150,8 @@ TEST(Cli, NewProjectPlainSubcommandAndWorkspacesFolder) {
   test::TempDir dir;
   ASSERT_EQ(run(dir, "new-project ws a --input data.npz --workspaces elsewhere").status, 0);
   EXPECT_EQ(load_config(dir / "elsewhere/ws/a/config/a_config.toml").data.input_path, "data.npz");
-  ASSERT_EQ(run(dir, "--project ws b --mode newProject", "BALER_WORKSPACES=env_ws").status, 0);
+  // The subcommand's name works in --mode too, and Baler's --verbose is accepted.
+  ASSERT_EQ(run(dir, "--project ws b --mode new-project --verbose", "BALER_WORKSPACES=env_ws").status, 0);
   EXPECT_TRUE(fs::is_regular_file(dir / "env_ws/ws/b/config/b_config.toml"));
   expect_error(run(dir, "--project ws nope --mode info"), 4, "io", "--mode newProject");
   expect_error(run(dir, "--project ws .. --mode newProject"), 2, "usage", "plain folder name");
