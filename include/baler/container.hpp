@@ -42,6 +42,8 @@ struct SectionEntry {
 };
 
 std::uint64_t xxh64(std::span<const std::byte> data) noexcept;
+// XXH64 of a ‖ b (two buffers hashed as one).
+std::uint64_t xxh64(std::span<const std::byte> a, std::span<const std::byte> b);
 
 // Builds a container section by section. Sections are streamed to `path` through an
 // AtomicFile as they are added; finish() writes the table and footer and commits.

@@ -136,6 +136,23 @@ std::vector<std::byte> get_outliers(ByteReader& r, std::size_t elem, std::size_t
   return {b.begin(), b.end()};
 }
 
+OutlierReader::OutlierReader(ByteReader& r, DType t, std::size_t block_values)
+    : r_(r), t_(t), es_(dtype_size(t)) {
+  bytes_ = get_outliers(r, es_, block_values, count_);
+}
+
+double OutlierReader::take(std::byte* out, std::size_t i) {
+  if (next_ >= count_) r_.fail("more escapes than stored values");
+  std::memcpy(out + i * es_, bytes_.data() + next_ * es_, es_);
+  ++next_;
+  const double x = load_value(t_, out, i);
+  return std::isfinite(x) ? x : 0.0;
+}
+
+void OutlierReader::finish() const {
+  if (next_ != count_) r_.fail("stored values not all used by escapes");
+}
+
 // ---- Raw ----
 
 std::vector<std::byte> encode_raw_block(const ColumnSlice& c, int zstd_level) {

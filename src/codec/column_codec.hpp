@@ -30,6 +30,20 @@ struct BlockStats {
   double max_error = 0;  // largest |x - x~| over finite values
 };
 
+// Uniform quantisation of one value against a prediction, exactly as the decoder will
+// reconstruct it (FORMAT.md §2.7): q = nearbyint((x - base) / step), x~ = base + step * q
+// rounded to the dtype. Values outside the bound, not finite or with |q| > 2^40 become
+// outliers (appended to `outliers`).
+struct Quantizer {
+  ColumnSlice c;
+  double step, bound;
+  BlockStats& stats;
+  std::vector<std::byte> outliers;
+  // Code of value i (kEscapeValue for an outlier); `rec` receives x~ (an outlier: x, or 0 if
+  // x is not finite), the value later predictions must use.
+  std::uint64_t code(std::size_t i, double base, double& rec);
+};
+
 // The element as a double / stores a double into the element (rounding to the dtype) and
 // returns the value actually stored, as a double.
 double load_value(DType t, const std::byte* data, std::size_t i);
@@ -71,6 +85,24 @@ void decode_block(ByteReader& r, DType dtype, std::size_t n, std::span<const dou
 // Exactly stored values: u64 count | u8 zstd flag | u64 size | bytes.
 void put_outliers(ByteWriter& w, const std::vector<std::byte>& raw, std::uint64_t count, std::size_t elem);
 std::vector<std::byte> get_outliers(ByteReader& r, std::size_t elem, std::size_t max_count, std::uint64_t& count);
+
+// The exactly stored values of a block, handed out in order as escapes are decoded.
+class OutlierReader {
+ public:
+  OutlierReader(ByteReader& r, DType t, std::size_t block_values);  // reads the outlier list
+  // Copies the next stored value into element i of `out`; returns it for predictors (0 if
+  // not finite). Throws Malformed if there is none left.
+  double take(std::byte* out, std::size_t i);
+  // Throws Malformed unless every stored value was used.
+  void finish() const;
+
+ private:
+  ByteReader& r_;
+  DType t_;
+  std::size_t es_;
+  std::uint64_t count_ = 0, next_ = 0;
+  std::vector<std::byte> bytes_;
+};
 
 // zstd helpers (errors are Error(Internal) on compress, Error(Corrupt) on decompress).
 std::vector<std::byte> zstd_compress(std::span<const std::byte> in, int level);

@@ -41,13 +41,7 @@ std::vector<std::byte> table_bytes(const std::vector<SectionEntry>& entries) {
 
 std::vector<std::byte> footer_bytes(std::uint64_t table_offset, const std::vector<std::byte>& header,
                                     const std::vector<std::byte>& table, std::size_t count) {
-  XXH64_state_t* st = XXH64_createState();
-  if (!st) throw Error(ErrorCode::Internal, "XXH64_createState failed");
-  XXH64_reset(st, 0);
-  XXH64_update(st, header.data(), header.size());
-  XXH64_update(st, table.data(), table.size());
-  const std::uint64_t h = XXH64_digest(st);
-  XXH64_freeState(st);
+  const std::uint64_t h = xxh64(header, table);
   ByteWriter w;
   w.le<std::uint64_t>(table_offset);
   w.le<std::uint32_t>(static_cast<std::uint32_t>(count));
@@ -61,6 +55,17 @@ std::vector<std::byte> footer_bytes(std::uint64_t table_offset, const std::vecto
 
 std::uint64_t xxh64(std::span<const std::byte> data) noexcept {
   return XXH64(data.data(), data.size(), 0);
+}
+
+std::uint64_t xxh64(std::span<const std::byte> a, std::span<const std::byte> b) {
+  XXH64_state_t* st = XXH64_createState();
+  if (!st) throw Error(ErrorCode::Internal, "XXH64_createState failed");
+  XXH64_reset(st, 0);
+  XXH64_update(st, a.data(), a.size());
+  XXH64_update(st, b.data(), b.size());
+  const std::uint64_t h = XXH64_digest(st);
+  XXH64_freeState(st);
+  return h;
 }
 
 // ---- writer ----
@@ -207,14 +212,7 @@ void ContainerReader::parse() {
               std::to_string(count) + " entries) does not end where the footer starts");
   std::vector<std::byte> table(count * kEntrySize);
   read_at(table_offset, table);
-  XXH64_state_t* st = XXH64_createState();
-  if (!st) throw Error(ErrorCode::Internal, "XXH64_createState failed");
-  XXH64_reset(st, 0);
-  XXH64_update(st, header.data(), header.size());
-  XXH64_update(st, table.data(), table.size());
-  const std::uint64_t actual = XXH64_digest(st);
-  XXH64_freeState(st);
-  require(actual == checksum, ErrorCode::Corrupt,
+  require(xxh64(header, table) == checksum, ErrorCode::Corrupt,
           what_ + ": header/section table checksum mismatch (damaged file)");
 
   ByteReader t(table, what_, ErrorCode::Corrupt);

@@ -10,7 +10,6 @@
 namespace baler::codec {
 namespace {
 
-constexpr double kMaxQ = 1099511627776.0;  // 2^40
 constexpr int kCtxSide = 6;
 
 struct Grid {
@@ -83,32 +82,12 @@ std::vector<std::byte> encode_field_block(const ColumnSlice& c, std::array<std::
   const double center = p == FieldPredictor::Center ? median_of_finite(c) : 0.0;
   std::vector<double> rec(c.n);
   std::vector<std::uint64_t> codes(c.n);
-  std::vector<std::byte> outl, tmp(8);
+  Quantizer qz{c, step, bound, st, {}};
   std::size_t i = 0;
   for (std::size_t f = 0; f < g.F; ++f)
     for (std::size_t h = 0; h < g.H; ++h)
-      for (std::size_t w = 0; w < g.W; ++w, ++i) {
-        const double x = load_value(c.dtype, c.data, i);
-        const double base = predict(rec, g, p, center, f, h, w);
-        const double q = std::nearbyint((x - base) / step);
-        bool good = std::isfinite(x) && std::isfinite(q) && std::fabs(q) <= kMaxQ;
-        double r = 0;
-        if (good) {
-          r = store_value(c.dtype, tmp.data(), 0, base + step * q);
-          const double err = std::fabs(x - r);
-          good = err <= bound;
-          if (good) st.max_error = std::max(st.max_error, err);
-        }
-        if (good) {
-          codes[i] = zigzag(static_cast<std::int64_t>(q));
-          rec[i] = r;
-        } else {
-          codes[i] = kEscapeValue;
-          rec[i] = std::isfinite(x) ? x : 0.0;
-          outl.insert(outl.end(), c.data + i * es, c.data + (i + 1) * es);
-          ++st.outliers;
-        }
-      }
+      for (std::size_t w = 0; w < g.W; ++w, ++i) codes[i] = qz.code(i, predict(rec, g, p, center, f, h, w), rec[i]);
+  const auto& outl = qz.outliers;
   ByteWriter w;
   w.le<std::uint8_t>(static_cast<std::uint8_t>(Method::Field));
   w.le<std::uint8_t>(static_cast<std::uint8_t>(p));
@@ -134,9 +113,7 @@ void decode_field(ByteReader& r, DType t, std::size_t n, std::array<std::size_t,
   if (!(std::isfinite(step) && step > 0)) r.fail("field step is not positive");
   const double center = r.le<double>("center");
   if (p == FieldPredictor::Interp) return decode_interp(r, t, n, dims, step, out);
-  const std::size_t es = dtype_size(t);
-  std::uint64_t n_out = 0;
-  const auto outl = get_outliers(r, es, n, n_out);
+  OutlierReader outl(r, t, n);
   const int ctx_mode = r.le<std::uint8_t>("field context mode");
   if (ctx_mode > 1) r.fail("unknown field context mode " + std::to_string(ctx_mode));
   const auto size = get_varint(r, "field stream size");
@@ -144,17 +121,13 @@ void decode_field(ByteReader& r, DType t, std::size_t n, std::array<std::size_t,
   TokenModels models(ctx_mode ? kCtxSide * kCtxSide : 1);
   std::vector<double> rec(n);
   std::vector<std::uint8_t> tok(n);
-  std::size_t i = 0, k = 0;
+  std::size_t i = 0;
   for (std::size_t f = 0; f < g.F; ++f)
     for (std::size_t h = 0; h < g.H; ++h)
       for (std::size_t w = 0; w < g.W; ++w, ++i) {
         const std::uint64_t code = decode_value(dec, models.tree(ctx_mode ? ctx_of(tok, g, f, h, w) : 0));
         if (code == kEscapeValue) {
-          if (k >= n_out) r.fail("more escapes than stored values");
-          std::memcpy(out + i * es, outl.data() + k * es, es);
-          ++k;
-          const double x = load_value(t, out, i);
-          rec[i] = std::isfinite(x) ? x : 0.0;
+          rec[i] = outl.take(out, i);
           tok[i] = kEscapeToken;
         } else {
           const double base = predict(rec, g, p, center, f, h, w);
@@ -162,7 +135,7 @@ void decode_field(ByteReader& r, DType t, std::size_t n, std::array<std::size_t,
           tok[i] = static_cast<std::uint8_t>(split_value(code).token);
         }
       }
-  if (k != n_out) r.fail("stored values not all used by escapes");
+  outl.finish();
   if (dec.overrun()) r.fail("field stream ends early");
 }
 

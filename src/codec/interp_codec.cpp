@@ -9,7 +9,6 @@
 namespace baler::codec {
 namespace {
 
-constexpr double kMaxQ = 1099511627776.0;  // 2^40
 
 // Prediction of rec[base + x*st] along one line of n points from its neighbours at ±s, ±3s
 // (cubic when all four exist, linear with two, the left neighbour at the end of the line).
@@ -66,28 +65,9 @@ std::vector<std::byte> encode_interp_block(const ColumnSlice& c, std::array<std:
   std::vector<double> rec(c.n);
   std::vector<std::uint64_t> codes;
   codes.reserve(c.n);
-  std::vector<std::byte> outl, tmp(8);
-  interp_order(dims, rec, [&](std::size_t i, double base) {
-    const double x = load_value(c.dtype, c.data, i);
-    const double q = std::nearbyint((x - base) / step);
-    bool good = std::isfinite(x) && std::isfinite(q) && std::fabs(q) <= kMaxQ;
-    double r = 0;
-    if (good) {
-      r = store_value(c.dtype, tmp.data(), 0, base + step * q);
-      const double err = std::fabs(x - r);
-      good = err <= bound;
-      if (good) st.max_error = std::max(st.max_error, err);
-    }
-    if (good) {
-      codes.push_back(zigzag(static_cast<std::int64_t>(q)));
-      rec[i] = r;
-    } else {
-      codes.push_back(kEscapeValue);
-      rec[i] = std::isfinite(x) ? x : 0.0;
-      outl.insert(outl.end(), c.data + i * es, c.data + (i + 1) * es);
-      ++st.outliers;
-    }
-  });
+  Quantizer qz{c, step, bound, st, {}};
+  interp_order(dims, rec, [&](std::size_t i, double base) { codes.push_back(qz.code(i, base, rec[i])); });
+  const auto& outl = qz.outliers;
   ByteWriter w;
   w.le<std::uint8_t>(static_cast<std::uint8_t>(Method::Field));
   w.le<std::uint8_t>(static_cast<std::uint8_t>(FieldPredictor::Interp));
@@ -100,26 +80,20 @@ std::vector<std::byte> encode_interp_block(const ColumnSlice& c, std::array<std:
 
 void decode_interp(ByteReader& r, DType t, std::size_t n, std::array<std::size_t, 3> dims, double step,
                    std::byte* out) {
-  const std::size_t es = dtype_size(t);
-  std::uint64_t n_out = 0;
-  const auto outl = get_outliers(r, es, n, n_out);
+  OutlierReader outl(r, t, n);
   std::vector<std::uint64_t> codes(n);
   get_codes(r, codes);
   std::vector<double> rec(n);
-  std::size_t k = 0, j = 0;
+  std::size_t j = 0;
   interp_order(dims, rec, [&](std::size_t i, double base) {
     const std::uint64_t code = codes[j++];
     if (code == kEscapeValue) {
-      if (k >= n_out) r.fail("more escapes than stored values");
-      std::memcpy(out + i * es, outl.data() + k * es, es);
-      ++k;
-      const double x = load_value(t, out, i);
-      rec[i] = std::isfinite(x) ? x : 0.0;
+      rec[i] = outl.take(out, i);
     } else {
       rec[i] = store_value(t, out, i, base + step * static_cast<double>(unzigzag(code)));
     }
   });
-  if (k != n_out) r.fail("stored values not all used by escapes");
+  outl.finish();
 }
 
 }  // namespace baler::codec

@@ -1,25 +1,8 @@
 // Model files (.balermodel, FORMAT.md §2.1–2.3): a container holding MODEL_META + TENSORS.
-#include <xxhash.h>
-
 #include "baler/container.hpp"
 #include "baler/model.hpp"
 
 namespace baler {
-namespace {
-
-std::uint64_t hash_sections(std::span<const std::byte> meta, std::span<const std::byte> tensors) {
-  XXH64_state_t* st = XXH64_createState();
-  if (!st) throw Error(ErrorCode::Internal, "XXH64_createState failed");
-  XXH64_reset(st, 0);
-  XXH64_update(st, meta.data(), meta.size());
-  XXH64_update(st, tensors.data(), tensors.size());
-  const std::uint64_t h = XXH64_digest(st);
-  XXH64_freeState(st);
-  return h;
-}
-
-}  // namespace
-
 void save_model_file(const std::filesystem::path& path, const Model& model) {
   using namespace container;
   const auto s = encode_model(model, TensorStorage::F32, true);
@@ -31,7 +14,7 @@ void save_model_file(const std::filesystem::path& path, const Model& model) {
 
 std::uint64_t model_hash(const Model& model) {
   const auto s = container::encode_model(model, container::TensorStorage::F32, true);
-  return hash_sections(s.meta, s.tensors);
+  return container::xxh64(s.meta, s.tensors);
 }
 
 namespace container {

@@ -110,6 +110,26 @@ std::vector<std::byte> encode_int_block(const ColumnSlice& c) {
   return b.size() < a.size() ? b : a;
 }
 
+std::uint64_t Quantizer::code(std::size_t i, double base, double& rec) {
+  std::byte tmp[8];
+  const double x = load_value(c.dtype, c.data, i);
+  const double q = std::nearbyint((x - base) / step);
+  if (std::isfinite(x) && std::isfinite(q) && std::fabs(q) <= kMaxQ) {
+    const double r = store_value(c.dtype, tmp, 0, base + step * q);
+    const double err = std::fabs(x - r);
+    if (err <= bound) {
+      stats.max_error = std::max(stats.max_error, err);
+      rec = r;
+      return zigzag(static_cast<std::int64_t>(q));
+    }
+  }
+  const std::size_t es = dtype_size(c.dtype);
+  outliers.insert(outliers.end(), c.data + i * es, c.data + (i + 1) * es);
+  ++stats.outliers;
+  rec = std::isfinite(x) ? x : 0.0;
+  return kEscapeValue;
+}
+
 std::vector<std::byte> encode_quant_block(const ColumnSlice& c, double bound, std::span<const double> pred,
                                           BlockStats& st) {
   const std::size_t es = dtype_size(c.dtype);
@@ -127,28 +147,11 @@ std::vector<std::byte> encode_quant_block(const ColumnSlice& c, double bound, st
       center = f[f.size() / 2];
     }
   }
+  Quantizer qz{c, step, bound, st, {}};
   std::vector<std::uint64_t> codes(c.n);
-  std::vector<std::byte> outl;
-  std::vector<std::byte> tmp(8);
-  for (std::size_t i = 0; i < c.n; ++i) {
-    const double x = load_value(c.dtype, c.data, i);
-    const double base = pred.empty() ? center : pred[i];
-    const double q = std::nearbyint((x - base) / step);
-    bool good = std::isfinite(x) && std::isfinite(q) && std::fabs(q) <= kMaxQ;
-    if (good) {
-      const double rec = store_value(c.dtype, tmp.data(), 0, base + step * q);
-      const double err = std::fabs(x - rec);
-      good = err <= bound;
-      if (good) st.max_error = std::max(st.max_error, err);
-    }
-    if (good) {
-      codes[i] = zigzag(static_cast<std::int64_t>(q));
-    } else {
-      codes[i] = kEscapeValue;
-      outl.insert(outl.end(), c.data + i * es, c.data + (i + 1) * es);
-      ++st.outliers;
-    }
-  }
+  double rec;
+  for (std::size_t i = 0; i < c.n; ++i) codes[i] = qz.code(i, pred.empty() ? center : pred[i], rec);
+  const auto& outl = qz.outliers;
   ByteWriter w;
   w.le<std::uint8_t>(static_cast<std::uint8_t>(Method::Quant));
   w.le<std::uint8_t>(static_cast<std::uint8_t>(pred.empty() ? QuantPredictor::Center : QuantPredictor::Model));
@@ -197,22 +200,14 @@ namespace {
 // Writes escapes from the outlier list and everything else through `value(i, code)`.
 template <typename F>
 void emit(ByteReader& r, DType t, std::size_t n, std::byte* out, F&& value) {
-  const std::size_t es = dtype_size(t);
-  std::uint64_t n_out = 0;
-  const auto outl = get_outliers(r, es, n, n_out);
+  OutlierReader outl(r, t, n);
   std::vector<std::uint64_t> codes(n);
   get_codes(r, codes);
-  std::size_t k = 0;
   for (std::size_t i = 0; i < n; ++i) {
-    if (codes[i] == kEscapeValue) {
-      if (k >= n_out) r.fail("more escapes than stored values");
-      std::memcpy(out + i * es, outl.data() + k * es, es);
-      ++k;
-    } else {
-      value(i, codes[i]);
-    }
+    if (codes[i] == kEscapeValue) outl.take(out, i);
+    else value(i, codes[i]);
   }
-  if (k != n_out) r.fail("stored values not all used by escapes");
+  outl.finish();
 }
 
 double get_step(ByteReader& r) {
