@@ -195,6 +195,28 @@ TEST(CodecChunks, PartialDecodeReadsTheRequestedRows) {
   }
 }
 
+TEST(CodecEdges, EmptyConstantAndAllNanInputs) {
+  CompressOptions o;
+  Dataset empty;
+  empty.columns.push_back({"a", Array(DType::F64, {0})});
+  empty.columns.push_back({"b", Array(DType::I16, {0})});
+  EXPECT_EQ(round_trip(empty, o), empty);
+  Dataset odd;
+  odd.columns.push_back({"const", Array(DType::F64, {50})});
+  odd.columns.push_back({"nan", Array(DType::F32, {50})});
+  odd.columns.push_back({"tiny", Array(DType::F16, {50})});
+  for (std::size_t i = 0; i < 50; ++i) {
+    odd.columns[0].values.as<double>()[i] = 3.25;
+    odd.columns[1].values.as<float>()[i] = NAN;
+    odd.columns[2].values.as<Half>()[i] = float_to_half(0.001f * static_cast<float>(i) + 0.5f);
+  }
+  EXPECT_EQ(count_violations(odd, round_trip(odd, o), {1e-3, 0, true, false}), 0u);
+  Dataset f;
+  f.kind = DataKind::Field;
+  f.field = Array(DType::F32, {0, 4});
+  EXPECT_EQ(round_trip(f, o), f);
+}
+
 TEST(CodecConfig, BadBoundsAreConfigErrors) {
   for (const char* s : {"rel=", "rel=-1", "abs=0", "pw_rel=2", "foo=1", "rel=1e-3x", "exactly"}) {
     try {
