@@ -152,7 +152,11 @@ Dataset apply_kind(RawData raw, const std::string& kind, const std::string& what
 
 std::optional<DType> csv_dtype(const ReadOptions& options) {
   if (options.csv_dtype.empty()) return std::nullopt;
-  return parse_dtype(options.csv_dtype);
+  try {
+    return parse_dtype(options.csv_dtype);
+  } catch (const Error& e) {
+    throw Error(ErrorCode::Usage, std::string(e.what()) + " given as the CSV dtype");
+  }
 }
 
 }  // namespace

@@ -67,6 +67,9 @@ TEST(Csv, BadValuesNameLineColumnAndText) {
                {"i.csv line 2 column 1 ('a'): '300' is not a valid int8"});
   TempDir dir;
   write_bytes(dir / "bad.csv", "x,y\n1,2\n3,oops\n");
+  ReadOptions odd;
+  odd.csv_dtype = "complex64";
+  expect_error([&] { read_dataset(parse_data_spec((dir / "bad.csv").string()), odd); }, ErrorCode::Usage, {"complex64"});
   expect_error([&] { read_dataset(parse_data_spec((dir / "bad.csv").string())); }, ErrorCode::Malformed,
                {"bad.csv line 3 column 2 ('y'): 'oops' is not a number"});
 }
