@@ -117,5 +117,20 @@ TEST(Hdf5, MissingOrAmbiguousDatasetsAreNamed) {
   expect_error([&] { list_hdf5_datasets(dir / "none.h5"); }, ErrorCode::Io, {"none.h5"});
 }
 
+TEST(Hdf5, HugeDeclaredShapeWithoutDataIsRefusedBeforeAllocating) {
+  TempDir dir;
+  const auto path = dir / "huge.h5";
+  hid_t f = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  const hsize_t dims[2] = {hsize_t{1} << 32, 64};  // 2^38 doubles = 2 TiB, never written
+  hid_t sp = H5Screate_simple(2, dims, nullptr);
+  hid_t d = H5Dcreate2(f, "data", H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  ASSERT_GE(d, 0);
+  H5Dclose(d);
+  H5Sclose(sp);
+  H5Fclose(f);
+  expect_error([&] { read_dataset(parse_data_spec(path.string())); }, ErrorCode::Limit,
+               {"huge.h5:/data", "declares"});
+}
+
 }  // namespace
 }  // namespace baler::test
