@@ -6,9 +6,11 @@
 
 #include "baler/config.hpp"
 #include "baler/error.hpp"
+#include "error_of.hpp"
 #include "test_support.hpp"
 
 using namespace baler;
+using baler::test::error_of;
 
 namespace {
 
@@ -76,18 +78,6 @@ Config all_changed() {
   Config c;
   for (const auto& [key, value] : changed_values()) apply_override(c, key + "=" + value);
   return c;
-}
-
-// Runs f, expects Error(code), returns its message.
-template <class F> std::string error_of(F f, ErrorCode code) {
-  try {
-    f();
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), code) << e.what();
-    return e.what();
-  }
-  ADD_FAILURE() << "no error thrown";
-  return "";
 }
 
 }  // namespace

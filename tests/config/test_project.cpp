@@ -3,6 +3,7 @@
 
 #include "baler/error.hpp"
 #include "baler/project.hpp"
+#include "error_of.hpp"
 #include "test_support.hpp"
 
 using namespace baler;
@@ -40,26 +41,18 @@ TEST(Project, ExistingProjectIsRefusedAndKept) {
   Config c;
   c.training.epochs = 9;
   const Project p = create_project(tmp.path(), "ws", "p", c);
-  try {
-    create_project(tmp.path(), "ws", "p");
-    FAIL() << "no error";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::Io);
-    EXPECT_NE(std::string(e.what()).find("exists already"), std::string::npos) << e.what();
-  }
+  const std::string msg =
+      test::error_of([&] { create_project(tmp.path(), "ws", "p"); }, ErrorCode::Io);
+  EXPECT_NE(msg.find("exists already"), std::string::npos) << msg;
   EXPECT_EQ(load_config(p.paths.config_file).training.epochs, 9);
   create_project(tmp.path(), "ws", "other");  // a second project in the same workspace is fine
 }
 
 TEST(Project, MissingProjectSaysRunNewProject) {
   test::TempDir tmp;
-  try {
-    load_project(tmp.path(), "ws", "nope");
-    FAIL() << "no error";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::Io);
-    EXPECT_NE(std::string(e.what()).find("--mode newProject"), std::string::npos) << e.what();
-  }
+  const std::string msg =
+      test::error_of([&] { load_project(tmp.path(), "ws", "nope"); }, ErrorCode::Io);
+  EXPECT_NE(msg.find("--mode newProject"), std::string::npos) << msg;
 }
 
 TEST(Project, BadConfigInProjectIsConfigError) {
@@ -74,20 +67,16 @@ TEST(Project, BadConfigInProjectIsConfigError) {
   ASSERT_NE(at, std::string::npos);
   text.replace(at, 8, "\nepoch ");  // the typo a user makes
   std::ofstream(p.paths.config_file) << text;
-  try {
-    load_project(tmp.path(), "ws", "p");
-    FAIL() << "no error";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::Config);
-    EXPECT_NE(std::string(e.what()).find("'training.epoch'"), std::string::npos) << e.what();
-  }
+  const std::string msg =
+      test::error_of([&] { load_project(tmp.path(), "ws", "p"); }, ErrorCode::Config);
+  EXPECT_NE(msg.find("'training.epoch'"), std::string::npos) << msg;
 }
 
 TEST(Project, NamesMustBePlainFolderNames) {
   test::TempDir tmp;
   for (const char* bad : {"", ".", "..", "a/b"}) {
-    EXPECT_THROW(create_project(tmp.path(), bad, "p"), Error) << bad;
-    EXPECT_THROW(create_project(tmp.path(), "ws", bad), Error) << bad;
+    test::error_of([&] { create_project(tmp.path(), bad, "p"); }, ErrorCode::Usage);
+    test::error_of([&] { create_project(tmp.path(), "ws", bad); }, ErrorCode::Usage);
   }
 }
 
