@@ -58,6 +58,21 @@ TEST(CodecCli, VerifyFailsWithStatus10OnAViolation) {
   EXPECT_NE(out.find("FAILED: 1 value(s)"), std::string::npos) << out;
 }
 
+TEST(CodecCli, ProjectCompressAndDecompress) {
+  TempDir dir;
+  const std::string ws = "--workspaces " + (dir / "ws").string() + " --project w p ";
+  std::string out;
+  ASSERT_EQ(run_baler(ws + "--mode newProject --input " + data_file("cms/Zmumu_Run2011A.csv").string(), &out), 0) << out;
+  ASSERT_EQ(run_baler(ws + "--mode compress --set compression.error_bound=rel=1e-2", &out), 0) << out;
+  const auto c = dir / "ws" / "w" / "p" / "output" / "compressed_output" / "Zmumu_Run2011A.baler";
+  ASSERT_TRUE(std::filesystem::exists(c)) << out;
+  ASSERT_EQ(run_baler(ws + "--mode decompress", &out), 0) << out;
+  const auto back = dir / "ws" / "w" / "p" / "output" / "decompressed_output" / "Zmumu_Run2011A.csv";
+  ASSERT_TRUE(std::filesystem::exists(back)) << out;
+  EXPECT_EQ(run_baler("verify " + c.string() + " " + back.string(), &out), 0) << out;
+  EXPECT_EQ(run_baler("verify " + c.string() + " " + data_file("cms/Zmumu_Run2011A.csv").string(), &out), 0) << out;
+}
+
 TEST(CodecCli, ErrorsHaveTheirStatus) {
   TempDir dir;
   std::ofstream(dir / "junk.baler") << std::string(100, 'x');  // long enough for a header: bad magic
