@@ -80,6 +80,9 @@ std::vector<float> get_latent(ByteReader& r, std::size_t dims, std::size_t rows)
   if (!(std::isfinite(step) && step > 0)) r.fail("latent step is not positive");
   const auto d = r.le<std::uint32_t>("latent dims");
   if (d != dims) r.fail("latent has " + std::to_string(d) + " dims, the model " + std::to_string(dims));
+  if (rows != 0 && dims > (std::uint64_t{1} << 24) / rows)
+    throw Error(ErrorCode::Limit, r.what() + ": latent of " + std::to_string(rows) + " x " + std::to_string(dims) +
+                                      " values exceeds the chunk limit");
   std::vector<std::uint64_t> codes(dims * rows);
   get_codes(r, codes);
   std::vector<float> deq(codes.size());
