@@ -88,6 +88,9 @@ TEST(CodecModel, EmbeddedDecoderPaysAndBoundsHold) {
   EXPECT_EQ(with.model_storage.rfind("embedded", 0), 0u) << with.model_storage;
   EXPECT_NE(with.columns[0].methods.find("quant(model)"), std::string::npos);
   EXPECT_LT(with.file_bytes, without.file_bytes);
+  std::printf("with the embedded decoder: %llu bytes (model %llu), without: %llu bytes\n",
+              static_cast<unsigned long long>(with.file_bytes), static_cast<unsigned long long>(with.model_bytes),
+              static_cast<unsigned long long>(without.file_bytes));
   const Dataset back = decompress_file(dir / "m.baler");
   EXPECT_EQ(count_violations(d, back, {1e-4, 0, true, false}), 0u);
   EXPECT_NE(describe_container(dir / "m.baler").find("MODEL_META"), std::string::npos);
