@@ -21,7 +21,7 @@ inline constexpr std::size_t kArrayHeaderBytes = 16;
 // zstd at `level`; zstd_unpack needs the exact decoded size. Throw Error(Internal|Corrupt).
 Bytes zstd_pack(std::span<const std::byte> in, int level);
 Bytes zstd_unpack(std::span<const std::byte> in, std::size_t size);
-// xz (liblzma, preset 9, no integrity check). Throw Error(Internal|Corrupt).
+// xz (liblzma, preset 9 with the dictionary capped at the input size, no integrity check). Throw Error(Internal|Corrupt).
 Bytes xz_pack(std::span<const std::byte> in);
 Bytes xz_unpack(std::span<const std::byte> in, std::size_t size);
 // Byte shuffle: byte k of every element together (planes of elem_size bytes). Sizes that

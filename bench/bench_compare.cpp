@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "baler/error.hpp"
@@ -89,6 +90,21 @@ Args parse(int argc, char** argv) {
   return a;
 }
 
+// "N cores, load average L" (from /proc/loadavg when readable).
+std::string machine_description() {
+  std::string s = std::to_string(std::thread::hardware_concurrency()) + " cores";
+  if (std::FILE* f = std::fopen("/proc/loadavg", "r")) {
+    double load = 0;
+    if (std::fscanf(f, "%lf", &load) == 1) {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, ", load average %.1f at the start", load);
+      s += buf;
+    }
+    std::fclose(f);
+  }
+  return s;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -104,6 +120,7 @@ int main(int argc, char** argv) {
       const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       std::fprintf(stderr, "[%7.1f s] %s\n", s, line.c_str());
     };
+    const std::string machine = machine_description();
     std::vector<bench::DatasetReport> reports;
     for (const auto& rel : a.datasets) {
       const fs::path file = a.data / rel;
@@ -112,7 +129,7 @@ int main(int argc, char** argv) {
       name = name.substr(0, name.find('.'));
       reports.push_back(bench::compare_dataset(name, d, a.options));
     }
-    const bench::ReportMeta meta{a.command, a.options};
+    const bench::ReportMeta meta{a.command, a.options, machine};
     if (!a.out.empty()) bench::write_results(a.out, reports, meta);
     const std::string text = a.format == "csv"    ? bench::results_csv(reports)
                              : a.format == "json" ? bench::results_json(reports, meta)

@@ -17,6 +17,12 @@ namespace baler::bench {
 #ifdef BALER_BENCH_PLPLOT
 namespace {
 
+// Dark, distinct line colours on white (PLplot's default map has yellow and wheat).
+constexpr int kColours = 9;
+constexpr int kPalette[kColours + 2][3] = {{255, 255, 255}, {0, 0, 0},     {0, 70, 200},  {200, 0, 0},
+                                           {0, 140, 0},     {230, 120, 0}, {130, 0, 160}, {0, 140, 140},
+                                           {140, 80, 20},   {110, 110, 110}, {200, 0, 150}};
+
 int plplot_error(const char* message) {
   throw Error(ErrorCode::Internal, std::string("PLplot: ") + (message ? message : "fatal error"));
 }
@@ -52,7 +58,10 @@ void draw(plstream& pls, const DatasetReport& rep, const std::map<std::string, S
     for (double y : s.y) y0 = std::min(y0, y), y1 = std::max(y1, y);
   }
   pls.col0(1);
-  pls.env(x0 - 0.2, x1 + 0.2, y0 - 0.05, y1 + 0.15, 0, 30);
+  pls.adv(0);
+  pls.vpor(0.11, 0.66, 0.12, 0.9);
+  pls.wind(x0 - 0.2, x1 + 0.2, y0 - 0.05, y1 + 0.15);
+  pls.box("bcnstl", 0, 0, "bcnstlv", 0, 0);
   pls.lab("error bound (fraction of the range)", "ratio (float32 bytes / compressed)",
           (rep.name + ": ratio against the bound").c_str());
   std::vector<PLINT> opts, colours, styles;
@@ -78,12 +87,13 @@ void draw(plstream& pls, const DatasetReport& rep, const std::map<std::string, S
     numbers.push_back(1);
     names.push_back(name);
     symbols.push_back(target ? "×" : "•");
-    colour = colour % 14 + 2;
+    colour = colour % kColours + 2;
   }
   pls.lsty(1);
   for (const auto& n : names) texts.push_back(n.c_str());
   PLFLT lw = 0, lh = 0;
-  pls.legend(&lw, &lh, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX, PL_POSITION_LEFT | PL_POSITION_TOP, 0.02, 0.02,
+  pls.legend(&lw, &lh, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX,
+             PL_POSITION_OUTSIDE | PL_POSITION_RIGHT, 0.03, 0.0,
              0.08, 0, 1, 1, 0, 0, static_cast<PLINT>(names.size()), opts.data(), 0.8, 0.7, 1.6, 0.0, colours.data(),
              texts.data(), nullptr, nullptr, nullptr, nullptr, colours.data(), styles.data(), widths.data(),
              colours.data(), scales.data(), numbers.data(), symbols.data());
@@ -104,8 +114,9 @@ bool plot_ratio_vs_bound(const DatasetReport& rep, const std::filesystem::path& 
     pls.sdev("pngcairo");
     pls.sfnam(tmp.c_str());
     pls.spage(0, 0, 1000, 700, 0, 0);
+    pls.scmap0n(kColours + 2);
+    for (int i = 0; i < kColours + 2; ++i) pls.scol0(i, kPalette[i][0], kPalette[i][1], kPalette[i][2]);
     pls.scolbg(255, 255, 255);
-    pls.scol0(1, 0, 0, 0);
     pls.init();
     draw(pls, rep, series);
   }

@@ -12,6 +12,7 @@ namespace baler::bench {
 struct ReportMeta {
   std::string command;  // how the results were made (shown at the top of results.md)
   CompareOptions options;
+  std::string machine;  // cores and load average at the start (speeds depend on it)
 };
 
 // The best ratio of the container issue's table (SZ3, zfp, truncation, lossless) for a data

@@ -219,6 +219,7 @@ ResultRow run_baler(const DatasetReport& rep, const Dataset& d, const std::strin
     dopt.model = model;
     BalerRun ex = run_baler_once(d, co, dopt, tmp, rel, 1);
     row.bytes_external = ex.bytes;
+    row.note += "; external: " + ex.model_storage;
     row.violations += ex.check.violations;  // the external decode must hold the bound too
     if (ex.check.violations) row.note += "; external decode out of bound";
   }

@@ -90,10 +90,10 @@ void check_cheat_caught(const DatasetReport& rep) {
 
 void check_reports_written(const DatasetReport& rep) {
   test::TempDir dir;
-  write_results(dir.path(), {rep}, ReportMeta{"test", CompareOptions{}});
+  write_results(dir.path(), {rep}, ReportMeta{"test", CompareOptions{}, "test machine"});
   for (const char* f : {"results.md", "results.csv", "results.json"})
     EXPECT_GT(std::filesystem::file_size(dir.path() / f), 100u) << f;
-  const std::string md = results_markdown({rep}, ReportMeta{"test", CompareOptions{}});
+  const std::string md = results_markdown({rep}, ReportMeta{"test", CompareOptions{}, "test machine"});
   EXPECT_NE(md.find("| LHCb_B2HHH | rel=0.01 |"), std::string::npos);
 }
 
