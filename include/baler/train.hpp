@@ -82,6 +82,7 @@ struct TrainStart {
   std::int64_t latent = 0;
   std::int64_t epochs = 0;       // total planned (including resumed ones)
   std::int64_t first_epoch = 1;  // > 1 when resuming
+  double lr = 0.0;               // learning rate of the first epoch
   int threads = 1;
   std::string blas;              // BLAS library loaded (path + variant)
   std::vector<std::string> warnings;  // e.g. reference BLAS in use

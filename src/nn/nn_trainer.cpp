@@ -181,6 +181,7 @@ TrainStart make_start(const NetSpec& spec, const Split& split, const Config& con
   st.latent = spec.latent;
   st.epochs = config.training.epochs;
   st.first_epoch = done + 1;
+  st.lr = config.training.lr;
   st.threads = rt.threads;
   st.blas = rt.blas;
   if (rt.slow_blas) st.warnings.push_back("slow BLAS in use: " + rt.blas);
@@ -230,7 +231,11 @@ TrainResult train(const Dataset& data, const Config& config, const TrainOutputs&
   r.shuffled = torch::empty_like(r.train);
   const torch::Tensor& monitor_set = r.val.size(0) > 0 ? r.val : r.train;
   if (r.state.epoch == 0) r.state.untrained = evaluate(r, monitor_set);
-  if (progress) progress->on_start(make_start(spec, split, config, r.state.epoch, rt));
+  if (progress) {
+    TrainStart start = make_start(spec, split, config, r.state.epoch, rt);
+    start.lr = r.state.lr;
+    progress->on_start(start);
+  }
 
   std::string stop = "epochs";
   while (r.state.epoch < config.training.epochs) {

@@ -25,6 +25,13 @@ std::string sci(double v) {
   return b;
 }
 
+std::string rate_text(double v) {
+  if (!std::isfinite(v)) return "-";
+  char b[32];
+  std::snprintf(b, sizeof b, "%.0f", v);
+  return b;
+}
+
 std::string duration(double s) {
   char b[32];
   if (!std::isfinite(s) || s < 0) return "?";
@@ -55,11 +62,14 @@ class ConsoleProgress : public ProgressSink {
     for (const auto& w : s.warnings) std::fprintf(stderr, "train: warning: %s\n", w.c_str());
     if (s.first_epoch > 1) std::fprintf(stderr, "train: resuming at epoch %lld\n", static_cast<long long>(s.first_epoch));
     first_epoch_ = s.first_epoch;
-    start_ = std::chrono::steady_clock::now();
+    last_.lr = s.lr;
+    start_ = epoch_start_ = std::chrono::steady_clock::now();
   }
 
   void on_batch(std::int64_t epoch, std::int64_t done, std::int64_t total, double loss) override {
     if (!live_) return;
+    const double in_epoch = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start_).count();
+    const double rate = in_epoch > 0 ? static_cast<double>(done) / in_epoch : NAN;
     const double frac = total > 0 ? static_cast<double>(done) / static_cast<double>(total) : 1.0;
     const double elapsed = seconds_since_start();
     const double epochs_done = static_cast<double>(epoch - first_epoch_) + frac;
@@ -69,19 +79,19 @@ class ConsoleProgress : public ProgressSink {
     bar.resize(width, '.');
     std::fprintf(stderr, "\r\033[Kepoch %lld/%lld [%s] loss %s  val %s  lr %s  %s rows/s  ETA %s",
                  static_cast<long long>(epoch), static_cast<long long>(total_epochs_), bar.c_str(), sci(loss).c_str(),
-                 sci(last_.val_loss).c_str(), sci(last_.lr).c_str(), sci(last_.rows_per_second).c_str(),
-                 duration(eta).c_str());
+                 sci(last_.val_loss).c_str(), sci(last_.lr).c_str(), rate_text(rate).c_str(), duration(eta).c_str());
   }
 
   void on_epoch(const EpochStats& e, std::int64_t total) override {
     total_epochs_ = total;
     last_ = e;
+    epoch_start_ = std::chrono::steady_clock::now();
     if (live_) std::fprintf(stderr, "\r\033[K");
     const double eta = seconds_since_start() / static_cast<double>(e.epoch - first_epoch_ + 1) *
                        static_cast<double>(total - e.epoch);
     std::fprintf(stderr, "epoch %lld/%lld  loss %s  val %s  lr %s  %.2fs  %s rows/s  ETA %s\n",
                  static_cast<long long>(e.epoch), static_cast<long long>(total), sci(e.train_loss).c_str(),
-                 sci(e.val_loss).c_str(), sci(e.lr).c_str(), e.seconds, sci(e.rows_per_second).c_str(),
+                 sci(e.val_loss).c_str(), sci(e.lr).c_str(), e.seconds, rate_text(e.rows_per_second).c_str(),
                  duration(eta).c_str());
   }
 
@@ -99,7 +109,7 @@ class ConsoleProgress : public ProgressSink {
   bool live_;
   std::int64_t first_epoch_ = 1, total_epochs_ = 0;
   EpochStats last_{0, NAN, NAN, NAN, 0, NAN};
-  std::chrono::steady_clock::time_point start_;
+  std::chrono::steady_clock::time_point start_, epoch_start_;
 };
 
 int run_train(const Config& config, const std::string& input, const std::filesystem::path& out_dir) {
