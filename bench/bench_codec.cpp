@@ -21,7 +21,7 @@ struct Case {
 
 // Largest |x - y| / bound over the columns, and values out of bound (NaN/Inf must match).
 std::pair<double, std::size_t> worst_error(const baler::Dataset& a, const baler::Dataset& b,
-                                           const std::vector<baler::ColumnSummary>& cols) {
+                                           const std::vector<baler::ColumnCoding>& cols) {
   std::vector<const baler::Array*> xs, ys;
   if (a.kind == baler::DataKind::Field) {
     xs = {&a.field};

@@ -49,7 +49,7 @@ struct CompressOptions {
 };
 
 // What compress produced (also what `info` reports).
-struct ColumnSummary {
+struct ColumnCoding {
   std::string name;
   std::string dtype;
   ErrorBound requested;
@@ -67,7 +67,7 @@ struct CompressSummary {
   std::uint64_t chunks = 0;
   std::uint64_t model_hash = 0;     // 0 = no model
   std::string model_storage;        // none | embedded(f16) | external ...
-  std::vector<ColumnSummary> columns;
+  std::vector<ColumnCoding> columns;
 };
 
 // Bounds, storage, chunking and zstd level from a project's [compression] section (model
@@ -103,7 +103,7 @@ struct ContainerDescription {
   std::string model_storage;
   std::uint64_t chunks = 0;
   std::vector<std::pair<std::string, std::uint64_t>> sections;  // name, bytes
-  std::vector<ColumnSummary> columns;  // from SCHEMA and STATS
+  std::vector<ColumnCoding> columns;  // from SCHEMA and STATS
   bool is_model_file = false;
 };
 ContainerDescription read_container_description(const std::filesystem::path& path);

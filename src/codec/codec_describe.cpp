@@ -99,7 +99,7 @@ ContainerDescription read_container_description(const std::filesystem::path& pat
   if (st && !st->model_storage.empty()) d.model_storage = st->model_storage;
   for (std::size_t j = 0; j < s.columns.size(); ++j) {
     const auto& c = s.columns[j];
-    ColumnSummary cs{c.name, std::string(dtype_name(c.dtype)), c.bound, c.abs_bound, "", 0, 0, 0};
+    ColumnCoding cs{c.name, std::string(dtype_name(c.dtype)), c.bound, c.abs_bound, "", 0, 0, 0};
     if (st) {
       cs.methods = st->columns[j].methods;
       cs.bytes = st->columns[j].bytes;

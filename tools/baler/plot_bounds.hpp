@@ -1,5 +1,5 @@
 // The per-column bounds a .baler container records, in plain types, for `baler plot`.
-// (Its own header and file because codec.hpp and analysis.hpp both declare a ColumnSummary.)
+// (Its own header and file keep the codec and plot headers apart in tools/baler.)
 #pragma once
 
 #include <cstdint>
