@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <numeric>
 
+#include "baler/atomic_file.hpp"
 #include "baler/error.hpp"
 #include "baler/train.hpp"
 #include "nn_test_data.hpp"
@@ -130,6 +131,35 @@ TEST(NnTrain, OutputsLoadBackBitExact) {
   EXPECT_EQ(load_trained_model(dir / "model.balermodel"), r.model);
   EXPECT_EQ(r.model.preprocessing.method, "minmax");
   EXPECT_NE(r.model.config_toml.find("latent_size = 4"), std::string::npos) << r.model.config_toml;
+}
+
+TEST(NnTrain, Float64AndSumLossTrain) {
+  Config c = test::quick_config("FPGA_prototype_model", 15);
+  c.training.threads = 1;
+  c.training.float_dtype = "float64";
+  c.training.loss = "mse_sum";
+  c.training.normalization = "standard";
+  const TrainResult r = train(test::structured_table(800, 6), c, {});
+  expect_learns(r, 0.6);
+  EXPECT_EQ(r.model.encoder[0].weight.dtype, DType::F32);  // exported as float32 whatever the training type
+}
+
+TEST(NnTrain, DamagedCheckpointsAreRefused) {
+  test::TempDir dir;
+  Config c = test::quick_config("AE", 1);
+  c.training.threads = 1;
+  train(test::structured_table(200, 5), c, {dir.path()});
+  const auto bytes = read_file_bytes(dir / "model.pt");
+  for (std::size_t keep : {std::size_t{0}, std::size_t{10}, bytes.size() / 2, bytes.size() - 1}) {
+    write_file_atomic(dir / "cut.pt", std::span<const std::byte>(bytes.data(), keep));
+    try {
+      load_trained_model(dir / "cut.pt");
+      ADD_FAILURE() << "truncated to " << keep << " bytes and accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::Malformed) << keep << ": " << e.what();
+      EXPECT_NE(std::string(e.what()).find("cut.pt"), std::string::npos) << e.what();
+    }
+  }
 }
 
 TEST(NnTrain, ResumeFromCheckpointEqualsUninterruptedRun) {
