@@ -5,6 +5,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "baler/array.hpp"
 #include "baler/error.hpp"
 #include "baler/train.hpp"
 
@@ -199,10 +200,11 @@ NetSpec build_net_spec(const ModelConfig& config, const std::vector<std::int64_t
   NetSpec net;
   net.name = name;
   net.input_shape = sample_shape;
-  std::int64_t n = 1;
-  for (auto d : sample_shape) n *= d;
-  require(!sample_shape.empty() && n >= 1, ErrorCode::Config,
-          "model " + name + ": the data have no features (sample shape " + join_shape(sample_shape) + ")");
+  bool positive = !sample_shape.empty() && sample_shape.size() <= 4;
+  for (auto d : sample_shape) positive = positive && d >= 1;
+  require(positive, ErrorCode::Config,
+          "model " + name + ": a sample of shape " + join_shape(sample_shape) + " has no features");
+  const auto n = static_cast<std::int64_t>(checked_element_count(sample_shape, "sample shape"));
   if (is_dense_model(name)) {
     require(sample_shape.size() == 1, ErrorCode::Internal, "dense model given a non-flat sample");
   } else {
