@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -40,6 +41,9 @@ struct ReadOptions {
   // CSV only: parse every column as this dtype ("float32", "int16", ...); empty = infer
   // (int64 if every value is an integer literal in range, else float64).
   std::string csv_dtype;
+  // Receives one line per note a reader has for the user (e.g. ROOT branches skipped because
+  // their type is not supported); null = notes are dropped. The library never prints.
+  std::function<void(const std::string&)> on_note;
 };
 
 // Reads a data set. Every reader treats its file as hostile: sizes are checked against the

@@ -201,8 +201,13 @@ Dataset read_dataset(const DataSpec& spec, const ReadOptions& options) {
       break;
     case FileFormat::Root:
       raw.is_table = true;
-      raw.table = read_root_dataset(spec, options);
+    {
+      std::vector<std::string> notes;
+      raw.table = read_root_dataset(spec, options, &notes);
+      if (options.on_note)
+        for (const auto& n : notes) options.on_note(n);
       break;
+    }
     case FileFormat::Baler:
       throw Error(ErrorCode::Usage, what + " is a .baler container; use `baler decompress` to read it");
     case FileFormat::Unknown:

@@ -236,6 +236,21 @@ TEST(Cli, ConvertNpzCsvNpzKeepsTheData) {
   EXPECT_EQ(back.columns, original.columns);  // names, dtypes and every value's bits
 }
 
+// ROOT branches of unsupported types are skipped with a note on stderr (not with --quiet).
+TEST(Cli, ConvertRootTreeNotesSkippedBranches) {
+  test::TempDir dir;
+  const std::string in = quoted(test::data_file("root/uproot-Zmumu.root").string() + ":events");
+  const Result r = run(dir, "convert " + in + " -o z.npy");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.err.find("baler: note: "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("'Type'"), std::string::npos) << r.err;
+  const Dataset z = read_dataset(parse_data_spec((dir / "z.npy").string()));
+  EXPECT_EQ(z.columns.size(), 19u);
+  const Result q = run(dir, "convert " + in + " -o z2.npy --quiet");
+  ASSERT_EQ(q.status, 0) << q.err;
+  EXPECT_EQ(q.err, "");
+}
+
 TEST(Cli, ConvertFailureLeavesNoFileAndKeepsGoodOne) {
   test::TempDir dir;
   std::ofstream(dir / "not_a_folder") << "x";

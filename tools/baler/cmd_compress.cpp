@@ -41,7 +41,7 @@ int project_compress(const Project& p) {
   const fs::path model = p.paths.training / kModelFileName;
   const DataSpec spec = parse_data_spec(cfg.data.input_path);
   const fs::path out = p.paths.compressed / (spec.path.stem().string() + ".baler");
-  ReadOptions ro;
+  ReadOptions ro = cli_read_options();
   ro.kind = cfg.data.kind;
   ro.columns = cfg.data.columns;
   std::error_code ec;
@@ -86,7 +86,7 @@ int plain_compress(const Args& a) {
   if (a.chunk_rows > 0) o.chunk_rows = a.chunk_rows;
   o.threads = a.threads;
   const fs::path out = a.out.empty() ? fs::path(parse_data_spec(a.in).path).replace_extension(".baler") : fs::path(a.out);
-  ReadOptions ro;
+  ReadOptions ro = cli_read_options();
   ro.kind = a.kind;
   print_summary(run(a.in, out, o, ro, a.model), out);
   return 0;

@@ -13,7 +13,7 @@ struct ConvertArgs {
 };
 
 int convert(const ConvertArgs& a) {
-  ReadOptions options;
+  ReadOptions options = cli_read_options();
   options.kind = a.kind;
   options.columns = a.columns;
   const Dataset data = read_dataset(parse_data_spec(a.input), options);

@@ -63,7 +63,7 @@ std::string stats_header() {
 
 void print_dataset_info(const DataSpec& spec, std::ostream& out) {
   const auto objects = list_objects(spec.path);
-  const Dataset data = read_dataset(spec);
+  const Dataset data = read_dataset(spec, cli_read_options());
   out << "format:  " << format_name(spec.format);
   if (!objects.empty()) {
     out << " (objects:";

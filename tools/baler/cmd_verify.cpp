@@ -16,7 +16,7 @@ struct Args {
 int plain_verify(const Args& a) {
   const auto desc = read_container_description(a.container);
   require(!desc.is_model_file, ErrorCode::Usage, a.container + " is a model file, not a compressed container");
-  ReadOptions ro;
+  ReadOptions ro = cli_read_options();
   ro.kind = desc.kind;
   if (desc.kind == "table")
     for (const auto& c : desc.columns) ro.columns.push_back(c.name);

@@ -18,6 +18,14 @@ GlobalOptions& global_options() {
   return options;
 }
 
+ReadOptions cli_read_options() {
+  ReadOptions options;
+  options.on_note = [](const std::string& note) {
+    if (!global_options().quiet) std::fprintf(stderr, "baler: note: %s\n", note.c_str());
+  };
+  return options;
+}
+
 std::map<FileFormat, InfoPrinter>& info_printers() {
   static std::map<FileFormat, InfoPrinter> printers;
   return printers;

@@ -55,6 +55,9 @@ struct GlobalOptions {
 };
 GlobalOptions& global_options();
 
+// Read options whose notes (e.g. ROOT branches skipped) go to stderr unless --quiet.
+ReadOptions cli_read_options();
+
 // `--config FILE` and repeatable `--set section.key=value` for a plain subcommand:
 //   auto src = std::make_shared<ConfigSource>(); add_config_options(sub, *src);
 //   ... later: Config c = src->load();   // file (or defaults), then overrides in order
