@@ -3,6 +3,8 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <random>
 #include <string>
 #include <unistd.h>
@@ -18,6 +20,14 @@ inline std::filesystem::path data_dir() {
 }
 
 inline std::filesystem::path data_file(const std::string& rel) { return data_dir() / rel; }
+
+// Whole file as bytes ("" if it cannot be read).
+inline std::string slurp(const std::filesystem::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::ostringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
 
 // Path of the built `baler` tool (set by CTest), for CLI tests.
 inline std::string baler_bin() {

@@ -2,57 +2,17 @@
 // convert. Each test runs the built binary ($BALER_BIN) in a fresh folder.
 #include <fstream>
 #include <sstream>
-#include <sys/wait.h>
 
 #include "baler/config.hpp"
 #include "baler/error.hpp"
 #include "baler/io.hpp"
-#include "test_support.hpp"
+#include "cli/cli_test_support.hpp"
 
 using namespace baler;
+using namespace baler::test;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct Result {
-  int status = -1;
-  std::string out, err;
-};
-
-std::string quoted(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-
-// Runs `baler ARGS` inside `dir` (env: extra "NAME=value " assignments).
-Result run(const test::TempDir& dir, const std::string& args, const std::string& env = "") {
-  const fs::path out = dir / ".stdout", err = dir / ".stderr";
-  const std::string cmd = "cd " + quoted(dir.path()) + " && env -u BALER_WORKSPACES " + env + " " +
-                          quoted(test::baler_bin()) + " " + args + " >" + quoted(out) + " 2>" +
-                          quoted(err);
-  const int raw = std::system(cmd.c_str());
-  Result r;
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  r.out = slurp(out);
-  r.err = slurp(err);
-  fs::remove(out);
-  fs::remove(err);
-  return r;
-}
-
-// An error run: the status, and exactly one stderr line "baler: error (<name>): ...".
-void expect_error(const Result& r, int status, const std::string& name, const std::string& text) {
-  EXPECT_EQ(r.status, status) << r.err;
-  EXPECT_EQ(r.err.rfind("baler: error (" + name + "): ", 0), 0u) << r.err;
-  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
-  EXPECT_NE(r.err.find(text), std::string::npos) << "stderr lacks '" << text << "': " << r.err;
-}
 
 std::string lhcb() { return test::data_file("lhcb/LHCb_B2HHH.npz").string(); }
 

@@ -15,13 +15,6 @@
 
 namespace baler::test {
 
-inline std::string slurp(const std::filesystem::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::ostringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
 // Pages of a PDF as cairo writes it: the "/Type /Page" objects (not "/Pages").
 inline int pdf_page_count(const std::string& pdf) {
   int n = 0;
