@@ -211,6 +211,31 @@ TEST(Cli, ConvertRootTreeNotesSkippedBranches) {
   EXPECT_EQ(q.err, "");
 }
 
+// Malformed inputs reach the user as exit 5 (malformed) with one line naming the file.
+TEST(Cli, MalformedInputsExit5NamingTheFile) {
+  test::TempDir dir;
+  auto write = [&](const std::string& name, const std::string& bytes) {
+    std::ofstream(dir / name, std::ios::binary) << bytes;
+  };
+  const std::string magic("\x93NUMPY\x01\x00", 8);
+  write("cut_header.npy", magic + std::string("\x76\x00{'descr': '<f8', 'fortran", 27));
+  std::string header = "{'descr': '<f8', 'fortran_order': False, 'shape': (1000,), }";
+  header.append(118 - header.size(), ' ');
+  header += '\n';
+  write("short_data.npy", magic + std::string("\x76\x00", 2) + header + std::string(8, '\0'));
+  write("broken.npz", std::string("PK\x03\x04", 4) + "this is not a zip archive at all");
+  write("text.csv", "a,b\n1,2\n3,oops\n");
+  ASSERT_EQ(run(dir, "convert " + quoted(lhcb()) + " -o t.h5 --quiet").status, 0);
+  const std::pair<std::string, std::string> cases[] = {
+      {"cut_header.npy", "cut_header.npy"},   {"short_data.npy", "short_data.npy"},
+      {"broken.npz", "broken.npz"},           {"text.csv", "line 3"},
+      {"t.h5:/no/such/dataset", "/no/such/dataset"}};
+  for (const auto& [arg, text] : cases) {
+    SCOPED_TRACE(arg);
+    expect_error(run(dir, "info " + arg), 5, "malformed", text);
+  }
+}
+
 TEST(Cli, ConvertFailureLeavesNoFileAndKeepsGoodOne) {
   test::TempDir dir;
   std::ofstream(dir / "not_a_folder") << "x";
