@@ -20,10 +20,7 @@ int run(const std::string& args, const fs::path& log) {
   return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
+using test::slurp;
 
 TEST(NnCli, TrainAndDiagnoseLhcb) {
   test::TempDir dir;
