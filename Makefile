@@ -5,6 +5,9 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 BALER_DATA_DIR ?= $(abspath ../shared/data)
 CTEST_ARGS ?=
+# LibTorch's OpenMP threads spin while they wait; with two processes on two cores (ctest -j2)
+# spinning made an epoch 10-100x slower (bench/bench_train_results.md). Sleep instead.
+export OMP_WAIT_POLICY ?= passive
 
 .PHONY: run test deps build clean bench
 
