@@ -13,6 +13,11 @@ std::vector<Mode>& modes() {
   return registry;
 }
 
+std::vector<std::string>& original_args() {
+  static std::vector<std::string> args;
+  return args;
+}
+
 GlobalOptions& global_options() {
   static GlobalOptions options;
   return options;
@@ -189,6 +194,7 @@ int dispatch(const CommandLine& cl) {
 int main(int argc, char** argv) {
   using namespace baler;
   using namespace baler::cli;
+  original_args().assign(argv, argv + argc);
   CommandLine cl;
   add_global_options(cl);
   add_subcommands(cl);

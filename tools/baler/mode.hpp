@@ -40,6 +40,9 @@ struct Mode {
 
 std::vector<Mode>& modes();
 
+// The command line as given (set by main before parsing), for handing over to another tool.
+std::vector<std::string>& original_args();
+
 // Registers a mode at static-initialisation time: `static ModeRegistrar reg{Mode{...}};`
 struct ModeRegistrar {
   explicit ModeRegistrar(Mode m) { modes().push_back(std::move(m)); }

@@ -1,0 +1,52 @@
+// `baler` without LibTorch: train and diagnose run in the sibling tool `baler-train`, which is
+// the same command line with LibTorch linked in. Loading LibTorch's ~300 shared libraries
+// costs about a second at every start, so only the modes that train or run the network pay it.
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <unistd.h>
+
+#include "mode.hpp"
+
+namespace baler::cli {
+namespace {
+
+// Replaces this process by baler-train with the same arguments. Throws if it cannot.
+[[noreturn]] void exec_training_tool() {
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  const auto tool = (ec ? std::filesystem::path(".") : self.parent_path()) / "baler-train";
+  std::vector<char*> args;
+  for (auto& a : original_args()) args.push_back(a.data());
+  args.push_back(nullptr);
+  std::fflush(nullptr);
+  ::execv(tool.c_str(), args.data());
+  throw Error(ErrorCode::NotImplemented, "training is not built into this baler: cannot run " +
+                                             tool.string() + " (" + std::strerror(errno) + ")");
+}
+
+Mode launcher(const char* name, const char* help, int order) {
+  Mode m;
+  m.name = name;
+  m.help = help;
+  m.order = order;
+  m.add_subcommand = [](CLI::App& sub) -> std::function<int()> {
+    // Everything after the mode name is left to baler-train, --help included.
+    sub.fallthrough(false);
+    sub.prefix_command();
+    return []() -> int { exec_training_tool(); };
+  };
+  m.run_project_ref = [](const ProjectRef&) -> int { exec_training_tool(); };
+  return m;
+}
+
+const ModeRegistrar train_reg{launcher(
+    "train", "train the configured autoencoder on a data set (writes the model and loss history)", 20)};
+const ModeRegistrar diagnose_reg{launcher(
+    "diagnose", "neural activation pattern of the trained model on the data (table, activations.npy, plots)",
+    25)};
+
+}  // namespace
+}  // namespace baler::cli
