@@ -40,26 +40,26 @@ TEST(DatasetIo, SharedNpyFilesHaveDocumentedShapesAndKinds) {
 }
 
 TEST(DatasetIo, KindCanBeForced) {
-  const Dataset f = read("lhcb/LHCb_B2HHH.npz", ReadOptions{"field", {}, ""});
+  const Dataset f = read("lhcb/LHCb_B2HHH.npz", ReadOptions{"field", {}, "", {}});
   EXPECT_EQ(f.field.shape, (std::vector<std::int64_t>{4322, 26}));
-  const Dataset t = read("fields/vorticity.512_512.npy", ReadOptions{"table", {}, ""});
+  const Dataset t = read("fields/vorticity.512_512.npy", ReadOptions{"table", {}, "", {}});
   EXPECT_EQ(t.columns.size(), 512u);
   EXPECT_EQ(t.columns[511].name, "col511");
-  expect_error([] { read("cfd/CFD_still.npz", ReadOptions{"table", {}, ""}); }, ErrorCode::Usage,
+  expect_error([] { read("cfd/CFD_still.npz", ReadOptions{"table", {}, "", {}}); }, ErrorCode::Usage,
                {"CFD_still.npz", "(1, 50, 50)"});
-  expect_error([] { read("cfd/CFD_still.npz", ReadOptions{"image", {}, ""}); }, ErrorCode::Usage, {"image"});
-  const Dataset csv_field = read("cms/Zmumu_Run2011A.csv", ReadOptions{"field", {}, ""});
+  expect_error([] { read("cfd/CFD_still.npz", ReadOptions{"image", {}, "", {}}); }, ErrorCode::Usage, {"image"});
+  const Dataset csv_field = read("cms/Zmumu_Run2011A.csv", ReadOptions{"field", {}, "", {}});
   EXPECT_EQ(csv_field.field.dtype, DType::F64);  // int64 + float64 columns become float64
   EXPECT_EQ(csv_field.field.shape, (std::vector<std::int64_t>{10583, 14}));
 }
 
 TEST(DatasetIo, ColumnSelectionByNameAndGlob) {
-  const Dataset ds = read("lhcb/LHCb_B2HHH.npz", ReadOptions{"auto", {"H1_P?", "B_*", "H1_PX"}, ""});
+  const Dataset ds = read("lhcb/LHCb_B2HHH.npz", ReadOptions{"auto", {"H1_P?", "B_*", "H1_PX"}, "", {}});
   EXPECT_EQ(column_names(ds), (std::vector<std::string>{"H1_PX", "H1_PY", "H1_PZ", "B_FlightDistance", "B_VertexChi2"}));
-  expect_error([] { read("lhcb/LHCb_B2HHH.npz", ReadOptions{"auto", {"H1_PX", "H9_*"}, ""}); }, ErrorCode::Usage,
+  expect_error([] { read("lhcb/LHCb_B2HHH.npz", ReadOptions{"auto", {"H1_PX", "H9_*"}, "", {}}); }, ErrorCode::Usage,
                {"LHCb_B2HHH.npz", "'H9_*'", "B_FlightDistance", "H3_isMuon"});
-  expect_error([] { read("cfd/CFD_still.npz", ReadOptions{"auto", {"x"}, ""}); }, ErrorCode::Usage, {"field"});
-  const Dataset csv = read("cms/Zmumu_Run2011A.csv", ReadOptions{"auto", {"pt*"}, ""});
+  expect_error([] { read("cfd/CFD_still.npz", ReadOptions{"auto", {"x"}, "", {}}); }, ErrorCode::Usage, {"field"});
+  const Dataset csv = read("cms/Zmumu_Run2011A.csv", ReadOptions{"auto", {"pt*"}, "", {}});
   EXPECT_EQ(column_names(csv), (std::vector<std::string>{"pt1", "pt2"}));
 }
 
@@ -107,7 +107,7 @@ TEST(DatasetIo, NpyTablesWriteASidecarAndRoundTrip) {
   field.field = random_array(DType::F32, {4, 4}, 7);
   write_dataset(field, parse_data_spec(path.string()));
   EXPECT_FALSE(std::filesystem::exists(dir / "t.names.txt"));
-  EXPECT_EQ(read_dataset(parse_data_spec(path.string()), ReadOptions{"field", {}, ""}), field);
+  EXPECT_EQ(read_dataset(parse_data_spec(path.string()), ReadOptions{"field", {}, "", {}}), field);
   // Mixed dtypes become a structured (record) array, names inside, no sidecar.
   Dataset mixed;
   std::uint64_t seed = 70;

@@ -38,9 +38,9 @@ TEST(Hdf5, MixedTableIsCompoundAndRoundTrips) {
   for (DType d : kAllDTypes) t.columns.push_back({"c_" + std::string(dtype_name(d)), random_array(d, {33}, ++seed)});
   write_dataset(t, parse_data_spec(path.string()));
   EXPECT_EQ(read_dataset(parse_data_spec(path.string())), t);
-  const Dataset sel = read_dataset(parse_data_spec(path.string() + ":data"), ReadOptions{"auto", {"c_float*"}, ""});
+  const Dataset sel = read_dataset(parse_data_spec(path.string() + ":data"), ReadOptions{"auto", {"c_float*"}, "", {}});
   EXPECT_EQ(column_names(sel), (std::vector<std::string>{"c_float16", "c_float32", "c_float64"}));
-  const Dataset f = read_dataset(parse_data_spec(path.string()), ReadOptions{"field", {"c_int8", "c_float64"}, ""});
+  const Dataset f = read_dataset(parse_data_spec(path.string()), ReadOptions{"field", {"c_int8", "c_float64"}, "", {}});
   EXPECT_EQ(f.kind, DataKind::Field);
 }
 

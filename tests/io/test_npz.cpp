@@ -55,7 +55,7 @@ TEST(Npz, CfdFilesAreFieldsWithoutNames) {
   EXPECT_TRUE(decode_npy_strings(z.member("names"), "names").empty());
   // Another key on request.
   const Dataset names = read_dataset(parse_data_spec(data_file("cfd/CFD_still.npz").string() + ":names"),
-                                     ReadOptions{"field", {}, ""});
+                                     ReadOptions{"field", {}, "", {}});
   EXPECT_EQ(names.field.shape, (std::vector<std::int64_t>{0}));
 }
 
@@ -102,7 +102,7 @@ TEST(Npz, MixedDtypeTableIsOneKeyPerColumn) {
   write_dataset(t, parse_data_spec(path.string()));
   EXPECT_EQ(list_objects(path), (std::vector<std::string>{"names", "run", "pt", "ok"}));
   EXPECT_EQ(read_dataset(parse_data_spec(path.string())), t);
-  EXPECT_EQ(read_dataset(parse_data_spec(path.string()), ReadOptions{"auto", {"p*", "run"}, ""}).columns.size(), 2u);
+  EXPECT_EQ(read_dataset(parse_data_spec(path.string()), ReadOptions{"auto", {"p*", "run"}, "", {}}).columns.size(), 2u);
   t.columns[1].name = "names";
   expect_error([&] { write_dataset(t, parse_data_spec(path.string())); }, ErrorCode::Unsupported, {"'names'"});
 }
