@@ -41,9 +41,7 @@ int project_compress(const Project& p) {
   const fs::path model = p.paths.training / kModelFileName;
   const DataSpec spec = parse_data_spec(cfg.data.input_path);
   const fs::path out = p.paths.compressed / (spec.path.stem().string() + ".baler");
-  ReadOptions ro = cli_read_options();
-  ro.kind = cfg.data.kind;
-  ro.columns = cfg.data.columns;
+  const ReadOptions ro = cli_read_options(cfg.data);
   std::error_code ec;
   fs::create_directories(p.paths.compressed, ec);
   CompressSummary s;

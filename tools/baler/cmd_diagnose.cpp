@@ -40,9 +40,7 @@ int run_diagnose(const Config& config, const std::string& input, const fs::path&
   const fs::path model_path =
       fs::exists(training / "model.balermodel") ? training / "model.balermodel" : training / "model.pt";
   const Model model = load_trained_model(model_path);
-  ReadOptions options;
-  options.kind = config.data.kind;
-  options.columns = config.data.columns;
+  const ReadOptions options = cli_read_options(config.data);
   const Dataset data = read_dataset(parse_data_spec(input), options);
   Samples s = samples_from_dataset(data, model.architecture);
   require(s.sample_shape == model.input_shape, ErrorCode::ModelMismatch,

@@ -36,9 +36,7 @@ std::uint64_t size_of(const std::string& path) {
 int plot(const Config& config, const std::string& title, const PlotFiles& f) {
   require(!f.original.empty(), ErrorCode::Config,
           "no original data: set data.input_path in the configuration or give --original FILE");
-  ReadOptions ro = cli_read_options();
-  ro.kind = config.data.kind;
-  ro.columns = config.data.columns;
+  const ReadOptions ro = cli_read_options(config.data);
   const Dataset original = read_dataset(parse_data_spec(f.original), ro);
   const Dataset reconstructed = read_dataset(parse_data_spec(f.reconstructed), ro);
   PlotInputs in;

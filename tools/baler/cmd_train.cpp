@@ -115,9 +115,7 @@ class ConsoleProgress : public ProgressSink {
 int run_train(const Config& config, const std::string& input, const std::filesystem::path& out_dir) {
   require(!input.empty(), ErrorCode::Config,
           "no input data: set data.input_path in the configuration or give --input FILE");
-  ReadOptions options;
-  options.kind = config.data.kind;
-  options.columns = config.data.columns;
+  const ReadOptions options = cli_read_options(config.data);
   const Dataset data = read_dataset(parse_data_spec(input), options);
   const bool quiet = global_options().quiet;
   std::unique_ptr<ConsoleProgress> progress;

@@ -31,6 +31,13 @@ ReadOptions cli_read_options() {
   return options;
 }
 
+ReadOptions cli_read_options(const DataConfig& data) {
+  ReadOptions options = cli_read_options();
+  options.kind = data.kind;
+  options.columns = data.columns;
+  return options;
+}
+
 std::map<FileFormat, InfoPrinter>& info_printers() {
   static std::map<FileFormat, InfoPrinter> printers;
   return printers;

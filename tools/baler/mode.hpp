@@ -60,6 +60,8 @@ GlobalOptions& global_options();
 
 // Read options whose notes (e.g. ROOT branches skipped) go to stderr unless --quiet.
 ReadOptions cli_read_options();
+// The same, with the kind and columns of a configuration's [data] section.
+ReadOptions cli_read_options(const DataConfig& data);
 
 // `--config FILE` and repeatable `--set section.key=value` for a plain subcommand:
 //   auto src = std::make_shared<ConfigSource>(); add_config_options(sub, *src);
