@@ -14,7 +14,7 @@
 namespace baler::container {
 
 inline constexpr std::uint16_t kFormatMajor = 1;
-inline constexpr std::uint16_t kFormatMinor = 0;
+inline constexpr std::uint16_t kFormatMinor = 1;  // 1.1: code streams with a separate extra-bit stream
 inline constexpr std::size_t kHeaderSize = 16;
 inline constexpr std::size_t kEntrySize = 32;
 inline constexpr std::size_t kFooterSize = 32;

@@ -42,7 +42,76 @@ double store_value(DType t, std::byte* data, std::size_t i, double x) {
 namespace {
 constexpr int kPrevContexts = 16;
 int prev_context(int token) { return token == kEscapeToken ? kPrevContexts - 1 : std::min(token, kPrevContexts - 2); }
+int token_of(std::uint64_t c) { return c == kEscapeValue ? kEscapeToken : split_value(c).token; }
+
+// Format 1.1 coding loop: tokens through the range coder, extra bits into `extra`.
+template <bool kPrev>
+std::vector<std::byte> code_tokens(std::span<const std::uint64_t> codes, BitWriter& extra) {
+  TokenModels models(kPrev ? kPrevContexts : 1);
+  RangeEncoder enc;
+  int ctx = 0;
+  for (const std::uint64_t c : codes) {
+    if (c == kEscapeValue) {
+      encode_token(enc, models.tree(ctx), kEscapeToken);
+      if constexpr (kPrev) ctx = prev_context(kEscapeToken);
+      continue;
+    }
+    const TokenSplit t = split_value(c);
+    encode_token(enc, models.tree(ctx), t.token);
+    extra.put(t.extra, t.extra_bits);
+    if constexpr (kPrev) ctx = prev_context(t.token);
+  }
+  return enc.finish_compact();
+}
+
+template <bool kPrev>
+void decode_tokens(RangeDecoder& dec, BitReader& extra, std::span<std::uint64_t> out) {
+  TokenModels models(kPrev ? kPrevContexts : 1);
+  int ctx = 0;
+  for (auto& c : out) {
+    const int token = decode_token(dec, models.tree(ctx));
+    if constexpr (kPrev) ctx = prev_context(token);
+    if (token == kEscapeToken) {
+      c = kEscapeValue;
+      continue;
+    }
+    if (token > kMaxToken) throw Error(ErrorCode::Corrupt, "entropy-coded stream holds invalid token " + std::to_string(token));
+    c = join_value(token, extra.get(token_extra_bits(token)));
+  }
+}
+
 }  // namespace
+
+double token_cost(const std::vector<std::uint32_t>& counts, int contexts) {
+  constexpr double kLearnBits = 12.0;
+  double bits = 0;
+  for (int x = 0; x < contexts; ++x) {
+    const std::uint32_t* h = &counts[static_cast<std::size_t>(x) * 256];
+    std::uint64_t n = 0;
+    for (int t = 0; t < 256; ++t) n += h[t];
+    if (n == 0) continue;
+    const double ln = std::log2(static_cast<double>(n));
+    for (int t = 0; t < 256; ++t)
+      if (h[t]) bits += static_cast<double>(h[t]) * (ln - std::log2(static_cast<double>(h[t]))) + kLearnBits;
+  }
+  return bits;
+}
+
+CodeCost estimate_codes(std::span<const std::uint64_t> codes) {
+  std::vector<std::uint32_t> prev(kPrevContexts * 256, 0), single(256, 0);
+  CodeCost c;
+  int ctx = 0;
+  for (const std::uint64_t v : codes) {
+    const int t = token_of(v);
+    ++prev[static_cast<std::size_t>(ctx) * 256 + static_cast<std::size_t>(t)];
+    ++single[static_cast<std::size_t>(t)];
+    if (t != kEscapeToken) c.extra_bits += static_cast<double>(token_extra_bits(t));
+    ctx = prev_context(t);
+  }
+  c.single = token_cost(single, 1);
+  c.prev = token_cost(prev, kPrevContexts);
+  return c;
+}
 
 std::vector<std::byte> encode_codes(std::span<const std::uint64_t> codes, int ctx_mode) {
   TokenModels models(ctx_mode == 1 ? kPrevContexts : 1);
@@ -50,15 +119,9 @@ std::vector<std::byte> encode_codes(std::span<const std::uint64_t> codes, int ct
   int ctx = 0;
   for (const std::uint64_t c : codes) {
     BitModel* tree = models.tree(ctx);
-    int token;
-    if (c == kEscapeValue) {
-      encode_token(enc, tree, kEscapeToken);
-      token = kEscapeToken;
-    } else {
-      encode_value(enc, tree, c);
-      token = split_value(c).token;
-    }
-    if (ctx_mode == 1) ctx = prev_context(token);
+    if (c == kEscapeValue) encode_token(enc, tree, kEscapeToken);
+    else encode_value(enc, tree, c);
+    if (ctx_mode == 1) ctx = prev_context(token_of(c));
   }
   return enc.finish();
 }
@@ -71,25 +134,63 @@ void decode_codes(std::span<const std::byte> bytes, int ctx_mode, std::span<std:
   int ctx = 0;
   for (auto& c : out) {
     c = decode_value(dec, models.tree(ctx));
-    if (ctx_mode == 1) ctx = prev_context(c == kEscapeValue ? kEscapeToken : split_value(c).token);
+    if (ctx_mode == 1) ctx = prev_context(token_of(c));
   }
   if (dec.overrun()) throw Error(ErrorCode::Corrupt, "entropy-coded stream ends early");
 }
 
+CodeStream encode_code_stream(std::span<const std::uint64_t> codes, int ctx_mode) {
+  BitWriter extra;
+  CodeStream s;
+  s.mode = ctx_mode == 1 ? kCodeModePrev : kCodeModeSingle;
+  s.tokens = ctx_mode == 1 ? code_tokens<true>(codes, extra) : code_tokens<false>(codes, extra);
+  s.extra = extra.finish();
+  return s;
+}
+
+std::size_t CodeStream::wire_size() const {
+  ByteWriter w;
+  put_varint(w, tokens.size());
+  put_varint(w, extra.size());
+  return 1 + w.buffer().size() + tokens.size() + extra.size();
+}
+
+void put_code_stream(ByteWriter& w, const CodeStream& s) {
+  w.le<std::uint8_t>(static_cast<std::uint8_t>(s.mode));
+  put_varint(w, s.tokens.size());
+  w.append(s.tokens);
+  put_varint(w, s.extra.size());
+  w.append(s.extra);
+}
+
+CodeStream best_code_stream(std::span<const std::uint64_t> codes, const CodeCost& cost) {
+  // Both codings only when the estimates are within 3 % (the estimate's typical error).
+  const double lo = std::min(cost.single, cost.prev), hi = std::max(cost.single, cost.prev);
+  if (hi - lo > 0.03 * lo + 64) return encode_code_stream(codes, cost.prev < cost.single ? 1 : 0);
+  CodeStream a = encode_code_stream(codes, 0), b = encode_code_stream(codes, 1);
+  return b.wire_size() < a.wire_size() ? std::move(b) : std::move(a);
+}
+
 void put_codes(ByteWriter& w, std::span<const std::uint64_t> codes) {
-  auto a = encode_codes(codes, 0);
-  auto b = encode_codes(codes, 1);
-  const bool use_b = b.size() < a.size();
-  w.le<std::uint8_t>(use_b ? 1 : 0);
-  const auto& s = use_b ? b : a;
-  put_varint(w, s.size());
-  w.append(s);
+  put_code_stream(w, best_code_stream(codes, estimate_codes(codes)));
 }
 
 void get_codes(ByteReader& r, std::span<std::uint64_t> out) {
   const int mode = r.le<std::uint8_t>("context mode");
-  const auto size = get_varint(r, "code stream size");
-  decode_codes(r.bytes(size, "code stream"), mode, out);
+  if (mode == 0 || mode == 1) {  // format 1.0: extra bits inside the range-coded bytes
+    const auto size = get_varint(r, "code stream size");
+    decode_codes(r.bytes(size, "code stream"), mode, out);
+    return;
+  }
+  if (mode != kCodeModeSingle && mode != kCodeModePrev) r.fail("unknown context mode " + std::to_string(mode));
+  const auto tsize = get_varint(r, "token stream size");
+  RangeDecoder dec(r.bytes(tsize, "token stream"), true);
+  const auto esize = get_varint(r, "extra-bit stream size");
+  BitReader extra(r.bytes(esize, "extra-bit stream"));
+  if (mode == kCodeModePrev) decode_tokens<true>(dec, extra, out);
+  else decode_tokens<false>(dec, extra, out);
+  if (dec.overrun()) r.fail("token stream ends early");
+  extra.finish(r.what());
 }
 
 // ---- zstd ----

@@ -1,6 +1,7 @@
 // Coding of one column (or one field) within one chunk: the blocks of FORMAT.md §2.7.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <span>
@@ -49,12 +50,40 @@ struct Quantizer {
 double load_value(DType t, const std::byte* data, std::size_t i);
 double store_value(DType t, std::byte* data, std::size_t i, double v);
 
-// Entropy coding of code sequences (kEscapeValue = escape). ctx_mode 0: one context;
-// 1: the previous token's (capped) value selects the context.
+// Entropy coding of code sequences (kEscapeValue = escape), FORMAT.md §4. Format 1.0
+// streams (context modes 0 and 1: extra bits inside the range coder) are still decoded;
+// writers produce format 1.1 streams (modes 2 = one context, 3 = previous token's context:
+// range-coded tokens, then the extra bits as a plain bit stream).
+inline constexpr int kCodeModeSingle = 2;
+inline constexpr int kCodeModePrev = 3;
+// Format 1.0 (ctx_mode 0 or 1): one range-coded byte string.
 std::vector<std::byte> encode_codes(std::span<const std::uint64_t> codes, int ctx_mode);
 void decode_codes(std::span<const std::byte> bytes, int ctx_mode, std::span<std::uint64_t> out);
-// The smaller of ctx modes 0 and 1: writes u8 ctx mode, u64 size, bytes.
+
+// A format 1.1 code stream before it is written.
+struct CodeStream {
+  int mode = kCodeModeSingle;
+  std::vector<std::byte> tokens, extra;
+  std::size_t wire_size() const;  // bytes put_code_stream writes
+};
+// Estimated bits of the tokens in each context mode, and the exact count of extra bits.
+struct CodeCost {
+  double single = 0, prev = 0, extra_bits = 0;
+  double best() const { return std::min(single, prev) + extra_bits; }
+};
+CodeCost estimate_codes(std::span<const std::uint64_t> codes);
+// Estimated bits of adaptive token coding from counts[context * 256 + token]: the static
+// entropy plus a learning cost per distinct (context, token) pair.
+double token_cost(const std::vector<std::uint32_t>& counts, int contexts);
+// ctx_mode 0: one context; 1: the previous token's (capped) value selects the context.
+CodeStream encode_code_stream(std::span<const std::uint64_t> codes, int ctx_mode);
+// The context mode the estimate prefers (both coded, the smaller kept, when they are close).
+CodeStream best_code_stream(std::span<const std::uint64_t> codes, const CodeCost& cost);
+// u8 mode | varint token bytes | tokens | varint extra bytes | extra bits.
+void put_code_stream(ByteWriter& w, const CodeStream& s);
+// best_code_stream + put_code_stream.
 void put_codes(ByteWriter& w, std::span<const std::uint64_t> codes);
+// Reads a code stream of either format version into `out`. Throws Malformed/Corrupt.
 void get_codes(ByteReader& r, std::span<std::uint64_t> out);
 
 // Lossless: byte planes + zstd.

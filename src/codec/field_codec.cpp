@@ -40,9 +40,11 @@ int ctx_of(const std::vector<std::uint8_t>& tok, const Grid& g, std::size_t f, s
   return std::min(left, kCtxSide - 1) * kCtxSide + std::min(up, kCtxSide - 1);
 }
 
-std::vector<std::byte> code_field(const std::vector<std::uint64_t>& codes, const Grid& g, int ctx_mode) {
+// Format 1.1 field stream (modes 2, 3): compact range-coded tokens and a plain extra-bit stream.
+CodeStream code_field(const std::vector<std::uint64_t>& codes, const Grid& g, int ctx_mode) {
   TokenModels models(ctx_mode ? kCtxSide * kCtxSide : 1);
   RangeEncoder enc;
+  BitWriter extra;
   std::vector<std::uint8_t> tok(codes.size());
   std::size_t i = 0;
   for (std::size_t f = 0; f < g.F; ++f)
@@ -53,11 +55,30 @@ std::vector<std::byte> code_field(const std::vector<std::uint64_t>& codes, const
           encode_token(enc, tree, kEscapeToken);
           tok[i] = kEscapeToken;
         } else {
-          encode_value(enc, tree, codes[i]);
-          tok[i] = static_cast<std::uint8_t>(split_value(codes[i]).token);
+          const TokenSplit t = split_value(codes[i]);
+          encode_token(enc, tree, t.token);
+          extra.put(t.extra, t.extra_bits);
+          tok[i] = static_cast<std::uint8_t>(t.token);
         }
       }
-  return enc.finish();
+  return {ctx_mode ? kCodeModePrev : kCodeModeSingle, enc.finish_compact(), extra.finish()};
+}
+
+// Estimated token bits with one context and with the neighbours' contexts (as code_stream's
+// estimate: entropy of the counts plus a learning cost per distinct pair).
+std::array<double, 2> field_costs(const std::vector<std::uint64_t>& codes, const Grid& g) {
+  std::vector<std::uint32_t> single(256, 0), nb(kCtxSide * kCtxSide * 256, 0);
+  std::vector<std::uint8_t> tok(codes.size());
+  std::size_t i = 0;
+  for (std::size_t f = 0; f < g.F; ++f)
+    for (std::size_t h = 0; h < g.H; ++h)
+      for (std::size_t w = 0; w < g.W; ++w, ++i) {
+        const int t = codes[i] == kEscapeValue ? kEscapeToken : split_value(codes[i]).token;
+        tok[i] = static_cast<std::uint8_t>(t);
+        ++single[static_cast<std::size_t>(t)];
+        ++nb[static_cast<std::size_t>(ctx_of(tok, g, f, h, w)) * 256 + static_cast<std::size_t>(t)];
+      }
+  return {token_cost(single, 1), token_cost(nb, kCtxSide * kCtxSide)};
 }
 
 double median_of_finite(const ColumnSlice& c) {
@@ -94,12 +115,14 @@ std::vector<std::byte> encode_field_block(const ColumnSlice& c, std::array<std::
   w.le<double>(step);
   w.le<double>(center);
   put_outliers(w, outl, outl.size() / es, es);
-  auto a = code_field(codes, g, 0);
-  auto b = code_field(codes, g, 1);
-  const bool use_b = b.size() < a.size();
-  w.le<std::uint8_t>(use_b ? 1 : 0);
-  put_varint(w, (use_b ? b : a).size());
-  w.append(use_b ? b : a);
+  const auto cost = field_costs(codes, g);
+  const double lo = std::min(cost[0], cost[1]), hi = std::max(cost[0], cost[1]);
+  if (hi - lo > 0.03 * lo + 64) {
+    put_code_stream(w, code_field(codes, g, cost[1] < cost[0] ? 1 : 0));
+  } else {
+    CodeStream a = code_field(codes, g, 0), b = code_field(codes, g, 1);
+    put_code_stream(w, b.wire_size() < a.wire_size() ? b : a);
+  }
   return std::move(w.buffer());
 }
 
@@ -114,18 +137,31 @@ void decode_field(ByteReader& r, DType t, std::size_t n, std::array<std::size_t,
   const double center = r.le<double>("center");
   if (p == FieldPredictor::Interp) return decode_interp(r, t, n, dims, step, out);
   OutlierReader outl(r, t, n);
-  const int ctx_mode = r.le<std::uint8_t>("field context mode");
-  if (ctx_mode > 1) r.fail("unknown field context mode " + std::to_string(ctx_mode));
+  const int mode = r.le<std::uint8_t>("field context mode");
+  if (mode > kCodeModePrev) r.fail("unknown field context mode " + std::to_string(mode));
+  const bool v11 = mode >= kCodeModeSingle;  // format 1.1: compact tokens + extra-bit stream
   const auto size = get_varint(r, "field stream size");
-  RangeDecoder dec(r.bytes(size, "field stream"));
-  TokenModels models(ctx_mode ? kCtxSide * kCtxSide : 1);
+  RangeDecoder dec(r.bytes(size, "field stream"), v11);
+  std::span<const std::byte> extra_bytes;
+  if (v11) extra_bytes = r.bytes(get_varint(r, "field extra-bit stream size"), "field extra-bit stream");
+  BitReader extra(extra_bytes);
+  const bool nb = mode == 1 || mode == kCodeModePrev;
+  TokenModels models(nb ? kCtxSide * kCtxSide : 1);
   std::vector<double> rec(n);
   std::vector<std::uint8_t> tok(n);
   std::size_t i = 0;
   for (std::size_t f = 0; f < g.F; ++f)
     for (std::size_t h = 0; h < g.H; ++h)
       for (std::size_t w = 0; w < g.W; ++w, ++i) {
-        const std::uint64_t code = decode_value(dec, models.tree(ctx_mode ? ctx_of(tok, g, f, h, w) : 0));
+        BitModel* tree = models.tree(nb ? ctx_of(tok, g, f, h, w) : 0);
+        std::uint64_t code;
+        if (v11) {
+          const int token = decode_token(dec, tree);
+          if (token != kEscapeToken && token > kMaxToken) r.fail("field stream holds invalid token " + std::to_string(token));
+          code = token == kEscapeToken ? kEscapeValue : join_value(token, extra.get(token_extra_bits(token)));
+        } else {
+          code = decode_value(dec, tree);
+        }
         if (code == kEscapeValue) {
           rec[i] = outl.take(out, i);
           tok[i] = kEscapeToken;
@@ -137,6 +173,7 @@ void decode_field(ByteReader& r, DType t, std::size_t n, std::array<std::size_t,
       }
   outl.finish();
   if (dec.overrun()) r.fail("field stream ends early");
+  if (v11) extra.finish(r.what());
 }
 
 }  // namespace baler::codec

@@ -62,30 +62,42 @@ std::int64_t wrap_add(std::int64_t a, std::uint64_t code) {
   return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) + static_cast<std::uint64_t>(unzigzag(code)));
 }
 
-std::vector<std::byte> int_block_with(const ColumnSlice& c, const std::vector<std::int64_t>& v,
-                                      const std::vector<std::uint8_t>& ok, int predictor, std::int64_t base) {
-  const std::size_t es = dtype_size(c.dtype);
-  std::vector<std::uint64_t> codes(c.n);
+struct IntCodes {
+  std::vector<std::uint64_t> codes;
   std::vector<std::byte> outl;
   std::uint64_t n_out = 0;
+  CodeCost cost;
+  double bits() const { return cost.best() + 8.0 * static_cast<double>(outl.size()); }
+};
+
+IntCodes int_codes(const ColumnSlice& c, const std::vector<std::int64_t>& v, const std::vector<std::uint8_t>& ok,
+                   int predictor, std::int64_t base) {
+  const std::size_t es = dtype_size(c.dtype);
+  IntCodes r;
+  r.codes.resize(c.n);
   std::int64_t prev = base;
   for (std::size_t i = 0; i < c.n; ++i) {
     const std::uint64_t code = ok[i] ? wrap_sub(v[i], predictor == 1 ? prev : base) : kEscapeValue;
     if (code == kEscapeValue || code > kMaxTokenValue) {
-      codes[i] = kEscapeValue;
-      outl.insert(outl.end(), c.data + i * es, c.data + (i + 1) * es);
-      ++n_out;
+      r.codes[i] = kEscapeValue;
+      r.outl.insert(r.outl.end(), c.data + i * es, c.data + (i + 1) * es);
+      ++r.n_out;
       continue;
     }
-    codes[i] = code;
+    r.codes[i] = code;
     prev = v[i];
   }
+  r.cost = estimate_codes(r.codes);
+  return r;
+}
+
+std::vector<std::byte> int_block_with(const ColumnSlice& c, const IntCodes& ic, int predictor, std::int64_t base) {
   ByteWriter w;
   w.le<std::uint8_t>(static_cast<std::uint8_t>(Method::Int));
   w.le<std::uint8_t>(static_cast<std::uint8_t>(predictor));
   w.le<std::int64_t>(base);
-  put_outliers(w, outl, n_out, es);
-  put_codes(w, codes);
+  put_outliers(w, ic.outl, ic.n_out, dtype_size(c.dtype));
+  put_code_stream(w, best_code_stream(ic.codes, ic.cost));
   return std::move(w.buffer());
 }
 
@@ -105,9 +117,13 @@ std::vector<std::byte> encode_int_block(const ColumnSlice& c) {
     first = false;
   }
   if (n_ok < c.n - c.n / 8) return {};  // mostly not integers: not this method
-  auto a = int_block_with(c, v, ok, 0, lo);
-  auto b = int_block_with(c, v, ok, 1, lo);
-  return b.size() < a.size() ? b : a;
+  const IntCodes a = int_codes(c, v, ok, 0, lo), b = int_codes(c, v, ok, 1, lo);
+  // Only the predictor the estimate prefers is coded, unless the estimates are close.
+  const double ea = a.bits(), eb = b.bits();
+  if (std::fabs(ea - eb) > 0.03 * std::min(ea, eb) + 64) return ea < eb ? int_block_with(c, a, 0, lo) : int_block_with(c, b, 1, lo);
+  auto ba = int_block_with(c, a, 0, lo);
+  auto bb = int_block_with(c, b, 1, lo);
+  return bb.size() < ba.size() ? bb : ba;
 }
 
 std::uint64_t Quantizer::code(std::size_t i, double base, double& rec) {

@@ -22,23 +22,40 @@ std::vector<std::byte> RangeEncoder::finish() {
   return std::move(out_);
 }
 
-RangeDecoder::RangeDecoder(std::span<const std::byte> data) : data_(data) {
-  for (int i = 0; i < 5; ++i) code_ = (code_ << 8) | next();
-}
-
-void encode_token(RangeEncoder& enc, BitModel* tree, int token) {
-  int node = 1;
-  for (int i = 7; i >= 0; --i) {
-    const int b = (token >> i) & 1;
-    enc.bit(tree[node], b);
-    node = (node << 1) | b;
+std::vector<std::byte> RangeEncoder::finish_compact() {
+  // The value with the most trailing zero bits inside [low, low + range): every byte below
+  // them is zero and need not be stored.
+  for (int k = 32; k >= 24; --k) {
+    const std::uint64_t unit = std::uint64_t{1} << k;
+    const std::uint64_t v = (low_ + unit - 1) & ~(unit - 1);
+    if (v < low_ + range_) {
+      low_ = v;
+      break;
+    }
   }
+  for (int i = 0; i < 5; ++i) shift_low();
+  if (out_.empty() || out_[0] != std::byte{0})
+    throw Error(ErrorCode::Internal, "range coder: first output byte is not zero");
+  std::size_t end = out_.size();
+  for (int i = 0; i < 4 && end > 1 && out_[end - 1] == std::byte{0}; ++i) --end;
+  return std::vector<std::byte>(out_.begin() + 1, out_.begin() + static_cast<std::ptrdiff_t>(end));
 }
 
-int decode_token(RangeDecoder& dec, BitModel* tree) {
-  int node = 1;
-  for (int i = 0; i < 8; ++i) node = (node << 1) | dec.bit(tree[node]);
-  return node - 256;
+RangeDecoder::RangeDecoder(std::span<const std::byte> data, bool compact) : data_(data) {
+  for (int i = compact ? 1 : 0; i < 5; ++i) code_ = (code_ << 8) | next();
+}
+
+std::vector<std::byte> BitWriter::finish() {
+  for (int i = 0; i < used_; i += 8) out_.push_back(static_cast<std::byte>(acc_ >> i));
+  acc_ = 0;
+  used_ = 0;
+  return std::move(out_);
+}
+
+void BitReader::finish(const std::string& what) const {
+  if (over_ || pos_ != data_.size() || avail_ >= 8 || acc_ != 0)
+    throw Error(ErrorCode::Corrupt, what + ": extra-bit stream of " + std::to_string(data_.size()) +
+                                        " bytes does not match the decoded values");
 }
 
 void encode_value(RangeEncoder& enc, BitModel* tree, std::uint64_t v) {

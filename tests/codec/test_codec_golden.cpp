@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "baler/codec.hpp"
+#include "baler/atomic_file.hpp"
 #include "baler/container.hpp"
 #include "codec_test_util.hpp"
 
@@ -77,34 +78,57 @@ struct GoldenCase {
   std::uint64_t hash;  // XXH64 of the decoded bytes, fixed when the file was frozen
 };
 
+// Writes the current version's frozen files (v1.1_*.baler).
 void write_golden() {
+  const std::string v = "v1.1_";
   CompressOptions o;
   o.bound = {BoundKind::Rel, 1e-3};
   o.chunk_rows = 64;
   o.weight_precision = "f16";
-  compress_dataset(golden_table(), kGolden / "v1.0_table.baler", o);
-  compress_dataset(golden_field(), kGolden / "v1.0_field.baler", o);
+  compress_dataset(golden_table(), kGolden / (v + "table.baler"), o);
+  compress_dataset(golden_field(), kGolden / (v + "field.baler"), o);
   const Model m = golden_model();
   o.model = &m;
   o.column_bounds["eta"] = {BoundKind::None, 0};
-  compress_dataset(golden_table(), kGolden / "v1.0_model.baler", o);
+  compress_dataset(golden_table(), kGolden / (v + "model.baler"), o);
+}
+
+// The format version in a container's header (FORMAT.md §1.1).
+std::pair<int, int> version_of(const std::filesystem::path& p) {
+  const auto b = read_file_bytes(p);
+  return {static_cast<int>(b.at(8)) | static_cast<int>(b.at(9)) << 8, static_cast<int>(b.at(10)) | static_cast<int>(b.at(11)) << 8};
+}
+
+// Checks one version's frozen files ("v1.0_table.baler", ...): header version, decoded bytes
+// at 1 and 2 threads, and the bounds against the regenerated originals.
+void check_golden(const std::string& prefix, std::pair<int, int> version, std::uint64_t table, std::uint64_t field,
+                  std::uint64_t model) {
+  const GoldenCase cases[] = {{"table.baler", table}, {"field.baler", field}, {"model.baler", model}};
+  DecompressOptions two;
+  two.threads = 2;
+  for (const auto& c : cases) {
+    const auto file = kGolden / (prefix + c.file);
+    EXPECT_EQ(version_of(file), version) << file;
+    const Dataset d = decompress_file(file);
+    std::printf("%s: decoded hash 0x%016llx\n", file.c_str(), static_cast<unsigned long long>(hash_of(d)));
+    EXPECT_EQ(hash_of(d), c.hash) << file;
+    EXPECT_EQ(hash_of(decompress_file(file, two)), c.hash) << file;
+  }
+  EXPECT_EQ(count_violations(golden_table(), decompress_file(kGolden / (prefix + "table.baler")), {1e-3, 0, true, false}), 0u);
+  EXPECT_EQ(count_violations(golden_field(), decompress_file(kGolden / (prefix + "field.baler")), {1e-3, 0, true, false}), 0u);
+  const Dataset m = decompress_file(kGolden / (prefix + "model.baler"));
+  EXPECT_EQ(count_violations(golden_table().columns[0].values, m.columns[0].values, {1e-3, 0, true, false}), 0u);
 }
 
 TEST(Golden, FormatV1ContainersDecodeToTheFrozenBytes) {
   if (const char* w = std::getenv("BALER_WRITE_GOLDEN"); w && std::string(w) == "1") write_golden();
-  const GoldenCase cases[] = {{"v1.0_table.baler", 0xca46de79b5c5310dull},
-                               {"v1.0_field.baler", 0x5822e371402a06b1ull},
-                               {"v1.0_model.baler", 0xd211e9824817c4d6ull}};
-  for (const auto& c : cases) {
-    const Dataset d = decompress_file(kGolden / c.file);
-    std::printf("%s: decoded hash 0x%016llx\n", c.file, static_cast<unsigned long long>(hash_of(d)));
-    EXPECT_EQ(hash_of(d), c.hash) << c.file;
-  }
-  // The frozen containers still hold their bounds against the regenerated originals.
-  EXPECT_EQ(count_violations(golden_table(), decompress_file(kGolden / "v1.0_table.baler"), {1e-3, 0, true, false}), 0u);
-  EXPECT_EQ(count_violations(golden_field(), decompress_file(kGolden / "v1.0_field.baler"), {1e-3, 0, true, false}), 0u);
-  const Dataset m = decompress_file(kGolden / "v1.0_model.baler");
-  EXPECT_EQ(count_violations(golden_table().columns[0].values, m.columns[0].values, {1e-3, 0, true, false}), 0u);
+  check_golden("v1.0_", {1, 0}, 0xca46de79b5c5310dull, 0x5822e371402a06b1ull, 0xd211e9824817c4d6ull);
+}
+
+// Format 1.1 (code streams with a separate extra-bit stream, FORMAT.md §4): the same data, so
+// the same decoded bytes as 1.0.
+TEST(Golden, FormatV11ContainersDecodeToTheFrozenBytes) {
+  check_golden("v1.1_", {1, 1}, 0xca46de79b5c5310dull, 0x5822e371402a06b1ull, 0xd211e9824817c4d6ull);
 }
 
 }  // namespace

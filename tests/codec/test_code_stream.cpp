@@ -1,0 +1,207 @@
+// Code streams of format 1.1 (FORMAT.md §4): round trips in both context modes, format 1.0
+// streams still decode, and truncated or damaged streams are refused with an Error.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "column_codec.hpp"
+#include "range_coder.hpp"
+#include "wire.hpp"
+
+namespace baler::test {
+namespace {
+
+using codec::CodeStream;
+using codec::kEscapeValue;
+
+// Code sequences: empty, one value, small geometric codes with escapes, wide values up to the
+// largest token value, and a slowly varying sequence (where the previous-token context wins).
+std::vector<std::vector<std::uint64_t>> code_stream_cases() {
+  std::mt19937_64 g(11);
+  std::vector<std::vector<std::uint64_t>> cases{{}, {7}};
+  std::geometric_distribution<std::uint64_t> geo(0.05);
+  std::vector<std::uint64_t> a(2500);
+  for (std::size_t i = 0; i < a.size(); ++i) a[i] = i % 97 == 5 ? kEscapeValue : geo(g);
+  cases.push_back(a);
+  std::vector<std::uint64_t> b(1200);
+  for (auto& v : b) v = g() >> (3 + g() % 61);
+  b[3] = codec::kMaxTokenValue;
+  cases.push_back(b);
+  std::vector<std::uint64_t> c(20000);
+  for (std::size_t i = 0; i < c.size(); ++i) c[i] = static_cast<std::uint64_t>(300 + 250 * std::sin(0.001 * static_cast<double>(i))) + g() % 7;
+  cases.push_back(c);
+  return cases;
+}
+
+std::vector<std::byte> wire(const CodeStream& s) {
+  ByteWriter w;
+  codec::put_code_stream(w, s);
+  return std::move(w.buffer());
+}
+
+// Decodes `bytes` as a code stream of n values; rethrows anything but baler::Error.
+std::vector<std::uint64_t> read_stream(const std::vector<std::byte>& bytes, std::size_t n) {
+  ByteReader r(bytes, "test stream");
+  std::vector<std::uint64_t> out(n);
+  codec::get_codes(r, out);
+  if (r.remaining() != 0) throw Error(ErrorCode::Malformed, "trailing bytes");
+  return out;
+}
+
+TEST(CodeStream, BothContextModesRoundTrip) {
+  for (const auto& codes : code_stream_cases()) {
+    for (int mode : {0, 1}) {
+      const CodeStream s = codec::encode_code_stream(codes, mode);
+      EXPECT_EQ(s.mode, mode ? codec::kCodeModePrev : codec::kCodeModeSingle);
+      const auto bytes = wire(s);
+      EXPECT_EQ(bytes.size(), s.wire_size());
+      EXPECT_EQ(read_stream(bytes, codes.size()), codes) << "mode " << mode << ", " << codes.size() << " codes";
+    }
+    ByteWriter w;
+    codec::put_codes(w, codes);
+    EXPECT_EQ(read_stream(w.buffer(), codes.size()), codes);
+  }
+}
+
+TEST(CodeStream, Format10StreamsStillDecode) {
+  for (const auto& codes : code_stream_cases()) {
+    for (int mode : {0, 1}) {
+      const auto body = codec::encode_codes(codes, mode);
+      ByteWriter w;
+      w.le<std::uint8_t>(static_cast<std::uint8_t>(mode));
+      codec::put_varint(w, body.size());
+      w.append(body);
+      EXPECT_EQ(read_stream(w.buffer(), codes.size()), codes) << "mode " << mode;
+    }
+  }
+}
+
+TEST(CodeStream, NewStreamsAreNotLargerThanFormat10) {
+  for (const auto& codes : code_stream_cases()) {
+    if (codes.size() < 100) continue;
+    for (int mode : {0, 1}) {
+      const auto old = codec::encode_codes(codes, mode).size() + 3;
+      EXPECT_LE(codec::encode_code_stream(codes, mode).wire_size(), old + 2) << "mode " << mode;
+    }
+  }
+}
+
+TEST(CodeStream, EveryTruncationIsRefused) {
+  for (const auto& codes : code_stream_cases()) {
+    if (codes.size() > 3000) continue;
+    const auto bytes = wire(codec::encode_code_stream(codes, 1));
+    for (std::size_t n = 0; n < bytes.size(); ++n) {
+      const std::vector<std::byte> cut(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(n));
+      try {
+        read_stream(cut, codes.size());
+        ADD_FAILURE() << "truncated at " << n << " of " << bytes.size() << " decoded";
+      } catch (const Error& e) {
+        EXPECT_TRUE(e.code() == ErrorCode::Malformed || e.code() == ErrorCode::Corrupt) << e.what();
+      }
+    }
+  }
+}
+
+TEST(CodeStream, BitFlipsGiveAnErrorOrValuesNeverACrash) {
+  const auto codes = code_stream_cases()[2];
+  const auto bytes = wire(codec::encode_code_stream(codes, 0));
+  std::size_t refused = 0;
+  for (std::size_t i = 0; i < bytes.size(); ++i)
+    for (int b = 0; b < 8; ++b) {
+      auto d = bytes;
+      d[i] ^= std::byte{static_cast<unsigned char>(1u << b)};
+      try {
+        const auto v = read_stream(d, codes.size());
+        EXPECT_EQ(v.size(), codes.size());
+      } catch (const Error& e) {
+        EXPECT_TRUE(e.code() == ErrorCode::Malformed || e.code() == ErrorCode::Corrupt) << e.what();
+        ++refused;
+      }
+    }
+  EXPECT_GT(refused, 0u);
+}
+
+TEST(CodeStream, ExtraBitStreamMustMatchExactly) {
+  const auto codes = code_stream_cases()[2];
+  CodeStream s = codec::encode_code_stream(codes, 0);
+  ASSERT_FALSE(s.extra.empty());
+  auto expect_corrupt = [&](const CodeStream& bad, const char* what) {
+    try {
+      read_stream(wire(bad), codes.size());
+      ADD_FAILURE() << what << " was accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::Corrupt) << what << ": " << e.what();
+    }
+  };
+  CodeStream longer = s;
+  longer.extra.push_back(std::byte{0});
+  expect_corrupt(longer, "a trailing extra byte");
+  CodeStream shorter = s;
+  shorter.extra.pop_back();
+  expect_corrupt(shorter, "a missing extra byte");
+  // Nonzero padding: the codes' extra bits do not end on a byte boundary here.
+  if (static_cast<std::uint64_t>(codec::estimate_codes(codes).extra_bits) % 8 != 0) {
+    CodeStream pad = s;
+    pad.extra.back() |= std::byte{0x80};
+    expect_corrupt(pad, "nonzero padding");
+  }
+}
+
+TEST(CodeStream, UnknownModesAndHugeSizesAreMalformed) {
+  for (std::uint8_t mode : {4, 9, 255}) {
+    const std::vector<std::byte> b{std::byte{mode}, std::byte{0}, std::byte{0}};
+    try {
+      read_stream(b, 1);
+      ADD_FAILURE() << "mode " << int{mode};
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::Malformed);
+    }
+  }
+  ByteWriter w;  // token size 2^60 with 3 bytes left: refused before reading or allocating
+  w.le<std::uint8_t>(codec::kCodeModePrev);
+  codec::put_varint(w, std::uint64_t{1} << 60);
+  w.le<std::uint8_t>(1);
+  try {
+    read_stream(w.buffer(), 10);
+    ADD_FAILURE();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::Malformed);
+  }
+}
+
+TEST(BitStream, EveryWidthRoundTrips) {
+  std::mt19937_64 g(3);
+  codec::BitWriter w;
+  std::vector<std::pair<std::uint64_t, int>> items;
+  for (int k = 0; k < 2000; ++k) {
+    const int n = static_cast<int>(g() % 65);
+    const std::uint64_t v = n == 64 ? g() : (g() & ((std::uint64_t{1} << n) - 1));
+    items.push_back({v, n});
+    w.put(v, n);
+  }
+  const std::uint64_t bits = w.bits();
+  const auto bytes = w.finish();
+  EXPECT_EQ(bytes.size(), (bits + 7) / 8);
+  codec::BitReader r(bytes);
+  for (const auto& [v, n] : items) ASSERT_EQ(r.get(n), v) << n << " bits";
+  EXPECT_NO_THROW(r.finish("bits"));
+  codec::BitReader over(bytes);
+  for (const auto& [v, n] : items) over.get(n);
+  over.get(9);
+  EXPECT_THROW(over.finish("bits"), Error);
+}
+
+TEST(RangeCoder, CompactFlushDecodesAndIsShort) {
+  // A long run of one token costs a few hundred bits of learning, then almost nothing.
+  const std::vector<std::uint64_t> zeros(5000, 0);
+  const CodeStream s = codec::encode_code_stream(zeros, 0);
+  EXPECT_LT(s.tokens.size(), 100u);
+  EXPECT_TRUE(s.extra.empty());
+  EXPECT_EQ(read_stream(wire(s), zeros.size()), zeros);
+  const std::vector<std::uint64_t> one{kEscapeValue};
+  EXPECT_EQ(read_stream(wire(codec::encode_code_stream(one, 1)), 1), one);
+}
+
+}  // namespace
+}  // namespace baler::test
