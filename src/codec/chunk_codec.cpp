@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "column_codec.hpp"
+#include "parallel_for.hpp"
 #include "wire.hpp"
 
 namespace baler::codec {
@@ -99,14 +100,13 @@ double latent_rms(const std::vector<float>& z) {
 }  // namespace
 
 ChunkOut encode_chunk(const Dataset& d, const Schema& s, std::size_t first, std::size_t rows,
-                      const Predictor* p, int zstd) {
+                      const Predictor* p, int zstd, int threads) {
   const std::size_t ncol = s.columns.size();
   std::vector<Block> plain(ncol);
-  bool plain_ok = true;
-  for (std::size_t j = 0; j < ncol; ++j) {
+  parallel_for(ncol, threads, [&](std::size_t j) {
     plain[j] = plain_block(slice_of(d, s, j, first, rows), s.columns[j], s, rows, zstd);
-    plain_ok &= !plain[j].bytes.empty();
-  }
+  });
+  const bool plain_ok = std::all_of(plain.begin(), plain.end(), [](const Block& b) { return !b.bytes.empty(); });
   ChunkOut best;
   if (plain_ok) best = assemble(first, rows, nullptr, plain);
   if (!p) return best;
@@ -117,7 +117,7 @@ ChunkOut encode_chunk(const Dataset& d, const Schema& s, std::size_t first, std:
     const auto deq = put_latent(lw, latent, rms * frac, p->latent);
     const auto preds = predict_rows(*p, deq, rows);
     std::vector<Block> blocks = plain;
-    for (std::size_t f = 0; f < p->feature_column.size(); ++f) {
+    parallel_for(p->feature_column.size(), threads, [&](std::size_t f) {
       const std::size_t j = p->feature_column[f];
       const ColumnSpec& spec = s.columns[j];
       const ColumnSlice c = slice_of(d, s, j, first, rows);
@@ -127,7 +127,7 @@ ChunkOut encode_chunk(const Dataset& d, const Schema& s, std::size_t first, std:
         BlockStats st;
         keep_smaller(blocks[j], {encode_quant_block(c, spec.abs_bound, preds[f], st), st});
       }
-    }
+    });
     ChunkOut cand = assemble(first, rows, &lw.buffer(), blocks);
     if (best.bytes.empty() || cand.bytes.size() < best.bytes.size()) best = std::move(cand);
   }
@@ -135,7 +135,7 @@ ChunkOut encode_chunk(const Dataset& d, const Schema& s, std::size_t first, std:
 }
 
 std::vector<Array> decode_chunk(std::span<const std::byte> payload, const Schema& s, const ChunkRef& ref,
-                                const Predictor* p, const std::string& what) {
+                                const Predictor* p, const std::string& what, int threads) {
   ByteReader r(payload, what + " chunk at row " + std::to_string(ref.first));
   if (get_varint(r, "first row") != ref.first || get_varint(r, "row count") != ref.count)
     r.fail("rows differ from the chunk index");
@@ -151,22 +151,24 @@ std::vector<Array> decode_chunk(std::span<const std::byte> payload, const Schema
     require(p != nullptr, ErrorCode::Malformed, r.what() + ": chunk uses a model the container does not provide");
     preds = predict_rows(*p, get_latent(r, p->latent, rows), rows);
   }
-  std::vector<Array> out;
-  for (std::size_t j = 0; j < s.columns.size(); ++j) {
+  // The blocks' extents first (in order), then the blocks themselves, column-parallel.
+  std::vector<std::span<const std::byte>> blocks;
+  for (std::size_t j = 0; j < s.columns.size(); ++j) blocks.push_back(r.bytes(get_varint(r, "block size"), "block"));
+  expect_end(r, "chunk");
+  std::vector<Array> out(s.columns.size());
+  parallel_for(s.columns.size(), threads, [&](std::size_t j) {
     std::vector<std::int64_t> shape{static_cast<std::int64_t>(rows)};
     if (s.kind == DataKind::Field) shape.insert(shape.end(), s.field_shape.begin() + 1, s.field_shape.end());
     Array a(s.columns[j].dtype, shape);
-    const auto size = get_varint(r, "block size");
-    ByteReader br(r.bytes(size, "block"), r.what() + " column " + s.columns[j].name);
+    ByteReader br(blocks[j], r.what() + " column " + s.columns[j].name);
     std::span<const double> pc;
     if (!preds.empty())
       for (std::size_t f = 0; f < p->feature_column.size(); ++f)
         if (p->feature_column[f] == j) pc = preds[f];
     decode_block(br, a.dtype, static_cast<std::size_t>(n), pc, field_dims(s, rows), a.bytes.data());
     expect_end(br, "block");
-    out.push_back(std::move(a));
-  }
-  expect_end(r, "chunk");
+    out[j] = std::move(a);
+  });
   return out;
 }
 

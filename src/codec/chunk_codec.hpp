@@ -21,14 +21,16 @@ struct ChunkOut {
 };
 
 // Encodes rows [first, first + rows) choosing, per column, the smallest block that holds the
-// bound; with a predictor, also the latent and whether the model pays for this chunk.
+// bound; with a predictor, also the latent and whether the model pays for this chunk. Columns
+// are coded on up to `threads` threads; the bytes never depend on it.
 ChunkOut encode_chunk(const Dataset& d, const Schema& s, std::size_t first, std::size_t rows,
-                      const Predictor* p, int zstd_level);
+                      const Predictor* p, int zstd_level, int threads = 1);
 
 // Decodes a CHUNK payload into one array per column (tables) or the chunk's frames (fields).
 // Throws Malformed/Corrupt/Limit, or ModelMismatch when the chunk needs a model and p is null.
+// Columns are decoded on up to `threads` threads (bit-identical for any count).
 std::vector<Array> decode_chunk(std::span<const std::byte> payload, const Schema& s, const ChunkRef& ref,
-                                const Predictor* p, const std::string& what);
+                                const Predictor* p, const std::string& what, int threads = 1);
 
 // "quant(center)", "int(delta)", ... from a block's first bytes.
 std::string block_method_name(std::span<const std::byte> block);

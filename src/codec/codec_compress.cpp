@@ -114,7 +114,9 @@ Encoded encode_all(const Dataset& d, const Schema& s, const Predictor* p, int zs
     for (std::size_t k = t; k < n; k += nt) {
       const std::size_t first = k * s.chunk_rows;
       const std::size_t rows = std::min<std::size_t>(s.chunk_rows, s.rows - first);
-      e.chunks[k] = encode_chunk(d, s, first, rows, p, zstd);
+      // Fewer chunks than threads: the spare threads code each chunk's columns.
+      const int inner = static_cast<int>(std::max<std::size_t>(1, nt / std::max<std::size_t>(n, 1)));
+      e.chunks[k] = encode_chunk(d, s, first, rows, p, zstd, inner);
     }
   };
   const std::size_t nt = static_cast<std::size_t>(std::clamp(threads, 1, 64));

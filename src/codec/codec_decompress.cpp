@@ -120,7 +120,8 @@ Dataset decode_all(const codec::OpenedContainer& o, const DecompressOptions& opt
   auto work = [&](std::size_t t, std::size_t nt) {
     for (std::size_t i = t; i < need.size(); i += nt) try {
         const ChunkRef& ref = o.chunks[need[i]];
-        parts[i] = decode_chunk(o.reader.section(ref.section), s, ref, pred ? &*pred : nullptr, o.reader.what());
+        const int inner = static_cast<int>(std::max<std::size_t>(1, nt / need.size()));  // columns in parallel too
+        parts[i] = decode_chunk(o.reader.section(ref.section), s, ref, pred ? &*pred : nullptr, o.reader.what(), inner);
       } catch (...) {
         errors[i] = std::current_exception();
       }

@@ -4,6 +4,7 @@
 
 #include <limits>
 
+#include "baler/atomic_file.hpp"
 #include "baler/codec.hpp"
 #include "baler/io.hpp"
 #include "codec_test_util.hpp"
@@ -66,6 +67,33 @@ INSTANTIATE_TEST_SUITE_P(Codec, SharedData, ::testing::ValuesIn(kCases), [](cons
     if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
   return n;
 });
+
+// Columns of one chunk are coded and decoded in parallel: the container's bytes and the
+// decoded values are the same for any thread count (LHCb is a single chunk; the CMS table is
+// cut into three chunks so that chunks and columns share the threads).
+TEST(CodecThreads, BytesAndValuesDoNotDependOnTheThreadCount) {
+  for (const auto& [file, chunk_rows] : {std::pair{"lhcb/LHCb_B2HHH.npz", 65536}, std::pair{"cms/Zmumu_Run2011A.csv", 4000}}) {
+    const Dataset d = load({file, "table"});
+    TempDir dir;
+    std::vector<std::vector<std::byte>> files;
+    for (int threads : {1, 2, 3, 5}) {
+      CompressOptions o;
+      o.bound = {BoundKind::Rel, 1e-4};
+      o.chunk_rows = chunk_rows;
+      o.threads = threads;
+      compress_dataset(d, dir / "t.baler", o);
+      files.push_back(read_file_bytes(dir / "t.baler"));
+      EXPECT_EQ(files.back(), files.front()) << file << " at " << threads << " threads";
+    }
+    const Dataset one = decompress_file(dir / "t.baler");
+    for (int threads : {2, 3, 7}) {
+      DecompressOptions o;
+      o.threads = threads;
+      EXPECT_EQ(decompress_file(dir / "t.baler", o), one) << file << " at " << threads << " threads";
+    }
+    EXPECT_EQ(count_violations(d, one, {1e-4, 0, true, false}), 0u);
+  }
+}
 
 TEST(CodecBounds, AbsoluteExactAndPointwiseRelative) {
   const Dataset d = load({"lhcb/LHCb_B2HHH.npz", "table"});
