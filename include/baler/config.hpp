@@ -50,6 +50,7 @@ struct TrainingConfig {
   std::string resume_from;           // checkpoint path, empty = fresh start
   bool activation_extraction = false;
   std::string float_dtype = "float32";  // float32 | float64
+  std::string fused = "auto";        // auto (fused dense path for plain dense models) | off (LibTorch)
   friend bool operator==(const TrainingConfig&, const TrainingConfig&) = default;
 };
 

@@ -85,6 +85,7 @@ struct TrainStart {
   double lr = 0.0;               // learning rate of the first epoch
   int threads = 1;
   std::string blas;              // BLAS library loaded (path + variant)
+  std::string path;              // "fused dense" or "LibTorch" (training.fused, model kind)
   std::vector<std::string> warnings;  // e.g. reference BLAS in use
 };
 
@@ -117,6 +118,7 @@ struct TrainResult {
   std::string stop_reason;           // "epochs" | "early stopping" | "min_lr"
   int threads = 1;
   std::string blas;
+  std::string path;                  // "fused dense" or "LibTorch"
   std::vector<std::filesystem::path> files;  // every file written
 };
 

@@ -250,6 +250,9 @@ std::vector<OptionDef> make_training_options() {
              "save the activations of every layer after training (for diagnose)"),
       option("training", tr, &T::float_dtype, "float_dtype",
              "floating-point type of training arithmetic", one_of({"float32", "float64"})),
+      option("training", tr, &T::fused, "fused",
+             "auto = hand-written dense training path for models of only Linear layers and activations; "
+             "off = always LibTorch", one_of({"auto", "off"})),
   };
 }
 

@@ -129,6 +129,15 @@ void AutoencoderImpl::recalibrate_batchnorm(const std::vector<torch::Tensor>& ba
   eval();
 }
 
+torch::Tensor training_loss(AutoencoderImpl& net, const torch::Tensor& xb, const TrainingConfig& t, torch::Tensor& mse) {
+  std::vector<torch::Tensor> acts;
+  auto out = net.forward_collect(xb, t.reg_param > 0 ? &acts : nullptr);
+  mse = torch::mse_loss(out, xb, t.loss == "mse_sum" ? torch::Reduction::Sum : torch::Reduction::Mean);
+  auto loss = mse;
+  for (const auto& a : acts) loss = loss + t.reg_param * a.abs().mean();
+  return loss;
+}
+
 FlatAdam::FlatAdam(AutoencoderImpl& net, double lr) : lr_(lr) {
   auto params = net.parameters();
   std::int64_t total = 0;

@@ -11,6 +11,7 @@
 
 #include "baler/model.hpp"
 #include "baler/train.hpp"
+#include "dense_fused.hpp"
 #include "nn_spec.hpp"
 
 namespace baler::nn {
@@ -39,6 +40,10 @@ class AutoencoderImpl : public torch::nn::Module {
 };
 TORCH_MODULE(Autoencoder);
 
+// The training objective on batch `xb`: MSE (mean or sum, training.loss) plus training.reg_param
+// × mean|a| for every activation output a. `mse` receives the MSE term alone.
+torch::Tensor training_loss(AutoencoderImpl& net, const torch::Tensor& xb, const TrainingConfig& t, torch::Tensor& mse);
+
 // Adam (PyTorch's update rule, no weight decay) over one flat buffer: the module's parameters
 // and gradients become views into two contiguous tensors, so a step is a handful of large
 // operations instead of several small ones per parameter.
@@ -48,6 +53,11 @@ class FlatAdam {
   void zero_grad() { grad_.zero_(); }
   void step();
   void set_lr(double lr) { lr_ = lr; }
+  double lr() const { return lr_; }
+  // The flat parameter, moment buffers and step counter, for the fused dense path (which
+  // trains them in place, so checkpoints are the same whichever path trained).
+  FusedBuffers fused_buffers() { return {param_.data_ptr(), m_.data_ptr(), v_.data_ptr(), &step_}; }
+  const torch::Tensor& flat_parameters() const { return param_; }
   // Keys "m", "v", "step" of `ar`; load checks sizes and throws Error(Malformed) naming `path`.
   void save(torch::serialize::OutputArchive& ar) const;
   void load(torch::serialize::InputArchive& ar, const std::filesystem::path& path);

@@ -35,6 +35,7 @@ void validate_training_config(const TrainingConfig& t) {
   check(std::isfinite(t.min_lr) && t.min_lr >= 0, "min_lr", num(t.min_lr), "≥ 0");
   check(t.checkpoint_every >= 0, "checkpoint_every", std::to_string(t.checkpoint_every), "≥ 0 (0 = none)");
   check(t.float_dtype == "float32" || t.float_dtype == "float64", "float_dtype", t.float_dtype, "float32 or float64");
+  check(t.fused == "auto" || t.fused == "off", "fused", t.fused, "auto or off");
 }
 
 Split plan_split(std::int64_t rows, double test_size, const NetSpec& spec) {

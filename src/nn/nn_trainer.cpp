@@ -7,6 +7,7 @@
 
 #include "baler/error.hpp"
 #include "baler/train.hpp"
+#include "dense_fused.hpp"
 #include "nn_module.hpp"
 #include "nn_train_support.hpp"
 
@@ -42,6 +43,7 @@ struct Run {
   const Config& config;
   Autoencoder net{nullptr};
   std::unique_ptr<FlatAdam> opt;
+  std::unique_ptr<FusedDense> fused;  // set: batches train on the fused dense path, in opt's buffers
   torch::Tensor train, val, shuffled;
   TrainState state;
   CheckpointMeta meta;
@@ -49,6 +51,7 @@ struct Run {
 };
 
 double evaluate(Run& r, const torch::Tensor& x) {
+  if (r.fused && x.size(0) > 0) return r.fused->squared_error(x.data_ptr(), x.size(0)) / static_cast<double>(x.numel());
   torch::NoGradGuard guard;
   r.net->eval();
   double se = 0.0;
@@ -59,28 +62,32 @@ double evaluate(Run& r, const torch::Tensor& x) {
   return x.numel() > 0 ? se / static_cast<double>(x.numel()) : std::numeric_limits<double>::quiet_NaN();
 }
 
+// One optimiser step on the batch [start, start + len) of r.shuffled; returns its sum of
+// squared errors. The fused path trains in the optimizer's buffers; LibTorch runs autograd.
+double train_batch(Run& r, std::int64_t start, std::int64_t len) {
+  if (r.fused) {
+    const auto* base = static_cast<const char*>(r.shuffled.data_ptr());
+    const std::int64_t row_bytes = r.shuffled.stride(0) * static_cast<std::int64_t>(r.shuffled.element_size());
+    return r.fused->train_batch(base + start * row_bytes, len, r.opt->lr());
+  }
+  auto xb = r.shuffled.narrow(0, start, len);
+  r.opt->zero_grad();
+  torch::Tensor mse;
+  training_loss(*r.net, xb, r.config.training, mse).backward();
+  r.opt->step();
+  const double v = mse.item<double>();
+  return r.config.training.loss == "mse_sum" ? v : v * static_cast<double>(xb.numel());
+}
+
 double train_epoch(Run& r, std::int64_t epoch) {
   const auto& t = r.config.training;
   r.net->train();
   const std::int64_t n = r.train.size(0);
   torch::index_select_out(r.shuffled, r.train, 0, permutation(n, t.seed, static_cast<std::uint64_t>(epoch)));
-  const auto reduction = t.loss == "mse_sum" ? torch::Reduction::Sum : torch::Reduction::Mean;
-  const bool penalise = t.reg_param > 0;
-  std::vector<torch::Tensor> acts;
   double se = 0.0;
   std::int64_t done = 0, count = 0;
   for (const auto& [start, len] : batches(n, t.batch_size)) {
-    auto xb = r.shuffled.narrow(0, start, len);
-    r.opt->zero_grad();
-    acts.clear();
-    auto out = r.net->forward_collect(xb, penalise ? &acts : nullptr);
-    auto mse = torch::mse_loss(out, xb, reduction);
-    auto loss = mse;
-    for (const auto& a : acts) loss = loss + t.reg_param * a.abs().mean();
-    loss.backward();
-    r.opt->step();
-    const double v = mse.item<double>();
-    se += reduction == torch::Reduction::Sum ? v : v * static_cast<double>(xb.numel());
+    se += train_batch(r, start, len);
     done += len;
     if (r.progress && (++count % 16 == 0 || done == n))
       r.progress->on_batch(epoch, done, n, se / static_cast<double>(done * (r.train.numel() / std::max<std::int64_t>(n, 1))));
@@ -158,6 +165,40 @@ void resume(Run& r, const std::filesystem::path& path) {
   set_lr(r, r.state.lr);
 }
 
+// The fused dense path for r's model, or null (LibTorch) when training.fused = off or the model
+// has layers other than Linear + activations (`path` says which and why). Checks that every
+// module parameter sits in the optimizer's flat buffer where the fused layout expects it.
+std::unique_ptr<FusedDense> make_fused(Run& r, const NetSpec& spec, int threads, std::string& path) {
+  const auto& t = r.config.training;
+  std::string why;
+  std::vector<DenseLayer> layers = dense_layers(spec, &why);
+  if (t.fused == "off" || layers.empty() || t.batch_size >= (std::int64_t{1} << 30)) {
+    path = "LibTorch (" + (t.fused == "off" ? std::string("training.fused = off") : "model " + spec.name + ": " + why) + ")";
+    return nullptr;
+  }
+  const torch::Tensor& flat = r.opt->flat_parameters();
+  const auto* base = static_cast<const char*>(flat.data_ptr());
+  const auto params = r.net->parameters();
+  bool same = params.size() == 2 * layers.size();
+  for (std::size_t i = 0; same && i < layers.size(); ++i) {
+    const auto& l = layers[i];
+    const auto& w = params[2 * i];
+    const auto& b = params[2 * i + 1];
+    same = w.sizes() == torch::IntArrayRef{l.out, l.in} && b.numel() == l.out && w.is_contiguous() &&
+           w.data_ptr() == base + l.weight_offset * flat.element_size() &&
+           b.data_ptr() == base + l.bias_offset * flat.element_size();
+  }
+  require(same, ErrorCode::Internal, "fused dense path: the module's parameters are not laid out as expected");
+  FusedOptions o;
+  o.threads = threads;
+  o.max_batch = t.batch_size + 1;  // a last batch of one row joins the one before
+  o.loss_sum = t.loss == "mse_sum";
+  o.reg_param = t.reg_param;
+  path = "fused dense (forward, backward and Adam by hand; each batch split over " + std::to_string(threads) +
+         " thread" + (threads == 1 ? "" : "s") + ", single-threaded BLAS in each)";
+  return FusedDense::create(std::move(layers), o, r.opt->fused_buffers(), flat.scalar_type() == torch::kFloat64);
+}
+
 // Preprocessed samples as tensors, split by a seeded permutation (stream ~0).
 std::pair<torch::Tensor, torch::Tensor> make_tensors(const Samples& s, const Split& split, std::uint64_t seed,
                                                      torch::Dtype dtype) {
@@ -224,6 +265,8 @@ TrainResult train(const Dataset& data, const Config& config, const TrainOutputs&
   r.opt = std::make_unique<FlatAdam>(*r.net, config.training.lr);
   r.state.lr = config.training.lr;
   if (!config.training.resume_from.empty()) resume(r, config.training.resume_from);
+  std::string path;
+  r.fused = make_fused(r, spec, rt.threads, path);
 
   apply_preprocessing(r.meta.preprocessing, samples.values, samples.features());
   std::tie(r.train, r.val) = make_tensors(samples, split, config.training.seed, dtype);
@@ -234,7 +277,9 @@ TrainResult train(const Dataset& data, const Config& config, const TrainOutputs&
   if (progress) {
     TrainStart start = make_start(spec, split, config, r.state.epoch, rt);
     start.lr = r.state.lr;
+    start.path = r.fused ? "fused dense" : "LibTorch";
     progress->on_start(start);
+    progress->on_message("training path: " + path);
   }
 
   std::string stop = "epochs";
@@ -277,6 +322,7 @@ TrainResult train(const Dataset& data, const Config& config, const TrainOutputs&
   result.stop_reason = stop;
   result.threads = rt.threads;
   result.blas = rt.blas;
+  result.path = r.fused ? "fused dense" : "LibTorch";
   if (!outputs.dir.empty()) {
     std::filesystem::create_directories(outputs.dir);
     const auto model_pt = outputs.dir / "model.pt";

@@ -57,6 +57,7 @@ const std::map<std::string, std::string>& changed_values() {
       {"training.resume_from", "a \"quoted\" path\\with\tescapes"},
       {"training.activation_extraction", "true"},
       {"training.float_dtype", "float64"},
+      {"training.fused", "off"},
       {"compression.error_bound", "abs=0.5"},
       {"compression.column_bounds", "{ \"*_Charge\" = \"exact\", \"B FD\" = \"pw_rel=1e-2\" }"},
       {"compression.detect_integers", "false"},
