@@ -149,7 +149,7 @@ std::vector<Array> decode_chunk(std::span<const std::byte> payload, const Schema
   std::vector<std::vector<double>> preds;
   if (flags & 1) {
     require(p != nullptr, ErrorCode::Malformed, r.what() + ": chunk uses a model the container does not provide");
-    preds = predict_rows(*p, get_latent(r, p->latent, rows), rows);
+    preds = predict_rows(*p, get_latent(r, p->latent, chunk_samples(*p, rows, r.what())), rows);
   }
   // The blocks' extents first (in order), then the blocks themselves, column-parallel.
   std::vector<std::span<const std::byte>> blocks;

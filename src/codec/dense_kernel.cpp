@@ -2,16 +2,10 @@
 #include "dense_kernel.hpp"
 
 #include "det_math.hpp"
+#include "layer_kernel.hpp"
 
 namespace baler::codec {
 namespace {
-
-constexpr std::size_t kMaxWidth = 1u << 20;
-
-bool is_activation(LayerKind k) {
-  return k == LayerKind::LeakyReLU || k == LayerKind::ReLU || k == LayerKind::Tanh ||
-         k == LayerKind::Sigmoid || k == LayerKind::ELU || k == LayerKind::SiLU;
-}
 
 float activate(LayerKind k, float alpha, float v) {
   switch (k) {
@@ -32,55 +26,37 @@ float activate(LayerKind k, float alpha, float v) {
 
 }  // namespace
 
-std::size_t check_dense(const std::vector<Layer>& layers, std::size_t in, const std::string& what) {
-  std::size_t width = in;
-  for (std::size_t i = 0; i < layers.size(); ++i) {
-    const Layer& l = layers[i];
-    const std::string where = what + " layer " + std::to_string(i);
-    if (is_activation(l.kind)) {
-      require(l.weight.bytes.empty() && l.bias.bytes.empty(), ErrorCode::Malformed, where + ": activation with weights");
-      continue;
+bool is_activation(LayerKind k) {
+  return k == LayerKind::LeakyReLU || k == LayerKind::ReLU || k == LayerKind::Tanh ||
+         k == LayerKind::Sigmoid || k == LayerKind::ELU || k == LayerKind::SiLU;
+}
+
+void activate_all(const Layer& l, std::vector<float>& x) {
+  for (auto& v : x) v = activate(l.kind, l.alpha, v);
+}
+
+std::vector<float> run_linear(const Layer& l, const std::vector<float>& x, std::size_t rows) {
+  const std::size_t out = static_cast<std::size_t>(l.weight.shape[0]);
+  const std::size_t in = static_cast<std::size_t>(l.weight.shape[1]);
+  const auto w = l.weight.as<float>();
+  const bool has_bias = !l.bias.bytes.empty();
+  std::vector<float> y(out * rows);
+  for (std::size_t o = 0; o < out; ++o) {
+    float* acc = y.data() + o * rows;
+    const float b = has_bias ? l.bias.as<float>()[o] : 0.0f;
+    for (std::size_t r = 0; r < rows; ++r) acc[r] = b;
+    for (std::size_t i = 0; i < in; ++i) {  // index order; the row loop may vectorise
+      const float wi = w[o * in + i];
+      const float* xi = x.data() + i * rows;
+      for (std::size_t r = 0; r < rows; ++r) acc[r] = acc[r] + wi * xi[r];
     }
-    require(l.kind == LayerKind::Linear, ErrorCode::Unsupported,
-            where + ": layer kind " + std::to_string(static_cast<int>(l.kind)) +
-                " is not run by the deterministic dense decoder (Linear and activations only)");
-    require(l.weight.dtype == DType::F32 && l.weight.ndim() == 2 &&
-                static_cast<std::size_t>(l.weight.shape[1]) == width,
-            ErrorCode::Malformed, where + ": weight shape " + shape_string(l.weight.shape) +
-                                      " does not take " + std::to_string(width) + " inputs");
-    width = static_cast<std::size_t>(l.weight.shape[0]);
-    require(width >= 1 && width <= kMaxWidth, ErrorCode::Limit, where + ": width out of range");
-    require(l.bias.bytes.empty() ||
-                (l.bias.dtype == DType::F32 && l.bias.ndim() == 1 && static_cast<std::size_t>(l.bias.shape[0]) == width),
-            ErrorCode::Malformed, where + ": bias shape " + shape_string(l.bias.shape) + " does not match");
   }
-  return width;
+  return y;
 }
 
 std::vector<float> run_dense(const std::vector<Layer>& layers, std::vector<float> x, std::size_t rows) {
-  for (const Layer& l : layers) {
-    if (l.kind != LayerKind::Linear) {
-      for (auto& v : x) v = activate(l.kind, l.alpha, v);
-      continue;
-    }
-    const std::size_t out = static_cast<std::size_t>(l.weight.shape[0]);
-    const std::size_t in = static_cast<std::size_t>(l.weight.shape[1]);
-    const auto w = l.weight.as<float>();
-    const bool has_bias = !l.bias.bytes.empty();
-    std::vector<float> y(out * rows);
-    for (std::size_t o = 0; o < out; ++o) {
-      float* acc = y.data() + o * rows;
-      const float b = has_bias ? l.bias.as<float>()[o] : 0.0f;
-      for (std::size_t r = 0; r < rows; ++r) acc[r] = b;
-      for (std::size_t i = 0; i < in; ++i) {  // index order; the row loop may vectorise
-        const float wi = w[o * in + i];
-        const float* xi = x.data() + i * rows;
-        for (std::size_t r = 0; r < rows; ++r) acc[r] = acc[r] + wi * xi[r];
-      }
-    }
-    x = std::move(y);
-  }
-  return x;
+  const auto n = static_cast<std::int64_t>(rows ? x.size() / rows : 0);
+  return run_layers(layers, {n}, std::move(x), rows);
 }
 
 }  // namespace baler::codec

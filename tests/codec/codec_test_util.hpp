@@ -1,14 +1,27 @@
 // Helpers shared by the codec tests: hand-built dense models (no torch), data sets.
 #pragma once
 
+#include <functional>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "baler/error.hpp"
 #include "baler/model.hpp"
 #include "test_support.hpp"
 
 namespace baler::test {
+
+// The code of the Error `f` throws (its message into `msg`); Internal if it throws none.
+inline ErrorCode code_of(const std::function<void()>& f, std::string* msg = nullptr) {
+  try {
+    f();
+  } catch (const Error& e) {
+    if (msg) *msg = e.what();
+    return e.code();
+  }
+  return ErrorCode::Internal;
+}
 
 inline Array random_matrix(std::mt19937_64& g, std::int64_t rows, std::int64_t cols, float scale) {
   Array a(DType::F32, {rows, cols});

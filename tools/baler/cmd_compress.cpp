@@ -48,9 +48,12 @@ int project_compress(const Project& p) {
   try {
     s = run(cfg.data.input_path, out, o, ro, fs::exists(model) ? model.string() : "");
   } catch (const Error& e) {
-    // A trained model the deterministic decoder cannot run (convolutions, fields) does not
-    // stop the project: compress without it and say so.
-    if (e.code() != ErrorCode::Unsupported || !fs::exists(model)) throw;
+    // Only a model the deterministic kernel truly cannot run (a sample larger than a chunk, a
+    // layer it lacks) falls back to compressing without it; a model that does not fit the
+    // data (ModelMismatch) or a bound `none` without a usable model stays an error.
+    bool needs_model = o.bound.kind == BoundKind::None;
+    for (const auto& [name, b] : o.column_bounds) needs_model |= b.kind == BoundKind::None;
+    if (e.code() != ErrorCode::Unsupported || !fs::exists(model) || needs_model) throw;
     std::fprintf(stderr, "baler: note: %s; compressing without the model\n", e.what());
     s = run(cfg.data.input_path, out, o, ro, "");
   }
