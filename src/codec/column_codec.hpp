@@ -75,6 +75,10 @@ CodeCost estimate_codes(std::span<const std::uint64_t> codes);
 // Estimated bits of adaptive token coding from counts[context * 256 + token]: the static
 // entropy plus a learning cost per distinct (context, token) pair.
 double token_cost(const std::vector<std::uint32_t>& counts, int contexts);
+// Whether two cost estimates (bits) are too close to trust: then both codings are tried.
+inline bool estimates_close(double a, double b) {
+  return std::max(a, b) - std::min(a, b) <= 0.0005 * std::min(a, b) + 64;
+}
 // ctx_mode 0: one context; 1: the previous token's (capped) value selects the context.
 CodeStream encode_code_stream(std::span<const std::uint64_t> codes, int ctx_mode);
 // The context mode the estimate prefers (both coded, the smaller kept, when they are close).

@@ -116,8 +116,7 @@ std::vector<std::byte> encode_field_block(const ColumnSlice& c, std::array<std::
   w.le<double>(center);
   put_outliers(w, outl, outl.size() / es, es);
   const auto cost = field_costs(codes, g);
-  const double lo = std::min(cost[0], cost[1]), hi = std::max(cost[0], cost[1]);
-  if (hi - lo > 0.03 * lo + 64) {
+  if (!estimates_close(cost[0], cost[1])) {
     put_code_stream(w, code_field(codes, g, cost[1] < cost[0] ? 1 : 0));
   } else {
     CodeStream a = code_field(codes, g, 0), b = code_field(codes, g, 1);

@@ -118,9 +118,10 @@ std::vector<std::byte> encode_int_block(const ColumnSlice& c) {
   }
   if (n_ok < c.n - c.n / 8) return {};  // mostly not integers: not this method
   const IntCodes a = int_codes(c, v, ok, 0, lo), b = int_codes(c, v, ok, 1, lo);
+  if (a.codes == b.codes) return int_block_with(c, a, 0, lo);  // e.g. a constant column
   // Only the predictor the estimate prefers is coded, unless the estimates are close.
   const double ea = a.bits(), eb = b.bits();
-  if (std::fabs(ea - eb) > 0.03 * std::min(ea, eb) + 64) return ea < eb ? int_block_with(c, a, 0, lo) : int_block_with(c, b, 1, lo);
+  if (!estimates_close(ea, eb)) return ea < eb ? int_block_with(c, a, 0, lo) : int_block_with(c, b, 1, lo);
   auto ba = int_block_with(c, a, 0, lo);
   auto bb = int_block_with(c, b, 1, lo);
   return bb.size() < ba.size() ? bb : ba;

@@ -25,14 +25,10 @@ struct BitModel {
 
 class RangeEncoder {
  public:
-  void bit(BitModel& m, int b) {
+  void bit(BitModel& m, int b) {  // without branches on b (hard to predict)
     const std::uint32_t bound = (range_ >> 16) * clamp_p(m.p());
-    if (b) {
-      low_ += bound;
-      range_ -= bound;
-    } else {
-      range_ = bound;
-    }
+    low_ += b ? bound : 0;
+    range_ = b ? range_ - bound : bound;
     m.update(b);
     normalize();
   }
