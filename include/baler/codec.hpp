@@ -11,6 +11,7 @@
 
 #include "baler/array.hpp"
 #include "baler/config.hpp"
+#include "baler/data_stream.hpp"
 #include "baler/model.hpp"
 
 namespace baler {
@@ -79,6 +80,13 @@ CompressOptions compress_options_from_config(const CompressionConfig& c);
 // Error(Unsupported) for model layers the deterministic decoder does not run.
 CompressSummary compress_dataset(const Dataset& data, const std::filesystem::path& out,
                                  const CompressOptions& options);
+// The same from a source read in parts: pass 1 (only when a column has a rel bound or integer
+// detection) reads it chunk by chunk for the finite ranges; pass 2 reads up to `threads`
+// chunks at a time, encodes them in parallel and writes each CHUNK section as soon as it and
+// the ones before are done. Memory: O(threads x chunk), whatever the source's size. The bytes
+// equal compress_dataset's on the same data (compress_dataset is this on a MemorySource).
+CompressSummary compress_source(DataSource& source, const std::filesystem::path& out,
+                                const CompressOptions& options);
 
 struct DecompressOptions {
   std::optional<std::int64_t> row_begin, row_end;  // [begin, end) rows/frames; empty = all
@@ -92,6 +100,14 @@ Dataset decompress_file(const std::filesystem::path& path, const DecompressOptio
 // The same from a container held in memory (`what` names it in messages).
 Dataset decompress_memory(std::vector<std::byte> bytes, const std::string& what,
                           const DecompressOptions& options = {});
+
+// What decompress_into gives for `options`: the container's kind, names, dtypes and shape,
+// with rows = the selected range. Throws as decompress_file.
+DataLayout container_layout(const std::filesystem::path& path, const DecompressOptions& options = {});
+// Decodes the selected rows chunk by chunk into `sink` (rows in order; the caller commits the
+// sink). Only the chunks that overlap the range are read; at most `threads` decoded chunks
+// are held at a time.
+void decompress_into(const std::filesystem::path& path, DataSink& sink, const DecompressOptions& options = {});
 
 // Facts about a container without decoding the data (for `baler info`).
 struct ContainerDescription {
@@ -126,6 +142,9 @@ struct VerifyReport {
 // Decompresses `path` and compares it with `original` value by value, each column against
 // the bound recorded in the container. Throws Error(Malformed) if shapes or names differ.
 VerifyReport verify_container(const std::filesystem::path& path, const Dataset& original,
+                              const DecompressOptions& options = {});
+// The same against a source read chunk by chunk alongside the container's chunks.
+VerifyReport verify_container(const std::filesystem::path& path, DataSource& original,
                               const DecompressOptions& options = {});
 
 }  // namespace baler

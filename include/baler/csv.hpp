@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "baler/array.hpp"
 
@@ -25,6 +26,10 @@ Dataset read_csv(const std::filesystem::path& path, std::optional<DType> dtype =
 // and float32 in the float's shortest form; floats that look like integers get ".0" so they
 // read back as float; bool as 0/1); LF line ends.
 std::string format_csv(const Dataset& table);
+// The two parts of format_csv, for writing a table in parts: the header line (names, LF) and
+// the rows of `table` appended to `out`.
+std::string format_csv_header(const std::vector<std::string>& names);
+void append_csv_rows(std::string& out, const Dataset& table);
 // Writes format_csv(table) atomically. A 2-D field is written as columns col0, col1, ...
 // Throws Error(Unsupported) for other fields, Error(Io).
 void write_csv(const Dataset& data, const std::filesystem::path& path);

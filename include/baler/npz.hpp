@@ -7,7 +7,11 @@
 #include <string>
 #include <vector>
 
+#include <memory>
+#include <span>
+
 struct zip;
+struct zip_file;
 
 namespace baler {
 
@@ -27,19 +31,46 @@ class NpzReader {
   // (Error(Limit) for absurd ratios) before allocating; CRC and length errors are
   // Error(Malformed). Unknown key: Error(Usage) listing the keys.
   std::vector<std::byte> member(const std::string& key) const;
+  class MemberStream;
+  // Opens member `key` for reads at any offset (chunked reading). Same size checks as member().
+  std::unique_ptr<MemberStream> open_member(const std::string& key) const;
   // "file.npz:key", for messages.
   std::string what(const std::string& key) const;
 
  private:
+  std::size_t key_index(const std::string& key) const;  // Error(Usage) listing the keys
   std::filesystem::path path_;
   ::zip* zip_ = nullptr;
   std::vector<std::string> keys_;
   std::vector<std::uint64_t> index_;  // zip entry index of each key
 };
 
+// Reads one member of an open NpzReader (which must outlive it) in parts. A stored member
+// seeks; a deflated one is read forward, and a read before the current position re-opens it
+// and reads up to the offset again. The CRC is checked only by member() (whole reads).
+class NpzReader::MemberStream {
+ public:
+  MemberStream(::zip* z, std::uint64_t index, std::uint64_t size, bool stored, std::string what);
+  ~MemberStream();
+  MemberStream(const MemberStream&) = delete;
+  MemberStream& operator=(const MemberStream&) = delete;
+  std::uint64_t size() const { return size_; }
+  // Fills `out` from `offset`; Error(Malformed) if the member ends first or libzip fails.
+  void read(std::uint64_t offset, std::span<std::byte> out);
+
+ private:
+  void reopen();
+  ::zip* zip_;
+  ::zip_file* file_ = nullptr;
+  std::uint64_t index_, size_, pos_ = 0;
+  bool stored_;
+  std::string what_;
+};
+
 struct NpzMember {
   std::string key;               // stored as key + ".npy"
   std::vector<std::byte> npy;    // a .npy image (encode_npy)
+  std::filesystem::path file;    // or, when not empty, a file holding the image (read at write time)
 };
 
 // Writes an .npz atomically, members stored uncompressed (like numpy.savez) with a fixed

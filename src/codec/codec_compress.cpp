@@ -1,4 +1,5 @@
-// compress_dataset: plans bounds per column, encodes chunks (with or without the model), writes the container.
+// compress_source / compress_dataset: pass 1 plans the bounds, pass 2 encodes chunks (a few at a
+// time, each with or without the model) and streams them into the container.
 #include <algorithm>
 #include <cmath>
 #include <set>
@@ -6,40 +7,41 @@
 
 #include "baler/codec.hpp"
 #include "baler/container.hpp"
+#include "baler/data_stream.hpp"
 #include "chunk_codec.hpp"
 #include "codec_schema.hpp"
 #include "model_predictor.hpp"
+#include "wire.hpp"
 
 namespace baler {
 namespace codec {
 namespace {
 
-bool integer_valued(const Array& a) {
-  if (!is_float(a.dtype)) return true;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    const double x = a.value(i);
-    if (std::isfinite(x) && (x != std::trunc(x) || std::fabs(x) > 9007199254740992.0 || (x == 0 && std::signbit(x))))
-      return false;
-  }
-  return true;
-}
-
-double finite_range(const Array& a) {
+// What pass 1 learns of a column: its finite range and whether every finite value is an integer.
+struct ColumnScan {
   double lo = HUGE_VAL, hi = -HUGE_VAL;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    const double x = a.value(i);
-    if (!std::isfinite(x)) continue;
-    lo = std::min(lo, x);
-    hi = std::max(hi, x);
+  bool integer_valued = true;
+  void add(const Array& a) {
+    if (!is_float(a.dtype)) return;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      const double x = a.value(i);
+      if (!std::isfinite(x)) continue;
+      lo = std::min(lo, x);
+      hi = std::max(hi, x);
+      if (x != std::trunc(x) || std::fabs(x) > 9007199254740992.0 || (x == 0 && std::signbit(x)))
+        integer_valued = false;
+    }
   }
-  return hi >= lo ? hi - lo : 0.0;
-}
+  double range() const { return hi >= lo ? hi - lo : 0.0; }
+};
 
-ColumnSpec plan_column(const std::string& name, const Array& values, const CompressOptions& o) {
+// The bound a column gets before its values are known; `explicit_bound` says a config or
+// --column-bound named it.
+ColumnSpec initial_column(const std::string& name, DType dtype, const CompressOptions& o, bool& explicit_bound) {
   ColumnSpec c;
   c.name = name;
-  c.dtype = values.dtype;
-  bool explicit_bound = false;
+  c.dtype = dtype;
+  explicit_bound = false;
   c.bound = o.bound;
   for (const auto& [pattern, b] : o.column_bounds)
     if (glob_match(pattern, name)) {
@@ -47,47 +49,80 @@ ColumnSpec plan_column(const std::string& name, const Array& values, const Compr
       explicit_bound = true;
     }
   if (!is_float(c.dtype) && c.bound.kind != BoundKind::None) c.bound = {BoundKind::Exact, 0.0};
-  if (o.detect_integers && !explicit_bound && is_float(c.dtype) && c.bound.kind != BoundKind::Exact &&
-      integer_valued(values)) {
+  return c;
+}
+
+bool detects_integers(const ColumnSpec& c, bool explicit_bound, const CompressOptions& o) {
+  return o.detect_integers && !explicit_bound && is_float(c.dtype) && c.bound.kind != BoundKind::Exact;
+}
+
+// True if the plan needs pass 1 over the values (a rel bound or integer detection).
+bool needs_scan(const ColumnSpec& c, bool explicit_bound, const CompressOptions& o) {
+  return is_float(c.dtype) && (c.bound.kind == BoundKind::Rel || detects_integers(c, explicit_bound, o));
+}
+
+void resolve_column(ColumnSpec& c, bool explicit_bound, const ColumnScan& scan, const CompressOptions& o) {
+  if (detects_integers(c, explicit_bound, o) && scan.integer_valued) {
     c.bound = {BoundKind::Exact, 0.0};
     c.integer_detected = true;
   }
   switch (c.bound.kind) {
     case BoundKind::Abs: c.abs_bound = c.bound.value; break;
-    case BoundKind::Rel: c.abs_bound = c.bound.value * finite_range(values); break;
+    case BoundKind::Rel: c.abs_bound = c.bound.value * scan.range(); break;
     case BoundKind::PwRel: c.abs_bound = c.bound.value; break;
     default: c.abs_bound = 0;
   }
-  return c;
 }
 
-Schema plan_schema(const Dataset& d, const CompressOptions& o) {
+std::uint64_t clamp_chunk_rows(std::int64_t wanted, std::uint64_t values_per_row) {
+  return std::clamp<std::uint64_t>(static_cast<std::uint64_t>(std::max<std::int64_t>(1, wanted)), 1,
+                                   std::max<std::uint64_t>(1, kMaxChunkElements / std::max<std::uint64_t>(1, values_per_row)));
+}
+
+// Schema of the source's layout with bounds unresolved (chunk_rows set), and each column's
+// explicit-bound flag.
+Schema initial_schema(const DataLayout& l, const CompressOptions& o, std::vector<bool>& explicit_bounds) {
   Schema s;
-  s.kind = d.kind;
-  s.from_matrix = d.table_from_matrix;
-  s.rows = d.rows();
+  s.kind = l.kind;
+  s.from_matrix = l.table_from_matrix;
+  s.rows = l.rows;
   s.source_format = o.source_format.substr(0, 64);
   s.source_name = o.source_name.substr(0, 4096);
-  if (d.kind == DataKind::Table) {
-    for (const auto& col : d.columns) {
-      require(col.values.ndim() == 1 && col.values.size() == s.rows, ErrorCode::Malformed,
-              "column " + col.name + " is not a 1-D column of " + std::to_string(s.rows) + " rows");
-      s.columns.push_back(plan_column(col.name, col.values, o));
-    }
-    const std::uint64_t cols = std::max<std::size_t>(1, s.columns.size());
-    s.chunk_rows = std::clamp<std::uint64_t>(static_cast<std::uint64_t>(std::max<std::int64_t>(1, o.chunk_rows)), 1,
-                                             std::max<std::uint64_t>(1, kMaxChunkElements / cols));
+  auto add = [&](const std::string& name, DType t) {
+    bool ex = false;
+    s.columns.push_back(initial_column(name, t, o, ex));
+    explicit_bounds.push_back(ex);
+  };
+  if (l.kind == DataKind::Table) {
+    for (std::size_t j = 0; j < l.names.size(); ++j) add(l.names[j], l.dtypes[j]);
+    s.chunk_rows = clamp_chunk_rows(o.chunk_rows, std::max<std::size_t>(1, s.columns.size()));
   } else {
-    require(!d.field.shape.empty(), ErrorCode::Unsupported, "a 0-d field cannot be compressed");
-    s.field_shape = d.field.shape;
-    s.columns.push_back(plan_column("data", d.field, o));
+    require(!l.field_shape.empty(), ErrorCode::Unsupported, "a 0-d field cannot be compressed");
+    s.field_shape = l.field_shape;
+    add("data", l.field_dtype);
     const std::uint64_t per = std::max<std::uint64_t>(1, row_elements(s));
     require(per <= kMaxChunkElements, ErrorCode::Limit,
             "one frame of the field has " + std::to_string(per) + " values, more than a chunk may hold (" +
                 std::to_string(kMaxChunkElements) + ")");
-    s.chunk_rows = std::clamp<std::uint64_t>(static_cast<std::uint64_t>(std::max<std::int64_t>(1, o.chunk_rows)), 1,
-                                             std::max<std::uint64_t>(1, kMaxChunkElements / per));
+    s.chunk_rows = clamp_chunk_rows(o.chunk_rows, per);
   }
+  return s;
+}
+
+// Pass 1 (only when a column needs it): finite ranges and integer detection, chunk by chunk.
+Schema plan_schema(DataSource& src, const CompressOptions& o) {
+  std::vector<bool> ex;
+  Schema s = initial_schema(src.layout(), o, ex);
+  std::vector<ColumnScan> scans(s.columns.size());
+  bool scan = false;
+  for (std::size_t j = 0; j < s.columns.size(); ++j) scan |= needs_scan(s.columns[j], ex[j], o);
+  for (std::uint64_t a = 0; scan && a < s.rows; a += s.chunk_rows) {
+    const Dataset part = src.read_rows(a, std::min(s.rows, a + s.chunk_rows));
+    for (std::size_t j = 0; j < s.columns.size(); ++j)
+      if (needs_scan(s.columns[j], ex[j], o))
+        scans[j].add(s.kind == DataKind::Field ? part.field : part.columns[j].values);
+  }
+  for (std::size_t j = 0; j < s.columns.size(); ++j) resolve_column(s.columns[j], ex[j], scans[j], o);
   return s;
 }
 
@@ -100,32 +135,62 @@ void check_bounds_need_model(const Schema& s, const Predictor* p) {
   }
 }
 
-struct Encoded {
-  std::vector<ChunkOut> chunks;
-  std::uint64_t bytes = 0;
+// encode_chunk on a part holding only the chunk's rows writes "first row 0"; the chunk's
+// real first row replaces it (the rest of a chunk does not depend on where it starts).
+void rebase_chunk(ChunkOut& c, std::uint64_t first) {
+  if (c.bytes.empty() || first == 0) return;
+  ByteReader r(c.bytes, "encoded chunk", ErrorCode::Internal);
+  require(get_varint(r, "first row") == 0, ErrorCode::Internal, "chunk part does not start at row 0");
+  ByteWriter w;
+  put_varint(w, first);
+  w.append(std::span<const std::byte>(c.bytes).subspan(r.pos()));
+  c.bytes = std::move(w.buffer());
+}
+
+// How chunks use the model. An embedded decoder is charged to the chunks by rows: a chunk
+// uses the model only if its bytes with the model plus its share of the decoder's bytes are
+// fewer than its bytes without; an external model costs nothing; bound 'none' forces it.
+struct ModelUse {
+  const Predictor* p = nullptr;
+  double bytes_per_row = 0;  // embedded decoder bytes / total rows
+  bool forced = false;
 };
 
-Encoded encode_all(const Dataset& d, const Schema& s, const Predictor* p, int zstd, int threads,
-                   std::size_t limit_chunks) {
-  const std::size_t n = std::min<std::size_t>(limit_chunks, (s.rows + s.chunk_rows - 1) / s.chunk_rows);
-  Encoded e;
-  e.chunks.resize(n);
-  auto work = [&](std::size_t t, std::size_t nt) {
-    for (std::size_t k = t; k < n; k += nt) {
-      const std::size_t first = k * s.chunk_rows;
-      const std::size_t rows = std::min<std::size_t>(s.chunk_rows, s.rows - first);
-      // Fewer chunks than threads: the spare threads code each chunk's columns.
-      const int inner = static_cast<int>(std::max<std::size_t>(1, nt / std::max<std::size_t>(n, 1)));
-      e.chunks[k] = encode_chunk(d, s, first, rows, p, zstd, inner);
+ChunkOut encode_part(const Dataset& part, const Schema& s, std::uint64_t first, const ModelUse& m, int zstd,
+                     int threads) {
+  const std::size_t rows = static_cast<std::size_t>(part.rows());
+  ChunkOut c = encode_chunk(part, s, 0, rows, m.p, zstd, threads);
+  if (m.p && c.model_used && !m.forced && m.bytes_per_row > 0) {
+    ChunkOut plain = encode_chunk(part, s, 0, rows, nullptr, zstd, threads);
+    if (!plain.bytes.empty() &&
+        static_cast<double>(plain.bytes.size()) <= static_cast<double>(c.bytes.size()) + m.bytes_per_row * static_cast<double>(rows))
+      c = std::move(plain);
+  }
+  rebase_chunk(c, first);
+  return c;
+}
+
+// Encodes `parts` (consecutive chunks) on up to parts.size() threads, each chunk's columns on
+// threads / parts.size() more; output order = input order.
+std::vector<ChunkOut> encode_batch(const std::vector<Dataset>& parts, const std::vector<std::uint64_t>& firsts,
+                                   const Schema& s, const ModelUse& m, int zstd, int threads) {
+  const int inner = std::max(1, threads / std::max(1, static_cast<int>(parts.size())));
+  std::vector<ChunkOut> out(parts.size());
+  std::vector<std::exception_ptr> errors(parts.size());
+  auto work = [&](std::size_t i) {
+    try {
+      out[i] = encode_part(parts[i], s, firsts[i], m, zstd, inner);
+    } catch (...) {
+      errors[i] = std::current_exception();
     }
   };
-  const std::size_t nt = static_cast<std::size_t>(std::clamp(threads, 1, 64));
   std::vector<std::thread> pool;
-  for (std::size_t t = 1; t < nt; ++t) pool.emplace_back(work, t, nt);
-  work(0, nt);
-  for (auto& th : pool) th.join();
-  for (const auto& c : e.chunks) e.bytes += c.bytes.size();
-  return e;
+  for (std::size_t i = 1; i < parts.size(); ++i) pool.emplace_back(work, i);
+  if (!parts.empty()) work(0);
+  for (auto& t : pool) t.join();
+  for (auto& e : errors)
+    if (e) std::rethrow_exception(e);
+  return out;
 }
 
 container::TensorStorage storage_from(const std::string& s) {
@@ -139,58 +204,115 @@ const char* storage_name(container::TensorStorage s) {
   return s == container::TensorStorage::F32 ? "f32" : s == container::TensorStorage::F16 ? "f16" : "int8";
 }
 
-CompressSummary write_container(const std::filesystem::path& path, Schema s, const std::vector<ChunkOut>& chunks,
-                                bool model_used, bool external, const container::ModelSections& sections,
-                                std::uint64_t hash, const std::string& storage_label, const Predictor* p) {
+// The model as the decoder will see it, its sections and the label for the summary.
+struct ModelChoice {
+  Model used;
+  container::ModelSections sections;
+  std::string label = "none";
+};
+
+// Embedded: tries each weight precision on the first chunk and keeps the smallest total.
+ModelChoice choose_model(DataSource& src, const Schema& s, const CompressOptions& o) {
+  using container::TensorStorage;
+  ModelChoice mc;
+  if (o.external_model) {
+    mc.used = *o.model;
+    mc.label = "external";
+    return mc;
+  }
+  std::vector<TensorStorage> cands;
+  if (o.weight_precision == "auto") cands = {TensorStorage::F16, TensorStorage::Int8};
+  else cands = {storage_from(o.weight_precision)};
+  const Dataset first = src.read_rows(0, std::min<std::uint64_t>(s.rows, s.chunk_rows));
+  std::uint64_t best = UINT64_MAX;
+  for (auto st : cands) {
+    Model q = container::quantize_weights(*o.model, st);
+    auto sec = container::encode_model(q, st, false);
+    Predictor qp = make_predictor(q, s, true, "model");
+    const auto trial = encode_chunk(first, s, 0, static_cast<std::size_t>(first.rows()), &qp, o.zstd_level, o.threads);
+    const std::uint64_t total = sec.meta.size() + sec.tensors.size() + trial.bytes.size();
+    if (total < best) {
+      best = total;
+      mc.used = std::move(q);
+      mc.sections = container::encode_model(*o.model, st, false);
+      mc.label = std::string("embedded(") + storage_name(st) + ")";
+    }
+  }
+  return mc;
+}
+
+// Writes the container as chunks arrive (FORMAT.md §1: section order). Without a model the
+// SCHEMA goes first; with one it follows the chunks, since which columns use the model is
+// known only when every chunk has chosen.
+class StreamWriter {
+ public:
+  StreamWriter(const std::filesystem::path& path, Schema s, bool schema_first)
+      : w_(path, container::FileKind::Data), s_(std::move(s)), schema_first_(schema_first),
+        methods_(s_.columns.size()) {
+    st_.columns.resize(s_.columns.size());
+    if (schema_first_) w_.add(container::SectionId::Schema, true, encode_schema(s_));
+  }
+
+  void add_chunk(const ChunkOut& c, std::uint64_t first, std::uint64_t rows) {
+    refs_.push_back({first, rows, static_cast<std::uint32_t>(w_.entries().size())});
+    w_.add(container::SectionId::Chunk, true, c.bytes);
+    model_chunks_ += c.model_used ? 1 : 0;
+    for (std::size_t j = 0; j < s_.columns.size(); ++j) {
+      const auto& col = c.cols[j];
+      st_.columns[j].bytes += col.bytes;
+      st_.columns[j].outliers += col.outliers;
+      st_.columns[j].max_error = std::max(st_.columns[j].max_error, col.max_error);
+      methods_[j].insert(col.methods);
+    }
+  }
+  bool model_used() const { return model_chunks_ > 0; }
+
+  CompressSummary finish(const CompressOptions& o, const ModelChoice& mc, const Predictor* p, std::uint64_t hash);
+
+ private:
+  container::ContainerWriter w_;
+  Schema s_;
+  bool schema_first_;
+  std::vector<ChunkRef> refs_;
+  Stats st_;
+  std::vector<std::set<std::string>> methods_;
+  std::uint64_t model_chunks_ = 0;
+};
+
+CompressSummary StreamWriter::finish(const CompressOptions& o, const ModelChoice& mc, const Predictor* p,
+                                     std::uint64_t hash) {
   using container::SectionId;
-  if (model_used && p)
-    for (auto j : p->feature_column) s.columns[j].uses_model = true;
-  container::ContainerWriter w(path, container::FileKind::Data);
-  w.add(SectionId::Schema, true, encode_schema(s));
+  const bool used = model_used();
   CompressSummary sum;
-  if (model_used && external) {
+  if (used && p)
+    for (auto j : p->feature_column) s_.columns[j].uses_model = true;
+  if (!schema_first_) w_.add(SectionId::Schema, true, encode_schema(s_));
+  if (used && o.external_model) {
     ByteWriter ref;
     ref.le<std::uint64_t>(hash);
     ref.le<std::uint32_t>(static_cast<std::uint32_t>(p->model->decoder.size()));
-    w.add(SectionId::ModelRef, true, ref.buffer());
-  } else if (model_used) {
-    w.add(SectionId::ModelMeta, true, sections.meta);
-    w.add(SectionId::Tensors, true, sections.tensors);
-    sum.model_bytes = sections.meta.size() + sections.tensors.size();
+    w_.add(SectionId::ModelRef, true, ref.buffer());
+  } else if (used) {
+    w_.add(SectionId::ModelMeta, true, mc.sections.meta);
+    w_.add(SectionId::Tensors, true, mc.sections.tensors);
+    sum.model_bytes = mc.sections.meta.size() + mc.sections.tensors.size();
   }
-  std::vector<ChunkRef> refs;
-  Stats st;
-  st.columns.resize(s.columns.size());
-  std::vector<std::set<std::string>> methods(s.columns.size());
-  for (std::size_t k = 0; k < chunks.size(); ++k) {
-    const std::uint64_t first = k * s.chunk_rows;
-    refs.push_back({first, std::min<std::uint64_t>(s.chunk_rows, s.rows - first),
-                    static_cast<std::uint32_t>(w.entries().size())});
-    w.add(SectionId::Chunk, true, chunks[k].bytes);
-    for (std::size_t j = 0; j < s.columns.size(); ++j) {
-      const auto& c = chunks[k].cols[j];
-      st.columns[j].bytes += c.bytes;
-      st.columns[j].outliers += c.outliers;
-      st.columns[j].max_error = std::max(st.columns[j].max_error, c.max_error);
-      methods[j].insert(c.methods);
-    }
-  }
-  for (std::size_t j = 0; j < s.columns.size(); ++j)
-    for (const auto& m : methods[j]) st.columns[j].methods += (st.columns[j].methods.empty() ? "" : "+") + m;
-  st.model_bytes = sum.model_bytes;
-  st.model_storage = model_used ? storage_label : (storage_label == "none" ? "none" : "not used (did not pay)");
-  w.add(SectionId::ChunkIndex, true, encode_chunk_index(refs));
-  w.add(SectionId::Stats, false, encode_stats(st));
-  w.finish();
-  sum.file_bytes = w.bytes_written();
-  sum.raw_f32_bytes = s.rows * row_elements(s) * s.columns.size() * 4;
-  sum.chunks = chunks.size();
-  sum.model_hash = model_used ? hash : 0;
-  sum.model_storage = st.model_storage;
-  for (std::size_t j = 0; j < s.columns.size(); ++j) {
-    const auto& c = s.columns[j];
-    sum.columns.push_back({c.name, std::string(dtype_name(c.dtype)), c.bound, c.abs_bound, st.columns[j].methods,
-                           st.columns[j].bytes, st.columns[j].outliers, st.columns[j].max_error});
+  for (std::size_t j = 0; j < s_.columns.size(); ++j)
+    for (const auto& m : methods_[j]) st_.columns[j].methods += (st_.columns[j].methods.empty() ? "" : "+") + m;
+  st_.model_bytes = sum.model_bytes;
+  st_.model_storage = used ? mc.label : (mc.label == "none" ? "none" : "not used (did not pay)");
+  w_.add(SectionId::ChunkIndex, true, encode_chunk_index(refs_));
+  w_.add(SectionId::Stats, false, encode_stats(st_));
+  w_.finish();
+  sum.file_bytes = w_.bytes_written();
+  sum.raw_f32_bytes = s_.rows * row_elements(s_) * s_.columns.size() * 4;
+  sum.chunks = refs_.size();
+  sum.model_hash = used ? hash : 0;
+  sum.model_storage = st_.model_storage;
+  for (std::size_t j = 0; j < s_.columns.size(); ++j) {
+    const auto& c = s_.columns[j];
+    sum.columns.push_back({c.name, std::string(dtype_name(c.dtype)), c.bound, c.abs_bound, st_.columns[j].methods,
+                           st_.columns[j].bytes, st_.columns[j].outliers, st_.columns[j].max_error});
   }
   return sum;
 }
@@ -198,57 +320,45 @@ CompressSummary write_container(const std::filesystem::path& path, Schema s, con
 }  // namespace
 }  // namespace codec
 
-CompressSummary compress_dataset(const Dataset& data, const std::filesystem::path& out, const CompressOptions& o) {
+CompressSummary compress_source(DataSource& src, const std::filesystem::path& out, const CompressOptions& o) {
   using namespace codec;
-  using container::TensorStorage;
-  const Schema s = plan_schema(data, o);
+  const Schema s = plan_schema(src, o);
+  std::optional<ModelChoice> mc;
   std::optional<Predictor> pred;
-  Model used;  // the model with the weights the decoder will see
-  container::ModelSections sections;
-  std::string storage_label = "none";
   if (o.model) {
-    pred = make_predictor(*o.model, s, true, "model");
-    if (o.external_model) {
-      used = *o.model;
-      storage_label = "external";
-    } else {
-      std::vector<TensorStorage> cands;
-      if (o.weight_precision == "auto") cands = {TensorStorage::F16, TensorStorage::Int8};
-      else cands = {storage_from(o.weight_precision)};
-      std::uint64_t best = UINT64_MAX;
-      for (auto st : cands) {
-        Model q = container::quantize_weights(*o.model, st);
-        auto sec = container::encode_model(q, st, false);
-        Predictor qp = make_predictor(q, s, true, "model");
-        const auto trial = encode_all(data, s, &qp, o.zstd_level, o.threads, 1);
-        const std::uint64_t total = sec.meta.size() + sec.tensors.size() + trial.bytes;
-        if (total < best) {
-          best = total;
-          used = std::move(q);
-          sections = container::encode_model(*o.model, st, false);
-          storage_label = std::string("embedded(") + storage_name(st) + ")";
-        }
-      }
-    }
-    pred = make_predictor(used, s, true, "model");
+    make_predictor(*o.model, s, true, "model");  // refuses a mismatched model before any work
+    mc = choose_model(src, s, o);
+    pred = make_predictor(mc->used, s, true, "model");
   }
   check_bounds_need_model(s, pred ? &*pred : nullptr);
-  Encoded enc = encode_all(data, s, pred ? &*pred : nullptr, o.zstd_level, o.threads, SIZE_MAX);
-  const std::uint64_t model_bytes = sections.meta.size() + sections.tensors.size();
-  bool model_used = std::any_of(enc.chunks.begin(), enc.chunks.end(), [](const ChunkOut& c) { return c.model_used; });
-  if (model_used && !o.external_model) {
-    // The embedded decoder must pay for itself; otherwise encode without it.
-    Encoded plain = encode_all(data, s, nullptr, o.zstd_level, o.threads, SIZE_MAX);
-    bool needs = false;
-    for (const auto& c : s.columns) needs |= c.bound.kind == BoundKind::None;
-    if (!needs && plain.bytes <= enc.bytes + model_bytes) {
-      enc = std::move(plain);
-      model_used = false;
-      storage_label = "not used (did not pay)";
+  ModelUse use;
+  use.p = pred ? &*pred : nullptr;
+  for (const auto& c : s.columns) use.forced |= c.bound.kind == BoundKind::None;
+  if (mc && s.rows > 0)
+    use.bytes_per_row = static_cast<double>(mc->sections.meta.size() + mc->sections.tensors.size()) /
+                        static_cast<double>(s.rows);
+  StreamWriter w(out, s, !o.model);
+  const std::uint64_t nt = static_cast<std::uint64_t>(std::clamp(o.threads, 1, 64));
+  for (std::uint64_t a = 0; a < s.rows;) {
+    std::vector<Dataset> parts;
+    std::vector<std::uint64_t> firsts;
+    for (; a < s.rows && parts.size() < nt; a += s.chunk_rows) {
+      parts.push_back(src.read_rows(a, std::min(s.rows, a + s.chunk_rows)));
+      firsts.push_back(a);
     }
+    const auto chunks = encode_batch(parts, firsts, s, use, o.zstd_level, static_cast<int>(nt));
+    for (std::size_t i = 0; i < chunks.size(); ++i) w.add_chunk(chunks[i], firsts[i], parts[i].rows());
   }
-  return write_container(out, s, enc.chunks, model_used, o.external_model, sections,
-                         o.model ? model_hash(*o.model) : 0, storage_label, pred ? &*pred : nullptr);
+  return w.finish(o, mc ? *mc : ModelChoice{}, use.p, o.model ? model_hash(*o.model) : 0);
+}
+
+CompressSummary compress_dataset(const Dataset& data, const std::filesystem::path& out, const CompressOptions& o) {
+  if (data.kind == DataKind::Table)
+    for (const auto& col : data.columns)
+      require(col.values.ndim() == 1 && col.values.size() == data.rows(), ErrorCode::Malformed,
+              "column " + col.name + " is not a 1-D column of " + std::to_string(data.rows()) + " rows");
+  MemorySource src(data);
+  return compress_source(src, out, o);
 }
 
 }  // namespace baler

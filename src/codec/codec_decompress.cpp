@@ -1,7 +1,9 @@
-// decompress_file and verify_container: open and check a container, decode the chunks needed.
+// decompress_file / decompress_into and verify_container: open and check a container, decode the
+// chunks needed a few at a time and hand their rows over in order.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <set>
 #include <thread>
 
@@ -65,112 +67,181 @@ std::optional<Predictor> predictor_for(const OpenedContainer& o, const Model* ex
   return make_predictor(*external, o.schema, false, "model");
 }
 
-Dataset assemble_rows(const Schema& s, const std::vector<ChunkRef>& chunks,
-                      const std::vector<std::size_t>& need, std::vector<std::vector<Array>>& parts,
-                      std::uint64_t a, std::uint64_t b) {
-  const std::uint64_t per = row_elements(s);
+DataLayout layout_of_schema(const Schema& s, std::uint64_t rows) {
+  DataLayout l;
+  l.kind = s.kind;
+  l.table_from_matrix = s.from_matrix;
+  l.rows = rows;
+  if (s.kind == DataKind::Field) {
+    l.field_dtype = s.columns.at(0).dtype;
+    l.field_shape = s.field_shape;
+    l.field_shape[0] = static_cast<std::int64_t>(rows);
+  } else {
+    for (const auto& c : s.columns) {
+      l.names.push_back(c.name);
+      l.dtypes.push_back(c.dtype);
+    }
+  }
+  return l;
+}
+
+namespace {
+
+// Rows [a, b) checked against the container's row count.
+std::pair<std::uint64_t, std::uint64_t> row_range(const Schema& s, const DecompressOptions& opt) {
+  const std::uint64_t a = static_cast<std::uint64_t>(std::max<std::int64_t>(0, opt.row_begin.value_or(0)));
+  const std::uint64_t b = opt.row_end ? static_cast<std::uint64_t>(std::max<std::int64_t>(0, *opt.row_end)) : s.rows;
+  require(opt.row_begin.value_or(0) >= 0 && opt.row_end.value_or(0) >= 0 && a <= b && b <= s.rows, ErrorCode::Usage,
+          "rows " + std::to_string(a) + ":" + std::to_string(b) + " are not within 0:" + std::to_string(s.rows));
+  return {a, b};
+}
+
+// The decoded rows [lo, hi) of one chunk as a data set of the container's kind.
+Dataset part_of(const Schema& s, const ChunkRef& ref, std::vector<Array> cols, std::uint64_t lo, std::uint64_t hi) {
   Dataset d;
   d.kind = s.kind;
   d.table_from_matrix = s.from_matrix;
-  for (std::size_t j = 0; j < s.columns.size(); ++j) {
-    std::vector<std::int64_t> shape{static_cast<std::int64_t>(b - a)};
-    if (s.kind == DataKind::Field) shape.insert(shape.end(), s.field_shape.begin() + 1, s.field_shape.end());
-    Array out(s.columns[j].dtype, shape);
-    const std::size_t row_bytes = per * dtype_size(out.dtype);
-    for (std::size_t i = 0; i < need.size(); ++i) {
-      const auto& ref = chunks[need[i]];
-      const std::uint64_t lo = std::max(a, ref.first), hi = std::min(b, ref.first + ref.count);
-      std::memcpy(out.bytes.data() + (lo - a) * row_bytes, parts[i][j].bytes.data() + (lo - ref.first) * row_bytes,
-                  (hi - lo) * row_bytes);
+  for (std::size_t j = 0; j < cols.size(); ++j) {
+    Array a = std::move(cols[j]);
+    if (lo != ref.first || hi != ref.first + ref.count) {
+      const std::size_t row_bytes = static_cast<std::size_t>(row_elements(s)) * dtype_size(a.dtype);
+      a.bytes.erase(a.bytes.begin() + static_cast<std::ptrdiff_t>((hi - ref.first) * row_bytes), a.bytes.end());
+      a.bytes.erase(a.bytes.begin(), a.bytes.begin() + static_cast<std::ptrdiff_t>((lo - ref.first) * row_bytes));
+      a.shape[0] = static_cast<std::int64_t>(hi - lo);
     }
-    if (s.kind == DataKind::Field) d.field = std::move(out);
-    else d.columns.push_back({s.columns[j].name, std::move(out)});
+    if (s.kind == DataKind::Field) d.field = std::move(a);
+    else d.columns.push_back({s.columns[j].name, std::move(a)});
   }
   return d;
 }
 
-}  // namespace codec
-
-namespace {
-Dataset decode_all(const codec::OpenedContainer& o, const DecompressOptions& opt);
-}  // namespace
-
-Dataset decompress_file(const std::filesystem::path& path, const DecompressOptions& opt) {
-  return decode_all(codec::open_container(path), opt);
-}
-
-Dataset decompress_memory(std::vector<std::byte> bytes, const std::string& what, const DecompressOptions& opt) {
-  return decode_all(codec::open_container(container::ContainerReader(std::move(bytes), what)), opt);
-}
-
-namespace {
-Dataset decode_all(const codec::OpenedContainer& o, const DecompressOptions& opt) {
-  using namespace codec;
+// Calls fn(part, first_row) for rows [a, b) in order, chunk by chunk: the payloads are read
+// here (one file position), up to `threads` chunks decoded in parallel, then handed over.
+void for_each_part(const OpenedContainer& o, const DecompressOptions& opt, std::uint64_t a, std::uint64_t b,
+                   const std::function<void(const Dataset&, std::uint64_t)>& fn) {
   const Schema& s = o.schema;
   const auto pred = predictor_for(o, opt.model);
-  const std::uint64_t a = opt.row_begin.value_or(0);
-  const std::uint64_t b = opt.row_end ? static_cast<std::uint64_t>(*opt.row_end) : s.rows;
-  require(opt.row_begin.value_or(0) >= 0 && a <= b && b <= s.rows, ErrorCode::Usage,
-          "rows " + std::to_string(a) + ":" + std::to_string(b) + " are not within 0:" + std::to_string(s.rows));
   std::vector<std::size_t> need;
   for (std::size_t k = 0; k < o.chunks.size(); ++k)
     if (o.chunks[k].first < b && o.chunks[k].first + o.chunks[k].count > a) need.push_back(k);
-  std::vector<std::vector<Array>> parts(need.size());
-  std::vector<std::exception_ptr> errors(need.size());
-  auto work = [&](std::size_t t, std::size_t nt) {
-    for (std::size_t i = t; i < need.size(); i += nt) try {
-        const ChunkRef& ref = o.chunks[need[i]];
-        const int inner = static_cast<int>(std::max<std::size_t>(1, nt / need.size()));  // columns in parallel too
-        parts[i] = decode_chunk(o.reader.section(ref.section), s, ref, pred ? &*pred : nullptr, o.reader.what(), inner);
+  const std::size_t nt = static_cast<std::size_t>(std::clamp(opt.threads, 1, 64));
+  for (std::size_t i0 = 0; i0 < need.size(); i0 += nt) {
+    const std::size_t n = std::min(nt, need.size() - i0);
+    std::vector<std::vector<std::byte>> payloads(n);
+    for (std::size_t i = 0; i < n; ++i) payloads[i] = o.reader.section(o.chunks[need[i0 + i]].section);
+    std::vector<std::vector<Array>> cols(n);
+    std::vector<std::exception_ptr> errors(n);
+    auto work = [&](std::size_t i) {
+      try {
+        cols[i] = decode_chunk(payloads[i], s, o.chunks[need[i0 + i]], pred ? &*pred : nullptr, o.reader.what(),
+                               std::max<int>(1, static_cast<int>(nt / n)));  // columns in parallel too
+        payloads[i] = {};
       } catch (...) {
         errors[i] = std::current_exception();
       }
-  };
-  const std::size_t nt = static_cast<std::size_t>(std::clamp(opt.threads, 1, 64));
-  std::vector<std::thread> pool;
-  for (std::size_t t = 1; t < nt; ++t) pool.emplace_back(work, t, nt);
-  work(0, nt);
-  for (auto& th : pool) th.join();
-  for (auto& e : errors)
-    if (e) std::rethrow_exception(e);
-  return assemble_rows(s, o.chunks, need, parts, a, b);
+    };
+    std::vector<std::thread> pool;
+    for (std::size_t i = 1; i < n; ++i) pool.emplace_back(work, i);
+    work(0);
+    for (auto& th : pool) th.join();
+    for (auto& e : errors)
+      if (e) std::rethrow_exception(e);
+    for (std::size_t i = 0; i < n; ++i) {
+      const ChunkRef& ref = o.chunks[need[i0 + i]];
+      const std::uint64_t lo = std::max(a, ref.first), hi = std::min(b, ref.first + ref.count);
+      fn(part_of(s, ref, std::move(cols[i]), lo, hi), lo);
+    }
+  }
 }
+
+void decode_into(const OpenedContainer& o, const DecompressOptions& opt, DataSink& sink) {
+  const auto [a, b] = row_range(o.schema, opt);
+  for_each_part(o, opt, a, b, [&](const Dataset& part, std::uint64_t) { sink.write_rows(part); });
+}
+
+Dataset decode_all(const OpenedContainer& o, const DecompressOptions& opt) {
+  const auto [a, b] = row_range(o.schema, opt);
+  MemorySink sink(layout_of_schema(o.schema, b - a));
+  decode_into(o, opt, sink);
+  return std::move(sink.data());
+}
+
+}  // namespace
+}  // namespace codec
+
+Dataset decompress_file(const std::filesystem::path& path, const DecompressOptions& opt) {
+  return codec::decode_all(codec::open_container(path), opt);
+}
+
+Dataset decompress_memory(std::vector<std::byte> bytes, const std::string& what, const DecompressOptions& opt) {
+  return codec::decode_all(codec::open_container(container::ContainerReader(std::move(bytes), what)), opt);
+}
+
+DataLayout container_layout(const std::filesystem::path& path, const DecompressOptions& opt) {
+  const auto o = codec::open_container(path);
+  const auto [a, b] = codec::row_range(o.schema, opt);
+  return codec::layout_of_schema(o.schema, b - a);
+}
+
+void decompress_into(const std::filesystem::path& path, DataSink& sink, const DecompressOptions& opt) {
+  codec::decode_into(codec::open_container(path), opt, sink);
+}
+
+namespace {
+
+// The original must have the container's kind, columns and shape.
+void check_same_layout(const codec::Schema& s, const DataLayout& l) {
+  require(l.kind == s.kind, ErrorCode::Malformed, "verify: the original is a different kind of data");
+  if (s.kind == DataKind::Field) {
+    require(l.field_shape == s.field_shape, ErrorCode::Malformed,
+            "verify: data has shape " + shape_string(l.field_shape) + " in the original, " +
+                shape_string(s.field_shape) + " in the container");
+    return;
+  }
+  require(l.names.size() == s.columns.size(), ErrorCode::Malformed,
+          "verify: the original has " + std::to_string(l.names.size()) + " columns, the container " +
+              std::to_string(s.columns.size()));
+  for (std::size_t j = 0; j < l.names.size(); ++j)
+    require(l.names[j] == s.columns[j].name, ErrorCode::Malformed,
+            "verify: column " + std::to_string(j) + " is '" + l.names[j] + "' in the original, '" +
+                s.columns[j].name + "' in the container");
+  require(l.rows == s.rows, ErrorCode::Malformed,
+          "verify: the original has " + std::to_string(l.rows) + " rows, the container " + std::to_string(s.rows));
+}
+
 }  // namespace
 
-VerifyReport verify_container(const std::filesystem::path& path, const Dataset& original,
-                              const DecompressOptions& opt) {
+VerifyReport verify_container(const std::filesystem::path& path, DataSource& original, const DecompressOptions& opt) {
+  const auto o = codec::open_container(path);
+  const auto& s = o.schema;
+  check_same_layout(s, original.layout());
+  VerifyReport rep;
+  for (const auto& c : s.columns) rep.columns.push_back({c.name, c.bound, c.abs_bound, 0, 0});
   DecompressOptions all = opt;
   all.row_begin.reset();
   all.row_end.reset();
-  const Dataset back = decompress_file(path, all);
-  const auto o = codec::open_container(path);
-  require(back.kind == original.kind, ErrorCode::Malformed, "verify: the original is a different kind of data");
-  std::vector<const Array*> xs, ys;
-  if (original.kind == DataKind::Field) {
-    xs.push_back(&original.field);
-    ys.push_back(&back.field);
-  } else {
-    require(original.columns.size() == back.columns.size(), ErrorCode::Malformed,
-            "verify: the original has " + std::to_string(original.columns.size()) + " columns, the container " +
-                std::to_string(back.columns.size()));
-    for (std::size_t j = 0; j < back.columns.size(); ++j) {
-      require(original.columns[j].name == back.columns[j].name, ErrorCode::Malformed,
-              "verify: column " + std::to_string(j) + " is '" + original.columns[j].name + "' in the original, '" +
-                  back.columns[j].name + "' in the container");
-      xs.push_back(&original.columns[j].values);
-      ys.push_back(&back.columns[j].values);
+  codec::for_each_part(o, all, 0, s.rows, [&](const Dataset& back, std::uint64_t first) {
+    const Dataset x = original.read_rows(first, first + back.rows());
+    for (std::size_t j = 0; j < s.columns.size(); ++j) {
+      const bool field = s.kind == DataKind::Field;
+      const auto c = codec::check_column(s.columns[j], field ? x.field : x.columns[j].values,
+                                         field ? back.field : back.columns[j].values);
+      rep.columns[j].max_abs_error = std::max(rep.columns[j].max_abs_error, c.max_abs_error);
+      rep.columns[j].violations += c.violations;
     }
-  }
-  VerifyReport rep;
-  for (std::size_t j = 0; j < xs.size(); ++j) {
-    const auto& spec = o.schema.columns[j];
-    require(xs[j]->shape == ys[j]->shape, ErrorCode::Malformed,
-            "verify: " + spec.name + " has shape " + shape_string(xs[j]->shape) + " in the original, " +
-                shape_string(ys[j]->shape) + " in the container");
-    rep.columns.push_back(codec::check_column(spec, *xs[j], *ys[j]));
-    rep.violations += rep.columns.back().violations;
-  }
+  });
+  for (const auto& c : rep.columns) rep.violations += c.violations;
   return rep;
+}
+
+VerifyReport verify_container(const std::filesystem::path& path, const Dataset& original, const DecompressOptions& opt) {
+  if (original.kind == DataKind::Table)
+    for (const auto& col : original.columns)
+      require(col.values.ndim() == 1 && col.values.size() == original.rows(), ErrorCode::Malformed,
+              "verify: column " + col.name + " of the original is not a 1-D column of " +
+                  std::to_string(original.rows()) + " rows");
+  MemorySource src(original);
+  return verify_container(path, src, opt);
 }
 
 }  // namespace baler

@@ -24,9 +24,8 @@ OpenedContainer open_container(const std::filesystem::path& path);
 OpenedContainer open_container(container::ContainerReader reader);
 // The predictor the chunks need: embedded model, or `external` checked against MODEL_REF.
 std::optional<Predictor> predictor_for(const OpenedContainer& o, const Model* external);
-// Rows [a, b) of the decoded chunks `need` (parts[i] = decoded chunk need[i]).
-Dataset assemble_rows(const Schema& s, const std::vector<ChunkRef>& chunks, const std::vector<std::size_t>& need,
-                      std::vector<std::vector<Array>>& parts, std::uint64_t a, std::uint64_t b);
+// Layout of `rows` rows of the container's data (decompress_into's sink is opened with it).
+DataLayout layout_of_schema(const Schema& s, std::uint64_t rows);
 // Compares one column (or the field) with its bound.
 ColumnCheck check_column(const ColumnSpec& spec, const Array& original, const Array& back);
 

@@ -248,14 +248,17 @@ Dataset read_csv(const std::filesystem::path& path, std::optional<DType> dtype) 
                    path.string(), dtype);
 }
 
-std::string format_csv(const Dataset& table) {
-  require(table.kind == DataKind::Table, ErrorCode::Internal, "format_csv on a field");
+std::string format_csv_header(const std::vector<std::string>& names) {
   std::string out;
-  for (std::size_t c = 0; c < table.columns.size(); ++c) {
+  for (std::size_t c = 0; c < names.size(); ++c) {
     if (c) out += ',';
-    append_name(out, table.columns[c].name);
+    append_name(out, names[c]);
   }
-  out += '\n';
+  return out + '\n';
+}
+
+void append_csv_rows(std::string& out, const Dataset& table) {
+  require(table.kind == DataKind::Table, ErrorCode::Internal, "CSV rows of a field");
   const std::size_t rows = table.rows();
   for (std::size_t r = 0; r < rows; ++r) {
     for (std::size_t c = 0; c < table.columns.size(); ++c) {
@@ -265,6 +268,12 @@ std::string format_csv(const Dataset& table) {
     }
     out += '\n';
   }
+}
+
+std::string format_csv(const Dataset& table) {
+  require(table.kind == DataKind::Table, ErrorCode::Internal, "format_csv on a field");
+  std::string out = format_csv_header(column_names(table));
+  append_csv_rows(out, table);
   return out;
 }
 

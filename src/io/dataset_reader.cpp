@@ -17,30 +17,6 @@ namespace {
 // Column counts above this make an unnamed 2-D array a field (an image), not a table.
 constexpr std::int64_t kMaxAutoTableColumns = 256;
 
-std::filesystem::path sidecar_path(const std::filesystem::path& npy) {
-  return npy.parent_path() / (npy.stem().string() + ".names.txt");
-}
-
-// Names from X.names.txt next to X.npy, one a line; {} if there is no such file.
-std::vector<std::string> read_sidecar(const std::filesystem::path& npy) {
-  const auto path = sidecar_path(npy);
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) return {};
-  const auto bytes = read_file_bytes(path);
-  std::string text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-  std::vector<std::string> names;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    std::size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    std::string line = text.substr(start, end - start);
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    names.push_back(std::move(line));
-    start = end + 1;
-  }
-  return names;
-}
-
 RawData read_npy_raw(const std::filesystem::path& path) {
   RawData raw;
   const auto bytes = read_file_bytes(path);
@@ -50,59 +26,32 @@ RawData read_npy_raw(const std::filesystem::path& path) {
     return raw;
   }
   raw.array = decode_npy(bytes, path.string());
-  raw.names = read_sidecar(path);
-  const auto nd = raw.array.ndim();
-  const std::size_t cols = nd == 2 ? static_cast<std::size_t>(raw.array.shape[1]) : 1;
-  if (!raw.names.empty() && nd <= 2 && raw.names.size() != cols)
-    throw Error(ErrorCode::Malformed, sidecar_path(path).string() + " has " + std::to_string(raw.names.size()) +
-                                          " names but " + path.string() + " has " + std::to_string(cols) +
-                                          " columns (shape " + shape_string(raw.array.shape) + ")");
-  if (nd == 1 && raw.names.size() == 1) raw.single_name = raw.names[0];
-  if (nd != 2) raw.names.clear();
+  raw.names = npy_sidecar_names(path, raw.array.shape);
+  if (raw.array.ndim() == 1 && raw.names.size() == 1) raw.single_name = raw.names[0];
+  if (raw.array.ndim() != 2) raw.names.clear();
   return raw;
 }
 
-// An npz written by baler for a mixed-dtype table: `names` plus one 1-D key per column.
-bool is_column_layout(const NpzReader& z, const std::vector<std::string>& names) {
-  if (z.has("data") || names.empty()) return false;
-  for (const auto& n : names)
-    if (!z.has(n)) return false;
-  return true;
-}
-
-RawData read_npz_raw(const std::filesystem::path& path, std::string key) {
+RawData read_npz_raw(const std::filesystem::path& path, const std::string& object) {
   NpzReader z(path);
+  const NpzChoice c = choose_npz_member(z, object);
   RawData raw;
-  if (key.empty()) {
-    if (z.has("data")) {
-      key = "data";
-    } else if (z.has("names")) {
-      const auto names = decode_npy_strings(z.member("names"), z.what("names"));
-      if (!is_column_layout(z, names))
-        throw Error(ErrorCode::Malformed, path.string() + ": has 'names' but neither 'data' nor a key per name");
-      raw.is_table = true;
-      for (const auto& n : names) {
-        Array a = decode_npy(z.member(n), z.what(n));
-        require(a.ndim() == 1 && (raw.table.columns.empty() || a.size() == raw.table.rows()),
-                ErrorCode::Malformed, z.what(n) + ": column of shape " + shape_string(a.shape) +
-                                          " does not match the other columns");
-        raw.table.columns.push_back({n, std::move(a)});
-      }
-      return raw;
-    } else if (z.keys().size() == 1) {
-      key = z.keys().front();
-    } else {
-      z.member("data");  // throws Error(Usage) listing the keys
+  if (c.column_layout) {
+    raw.is_table = true;
+    for (const auto& n : c.names) {
+      Array a = decode_npy(z.member(n), z.what(n));
+      require(a.ndim() == 1 && (raw.table.columns.empty() || a.size() == raw.table.rows()),
+              ErrorCode::Malformed, z.what(n) + ": column of shape " + shape_string(a.shape) +
+                                        " does not match the other columns");
+      raw.table.columns.push_back({n, std::move(a)});
     }
+    return raw;
   }
-  raw.array = decode_npy(z.member(key), z.what(key));
-  raw.single_name = key == "data" ? "" : key;
-  if (key == "data" && z.has("names") && raw.array.ndim() == 2) {
+  raw.array = decode_npy(z.member(c.key), z.what(c.key));
+  raw.single_name = c.key == "data" ? "" : c.key;
+  if (c.key == "data" && z.has("names") && raw.array.ndim() == 2) {
     raw.names = decode_npy_strings(z.member("names"), z.what("names"));
-    if (!raw.names.empty() && raw.names.size() != static_cast<std::size_t>(raw.array.shape[1]))
-      throw Error(ErrorCode::Malformed, z.what("names") + " has " + std::to_string(raw.names.size()) +
-                                            " names but " + z.what("data") + " has " +
-                                            std::to_string(raw.array.shape[1]) + " columns");
+    check_name_count(raw.names, raw.array.shape, z.what("names"), z.what("data"));
   }
   return raw;
 }
@@ -125,30 +74,21 @@ Dataset as_field(Array a) {
 }
 
 Dataset apply_kind(RawData raw, const std::string& kind, const std::string& what) {
-  if (kind != "auto" && kind != "table" && kind != "field")
-    throw Error(ErrorCode::Usage, "kind must be auto, table or field, not '" + kind + "'");
   if (raw.is_table) {
+    check_kind(kind);
     if (kind != "field") return std::move(raw.table);
     return as_field(has_one_dtype(raw.table) ? table_to_matrix(raw.table) : table_as_float64_matrix(raw.table));
   }
   const auto& shape = raw.array.shape;
-  bool table = false;
-  if (kind == "table") {
-    if (shape.empty() || shape.size() > 2)
-      throw Error(ErrorCode::Usage, what + ": an array of shape " + shape_string(shape) +
-                                        " cannot be read as a table (1 or 2 dimensions needed)");
-    table = true;
-  } else if (kind == "auto") {
-    table = shape.size() == 1 ||
-            (shape.size() == 2 && (!raw.names.empty() || shape[1] <= kMaxAutoTableColumns));
-  }
-  if (!table) return as_field(std::move(raw.array));
+  if (!array_is_table(shape, !raw.names.empty(), kind, what)) return as_field(std::move(raw.array));
   if (shape.size() == 2) return table_from_matrix(raw.array, std::move(raw.names));
   Dataset ds;
   ds.kind = DataKind::Table;
   ds.columns.push_back({raw.single_name.empty() ? "col0" : raw.single_name, std::move(raw.array)});
   return ds;
 }
+
+}  // namespace
 
 std::optional<DType> csv_dtype(const ReadOptions& options) {
   if (options.csv_dtype.empty()) return std::nullopt;
@@ -159,37 +99,127 @@ std::optional<DType> csv_dtype(const ReadOptions& options) {
   }
 }
 
-}  // namespace
+void check_kind(const std::string& kind) {
+  if (kind != "auto" && kind != "table" && kind != "field")
+    throw Error(ErrorCode::Usage, "kind must be auto, table or field, not '" + kind + "'");
+}
+
+bool array_is_table(const std::vector<std::int64_t>& shape, bool named, const std::string& kind, const std::string& what) {
+  check_kind(kind);
+  if (kind == "table") {
+    if (shape.empty() || shape.size() > 2)
+      throw Error(ErrorCode::Usage, what + ": an array of shape " + shape_string(shape) +
+                                        " cannot be read as a table (1 or 2 dimensions needed)");
+    return true;
+  }
+  return kind == "auto" && (shape.size() == 1 || (shape.size() == 2 && (named || shape[1] <= kMaxAutoTableColumns)));
+}
+
+std::vector<std::string> npy_sidecar_names(const std::filesystem::path& npy, const std::vector<std::int64_t>& shape) {
+  const auto path = npy.parent_path() / (npy.stem().string() + ".names.txt");
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) return {};
+  const auto bytes = read_file_bytes(path);
+  std::string text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  std::vector<std::string> names;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(start, end - start);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    names.push_back(std::move(line));
+    start = end + 1;
+  }
+  const std::size_t cols = shape.size() == 2 ? static_cast<std::size_t>(shape[1]) : 1;
+  if (!names.empty() && shape.size() <= 2 && names.size() != cols)
+    throw Error(ErrorCode::Malformed, path.string() + " has " + std::to_string(names.size()) + " names but " +
+                                          npy.string() + " has " + std::to_string(cols) + " columns (shape " +
+                                          shape_string(shape) + ")");
+  return names;
+}
+
+void check_name_count(const std::vector<std::string>& names, const std::vector<std::int64_t>& shape,
+                      const std::string& names_what, const std::string& data_what) {
+  if (!names.empty() && shape.size() == 2 && names.size() != static_cast<std::size_t>(shape[1]))
+    throw Error(ErrorCode::Malformed, names_what + " has " + std::to_string(names.size()) + " names but " +
+                                          data_what + " has " + std::to_string(shape[1]) + " columns");
+}
+
+NpzChoice choose_npz_member(const NpzReader& z, const std::string& object) {
+  NpzChoice c;
+  c.key = object;
+  if (c.key.empty()) {
+    if (z.has("data")) {
+      c.key = "data";
+    } else if (z.has("names")) {
+      c.names = decode_npy_strings(z.member("names"), z.what("names"));
+      bool columns = !c.names.empty();
+      for (const auto& n : c.names) columns = columns && z.has(n);
+      if (!columns)
+        throw Error(ErrorCode::Malformed, z.what("names").substr(0, z.what("names").size() - 6) +
+                                              ": has 'names' but neither 'data' nor a key per name");
+      c.column_layout = true;
+      return c;
+    } else if (z.keys().size() == 1) {
+      c.key = z.keys().front();
+    } else {
+      z.member("data");  // throws Error(Usage) listing the keys
+    }
+  }
+  return c;
+}
+
+std::vector<std::size_t> select_column_indices(const std::vector<std::string>& names,
+                                               const std::vector<std::string>& patterns, const std::string& what) {
+  std::vector<std::size_t> kept;
+  if (patterns.empty()) {
+    for (std::size_t c = 0; c < names.size(); ++c) kept.push_back(c);
+    return kept;
+  }
+  std::vector<bool> taken(names.size(), false);
+  for (const auto& pattern : patterns) {
+    bool matched = false;
+    for (std::size_t c = 0; c < names.size(); ++c) {
+      if (fnmatch(pattern.c_str(), names[c].c_str(), 0) != 0) continue;
+      matched = true;
+      if (!taken[c]) kept.push_back(c);
+      taken[c] = true;
+    }
+    if (!matched) {
+      std::string list;
+      for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+      throw Error(ErrorCode::Usage, what + " has no column matching '" + pattern + "' (columns: " + list + ")");
+    }
+  }
+  return kept;
+}
+
+void check_single_object(const DataSpec& spec) {
+  const std::string what = spec.path.string();
+  const bool single = spec.format == FileFormat::Npy || spec.format == FileFormat::Csv;
+  if (single && !spec.object.empty())
+    throw Error(ErrorCode::Usage, what + " holds one data set; ':" + spec.object + "' names nothing");
+  if (spec.format == FileFormat::Baler)
+    throw Error(ErrorCode::Usage, what + " is a .baler container; use `baler decompress` to read it");
+  if (spec.format == FileFormat::Unknown)
+    throw Error(ErrorCode::Usage, "cannot tell the format of " + what +
+                                      " from its extension (.npy .npz .csv .h5 .hdf5 .root)");
+}
 
 Dataset select_columns(Dataset data, const std::vector<std::string>& patterns, const std::string& what) {
   if (patterns.empty()) return data;
   if (data.kind != DataKind::Table)
     throw Error(ErrorCode::Usage, what + " is a field; columns can only be selected from a table");
   std::vector<Column> kept;
-  std::vector<bool> taken(data.columns.size(), false);
-  for (const auto& pattern : patterns) {
-    bool matched = false;
-    for (std::size_t c = 0; c < data.columns.size(); ++c) {
-      if (fnmatch(pattern.c_str(), data.columns[c].name.c_str(), 0) != 0) continue;
-      matched = true;
-      if (!taken[c]) kept.push_back(data.columns[c]);
-      taken[c] = true;
-    }
-    if (!matched) {
-      std::string list;
-      for (const auto& c : data.columns) list += (list.empty() ? "" : ", ") + c.name;
-      throw Error(ErrorCode::Usage, what + " has no column matching '" + pattern + "' (columns: " + list + ")");
-    }
-  }
+  for (auto c : select_column_indices(column_names(data), patterns, what)) kept.push_back(std::move(data.columns[c]));
   data.columns = std::move(kept);
   return data;
 }
 
 Dataset read_dataset(const DataSpec& spec, const ReadOptions& options) {
   const std::string what = spec.path.string();
-  const bool single = spec.format == FileFormat::Npy || spec.format == FileFormat::Csv;
-  if (single && !spec.object.empty())
-    throw Error(ErrorCode::Usage, what + " holds one data set; ':" + spec.object + "' names nothing");
+  check_single_object(spec);
   RawData raw;
   switch (spec.format) {
     case FileFormat::Npy: raw = read_npy_raw(spec.path); break;
@@ -209,10 +239,7 @@ Dataset read_dataset(const DataSpec& spec, const ReadOptions& options) {
       break;
     }
     case FileFormat::Baler:
-      throw Error(ErrorCode::Usage, what + " is a .baler container; use `baler decompress` to read it");
-    case FileFormat::Unknown:
-      throw Error(ErrorCode::Usage, "cannot tell the format of " + what +
-                                        " from its extension (.npy .npz .csv .h5 .hdf5 .root)");
+    case FileFormat::Unknown: break;  // refused by check_single_object
   }
   // Columns are chosen before a table becomes a field, so that a selection can be forced to one.
   const bool from_table = raw.is_table;

@@ -1,7 +1,9 @@
-// Reading HDF5 datasets: numeric N-d arrays (any byte order), compound tables, column names.
+// Reading HDF5 datasets: numeric N-d arrays (any byte order), compound tables, column names;
+// whole or rows [a, b) through hyperslabs.
 #include <limits>
 
 #include "baler/hdf5_io.hpp"
+#include "hdf5_dataset.hpp"
 #include "hdf5_types.hpp"
 #include "raw_data.hpp"
 
@@ -100,47 +102,6 @@ std::vector<std::string> read_string_attribute(hid_t attr, std::size_t count, co
   return out;
 }
 
-// Column names of a 2-D dataset from its `names` or `column_names` attribute; {} if neither.
-std::vector<std::string> column_names_of(hid_t dset, std::size_t cols, const std::string& what) {
-  for (const char* name : {"names", "column_names"}) {
-    if (H5Aexists(dset, name) <= 0) continue;
-    Handle attr(H5Aopen(dset, name, H5P_DEFAULT), H5Aclose);
-    h5::check(attr.get(), ErrorCode::Malformed, what + ": cannot open attribute '" + name + "'");
-    return read_string_attribute(attr.get(), cols, what);
-  }
-  return {};
-}
-
-Dataset read_compound(hid_t dset, hid_t type, const std::vector<std::int64_t>& shape,
-                      const std::string& what) {
-  if (shape.size() != 1)
-    throw Error(ErrorCode::Unsupported, what + ": compound dataset of shape " + shape_string(shape) +
-                                            " (baler reads 1-D record arrays as tables)");
-  Dataset ds;
-  ds.kind = DataKind::Table;
-  const int members = H5Tget_nmembers(type);
-  for (int i = 0; i < members; ++i) {
-    char* raw_name = H5Tget_member_name(type, static_cast<unsigned>(i));
-    if (!raw_name) throw Error(ErrorCode::Malformed, what + ": cannot read a compound member name");
-    const std::string name = raw_name;
-    H5free_memory(raw_name);
-    Handle member(H5Tget_member_type(type, static_cast<unsigned>(i)), H5Tclose);
-    if (!h5::is_numeric_type(member.get())) continue;  // strings, arrays, nested records
-    const DType t = h5::dtype_of_type(member.get(), what + " member '" + name + "'");
-    Array col(t, shape);
-    Handle mem(H5Tcreate(H5T_COMPOUND, dtype_size(t)), H5Tclose);
-    Handle native = h5::memory_type(t);
-    if (H5Tinsert(mem.get(), name.c_str(), 0, native.get()) < 0 ||
-        (col.size() && H5Dread(dset, mem.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, col.bytes.data()) < 0))
-      throw Error(ErrorCode::Malformed, what + ": cannot read compound member '" + name + "'");
-    normalize_bools(col);
-    ds.columns.push_back({name, std::move(col)});
-  }
-  if (ds.columns.empty())
-    throw Error(ErrorCode::Unsupported, what + ": the compound dataset has no numeric member");
-  return ds;
-}
-
 std::vector<std::int64_t> shape_of(hid_t space, const std::string& what) {
   if (H5Sget_simple_extent_type(space) == H5S_NULL)
     throw Error(ErrorCode::Unsupported, what + ": dataset has a null dataspace (no data)");
@@ -170,38 +131,108 @@ void check_storage(hid_t dset, hid_t type, std::uint64_t count, const std::strin
 
 }  // namespace
 
+// Column names of a 2-D dataset from its `names` or `column_names` attribute; {} if neither.
+std::vector<std::string> hdf5_column_names(hid_t dset, std::size_t cols, const std::string& what) {
+  for (const char* name : {"names", "column_names"}) {
+    if (H5Aexists(dset, name) <= 0) continue;
+    Handle attr(H5Aopen(dset, name, H5P_DEFAULT), H5Aclose);
+    h5::check(attr.get(), ErrorCode::Malformed, what + ": cannot open attribute '" + name + "'");
+    return read_string_attribute(attr.get(), cols, what);
+  }
+  return {};
+}
+
+std::vector<Hdf5Member> hdf5_compound_members(hid_t type, const std::vector<std::int64_t>& shape,
+                                              const std::string& what) {
+  if (shape.size() != 1)
+    throw Error(ErrorCode::Unsupported, what + ": compound dataset of shape " + shape_string(shape) +
+                                            " (baler reads 1-D record arrays as tables)");
+  std::vector<Hdf5Member> out;
+  const int members = H5Tget_nmembers(type);
+  for (int i = 0; i < members; ++i) {
+    char* raw_name = H5Tget_member_name(type, static_cast<unsigned>(i));
+    if (!raw_name) throw Error(ErrorCode::Malformed, what + ": cannot read a compound member name");
+    const std::string name = raw_name;
+    H5free_memory(raw_name);
+    Handle member(H5Tget_member_type(type, static_cast<unsigned>(i)), H5Tclose);
+    if (!h5::is_numeric_type(member.get())) continue;  // strings, arrays, nested records
+    out.push_back({name, h5::dtype_of_type(member.get(), what + " member '" + name + "'")});
+  }
+  if (out.empty()) throw Error(ErrorCode::Unsupported, what + ": the compound dataset has no numeric member");
+  return out;
+}
+
+void read_hdf5_rows(hid_t dset, hid_t mem_type, const std::vector<std::int64_t>& shape, std::uint64_t a,
+                    std::uint64_t b, void* out, const std::string& what) {
+  if (a == b) return;
+  std::vector<hsize_t> start(shape.size(), 0), count(shape.begin(), shape.end());
+  if (!shape.empty()) {
+    start[0] = a;
+    count[0] = b - a;
+  }
+  Handle fspace(H5Dget_space(dset), H5Sclose);
+  Handle mspace(shape.empty() ? H5Screate(H5S_SCALAR)
+                              : H5Screate_simple(static_cast<int>(count.size()), count.data(), nullptr),
+                H5Sclose);
+  h5::check(fspace.get(), ErrorCode::Malformed, what + ": cannot read the dataset's shape");
+  h5::check(mspace.get(), ErrorCode::Internal, what + ": cannot make a memory dataspace");
+  if ((!shape.empty() &&
+       H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr) < 0) ||
+      H5Dread(dset, mem_type, mspace.get(), fspace.get(), H5P_DEFAULT, out) < 0)
+    throw Error(ErrorCode::Malformed, what + ": cannot read rows " + std::to_string(a) + ":" + std::to_string(b));
+}
+
+Array read_hdf5_member(hid_t dset, const Hdf5Member& m, const std::vector<std::int64_t>& shape, std::uint64_t a,
+                       std::uint64_t b, const std::string& what) {
+  Array col(m.dtype, {static_cast<std::int64_t>(b - a)});
+  Handle mem(H5Tcreate(H5T_COMPOUND, dtype_size(m.dtype)), H5Tclose);
+  Handle native = h5::memory_type(m.dtype);
+  if (!mem.valid() || H5Tinsert(mem.get(), m.name.c_str(), 0, native.get()) < 0)
+    throw Error(ErrorCode::Malformed, what + ": cannot read compound member '" + m.name + "'");
+  read_hdf5_rows(dset, mem.get(), shape, a, b, col.bytes.data(), what + " member '" + m.name + "'");
+  normalize_bools(col);
+  return col;
+}
+
+Hdf5Dataset open_hdf5_dataset(const std::filesystem::path& path, const std::string& object) {
+  Hdf5Dataset h;
+  h.file = open_file(path);
+  h.name = choose_dataset(datasets_in(h.file.get(), path.string()), object, path.string());
+  h.what = path.string() + ":" + h.name;
+  h.dset = Handle(H5Dopen2(h.file.get(), h.name.c_str(), H5P_DEFAULT), H5Dclose);
+  h5::check(h.dset.get(), ErrorCode::Malformed, h.what + ": cannot open the dataset");
+  h.type = Handle(H5Dget_type(h.dset.get()), H5Tclose);
+  Handle space(H5Dget_space(h.dset.get()), H5Sclose);
+  h5::check(h.type.get(), ErrorCode::Malformed, h.what + ": cannot read the dataset's type");
+  h5::check(space.get(), ErrorCode::Malformed, h.what + ": cannot read the dataset's shape");
+  h.shape = shape_of(space.get(), h.what);
+  check_storage(h.dset.get(), h.type.get(), checked_element_count(h.shape, h.what), h.what);
+  return h;
+}
+
 std::vector<std::string> list_hdf5_datasets(const std::filesystem::path& path) {
   Handle f = open_file(path);
   return datasets_in(f.get(), path.string());
 }
 
 RawData read_hdf5_raw(const std::filesystem::path& path, const std::string& object) {
-  Handle f = open_file(path);
-  const std::string ds_path = choose_dataset(datasets_in(f.get(), path.string()), object, path.string());
-  const std::string what = path.string() + ":" + ds_path;
-  Handle d(H5Dopen2(f.get(), ds_path.c_str(), H5P_DEFAULT), H5Dclose);
-  h5::check(d.get(), ErrorCode::Malformed, what + ": cannot open the dataset");
-  Handle type(H5Dget_type(d.get()), H5Tclose);
-  Handle space(H5Dget_space(d.get()), H5Sclose);
-  h5::check(type.get(), ErrorCode::Malformed, what + ": cannot read the dataset's type");
-  h5::check(space.get(), ErrorCode::Malformed, what + ": cannot read the dataset's shape");
-  const auto shape = shape_of(space.get(), what);
-  check_storage(d.get(), type.get(), checked_element_count(shape, what), what);
+  const Hdf5Dataset h = open_hdf5_dataset(path, object);
+  const std::uint64_t rows = h.shape.empty() ? 1 : static_cast<std::uint64_t>(h.shape[0]);
   RawData raw;
-  if (H5Tget_class(type.get()) == H5T_COMPOUND) {
+  if (H5Tget_class(h.type.get()) == H5T_COMPOUND) {
     raw.is_table = true;
-    raw.table = read_compound(d.get(), type.get(), shape, what);
+    raw.table.kind = DataKind::Table;
+    for (const auto& m : hdf5_compound_members(h.type.get(), h.shape, h.what))
+      raw.table.columns.push_back({m.name, read_hdf5_member(h.dset.get(), m, h.shape, 0, rows, h.what)});
     return raw;
   }
-  const DType t = h5::dtype_of_type(type.get(), what);
-  raw.array = Array(t, shape);
+  const DType t = h5::dtype_of_type(h.type.get(), h.what);
+  raw.array = Array(t, h.shape);
   Handle mem = h5::memory_type(t);
-  if (raw.array.size() &&
-      H5Dread(d.get(), mem.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, raw.array.bytes.data()) < 0)
-    throw Error(ErrorCode::Malformed, what + ": cannot read the dataset's data");
+  if (raw.array.size()) read_hdf5_rows(h.dset.get(), mem.get(), h.shape, 0, rows, raw.array.bytes.data(), h.what);
   normalize_bools(raw.array);
-  if (shape.size() == 2) raw.names = column_names_of(d.get(), static_cast<std::size_t>(shape[1]), what);
-  raw.single_name = ds_path.substr(ds_path.rfind('/') + 1);
+  if (h.shape.size() == 2) raw.names = hdf5_column_names(h.dset.get(), static_cast<std::size_t>(h.shape[1]), h.what);
+  raw.single_name = h.name.substr(h.name.rfind('/') + 1);
   return raw;
 }
 

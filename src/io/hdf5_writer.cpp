@@ -1,8 +1,11 @@
-// Writing HDF5 files atomically: N-d fields, 2-D matrices with `names`, compound tables.
+// Writing HDF5 files atomically, whole or in row order: N-d fields, 2-D matrices with `names`,
+// compound tables.
+#include <algorithm>
 #include <cstring>
 
 #include "baler/atomic_file.hpp"
 #include "baler/hdf5_io.hpp"
+#include "hdf5_dataset.hpp"
 #include "hdf5_types.hpp"
 #include "raw_data.hpp"
 
@@ -27,15 +30,6 @@ Handle create_dataset(hid_t file, const std::string& object, hid_t file_type,
   return d;
 }
 
-Handle write_array(hid_t file, const std::string& object, const Array& a, const std::string& what) {
-  Handle ft = h5::file_type(a.dtype);
-  Handle mt = h5::memory_type(a.dtype);
-  Handle d = create_dataset(file, object, ft.get(), a.shape, what);
-  if (a.size() && H5Dwrite(d.get(), mt.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, a.bytes.data()) < 0)
-    throw Error(ErrorCode::Io, what + ": cannot write dataset '" + object + "'");
-  return d;
-}
-
 void write_names(hid_t dset, const std::vector<std::string>& names, const std::string& what) {
   Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
   if (!type.valid() || H5Tset_size(type.get(), H5T_VARIABLE) < 0 ||
@@ -50,59 +44,131 @@ void write_names(hid_t dset, const std::vector<std::string>& names, const std::s
     throw Error(ErrorCode::Io, what + ": cannot write the names attribute");
 }
 
-// A table as a 1-D compound dataset: one packed record per row, one member per column.
-void write_compound(hid_t file, const std::string& object, const Dataset& table, const std::string& what) {
-  if (table.columns.empty())
-    throw Error(ErrorCode::Unsupported, what + ": a table without columns cannot be written to HDF5");
-  std::size_t row_size = 0;
-  for (const auto& c : table.columns) row_size += dtype_size(c.values.dtype);
-  Handle ft(H5Tcreate(H5T_COMPOUND, row_size), H5Tclose);
-  Handle mt(H5Tcreate(H5T_COMPOUND, row_size), H5Tclose);
-  h5::check(ft.get(), ErrorCode::Internal, "HDF5: cannot create a compound type");
-  h5::check(mt.get(), ErrorCode::Internal, "HDF5: cannot create a compound type");
-  const std::size_t rows = table.rows();
-  std::vector<std::byte> records(rows * row_size);
-  std::size_t offset = 0;
-  for (const auto& c : table.columns) {
-    const std::size_t es = dtype_size(c.values.dtype);
-    Handle cf = h5::file_type(c.values.dtype);
-    Handle cm = h5::memory_type(c.values.dtype);
-    if (c.name.empty() || H5Tinsert(ft.get(), c.name.c_str(), offset, cf.get()) < 0 ||
-        H5Tinsert(mt.get(), c.name.c_str(), offset, cm.get()) < 0)
-      throw Error(ErrorCode::Unsupported, what + ": column name '" + c.name +
-                                              "' cannot be an HDF5 compound member (empty or repeated)");
-    for (std::size_t r = 0; r < rows; ++r)
-      std::memcpy(records.data() + r * row_size + offset, c.values.bytes.data() + r * es, es);
-    offset += es;
-  }
-  Handle d = create_dataset(file, object, ft.get(), {static_cast<std::int64_t>(rows)}, what);
-  if (rows && H5Dwrite(d.get(), mt.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, records.data()) < 0)
-    throw Error(ErrorCode::Io, what + ": cannot write dataset '" + object + "'");
+bool one_dtype(const DataLayout& l) {
+  return std::all_of(l.dtypes.begin(), l.dtypes.end(), [&](DType t) { return t == l.dtypes.front(); });
 }
+
+// Layouts (hdf5_io.hpp): a field is an N-d dataset; a table read from one matrix whose columns
+// share a dtype is a 2-D dataset with a `names` attribute; any other table is a 1-D compound
+// dataset, one packed record per row (bool as h5py's enum FALSE/TRUE). Rows are written as
+// hyperslabs in order; the file is renamed into place on commit().
+class Hdf5Sink final : public DataSink {
+ public:
+  Hdf5Sink(const std::filesystem::path& path, const std::string& object, const DataLayout& l)
+      : file_(path), what_(path.string()), layout_(l) {
+    h5::silence_errors();
+    std::string obj = object.empty() ? "/data" : object;
+    if (obj.front() != '/') obj.insert(0, "/");
+    if (l.kind == DataKind::Table && l.names.empty())
+      throw Error(ErrorCode::Unsupported, what_ + ": a table without columns cannot be written to HDF5");
+    file_.close_stream();
+    f_ = Handle(H5Fcreate(file_.temp_path().c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
+    h5::check(f_.get(), ErrorCode::Io, "cannot create " + what_ + " (HDF5)");
+    const auto rows = static_cast<std::int64_t>(l.rows);
+    if (l.kind == DataKind::Field) {
+      mode_ = Mode::Field;
+      shape_ = l.field_shape;
+      mem_ = h5::memory_type(l.field_dtype);
+      d_ = create_dataset(f_.get(), obj, h5::file_type(l.field_dtype).get(), shape_, what_);
+    } else if (l.table_from_matrix && one_dtype(l)) {
+      mode_ = Mode::Matrix;
+      shape_ = {rows, static_cast<std::int64_t>(l.names.size())};
+      mem_ = h5::memory_type(l.dtypes[0]);
+      d_ = create_dataset(f_.get(), obj, h5::file_type(l.dtypes[0]).get(), shape_, what_);
+      write_names(d_.get(), l.names, what_);
+    } else {
+      mode_ = Mode::Compound;
+      shape_ = {rows};
+      Handle ft = compound_types();
+      d_ = create_dataset(f_.get(), obj, ft.get(), shape_, what_);
+    }
+  }
+
+  void write_rows(const Dataset& part) override {
+    const std::uint64_t n = part.rows();
+    require(pos_ + n <= layout_.rows, ErrorCode::Internal, what_ + ": more rows written than the layout holds");
+    std::vector<std::byte> buf;
+    const void* data = nullptr;
+    if (mode_ == Mode::Field) data = part.field.bytes.data();
+    else buf = pack_rows(part, false);  // matrix rows and compound records alike
+    if (!data) data = buf.data();
+    if (shape_.empty()) {  // a 0-d field: one value
+      if (H5Dwrite(d_.get(), mem_.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
+        throw Error(ErrorCode::Io, what_ + ": cannot write the dataset");
+      return void(pos_ += n);
+    }
+    if (n == 0 || element_count(n) == 0) return void(pos_ += n);
+    std::vector<hsize_t> start(shape_.size(), 0), count(shape_.begin(), shape_.end());
+    start[0] = pos_;
+    count[0] = n;
+    Handle fspace(H5Dget_space(d_.get()), H5Sclose);
+    Handle mspace(H5Screate_simple(static_cast<int>(count.size()), count.data(), nullptr), H5Sclose);
+    if (!fspace.valid() || !mspace.valid() ||
+        H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr) < 0 ||
+        H5Dwrite(d_.get(), mem_.get(), mspace.get(), fspace.get(), H5P_DEFAULT, data) < 0)
+      throw Error(ErrorCode::Io, what_ + ": cannot write rows " + std::to_string(pos_) + ":" + std::to_string(pos_ + n));
+    pos_ += n;
+  }
+
+  void commit() override {
+    require(pos_ == layout_.rows, ErrorCode::Internal,
+            what_ + ": " + std::to_string(pos_) + " of " + std::to_string(layout_.rows) + " rows written");
+    d_.reset();
+    if (H5Fclose(f_.release()) < 0) throw Error(ErrorCode::Io, "cannot write " + what_ + " (closing HDF5)");
+    file_.commit();
+  }
+
+ private:
+  enum class Mode { Field, Matrix, Compound };
+
+  std::uint64_t element_count(std::uint64_t rows) const {
+    std::uint64_t n = rows;
+    for (std::size_t k = 1; k < shape_.size(); ++k) n *= static_cast<std::uint64_t>(shape_[k]);
+    return n;
+  }
+
+  // Builds the file and memory compound types (memory type kept in mem_); returns the file type.
+  Handle compound_types() {
+    std::size_t row_size = 0;
+    for (auto t : layout_.dtypes) row_size += dtype_size(t);
+    Handle ft(H5Tcreate(H5T_COMPOUND, row_size), H5Tclose);
+    mem_ = Handle(H5Tcreate(H5T_COMPOUND, row_size), H5Tclose);
+    h5::check(ft.get(), ErrorCode::Internal, "HDF5: cannot create a compound type");
+    h5::check(mem_.get(), ErrorCode::Internal, "HDF5: cannot create a compound type");
+    std::size_t offset = 0;
+    for (std::size_t j = 0; j < layout_.names.size(); ++j) {
+      const auto& name = layout_.names[j];
+      Handle cf = h5::file_type(layout_.dtypes[j]);
+      Handle cm = h5::memory_type(layout_.dtypes[j]);
+      if (name.empty() || H5Tinsert(ft.get(), name.c_str(), offset, cf.get()) < 0 ||
+          H5Tinsert(mem_.get(), name.c_str(), offset, cm.get()) < 0)
+        throw Error(ErrorCode::Unsupported, what_ + ": column name '" + name +
+                                                "' cannot be an HDF5 compound member (empty or repeated)");
+      offset += dtype_size(layout_.dtypes[j]);
+    }
+    return ft;
+  }
+
+  AtomicFile file_;
+  std::string what_;
+  DataLayout layout_;
+  Handle f_, d_, mem_;
+  Mode mode_ = Mode::Field;
+  std::vector<std::int64_t> shape_;
+  std::uint64_t pos_ = 0;
+};
 
 }  // namespace
 
+std::unique_ptr<DataSink> open_hdf5_sink(const std::filesystem::path& path, const std::string& object,
+                                         const DataLayout& layout) {
+  return std::make_unique<Hdf5Sink>(path, object, layout);
+}
+
 void write_hdf5(const Dataset& data, const std::filesystem::path& path, const std::string& object) {
-  h5::silence_errors();
-  std::string obj = object.empty() ? "/data" : object;
-  if (obj.front() != '/') obj.insert(0, "/");
-  const std::string what = path.string();
-  AtomicFile file(path);
-  file.close_stream();
-  {
-    Handle f(H5Fcreate(file.temp_path().c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
-    h5::check(f.get(), ErrorCode::Io, "cannot create " + what + " (HDF5)");
-    if (data.kind == DataKind::Field) {
-      write_array(f.get(), obj, data.field, what);
-    } else if (data.table_from_matrix && !data.columns.empty() && has_one_dtype(data)) {
-      Handle d = write_array(f.get(), obj, table_to_matrix(data), what);
-      write_names(d.get(), column_names(data), what);
-    } else {
-      write_compound(f.get(), obj, data, what);
-    }
-    if (H5Fclose(f.release()) < 0) throw Error(ErrorCode::Io, "cannot write " + what + " (closing HDF5)");
-  }
-  file.commit();
+  auto sink = open_hdf5_sink(path, object, layout_of(data));
+  sink->write_rows(data);
+  sink->commit();
 }
 
 }  // namespace baler

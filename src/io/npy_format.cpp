@@ -6,6 +6,7 @@
 #include "baler/atomic_file.hpp"
 #include "baler/bytes.hpp"
 #include "baler/npy.hpp"
+#include "npy_internal.hpp"
 #include "raw_data.hpp"
 
 namespace baler {
@@ -114,6 +115,18 @@ std::string py_string(const std::string& name) {
 
 std::vector<std::byte> encode_with_descr(const std::string& descr, const std::vector<std::int64_t>& shape,
                                          std::span<const std::byte> data, std::size_t unit) {
+  ByteWriter w;
+  w.append(npy_header_bytes(descr, shape));
+  const std::size_t start = w.size();
+  w.append(data);
+  if (std::endian::native != std::endian::little)
+    byteswap_inplace(w.buffer().data() + start, data.size() / unit, unit);
+  return std::move(w.buffer());
+}
+
+}  // namespace
+
+std::vector<std::byte> npy_header_bytes(const std::string& descr, const std::vector<std::int64_t>& shape) {
   std::string dict = "{'descr': " + descr + ", 'fortran_order': False, 'shape': " +
                      shape_string(shape) + ", }";
   // Pad with spaces so that the data start at a multiple of 64 bytes, ending with '\n'.
@@ -131,14 +144,44 @@ std::vector<std::byte> encode_with_descr(const std::string& descr, const std::ve
   if (preamble == 10) w.le<std::uint16_t>(static_cast<std::uint16_t>(dict.size()));
   else w.le<std::uint32_t>(static_cast<std::uint32_t>(dict.size()));
   w.append(dict.data(), dict.size());
-  const std::size_t start = w.size();
-  w.append(data);
-  if (std::endian::native != std::endian::little)
-    byteswap_inplace(w.buffer().data() + start, data.size() / unit, unit);
   return std::move(w.buffer());
 }
 
-}  // namespace
+std::string npy_descr(DType t) { return "'" + std::string(kDescr[static_cast<int>(t)]) + "'"; }
+
+std::string npy_records_descr(const std::vector<std::string>& names, const std::vector<DType>& dtypes) {
+  std::string descr = "[";
+  for (std::size_t c = 0; c < names.size(); ++c) {
+    bool bad = names[c].empty() || names[c].find_first_of("\r\n") != std::string::npos;
+    for (std::size_t o = 0; o < names.size(); ++o) bad = bad || (o != c && names[o] == names[c]);
+    if (bad)
+      throw Error(ErrorCode::Unsupported, "column name '" + names[c] +
+                                              "' cannot be a .npy field name (empty, repeated or multi-line)");
+    descr += (c ? ", (" : "(") + py_string(names[c]) + ", '" + kDescr[static_cast<int>(dtypes[c])] + "')";
+  }
+  return descr + "]";
+}
+
+void npy_to_native(std::byte* data, std::size_t count, const NpyDescr& d) {
+  if (d.swap()) byteswap_inplace(data, count, d.itemsize);
+  if (d.kind == 'b')
+    for (std::size_t i = 0; i < count; ++i) data[i] = data[i] != std::byte{0} ? std::byte{1} : std::byte{0};
+}
+
+Dataset npy_records_to_table(const std::byte* records, std::size_t count, const NpyDescr& d) {
+  Dataset ds;
+  ds.kind = DataKind::Table;
+  for (const NpyField& f : d.fields) {
+    Array col(f.dtype, {static_cast<std::int64_t>(count)});
+    const std::size_t es = dtype_size(f.dtype);
+    for (std::size_t r = 0; r < count; ++r)
+      std::memcpy(col.bytes.data() + r * es, records + r * d.itemsize + f.offset, es);
+    if (f.swap()) byteswap_inplace(col.bytes.data(), count, es);
+    normalize_bools(col);
+    ds.columns.push_back({f.name, std::move(col)});
+  }
+  return ds;
+}
 
 Array decode_npy(std::span<const std::byte> bytes, const std::string& what) {
   const NpyHeader h = parse_npy_header(bytes, what);
@@ -154,8 +197,7 @@ Array decode_npy(std::span<const std::byte> bytes, const std::string& what) {
   } else {
     a.bytes.assign(data.begin(), data.end());
   }
-  if (h.descr.swap()) byteswap_inplace(a.bytes.data(), static_cast<std::size_t>(count), h.descr.itemsize);
-  normalize_bools(a);
+  npy_to_native(a.bytes.data(), static_cast<std::size_t>(count), h.descr);
   return a;
 }
 
@@ -167,45 +209,32 @@ Dataset decode_npy_records(std::span<const std::byte> bytes, const std::string& 
                                             " (baler reads 1-D record arrays as tables)");
   const std::uint64_t count = checked_element_count(h.shape, what + " (shape)");
   const auto data = data_span(bytes, h, count, what);
-  Dataset ds;
-  ds.kind = DataKind::Table;
-  for (const NpyField& f : h.descr.fields) {
-    Array col(f.dtype, h.shape);
-    const std::size_t es = dtype_size(f.dtype);
-    for (std::size_t r = 0; r < count; ++r)
-      std::memcpy(col.bytes.data() + r * es, data.data() + r * h.descr.itemsize + f.offset, es);
-    if (f.swap()) byteswap_inplace(col.bytes.data(), static_cast<std::size_t>(count), es);
-    normalize_bools(col);
-    ds.columns.push_back({f.name, std::move(col)});
-  }
-  return ds;
+  return npy_records_to_table(data.data(), static_cast<std::size_t>(count), h.descr);
 }
 
-std::vector<std::byte> encode_npy_records(const Dataset& table) {
-  std::string descr = "[";
+std::vector<std::byte> pack_rows(const Dataset& table, bool little_endian) {
   std::size_t record = 0;
-  for (const auto& c : table.columns) {
-    bool bad = c.name.empty() || c.name.find_first_of("\r\n") != std::string::npos;
-    for (const auto& o : table.columns) bad = bad || (&o != &c && o.name == c.name);
-    if (bad)
-      throw Error(ErrorCode::Unsupported, "column name '" + c.name +
-                                              "' cannot be a .npy field name (empty, repeated or multi-line)");
-    descr += (record ? ", (" : "(") + py_string(c.name) + ", '" + kDescr[static_cast<int>(c.values.dtype)] + "')";
-    record += dtype_size(c.values.dtype);
-  }
-  descr += "]";
+  for (const auto& c : table.columns) record += dtype_size(c.values.dtype);
   const std::size_t rows = table.rows();
   std::vector<std::byte> data(rows * record);
   std::size_t offset = 0;
   for (const auto& c : table.columns) {
     const std::size_t es = dtype_size(c.values.dtype);
-    for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t r = 0; r < rows; ++r) {
       std::memcpy(data.data() + r * record + offset, c.values.bytes.data() + r * es, es);
-    if (std::endian::native != std::endian::little)
-      for (std::size_t r = 0; r < rows; ++r) byteswap_inplace(data.data() + r * record + offset, 1, es);
+      if (little_endian && std::endian::native != std::endian::little)
+        byteswap_inplace(data.data() + r * record + offset, 1, es);
+    }
     offset += es;
   }
-  return encode_with_descr(descr, {static_cast<std::int64_t>(rows)}, data, 1);
+  return data;
+}
+
+std::vector<std::byte> encode_npy_records(const Dataset& table) {
+  std::vector<DType> dtypes;
+  for (const auto& c : table.columns) dtypes.push_back(c.values.dtype);
+  const std::string descr = npy_records_descr(column_names(table), dtypes);
+  return encode_with_descr(descr, {static_cast<std::int64_t>(table.rows())}, pack_rows(table, true), 1);
 }
 
 std::vector<std::string> decode_npy_strings(std::span<const std::byte> bytes, const std::string& what) {
@@ -246,8 +275,7 @@ std::vector<std::string> decode_npy_strings(std::span<const std::byte> bytes, co
 }
 
 std::vector<std::byte> encode_npy(const Array& array) {
-  return encode_with_descr("'" + std::string(kDescr[static_cast<int>(array.dtype)]) + "'", array.shape, array.bytes,
-                           dtype_size(array.dtype));
+  return encode_with_descr(npy_descr(array.dtype), array.shape, array.bytes, dtype_size(array.dtype));
 }
 
 std::vector<std::byte> encode_npy_strings(const std::vector<std::string>& strings) {

@@ -20,7 +20,7 @@ std::string zip_code_text(int code) {
 constexpr std::uint64_t kMaxDeflateRatio = 1032;
 
 // The member's uncompressed size, refused (Error(Limit)) if compression cannot explain it.
-std::uint64_t checked_size(zip_t* z, std::uint64_t index, const std::string& w) {
+std::uint64_t checked_size(zip_t* z, std::uint64_t index, const std::string& w, bool* is_stored = nullptr) {
   zip_stat_t st;
   zip_stat_init(&st);
   if (zip_stat_index(z, index, 0, &st) != 0 || !(st.valid & ZIP_STAT_SIZE) ||
@@ -34,6 +34,7 @@ std::uint64_t checked_size(zip_t* z, std::uint64_t index, const std::string& w) 
     throw Error(ErrorCode::Limit, w + ": declares " + std::to_string(st.size) +
                                       " bytes uncompressed from " + std::to_string(st.comp_size) +
                                       " compressed, more than compression can give");
+  if (is_stored) *is_stored = stored;
   return st.size;
 }
 
@@ -88,7 +89,7 @@ bool NpzReader::has(const std::string& key) const {
 
 std::string NpzReader::what(const std::string& key) const { return path_.string() + ":" + key; }
 
-std::vector<std::byte> NpzReader::member(const std::string& key) const {
+std::size_t NpzReader::key_index(const std::string& key) const {
   std::size_t k = 0;
   while (k < keys_.size() && keys_[k] != key) ++k;
   if (k == keys_.size()) {
@@ -96,6 +97,61 @@ std::vector<std::byte> NpzReader::member(const std::string& key) const {
     for (const auto& name : keys_) list += (list.empty() ? "" : ", ") + name;
     throw Error(ErrorCode::Usage, path_.string() + " has no key '" + key + "' (keys: " + list + ")");
   }
+  return k;
+}
+
+std::unique_ptr<NpzReader::MemberStream> NpzReader::open_member(const std::string& key) const {
+  const std::size_t k = key_index(key);
+  bool stored = false;
+  const std::uint64_t size = checked_size(zip_, index_[k], what(key), &stored);
+  return std::make_unique<MemberStream>(zip_, index_[k], size, stored, what(key));
+}
+
+NpzReader::MemberStream::MemberStream(zip_t* z, std::uint64_t index, std::uint64_t size, bool stored, std::string what)
+    : zip_(z), index_(index), size_(size), stored_(stored), what_(std::move(what)) {
+  reopen();
+}
+
+NpzReader::MemberStream::~MemberStream() {
+  if (file_) zip_fclose(file_);
+}
+
+void NpzReader::MemberStream::reopen() {
+  if (file_) zip_fclose(file_);
+  file_ = zip_fopen_index(zip_, index_, 0);
+  pos_ = 0;
+  if (!file_) throw Error(ErrorCode::Malformed, what_ + ": cannot open the member: " + zip_strerror(zip_));
+}
+
+void NpzReader::MemberStream::read(std::uint64_t offset, std::span<std::byte> out) {
+  require(offset <= size_ && out.size() <= size_ - offset, ErrorCode::Malformed,
+          what_ + ": read of " + std::to_string(out.size()) + " bytes at " + std::to_string(offset) +
+              " is past the member's end (" + std::to_string(size_) + " bytes)");
+  if (offset != pos_ && stored_) {
+    if (zip_fseek(file_, static_cast<zip_int64_t>(offset), SEEK_SET) != 0)
+      throw Error(ErrorCode::Malformed, what_ + ": cannot seek in the member: " + zip_file_strerror(file_));
+    pos_ = offset;
+  }
+  if (offset < pos_) reopen();
+  std::vector<std::byte> skip;
+  while (pos_ < offset) {  // deflated: read forward to the offset
+    skip.resize(static_cast<std::size_t>(std::min<std::uint64_t>(offset - pos_, 1 << 20)));
+    const zip_int64_t n = zip_fread(file_, skip.data(), skip.size());
+    if (n <= 0) throw Error(ErrorCode::Malformed, what_ + ": member ends at byte " + std::to_string(pos_));
+    pos_ += static_cast<std::uint64_t>(n);
+  }
+  std::uint64_t got = 0;
+  while (got < out.size()) {
+    const zip_int64_t n = zip_fread(file_, out.data() + got, out.size() - got);
+    if (n < 0) throw Error(ErrorCode::Malformed, what_ + ": cannot read the member: " + zip_file_strerror(file_));
+    if (n == 0) throw Error(ErrorCode::Malformed, what_ + ": member ends at byte " + std::to_string(pos_ + got));
+    got += static_cast<std::uint64_t>(n);
+  }
+  pos_ += got;
+}
+
+std::vector<std::byte> NpzReader::member(const std::string& key) const {
+  const std::size_t k = key_index(key);
   const std::string w = what(key);
   const std::uint64_t size = checked_size(zip_, index_[k], w);
   std::vector<std::byte> out(static_cast<std::size_t>(size));
@@ -120,7 +176,8 @@ void write_npz(const std::filesystem::path& path, const std::vector<NpzMember>& 
     throw Error(ErrorCode::Io, "cannot write " + path.string() + " (" + what + "): " + msg);
   };
   for (const auto& m : members) {
-    zip_source_t* src = zip_source_buffer(z, m.npy.data(), m.npy.size(), 0);
+    zip_source_t* src = m.file.empty() ? zip_source_buffer(z, m.npy.data(), m.npy.size(), 0)
+                                       : zip_source_file(z, m.file.c_str(), 0, -1);
     if (!src) fail(m.key);
     const zip_int64_t idx = zip_file_add(z, (m.key + ".npy").c_str(), src, ZIP_FL_ENC_UTF_8);
     if (idx < 0) {

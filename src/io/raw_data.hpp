@@ -5,7 +5,10 @@
 #include <string>
 #include <vector>
 
+#include <optional>
+
 #include "baler/array.hpp"
+#include "baler/io.hpp"
 
 namespace baler {
 
@@ -36,5 +39,41 @@ inline bool has_one_dtype(const Dataset& table) {
 // or `column_names` attribute. Throws Error(Malformed) naming a missing dataset and listing the
 // datasets present.
 RawData read_hdf5_raw(const std::filesystem::path& path, const std::string& object);
+
+// The table's values row by row, each row the columns' values packed in order (npy records,
+// 2-D matrices, HDF5 compounds); little-endian when asked, else native order (npy_format.cpp).
+std::vector<std::byte> pack_rows(const Dataset& table, bool little_endian);
+
+// Shared by read_dataset and the chunked sources (dataset_reader.cpp):
+
+// Throws Error(Usage) unless kind is auto, table or field.
+void check_kind(const std::string& kind);
+// The kind rule of ReadOptions::kind for an array of `shape`; `named` = the file names its
+// columns. Throws Error(Usage) for a bad kind or kind=table on an array of ndim 0 or >= 3.
+bool array_is_table(const std::vector<std::int64_t>& shape, bool named, const std::string& kind,
+                    const std::string& what);
+// Names from X.names.txt beside X.npy ({} if none), checked against the column count of `shape`.
+std::vector<std::string> npy_sidecar_names(const std::filesystem::path& npy, const std::vector<std::int64_t>& shape);
+// Throws Error(Malformed) when a 2-D array's name list has the wrong length.
+void check_name_count(const std::vector<std::string>& names, const std::vector<std::int64_t>& shape,
+                      const std::string& names_what, const std::string& data_what);
+// Indices of the columns matching `patterns` (all if empty), in pattern order, each once.
+// Throws Error(Usage) naming a pattern that matches nothing.
+std::vector<std::size_t> select_column_indices(const std::vector<std::string>& names,
+                                               const std::vector<std::string>& patterns, const std::string& what);
+// Refuses an object name on a one-object format, .baler and unknown formats (Error(Usage)).
+void check_single_object(const DataSpec& spec);
+// ReadOptions::csv_dtype parsed; Error(Usage) for a bad name.
+std::optional<DType> csv_dtype(const ReadOptions& options);
+
+class NpzReader;
+// Which member of an npz holds the data: `key` (object, else "data", else the only key), or
+// Baler's column layout ('names' plus one 1-D key per name, `column_layout`, names filled).
+struct NpzChoice {
+  std::string key;
+  bool column_layout = false;
+  std::vector<std::string> names;
+};
+NpzChoice choose_npz_member(const NpzReader& z, const std::string& object);
 
 }  // namespace baler

@@ -25,12 +25,12 @@ void print_summary(const CompressSummary& s, const fs::path& out) {
 CompressSummary run(const std::string& in, const fs::path& out, CompressOptions o, const ReadOptions& ro,
                     const std::string& model_path) {
   const DataSpec spec = parse_data_spec(in);
-  const Dataset data = read_dataset(spec, ro);
+  const auto source = open_data_source(spec, ro);  // read in chunks (CSV and ROOT: whole)
   const auto model = load_optional_model(model_path);
   o.model = model ? &*model : nullptr;
   o.source_format = std::string(format_name(spec.format));
   o.source_name = spec.path.filename().string();
-  return compress_dataset(data, out, o);
+  return compress_source(*source, out, o);
 }
 
 int project_compress(const Project& p) {

@@ -10,12 +10,15 @@ namespace baler::cli {
 namespace fs = std::filesystem;
 namespace {
 
-void write_output(const Dataset& d, const fs::path& out, const std::string& format) {
+// Decodes `in` chunk by chunk straight into the output file (written atomically).
+void write_output(const fs::path& in, const DecompressOptions& o, const fs::path& out, const std::string& format) {
   DataSpec spec = parse_data_spec(out.string());
   if (!format.empty()) spec.format = parse_format(format);
   require(spec.format != FileFormat::Unknown && spec.format != FileFormat::Baler && spec.format != FileFormat::Root,
           ErrorCode::Usage, "cannot write " + out.string() + ": give an extension (.npz, .npy, .csv, .h5) or --format");
-  write_dataset(d, spec);
+  const auto sink = open_data_sink(spec, container_layout(in, o));
+  decompress_into(in, *sink, o);
+  sink->commit();
   if (!global_options().quiet) std::printf("wrote %s\n", spec.path.c_str());
 }
 
@@ -31,13 +34,12 @@ int project_decompress(const Project& p) {
   DecompressOptions o;
   o.model = m ? &*m : nullptr;
   o.threads = cfg.training.threads > 0 ? cfg.training.threads : 1;
-  const Dataset d = decompress_file(in, o);
   std::string format = cfg.compression.output_format;
   if (format == "auto") format = read_container_description(in).source_format;
   std::error_code ec;
   fs::create_directories(p.paths.decompressed, ec);
   const std::string ext = data_extension(format);
-  write_output(d, p.paths.decompressed / (stem + ext), ext.substr(1));
+  write_output(in, o, p.paths.decompressed / (stem + ext), ext.substr(1));
   return 0;
 }
 
@@ -52,11 +54,10 @@ int plain_decompress(const Args& a) {
   o.model = m ? &*m : nullptr;
   o.threads = a.threads;
   if (!a.rows.empty()) parse_rows(a.rows, o);
-  const Dataset d = decompress_file(a.in, o);
   std::string format = a.format;
   if (format.empty() && format_from_path(a.out) == FileFormat::Unknown)
     format = data_extension(read_container_description(a.in).source_format).substr(1);
-  write_output(d, a.out, format);
+  write_output(a.in, o, a.out, format);
   return 0;
 }
 

@@ -20,11 +20,11 @@ int plain_verify(const Args& a) {
   ro.kind = desc.kind;
   if (desc.kind == "table")
     for (const auto& c : desc.columns) ro.columns.push_back(c.name);
-  const Dataset original = read_dataset(parse_data_spec(a.original), ro);
+  const auto original = open_data_source(parse_data_spec(a.original), ro);  // read chunk by chunk
   const auto m = load_optional_model(a.model);
   DecompressOptions o;
   o.model = m ? &*m : nullptr;
-  const VerifyReport r = verify_container(a.container, original, o);
+  const VerifyReport r = verify_container(a.container, *original, o);
   std::printf("%-24s %-14s %-14s %-14s %s\n", "column", "bound", "abs bound", "max abs error", "violations");
   for (const auto& c : r.columns)
     std::printf("%-24s %-14s %-14.6g %-14.6g %llu\n", c.name.c_str(), bound_string(c.requested).c_str(), c.abs_bound,

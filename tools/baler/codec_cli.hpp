@@ -7,6 +7,7 @@
 
 #include "baler/codec.hpp"
 #include "baler/io.hpp"
+#include "baler/io_stream.hpp"
 #include "baler/model.hpp"
 
 namespace baler::cli {

@@ -1,0 +1,242 @@
+// open_data_sink: npy (header, then rows), npz (members streamed to temporary files, zipped on
+// commit), CSV (header, then rows), HDF5 (hyperslabs, hdf5_writer.cpp). write_dataset is a sink
+// given all rows at once, so both paths write the same layouts (README "Data formats").
+#include <bit>
+#include <cstring>
+
+#include "baler/atomic_file.hpp"
+#include "baler/bytes.hpp"
+#include "baler/csv.hpp"
+#include "baler/io_stream.hpp"
+#include "baler/npy.hpp"
+#include "baler/npz.hpp"
+#include "hdf5_dataset.hpp"
+#include "npy_internal.hpp"
+#include "raw_data.hpp"
+
+namespace baler {
+namespace {
+
+bool one_dtype(const DataLayout& l) {
+  for (auto t : l.dtypes)
+    if (t != l.dtypes.front()) return false;
+  return true;
+}
+
+// How a .npy stores rows: the field's array, a 2-D matrix of a one-dtype table, a packed
+// record per row, or one column (npz column layout).
+enum class NpyRows { Field, Matrix, Records, Column };
+
+// One .npy image written in row order into an open file: header first, then each part packed.
+class NpyRowWriter {
+ public:
+  NpyRowWriter(AtomicFile& out, const DataLayout& l, NpyRows mode, std::size_t column = 0)
+      : out_(out), mode_(mode), column_(column), rows_(l.rows) {
+    const auto rows = static_cast<std::int64_t>(l.rows);
+    switch (mode) {
+      case NpyRows::Field: out.write(npy_header_bytes(npy_descr(l.field_dtype), l.field_shape)); break;
+      case NpyRows::Matrix:
+        out.write(npy_header_bytes(npy_descr(l.dtypes.at(0)), {rows, static_cast<std::int64_t>(l.names.size())}));
+        break;
+      case NpyRows::Records: out.write(npy_header_bytes(npy_records_descr(l.names, l.dtypes), {rows})); break;
+      case NpyRows::Column: out.write(npy_header_bytes(npy_descr(l.dtypes.at(column)), {rows})); break;
+    }
+  }
+
+  void write(const Dataset& part) {
+    written_ += part.rows();
+    require(written_ <= rows_, ErrorCode::Internal, "more rows written than the layout holds");
+    if (mode_ == NpyRows::Field) return put(part.field.bytes, dtype_size(part.field.dtype));
+    if (mode_ == NpyRows::Column) {
+      const Array& a = part.columns.at(column_).values;
+      return put(a.bytes, dtype_size(a.dtype));
+    }
+    out_.write(pack_rows(part, true));  // matrix and records: the columns interleaved row by row
+  }
+
+  bool complete() const { return written_ == rows_; }
+
+ private:
+  void put(const std::vector<std::byte>& bytes, std::size_t es) {
+    if (std::endian::native == std::endian::little) return out_.write(bytes);
+    std::vector<std::byte> le = bytes;
+    byteswap_inplace(le.data(), le.size() / es, es);
+    out_.write(le);
+  }
+  AtomicFile& out_;
+  NpyRows mode_;
+  std::size_t column_;
+  std::uint64_t rows_, written_ = 0;
+};
+
+std::vector<std::byte> sidecar_bytes(const std::vector<std::string>& names, const std::filesystem::path& path) {
+  std::string text;
+  for (const auto& n : names) {
+    if (n.find_first_of("\r\n") != std::string::npos)
+      throw Error(ErrorCode::Unsupported, path.string() + ": column name '" + n +
+                                              "' holds a line break; a .names.txt cannot store it");
+    text += n + "\n";
+  }
+  const auto* p = reinterpret_cast<const std::byte*>(text.data());
+  return {p, p + text.size()};
+}
+
+// X.npy: a field as its array; a one-dtype table as a 2-D array plus X.names.txt (one column
+// name a line); a mixed-dtype table as a 1-D structured array (names inside). A stale sidecar
+// is removed when none is written, so that it cannot rename columns when read back.
+class NpySink final : public DataSink {
+ public:
+  NpySink(const std::filesystem::path& path, const DataLayout& l)
+      : sidecar_path_(path.parent_path() / (path.stem().string() + ".names.txt")), file_(path) {
+    NpyRows mode = NpyRows::Field;
+    if (l.kind == DataKind::Table && l.names.empty())
+      throw Error(ErrorCode::Unsupported, path.string() + ": a table without columns cannot be written to .npy");
+    if (l.kind == DataKind::Table) {
+      mode = one_dtype(l) ? NpyRows::Matrix : NpyRows::Records;
+      if (mode == NpyRows::Matrix) {
+        names_ = sidecar_bytes(l.names, path);
+        sidecar_ = std::make_unique<AtomicFile>(sidecar_path_);
+      }
+    }
+    rows_ = std::make_unique<NpyRowWriter>(file_, l, mode);
+  }
+  void write_rows(const Dataset& part) override { rows_->write(part); }
+  void commit() override {
+    require(rows_->complete(), ErrorCode::Internal, "npy output: not every row was written");
+    if (sidecar_) sidecar_->write(names_);
+    file_.commit();
+    if (sidecar_) {
+      sidecar_->commit();
+    } else {
+      std::error_code ec;
+      std::filesystem::remove(sidecar_path_, ec);
+    }
+  }
+
+ private:
+  std::filesystem::path sidecar_path_;
+  AtomicFile file_;
+  std::unique_ptr<AtomicFile> sidecar_;
+  std::vector<std::byte> names_;
+  std::unique_ptr<NpyRowWriter> rows_;
+};
+
+// Baler's npz layouts: a field as `data` (+ an empty `names`, like Baler's CFD files); a
+// one-dtype table as `data` (2-D) + `names`; any other table as `names` + one 1-D member per
+// column. Big members go through temporary files beside the output; zip on commit (stored).
+class NpzSink final : public DataSink {
+ public:
+  NpzSink(const std::filesystem::path& path, const DataLayout& l) : path_(path) {
+    if (l.kind == DataKind::Field) {
+      add_streamed("data", l, NpyRows::Field);
+      add_small("names", encode_npy(Array(DType::F64, {0})));
+    } else if (one_dtype(l) && !l.names.empty()) {
+      add_streamed("data", l, NpyRows::Matrix);
+      add_small("names", encode_npy_strings(l.names));
+    } else {
+      add_small("names", encode_npy_strings(l.names));
+      for (std::size_t j = 0; j < l.names.size(); ++j) {
+        const auto& name = l.names[j];
+        bool clash = name.empty() || name == "names" || name == "data";
+        for (const auto& m : members_) clash = clash || m.key == name;
+        if (clash)
+          throw Error(ErrorCode::Unsupported, path.string() + ": column name '" + name +
+                                                  "' cannot be an npz key (empty, repeated, 'data' or "
+                                                  "'names'); write .csv or .h5 instead");
+        add_streamed(name, l, NpyRows::Column, j);
+      }
+    }
+  }
+  void write_rows(const Dataset& part) override {
+    for (auto& m : members_)
+      if (m.rows) m.rows->write(part);
+  }
+  void commit() override {
+    std::vector<NpzMember> zip;
+    for (auto& m : members_) {
+      if (m.rows) {
+        require(m.rows->complete(), ErrorCode::Internal, "npz output: not every row was written");
+        m.file->close_stream();
+        zip.push_back({m.key, {}, m.file->temp_path()});
+      } else {
+        zip.push_back({m.key, std::move(m.npy), {}});
+      }
+    }
+    write_npz(path_, zip);
+  }
+
+ private:
+  struct Member {
+    std::string key;
+    std::vector<std::byte> npy;         // small members
+    std::unique_ptr<AtomicFile> file;   // streamed members: never committed, removed at the end
+    std::unique_ptr<NpyRowWriter> rows;
+  };
+  void add_small(const std::string& key, std::vector<std::byte> npy) { members_.push_back({key, std::move(npy), {}, {}}); }
+  void add_streamed(const std::string& key, const DataLayout& l, NpyRows mode, std::size_t column = 0) {
+    Member m{key, {}, std::make_unique<AtomicFile>(path_.string() + ".member" + std::to_string(members_.size())), {}};
+    m.rows = std::make_unique<NpyRowWriter>(*m.file, l, mode, column);
+    members_.push_back(std::move(m));
+  }
+  std::filesystem::path path_;
+  std::vector<Member> members_;
+};
+
+// A table (or a 2-D field, as columns col0, col1, ...) as CSV text: header, then rows.
+class CsvSink final : public DataSink {
+ public:
+  CsvSink(const std::filesystem::path& path, const DataLayout& l) : file_(path), field_(l.kind == DataKind::Field), rows_(l.rows) {
+    std::vector<std::string> names = l.names;
+    if (field_) {
+      if (l.field_shape.size() != 2)
+        throw Error(ErrorCode::Unsupported, path.string() + ": a CSV holds a table or a 2-D field, not shape " +
+                                                shape_string(l.field_shape) + "; write npy, npz or h5");
+      for (std::int64_t c = 0; c < l.field_shape[1]; ++c) names.push_back("col" + std::to_string(c));
+    }
+    file_.write(format_csv_header(names));
+  }
+  void write_rows(const Dataset& part) override {
+    written_ += part.rows();
+    std::string text;
+    append_csv_rows(text, field_ ? table_from_matrix(part.field, {}) : part);
+    file_.write(text);
+  }
+  void commit() override {
+    require(written_ == rows_, ErrorCode::Internal, "CSV output: not every row was written");
+    file_.commit();
+  }
+
+ private:
+  AtomicFile file_;
+  bool field_;
+  std::uint64_t rows_, written_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<DataSink> open_data_sink(const DataSpec& spec, const DataLayout& layout) {
+  const std::string what = spec.path.string();
+  if (!spec.object.empty() && spec.format != FileFormat::Hdf5 &&
+      !(spec.format == FileFormat::Npz && spec.object == "data"))
+    throw Error(ErrorCode::Usage, what + ": ':" + spec.object + "' can only name an HDF5 dataset");
+  switch (spec.format) {
+    case FileFormat::Npy: return std::make_unique<NpySink>(spec.path, layout);
+    case FileFormat::Npz: return std::make_unique<NpzSink>(spec.path, layout);
+    case FileFormat::Csv: return std::make_unique<CsvSink>(spec.path, layout);
+    case FileFormat::Hdf5: return open_hdf5_sink(spec.path, spec.object, layout);
+    case FileFormat::Root:
+      throw Error(ErrorCode::Unsupported, what + ": baler reads ROOT files but does not write them");
+    case FileFormat::Baler:
+      throw Error(ErrorCode::Usage, what + ": use `baler compress` to write a .baler container");
+    case FileFormat::Unknown: break;
+  }
+  throw Error(ErrorCode::Usage, "cannot tell the format of " + what + " from its extension (.npy .npz .csv .h5 .hdf5)");
+}
+
+void write_dataset(const Dataset& data, const DataSpec& spec) {
+  auto sink = open_data_sink(spec, layout_of(data));
+  sink->write_rows(data);
+  sink->commit();
+}
+
+}  // namespace baler

@@ -1,0 +1,342 @@
+// open_data_source: chunked readers for npy (seek), npz (stored members seek, deflated ones read
+// forward), HDF5 (hyperslabs); CSV and ROOT are read whole. Same kind rule and column selection
+// as read_dataset (dataset_reader.cpp), same checks on hostile files.
+#include <cstdio>
+#include <cstring>
+#include <functional>
+
+#include "baler/io_stream.hpp"
+#include "baler/npz.hpp"
+#include "hdf5_dataset.hpp"
+#include "npy_internal.hpp"
+#include "raw_data.hpp"
+
+namespace baler {
+namespace {
+
+// Bytes of a file or an npz member, read at any offset.
+class ByteSource {
+ public:
+  virtual ~ByteSource() = default;
+  virtual std::uint64_t size() const = 0;
+  // Fills `out` from `offset`; Error(Malformed) past the end, Error(Io) if reading fails.
+  virtual void read(std::uint64_t offset, std::span<std::byte> out) = 0;
+};
+
+class FileBytes final : public ByteSource {
+ public:
+  explicit FileBytes(const std::filesystem::path& path) : what_(path.string()) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) throw Error(ErrorCode::Io, "cannot open " + what_ + ": no such file");
+    size_ = std::filesystem::file_size(path, ec);
+    if (ec) throw Error(ErrorCode::Io, what_ + ": cannot get the file size: " + ec.message());
+    f_ = std::fopen(path.c_str(), "rb");
+    if (!f_) throw Error(ErrorCode::Io, "cannot open " + what_ + " for reading");
+  }
+  ~FileBytes() override { std::fclose(f_); }
+  std::uint64_t size() const override { return size_; }
+  void read(std::uint64_t offset, std::span<std::byte> out) override {
+    require(offset <= size_ && out.size() <= size_ - offset, ErrorCode::Malformed,
+            what_ + ": read of " + std::to_string(out.size()) + " bytes at " + std::to_string(offset) +
+                " is past the end of the file (" + std::to_string(size_) + " bytes)");
+    if (fseeko(f_, static_cast<off_t>(offset), SEEK_SET) != 0 || std::fread(out.data(), 1, out.size(), f_) != out.size())
+      throw Error(ErrorCode::Io, what_ + ": cannot read " + std::to_string(out.size()) + " bytes at offset " +
+                                     std::to_string(offset));
+  }
+
+ private:
+  std::string what_;
+  std::uint64_t size_ = 0;
+  std::FILE* f_ = nullptr;
+};
+
+class NpzBytes final : public ByteSource {
+ public:
+  NpzBytes(std::shared_ptr<NpzReader> z, const std::string& key) : z_(std::move(z)), m_(z_->open_member(key)) {}
+  std::uint64_t size() const override { return m_->size(); }
+  void read(std::uint64_t offset, std::span<std::byte> out) override { m_->read(offset, out); }
+
+ private:
+  std::shared_ptr<NpzReader> z_;  // outlives the member stream
+  std::unique_ptr<NpzReader::MemberStream> m_;
+};
+
+// The header of the .npy image in `b`, with the data size checked against the bytes present.
+NpyHeader read_npy_header(ByteSource& b, const std::string& what) {
+  std::vector<std::byte> head(static_cast<std::size_t>(std::min<std::uint64_t>(b.size(), 12)));
+  b.read(0, head);
+  std::uint64_t total = head.size();
+  if (head.size() == 12) {
+    const auto u8 = [&](std::size_t i) { return static_cast<std::uint64_t>(head[i]); };
+    total = u8(6) == 1 ? 10 + (u8(8) | u8(9) << 8) : 12 + (u8(8) | u8(9) << 8 | u8(10) << 16 | u8(11) << 24);
+  }
+  head.resize(static_cast<std::size_t>(std::min(total, b.size())));
+  b.read(0, head);
+  NpyHeader h = parse_npy_header(head, what);  // refuses a truncated header or a bad dict
+  const std::uint64_t count = checked_element_count(h.shape, what + " (shape)");
+  if (h.descr.itemsize != 0 && count > UINT64_MAX / h.descr.itemsize)
+    throw Error(ErrorCode::Limit, what + ": shape " + shape_string(h.shape) + " of '" + h.descr.text + "' overflows");
+  const std::uint64_t need = count * h.descr.itemsize, avail = b.size() - h.data_offset;
+  if (need > avail)
+    throw Error(ErrorCode::Malformed, what + ": header claims " + std::to_string(need) + " bytes of data (shape " +
+                                          shape_string(h.shape) + ", '" + h.descr.text + "') but file holds " +
+                                          std::to_string(avail));
+  return h;
+}
+
+// Rows [a, b) of an array in C order and native byte order (shape[0] = b - a).
+using RowReader = std::function<Array(std::uint64_t a, std::uint64_t b)>;
+
+std::vector<std::int64_t> rows_shape(std::vector<std::int64_t> shape, std::uint64_t n) {
+  if (shape.empty()) return shape;
+  shape[0] = static_cast<std::int64_t>(n);
+  return shape;
+}
+
+// Rows of a numeric .npy image: C order (any ndim) or Fortran order up to 2-D.
+RowReader npy_rows(std::shared_ptr<ByteSource> bytes, const NpyHeader& h) {
+  return [bytes, h](std::uint64_t a, std::uint64_t b) {
+    Array out(h.descr.dtype(), rows_shape(h.shape, b - a));
+    const std::size_t es = h.descr.itemsize;
+    if (h.fortran_order && h.shape.size() == 2) {
+      const auto rows = static_cast<std::uint64_t>(h.shape[0]), cols = static_cast<std::uint64_t>(h.shape[1]);
+      std::vector<std::byte> col((b - a) * es);
+      for (std::uint64_t c = 0; c < cols; ++c) {
+        bytes->read(h.data_offset + (c * rows + a) * es, col);
+        for (std::uint64_t r = 0; r < b - a; ++r) std::memcpy(out.bytes.data() + (r * cols + c) * es, col.data() + r * es, es);
+      }
+    } else {
+      const std::uint64_t row_bytes = out.shape.empty() ? es : out.bytes.size() / std::max<std::uint64_t>(1, b - a);
+      if (!out.bytes.empty()) bytes->read(h.data_offset + a * row_bytes, out.bytes);
+    }
+    npy_to_native(out.bytes.data(), out.size(), h.descr);
+    return out;
+  };
+}
+
+// A numeric array read in row ranges, seen as a table or a field by the kind rule.
+class ArraySource final : public DataSource {
+ public:
+  ArraySource(const std::vector<std::int64_t>& shape, DType t, std::vector<std::string> names, const std::string& single_name,
+              RowReader rows, const ReadOptions& o, const std::string& what)
+      : rows_(std::move(rows)) {
+    const bool table = array_is_table(shape, !names.empty(), o.kind, what);
+    layout_.rows = shape.empty() ? 1 : static_cast<std::uint64_t>(shape[0]);
+    if (!table) {
+      require(o.columns.empty(), ErrorCode::Usage, what + " is a field; columns can only be selected from a table");
+      layout_.kind = DataKind::Field;
+      layout_.field_dtype = t;
+      layout_.field_shape = shape;
+      return;
+    }
+    matrix_ = shape.size() == 2;
+    if (!matrix_) names = {single_name.empty() ? "col0" : single_name};
+    if (names.empty())
+      for (std::int64_t c = 0; c < shape[1]; ++c) names.push_back("col" + std::to_string(c));
+    all_names_ = names;
+    keep_ = select_column_indices(names, o.columns, what);
+    layout_.table_from_matrix = matrix_;
+    for (auto c : keep_) {
+      layout_.names.push_back(names[c]);
+      layout_.dtypes.push_back(t);
+    }
+  }
+  const DataLayout& layout() const override { return layout_; }
+  Dataset read_rows(std::uint64_t a, std::uint64_t b) override {
+    require(a <= b && b <= layout_.rows, ErrorCode::Internal, "row range outside the source");
+    Array rows = rows_(a, b);
+    Dataset d;
+    d.kind = layout_.kind;
+    if (layout_.kind == DataKind::Field) {
+      d.field = std::move(rows);
+      return d;
+    }
+    if (!matrix_) {
+      d.columns.push_back({layout_.names[0], std::move(rows)});
+      return d;
+    }
+    Dataset all = table_from_matrix(rows, all_names_);
+    for (auto c : keep_) d.columns.push_back(std::move(all.columns[c]));
+    d.table_from_matrix = true;
+    return d;
+  }
+
+ private:
+  RowReader rows_;
+  DataLayout layout_;
+  bool matrix_ = false;
+  std::vector<std::string> all_names_;
+  std::vector<std::size_t> keep_;
+};
+
+// Rows [a, b) of every column of a table (records, compound, one member per column).
+using TableReader = std::function<Dataset(std::uint64_t a, std::uint64_t b)>;
+
+class TableSource final : public DataSource {
+ public:
+  TableSource(const std::vector<std::string>& names, const std::vector<DType>& dtypes, std::uint64_t rows,
+              TableReader read, const ReadOptions& o, const std::string& what)
+      : read_(std::move(read)), keep_(select_column_indices(names, o.columns, what)) {
+    layout_.rows = rows;
+    for (auto c : keep_) {
+      layout_.names.push_back(names[c]);
+      layout_.dtypes.push_back(dtypes[c]);
+    }
+  }
+  const DataLayout& layout() const override { return layout_; }
+  Dataset read_rows(std::uint64_t a, std::uint64_t b) override {
+    require(a <= b && b <= layout_.rows, ErrorCode::Internal, "row range outside the source");
+    Dataset all = read_(a, b);
+    Dataset d;
+    for (auto c : keep_) d.columns.push_back(std::move(all.columns[c]));
+    return d;
+  }
+
+ private:
+  TableReader read_;
+  std::vector<std::size_t> keep_;
+  DataLayout layout_;
+};
+
+std::unique_ptr<DataSource> whole(const DataSpec& spec, const ReadOptions& o) {
+  return std::make_unique<MemorySource>(read_dataset(spec, o), "read whole");
+}
+
+// A structured (record) .npy image as a table; records [a, b) read at once.
+std::unique_ptr<DataSource> npy_records_source(std::shared_ptr<ByteSource> bytes, const NpyHeader& h,
+                                               const ReadOptions& o, const std::string& what) {
+  if (h.shape.size() != 1)
+    throw Error(ErrorCode::Unsupported, what + ": structured array of shape " + shape_string(h.shape) +
+                                            " (baler reads 1-D record arrays as tables)");
+  std::vector<std::string> names;
+  std::vector<DType> dtypes;
+  for (const auto& f : h.descr.fields) {
+    names.push_back(f.name);
+    dtypes.push_back(f.dtype);
+  }
+  auto read = [bytes, h](std::uint64_t a, std::uint64_t b) {
+    std::vector<std::byte> recs((b - a) * h.descr.itemsize);
+    if (!recs.empty()) bytes->read(h.data_offset + a * h.descr.itemsize, recs);
+    return npy_records_to_table(recs.data(), static_cast<std::size_t>(b - a), h.descr);
+  };
+  return std::make_unique<TableSource>(names, dtypes, static_cast<std::uint64_t>(h.shape[0]), read, o, what);
+}
+
+// Column names of a 2-D array (empty: none) and the name of a 1-D one, from the header's shape.
+using NameSource = std::function<std::pair<std::vector<std::string>, std::string>(const NpyHeader&)>;
+
+// A numeric or record .npy image. Null when it must be read whole (Fortran order above 2-D,
+// a record array forced to a field).
+std::unique_ptr<DataSource> npy_image_source(std::shared_ptr<ByteSource> bytes, const ReadOptions& o,
+                                             const std::string& what, const NameSource& names) {
+  const NpyHeader h = read_npy_header(*bytes, what);
+  if (h.descr.kind == 'V') return o.kind == "field" ? nullptr : npy_records_source(bytes, h, o, what);
+  if (h.descr.kind == 'U' || h.descr.kind == 'S')
+    throw Error(ErrorCode::Unsupported, what + ": dtype '" + h.descr.text + "' is a string array; baler reads numeric arrays");
+  if (h.fortran_order && h.shape.size() > 2) return nullptr;
+  auto [cols, single] = names(h);
+  return std::make_unique<ArraySource>(h.shape, h.descr.dtype(), std::move(cols), single, npy_rows(bytes, h), o, what);
+}
+
+std::unique_ptr<DataSource> npy_source(const DataSpec& spec, const ReadOptions& o) {
+  auto names = [&](const NpyHeader& h) {
+    auto n = npy_sidecar_names(spec.path, h.shape);
+    const std::string single = h.shape.size() == 1 && n.size() == 1 ? n[0] : "";
+    return std::make_pair(h.shape.size() == 2 ? n : std::vector<std::string>{}, single);
+  };
+  auto src = npy_image_source(std::make_shared<FileBytes>(spec.path), o, spec.path.string(), names);
+  return src ? std::move(src) : whole(spec, o);
+}
+
+// Baler's mixed-dtype npz layout: one 1-D member per column.
+std::unique_ptr<DataSource> npz_columns_source(std::shared_ptr<NpzReader> z, const std::vector<std::string>& names,
+                                               const ReadOptions& o, const std::string& what) {
+  std::vector<std::shared_ptr<DataSource>> cols;
+  std::vector<DType> dtypes;
+  std::uint64_t rows = 0;
+  ReadOptions one = o;
+  one.columns.clear();
+  one.kind = "table";
+  for (const auto& n : names) {
+    auto bytes = std::make_shared<NpzBytes>(z, n);
+    const NpyHeader h = read_npy_header(*bytes, z->what(n));
+    require(h.descr.kind != 'V' && h.descr.kind != 'U' && h.descr.kind != 'S' && h.shape.size() == 1 &&
+                (cols.empty() || static_cast<std::uint64_t>(h.shape[0]) == rows),
+            ErrorCode::Malformed, z->what(n) + ": column of shape " + shape_string(h.shape) + " ('" + h.descr.text +
+                                      "') does not match the other columns");
+    rows = static_cast<std::uint64_t>(h.shape[0]);
+    dtypes.push_back(h.descr.dtype());
+    cols.push_back(std::make_shared<ArraySource>(h.shape, h.descr.dtype(), std::vector<std::string>{}, n,
+                                                 npy_rows(bytes, h), one, z->what(n)));
+  }
+  auto read = [cols](std::uint64_t a, std::uint64_t b) {
+    Dataset d;
+    for (const auto& c : cols) d.columns.push_back(std::move(c->read_rows(a, b).columns[0]));
+    return d;
+  };
+  return std::make_unique<TableSource>(names, dtypes, rows, read, o, what);
+}
+
+std::unique_ptr<DataSource> npz_source(const DataSpec& spec, const ReadOptions& o) {
+  auto z = std::make_shared<NpzReader>(spec.path);
+  const NpzChoice c = choose_npz_member(*z, spec.object);
+  if (c.column_layout)
+    return o.kind == "field" ? whole(spec, o) : npz_columns_source(z, c.names, o, spec.path.string());
+  auto names = [&](const NpyHeader& h) {
+    std::vector<std::string> n;
+    if (c.key == "data" && z->has("names") && h.shape.size() == 2) {
+      n = decode_npy_strings(z->member("names"), z->what("names"));
+      check_name_count(n, h.shape, z->what("names"), z->what("data"));
+    }
+    return std::make_pair(n, c.key == "data" ? std::string() : c.key);
+  };
+  auto src = npy_image_source(std::make_shared<NpzBytes>(z, c.key), o, z->what(c.key), names);
+  return src ? std::move(src) : whole(spec, o);
+}
+
+std::unique_ptr<DataSource> hdf5_source(const DataSpec& spec, const ReadOptions& o) {
+  auto h = std::make_shared<Hdf5Dataset>(open_hdf5_dataset(spec.path, spec.object));
+  const std::uint64_t rows = h->shape.empty() ? 1 : static_cast<std::uint64_t>(h->shape[0]);
+  if (H5Tget_class(h->type.get()) == H5T_COMPOUND) {
+    if (o.kind == "field") return whole(spec, o);
+    const auto members = hdf5_compound_members(h->type.get(), h->shape, h->what);
+    std::vector<std::string> names;
+    std::vector<DType> dtypes;
+    for (const auto& m : members) {
+      names.push_back(m.name);
+      dtypes.push_back(m.dtype);
+    }
+    auto read = [h, members](std::uint64_t a, std::uint64_t b) {
+      Dataset d;
+      for (const auto& m : members) d.columns.push_back({m.name, read_hdf5_member(h->dset.get(), m, h->shape, a, b, h->what)});
+      return d;
+    };
+    return std::make_unique<TableSource>(names, dtypes, rows, read, o, h->what);
+  }
+  const DType t = h5::dtype_of_type(h->type.get(), h->what);
+  std::vector<std::string> names;
+  if (h->shape.size() == 2) names = hdf5_column_names(h->dset.get(), static_cast<std::size_t>(h->shape[1]), h->what);
+  auto read = [h, t](std::uint64_t a, std::uint64_t b) {
+    Array out(t, rows_shape(h->shape, b - a));
+    h5::Handle mem = h5::memory_type(t);
+    if (out.size()) read_hdf5_rows(h->dset.get(), mem.get(), h->shape, a, b, out.bytes.data(), h->what);
+    normalize_bools(out);
+    return out;
+  };
+  return std::make_unique<ArraySource>(h->shape, t, names, h->name.substr(h->name.rfind('/') + 1), read, o, h->what);
+}
+
+}  // namespace
+
+std::unique_ptr<DataSource> open_data_source(const DataSpec& spec, const ReadOptions& options) {
+  check_single_object(spec);
+  check_kind(options.kind);
+  switch (spec.format) {
+    case FileFormat::Npy: return npy_source(spec, options);
+    case FileFormat::Npz: return npz_source(spec, options);
+    case FileFormat::Hdf5: return hdf5_source(spec, options);
+    default: return whole(spec, options);  // CSV, ROOT: read whole (docs: README "Data formats")
+  }
+}
+
+}  // namespace baler

@@ -1,0 +1,49 @@
+// One opened HDF5 dataset and row-range reads, shared by read_dataset and the chunked source.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <memory>
+
+#include "baler/array.hpp"
+#include "baler/data_stream.hpp"
+#include "hdf5_types.hpp"
+
+namespace baler {
+
+struct Hdf5Dataset {
+  h5::Handle file, dset, type;
+  std::vector<std::int64_t> shape;  // checked with checked_element_count
+  std::string name;                 // "/group/ds"
+  std::string what;                 // "file.h5:/group/ds", for messages
+};
+// Opens dataset `object` (empty: the only one, or "/data"), checks its shape and that the file
+// stores enough bytes for it. Throws Error(Io|Malformed|Usage|Limit|Unsupported).
+Hdf5Dataset open_hdf5_dataset(const std::filesystem::path& path, const std::string& object);
+
+// Column names of a 2-D dataset from its `names` or `column_names` attribute; {} if neither.
+std::vector<std::string> hdf5_column_names(hid_t dset, std::size_t cols, const std::string& what);
+
+// Numeric members of a 1-D compound type (others skipped); Error(Unsupported) if none or if
+// the dataset is not 1-D.
+struct Hdf5Member {
+  std::string name;
+  DType dtype;
+};
+std::vector<Hdf5Member> hdf5_compound_members(hid_t type, const std::vector<std::int64_t>& shape,
+                                              const std::string& what);
+
+// Reads rows [a, b) (along the first dimension, all of the others) as `mem_type` into `out`.
+void read_hdf5_rows(hid_t dset, hid_t mem_type, const std::vector<std::int64_t>& shape, std::uint64_t a,
+                    std::uint64_t b, void* out, const std::string& what);
+// Rows [a, b) of one compound member as a column (bools normalised).
+Array read_hdf5_member(hid_t dset, const Hdf5Member& m, const std::vector<std::int64_t>& shape, std::uint64_t a,
+                       std::uint64_t b, const std::string& what);
+
+// The HDF5 sink of open_data_sink (hdf5_writer.cpp); write_hdf5 is this sink given all rows.
+std::unique_ptr<DataSink> open_hdf5_sink(const std::filesystem::path& path, const std::string& object,
+                                         const DataLayout& layout);
+
+}  // namespace baler
