@@ -85,7 +85,7 @@ void bias_act(T* z, T* a, const T* b, std::int64_t rows, const DenseLayer& l) {
     switch (l.act) {
       case DenseAct::None: break;
       case DenseAct::LeakyReLU:
-        for (std::int64_t j = 0; j < n; ++j) ar[j] = zr[j] > T(0) ? zr[j] : zr[j] * alpha;
+        for (std::int64_t j = 0; j < n; ++j) ar[j] = (zr[j] > T(0) ? zr[j] : T(0)) + alpha * (zr[j] > T(0) ? T(0) : zr[j]);
         break;
       case DenseAct::ReLU:
         for (std::int64_t j = 0; j < n; ++j) ar[j] = zr[j] > T(0) ? zr[j] : T(0);
@@ -106,6 +106,9 @@ void bias_act(T* z, T* a, const T* b, std::int64_t rows, const DenseLayer& l) {
   }
 }
 
+// LeakyReLU is written as select(z) + alpha · select(z), which the compiler vectorises without
+// branches (under -ftrapping-math it will not speculate the product of `z > 0 ? z : alpha z`);
+// the values are the same: z + alpha · 0 = z and 0 + alpha z = alpha z.
 // d ← d · act'(z) elementwise, with LibTorch's conventions at the kinks (ReLU' = 0 at 0,
 // LeakyReLU' = slope at 0).
 template <typename T>
@@ -114,7 +117,7 @@ void act_backward(T* d, const T* z, const T* a, std::int64_t count, const DenseL
   switch (l.act) {
     case DenseAct::None: break;
     case DenseAct::LeakyReLU:
-      for (std::int64_t i = 0; i < count; ++i) d[i] = z[i] > T(0) ? d[i] : d[i] * alpha;
+      for (std::int64_t i = 0; i < count; ++i) d[i] = (z[i] > T(0) ? d[i] : T(0)) + alpha * (z[i] > T(0) ? T(0) : d[i]);
       break;
     case DenseAct::ReLU:
       for (std::int64_t i = 0; i < count; ++i) d[i] = a[i] <= T(0) ? T(0) : d[i];
