@@ -27,7 +27,9 @@ ColumnSlice slice_of(const Dataset& d, const Schema& s, std::size_t j, std::size
   return {a.dtype, a.bytes.data() + first * per * es, rows * per};
 }
 
-Block plain_block(const ColumnSlice& c, const ColumnSpec& spec, const Schema& s, std::size_t rows, int zstd) {
+// `threads` > 1 tries the field predictors in parallel (kept in the same order: same bytes).
+Block plain_block(const ColumnSlice& c, const ColumnSpec& spec, const Schema& s, std::size_t rows, int zstd,
+                  int threads = 1) {
   Block best;
   const bool exact = spec.bound.kind == BoundKind::Exact || spec.abs_bound <= 0;
   if (spec.bound.kind == BoundKind::None) return best;
@@ -38,13 +40,14 @@ Block plain_block(const ColumnSlice& c, const ColumnSpec& spec, const Schema& s,
     best.bytes = encode_int_block(c);
   } else if (s.kind == DataKind::Field) {
     const auto dims = field_dims(s, rows);
-    for (auto p : {FieldPredictor::Lorenzo3, FieldPredictor::Lorenzo2}) {
-      if (p == FieldPredictor::Lorenzo2 && dims[0] == 1) continue;
-      BlockStats st;
-      keep_smaller(best, {encode_field_block(c, dims, spec.abs_bound, p, st), st});
-    }
-    BlockStats st;
-    keep_smaller(best, {encode_interp_block(c, dims, spec.abs_bound, st), st});
+    const FieldPredictor order[] = {FieldPredictor::Interp, FieldPredictor::Lorenzo3, FieldPredictor::Lorenzo2};
+    std::vector<Block> tried(3);
+    parallel_for(dims[0] == 1 ? 2 : 3, threads, [&](std::size_t k) {  // Lorenzo2 = Lorenzo3 on one frame
+      Block& b = tried[k];
+      b.bytes = order[k] == FieldPredictor::Interp ? encode_interp_block(c, dims, spec.abs_bound, b.st)
+                                                    : encode_field_block(c, dims, spec.abs_bound, order[k], b.st);
+    });
+    for (std::size_t k : {1, 2, 0}) keep_smaller(best, std::move(tried[k]));  // Lorenzo3, Lorenzo2, interp
   } else {
     BlockStats st;
     best = {encode_quant_block(c, spec.abs_bound, {}, st), st};
@@ -104,7 +107,7 @@ ChunkOut encode_chunk(const Dataset& d, const Schema& s, std::size_t first, std:
   const std::size_t ncol = s.columns.size();
   std::vector<Block> plain(ncol);
   parallel_for(ncol, threads, [&](std::size_t j) {
-    plain[j] = plain_block(slice_of(d, s, j, first, rows), s.columns[j], s, rows, zstd);
+    plain[j] = plain_block(slice_of(d, s, j, first, rows), s.columns[j], s, rows, zstd, ncol == 1 ? threads : 1);
   });
   const bool plain_ok = std::all_of(plain.begin(), plain.end(), [](const Block& b) { return !b.bytes.empty(); });
   ChunkOut best;

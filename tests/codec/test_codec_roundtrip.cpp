@@ -68,12 +68,15 @@ INSTANTIATE_TEST_SUITE_P(Codec, SharedData, ::testing::ValuesIn(kCases), [](cons
   return n;
 });
 
-// Columns of one chunk are coded and decoded in parallel: the container's bytes and the
-// decoded values are the same for any thread count (LHCb is a single chunk; the CMS table is
-// cut into three chunks so that chunks and columns share the threads).
+// Columns of one chunk (and a field's predictor trials) are coded in parallel: the container's
+// bytes and the decoded values are the same for any thread count (LHCb and the CFD field are
+// single chunks; the CMS table is cut into three chunks so that chunks and columns share the
+// threads).
 TEST(CodecThreads, BytesAndValuesDoNotDependOnTheThreadCount) {
-  for (const auto& [file, chunk_rows] : {std::pair{"lhcb/LHCb_B2HHH.npz", 65536}, std::pair{"cms/Zmumu_Run2011A.csv", 4000}}) {
-    const Dataset d = load({file, "table"});
+  const std::tuple<const char*, const char*, int> cases[] = {
+      {"lhcb/LHCb_B2HHH.npz", "table", 65536}, {"cms/Zmumu_Run2011A.csv", "table", 4000}, {"cfd/CFD_animation.npz", "field", 64}};
+  for (const auto& [file, kind, chunk_rows] : cases) {
+    const Dataset d = load({file, kind});
     TempDir dir;
     std::vector<std::vector<std::byte>> files;
     for (int threads : {1, 2, 3, 5}) {
