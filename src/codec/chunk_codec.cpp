@@ -55,7 +55,7 @@ Block plain_block(const ColumnSlice& c, const ColumnSpec& spec, const Schema& s,
   const std::size_t raw = c.n * dtype_size(c.dtype);
   if (best.bytes.empty() || best.bytes.size() > raw / 6) {
     // A fast trial first: the slow high-level pass only when lossless storage may win.
-    auto quick = encode_raw_block(c, std::min(zstd, 3));
+    auto quick = encode_raw_block(c, zstd > 3 ? 1 : zstd);
     if (best.bytes.empty() || quick.size() < best.bytes.size() + best.bytes.size() / 8)
       keep_smaller(best, {zstd > 3 ? encode_raw_block(c, zstd) : std::move(quick), {}});
   }
