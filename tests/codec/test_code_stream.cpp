@@ -2,6 +2,7 @@
 // streams still decode, and truncated or damaged streams are refused with an Error.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -167,6 +168,56 @@ TEST(CodeStream, UnknownModesAndHugeSizesAreMalformed) {
     ADD_FAILURE();
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::Malformed);
+  }
+}
+
+// A format 1.0 Field block (3-D Lorenzo, context modes 0 and 1, extra bits inside the range
+// coder) built here value by value still decodes to the Lorenzo reconstruction of its codes.
+TEST(CodeStream, Format10FieldStreamsStillDecode) {
+  const std::size_t F = 2, H = 4, W = 5, n = F * H * W;
+  std::vector<std::int64_t> q(n);
+  for (std::size_t i = 0; i < n; ++i) q[i] = static_cast<std::int64_t>((i * 7) % 11) - 5 + (i == 13 ? 40000 : 0);
+  for (int mode : {0, 1}) {
+    codec::TokenModels models(mode ? 36 : 1);
+    codec::RangeEncoder enc;
+    std::vector<int> tok(n);
+    for (std::size_t f = 0, i = 0; f < F; ++f)
+      for (std::size_t h = 0; h < H; ++h)
+        for (std::size_t w = 0; w < W; ++w, ++i) {
+          const int left = w > 0 ? tok[i - 1] : 0;
+          const int up = h > 0 ? tok[i - W] : (f > 0 ? tok[i - H * W] : 0);
+          const int ctx = mode ? std::min(left, 5) * 6 + std::min(up, 5) : 0;
+          const std::uint64_t code = codec::zigzag(q[i]);
+          codec::encode_value(enc, models.tree(ctx), code);
+          tok[i] = codec::split_value(code).token;
+        }
+    const auto stream = enc.finish();
+    ByteWriter b;
+    b.le<std::uint8_t>(4);  // Field
+    b.le<std::uint8_t>(0);  // 3-D Lorenzo
+    b.le<double>(0.5);      // step
+    b.le<double>(0.0);      // centre
+    codec::put_varint(b, 0);  // no outliers
+    b.le<std::uint8_t>(0);
+    codec::put_varint(b, 0);
+    b.le<std::uint8_t>(static_cast<std::uint8_t>(mode));
+    codec::put_varint(b, stream.size());
+    b.append(stream);
+    std::vector<double> got(n), r(n);
+    ByteReader br(b.buffer(), "v1.0 field block");
+    codec::decode_block(br, DType::F64, n, {}, {F, H, W}, reinterpret_cast<std::byte*>(got.data()));
+    EXPECT_EQ(br.remaining(), 0u);
+    for (std::size_t f = 0, i = 0; f < F; ++f)
+      for (std::size_t h = 0; h < H; ++h)
+        for (std::size_t w = 0; w < W; ++w, ++i) {
+          auto at = [&](bool ok, std::size_t j) { return ok ? r[j] : 0.0; };
+          const bool bf = f > 0, bh = h > 0, bw = w > 0;
+          const double p = ((at(bw, i - 1) + at(bh, i - W) + at(bf, i - H * W)) -
+                            (at(bw && bh, i - 1 - W) + at(bw && bf, i - 1 - H * W) + at(bh && bf, i - W - H * W))) +
+                           at(bw && bh && bf, i - 1 - W - H * W);
+          r[i] = p + 0.5 * static_cast<double>(q[i]);
+          ASSERT_EQ(got[i], r[i]) << "mode " << mode << " element " << i;
+        }
   }
 }
 
