@@ -337,15 +337,20 @@ class DenseImpl final : public FusedDense {
     return {T(b1), T(1.0 - b1), T(b2), T(1.0 - b2), T(1.0 / std::sqrt(bc2)), T(eps), T(-lr / bc1)};
   }
 
-  // Sums the slices' gradients (slice order) and applies Adam to slice c's share of the
-  // parameters, as FlatAdam::step does.
+  // Sums the slices' gradients into slice 0's (slice order) and applies Adam to slice c's share
+  // of the parameters, as FlatAdam::step does. Plain loops: they vectorise.
   void adam_range(int c, const Adam& a) {
     T* p = static_cast<T*>(buf_.param);
     T* m = static_cast<T*>(buf_.m);
     T* v = static_cast<T*>(buf_.v);
+    T* g0 = slices_[0].grad.get();
     const auto [lo, hi] = range(params_, c);
+    for (std::size_t s = 1; s < slices_.size(); ++s) {
+      const T* gs = slices_[s].grad.get();
+      for (std::int64_t i = lo; i < hi; ++i) g0[i] += gs[i];
+    }
     for (std::int64_t i = lo; i < hi; ++i) {
-      const T g = summed_grad(i);
+      const T g = g0[i];
       m[i] = m[i] * a.b1 + a.one_minus_b1 * g;
       v[i] = v[i] * a.b2 + a.one_minus_b2 * (g * g);
       const T denom = std::sqrt(v[i]) * a.inv_sqrt_bc2 + a.eps;
