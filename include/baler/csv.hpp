@@ -1,7 +1,9 @@
 // CSV tables (RFC 4180): a header row of names, one row per event, numbers as text.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,6 +23,33 @@ namespace baler {
 Dataset parse_csv(std::string_view text, const std::string& what,
                   std::optional<DType> dtype = std::nullopt);
 Dataset read_csv(const std::filesystem::path& path, std::optional<DType> dtype = std::nullopt);
+
+class CsvFileRecords;
+// A CSV file read in row ranges with parse_csv's rules. The constructor scans the file once
+// (header, row count, field counts, each column's dtype: int64 if every value is an integer
+// literal, else float64, or `dtype` for all); read(a, b) parses rows [a, b) reading forward
+// from the last read (a backward read starts again at the top). Memory: one block of text
+// plus the rows asked for. Throws parse_csv's errors naming the file, line and column.
+class CsvRows {
+ public:
+  explicit CsvRows(const std::filesystem::path& path, std::optional<DType> dtype = std::nullopt);
+  ~CsvRows();
+  CsvRows(const CsvRows&) = delete;
+  CsvRows& operator=(const CsvRows&) = delete;
+  const std::vector<std::string>& names() const { return names_; }
+  const std::vector<DType>& dtypes() const { return dtypes_; }
+  std::uint64_t rows() const { return rows_; }
+  Dataset read(std::uint64_t a, std::uint64_t b);
+
+ private:
+  std::filesystem::path path_;
+  std::string what_;
+  bool forced_;
+  std::vector<std::string> names_;
+  std::vector<DType> dtypes_;
+  std::uint64_t rows_ = 0, next_row_ = 0;
+  std::unique_ptr<CsvFileRecords> records_;
+};
 
 // CSV text of a table: header, then values in std::to_chars' shortest round-trip form (float16
 // and float32 in the float's shortest form; floats that look like integers get ".0" so they

@@ -16,34 +16,57 @@ struct CsvField {
   bool quoted = false;
 };
 
-// Splits CSV text into records of fields, tracking line numbers (1-based) for messages.
+// Splits CSV text into records of fields, tracking line numbers (1-based) for messages. With
+// `final` false the text is a prefix of the file: a record that may go on past its end is not
+// returned and starved() says so (the caller reads more and scans again from the record).
 class CsvScanner {
  public:
-  CsvScanner(std::string_view text, const std::string& what) : s_(text), what_(what) {
-    if (s_.substr(0, 3) == "\xEF\xBB\xBF") pos_ = 3;  // UTF-8 byte order mark
+  CsvScanner(std::string_view text, const std::string& what, bool final = true, std::size_t first_line = 1,
+             bool file_start = true)
+      : s_(text), what_(what), final_(final), line_(first_line) {
+    if (file_start && s_.substr(0, 3) == "\xEF\xBB\xBF") pos_ = 3;  // UTF-8 byte order mark
   }
 
-  // Reads the next record that is not an empty line; false at the end of the text.
+  // Reads the next record that is not an empty line; false at the end of the text (or starved).
   bool next(std::vector<CsvField>& fields) {
     fields.clear();
-    while (pos_ < s_.size() && is_eol(s_[pos_])) consume_eol();
-    if (pos_ >= s_.size()) return false;
+    starved_ = false;
+    while (pos_ < s_.size() && is_eol(s_[pos_])) {
+      consume_eol();
+      if (starved_) return false;
+    }
+    if (pos_ >= s_.size()) {
+      starved_ = !final_;
+      return false;
+    }
     record_line_ = line_;
     for (;;) {
       fields.push_back(pos_ < s_.size() && s_[pos_] == '"' ? quoted() : plain());
+      if (starved_) return false;
       if (pos_ < s_.size() && s_[pos_] == ',') {
         ++pos_;
         continue;
       }
-      if (pos_ < s_.size()) consume_eol();
-      return true;
+      if (pos_ < s_.size()) {
+        consume_eol();
+        return !starved_;
+      }
+      starved_ = !final_;
+      return final_;
     }
   }
   std::size_t record_line() const { return record_line_; }
+  bool starved() const { return starved_; }
+  std::size_t pos() const { return pos_; }
+  std::size_t line() const { return line_; }
 
  private:
   static bool is_eol(char c) { return c == '\n' || c == '\r'; }
   void consume_eol() {
+    if (s_[pos_] == '\r' && pos_ + 1 >= s_.size() && !final_) {  // may be the first half of CRLF
+      starved_ = true;
+      return;
+    }
     if (s_[pos_] == '\r' && pos_ + 1 < s_.size() && s_[pos_ + 1] == '\n') ++pos_;
     ++pos_;
     ++line_;
@@ -57,9 +80,14 @@ class CsvScanner {
     CsvField f{{}, true};
     const std::size_t start_line = line_;
     for (++pos_;; ++pos_) {
-      if (pos_ >= s_.size())
+      if (pos_ >= s_.size() || (s_[pos_] == '"' && pos_ + 1 >= s_.size() && !final_)) {
+        if (!final_) {
+          starved_ = true;
+          return f;
+        }
         throw Error(ErrorCode::Malformed, what_ + " line " + std::to_string(start_line) +
                                               ": quoted field is never closed");
+      }
       const char c = s_[pos_];
       if (c == '"') {
         if (pos_ + 1 < s_.size() && s_[pos_ + 1] == '"') {
@@ -81,6 +109,8 @@ class CsvScanner {
 
   std::string_view s_;
   const std::string& what_;
+  bool final_;
+  bool starved_ = false;
   std::size_t pos_ = 0;
   std::size_t line_ = 1;
   std::size_t record_line_ = 1;
@@ -133,26 +163,36 @@ struct CsvCells {
   std::vector<std::size_t> lines;                 // line of each row
 };
 
+std::vector<std::string> header_names(const std::vector<CsvField>& fields, const std::string& what) {
+  std::vector<std::string> names;
+  for (std::size_t c = 0; c < fields.size(); ++c) {
+    std::string name = fields[c].text;
+    if (!fields[c].quoted) name = std::string(trim_space(name));
+    if (name.empty()) name = "col" + std::to_string(c);
+    for (const auto& other : names)
+      if (other == name)
+        throw Error(ErrorCode::Malformed, what + " line 1: column name '" + name + "' appears twice");
+    names.push_back(std::move(name));
+  }
+  return names;
+}
+
+void check_field_count(const std::vector<CsvField>& fields, std::size_t columns, std::size_t line,
+                       const std::string& what) {
+  if (fields.size() != columns)
+    throw Error(ErrorCode::Malformed, what + " line " + std::to_string(line) + ": " + std::to_string(fields.size()) +
+                                          " fields, but the header has " + std::to_string(columns) + " columns");
+}
+
 CsvCells scan(std::string_view text, const std::string& what) {
   CsvScanner sc(text, what);
   CsvCells cells;
   std::vector<CsvField> fields;
   if (!sc.next(fields)) throw Error(ErrorCode::Malformed, what + ": empty file (no header row)");
-  for (std::size_t c = 0; c < fields.size(); ++c) {
-    std::string name = fields[c].text;
-    if (!fields[c].quoted) name = std::string(trim_space(name));
-    if (name.empty()) name = "col" + std::to_string(c);
-    for (const auto& other : cells.names)
-      if (other == name)
-        throw Error(ErrorCode::Malformed, what + " line 1: column name '" + name + "' appears twice");
-    cells.names.push_back(std::move(name));
-  }
+  cells.names = header_names(fields, what);
   cells.columns.resize(fields.size());
   while (sc.next(fields)) {
-    if (fields.size() != cells.names.size())
-      throw Error(ErrorCode::Malformed, what + " line " + std::to_string(sc.record_line()) + ": " +
-                                            std::to_string(fields.size()) + " fields, but the header has " +
-                                            std::to_string(cells.names.size()) + " columns");
+    check_field_count(fields, cells.names.size(), sc.record_line(), what);
     for (std::size_t c = 0; c < fields.size(); ++c) cells.columns[c].push_back(std::move(fields[c].text));
     cells.lines.push_back(sc.record_line());
   }
@@ -230,6 +270,105 @@ void append_name(std::string& out, const std::string& name) {
 }
 
 }  // namespace
+
+// The records of a CSV file, read a block at a time: the scanner only ever returns records
+// that end inside the block (or at the end of the file).
+class CsvFileRecords {
+ public:
+  CsvFileRecords(const std::filesystem::path& path, const std::string& what) : what_(what) {
+    f_ = std::fopen(path.c_str(), "rb");
+    if (!f_) throw Error(ErrorCode::Io, "cannot open " + what_ + " for reading");
+  }
+  ~CsvFileRecords() { std::fclose(f_); }
+  CsvFileRecords(const CsvFileRecords&) = delete;
+  CsvFileRecords& operator=(const CsvFileRecords&) = delete;
+
+  bool next(std::vector<CsvField>& fields) {
+    for (;;) {
+      CsvScanner sc(std::string_view(buf_).substr(pos_), what_, eof_, line_, at_start_);
+      const bool got = sc.next(fields);
+      if (!sc.starved()) {
+        pos_ += sc.pos();
+        line_ = sc.line();
+        record_line_ = sc.record_line();
+        at_start_ = false;
+        return got;
+      }
+      refill();
+    }
+  }
+  std::size_t record_line() const { return record_line_; }
+
+ private:
+  // Drops the consumed text and appends the next block (twice the text held, at least 1 MiB).
+  void refill() {
+    buf_.erase(0, pos_);
+    pos_ = 0;
+    const std::size_t want = std::max<std::size_t>(std::size_t{1} << 20, buf_.size());
+    const std::size_t old = buf_.size();
+    buf_.resize(old + want);
+    const std::size_t got = std::fread(buf_.data() + old, 1, want, f_);
+    if (got < want && std::ferror(f_)) throw Error(ErrorCode::Io, what_ + ": read error");
+    buf_.resize(old + got);
+    eof_ = got < want;
+  }
+
+  std::string what_;
+  std::FILE* f_ = nullptr;
+  std::string buf_;
+  std::size_t pos_ = 0, line_ = 1, record_line_ = 1;
+  bool eof_ = false, at_start_ = true;
+};
+
+
+CsvRows::CsvRows(const std::filesystem::path& path, std::optional<DType> dtype)
+    : path_(path), what_(path.string()), forced_(dtype.has_value()) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) throw Error(ErrorCode::Io, "cannot open " + what_ + ": no such file");
+  CsvFileRecords rec(path, what_);
+  std::vector<CsvField> fields;
+  if (!rec.next(fields)) throw Error(ErrorCode::Malformed, what_ + ": empty file (no header row)");
+  names_ = header_names(fields, what_);
+  std::vector<bool> ints(names_.size(), true);
+  while (rec.next(fields)) {
+    check_field_count(fields, names_.size(), rec.record_line(), what_);
+    if (!dtype)
+      for (std::size_t c = 0; c < fields.size(); ++c) {
+        std::int64_t v;
+        ints[c] = ints[c] && parse_number(fields[c].text, v);
+      }
+    ++rows_;
+  }
+  for (std::size_t c = 0; c < names_.size(); ++c)
+    dtypes_.push_back(dtype ? *dtype : ints[c] && rows_ > 0 ? DType::I64 : DType::F64);
+}
+
+CsvRows::~CsvRows() = default;
+
+Dataset CsvRows::read(std::uint64_t a, std::uint64_t b) {
+  require(a <= b && b <= rows_, ErrorCode::Internal, what_ + ": rows outside the file");
+  if (!records_ || a < next_row_) {  // (re)start after the header
+    records_ = std::make_unique<CsvFileRecords>(path_, what_);
+    std::vector<CsvField> header;
+    records_->next(header);
+    next_row_ = 0;
+  }
+  std::vector<CsvField> fields;
+  CsvCells cells;
+  cells.names = names_;
+  cells.columns.resize(names_.size());
+  for (; next_row_ < b; ++next_row_) {
+    require(records_->next(fields), ErrorCode::Malformed, what_ + ": the file changed while it was read");
+    check_field_count(fields, names_.size(), records_->record_line(), what_);
+    if (next_row_ < a) continue;
+    for (std::size_t c = 0; c < fields.size(); ++c) cells.columns[c].push_back(std::move(fields[c].text));
+    cells.lines.push_back(records_->record_line());
+  }
+  Dataset ds;
+  for (std::size_t c = 0; c < names_.size(); ++c) ds.columns.push_back({names_[c], parse_column(cells, c, dtypes_[c], forced_, what_)});
+  return ds;
+}
+
 
 Dataset parse_csv(std::string_view text, const std::string& what, std::optional<DType> dtype) {
   const CsvCells cells = scan(text, what);

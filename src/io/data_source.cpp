@@ -1,10 +1,11 @@
 // open_data_source: chunked readers for npy (seek), npz (stored members seek, deflated ones read
-// forward), HDF5 (hyperslabs); CSV and ROOT are read whole. Same kind rule and column selection
+// forward), HDF5 (hyperslabs), CSV (parsed forward); ROOT is read whole. Same kind rule and column selection
 // as read_dataset (dataset_reader.cpp), same checks on hostile files.
 #include <cstdio>
 #include <cstring>
 #include <functional>
 
+#include "baler/csv.hpp"
 #include "baler/io_stream.hpp"
 #include "baler/npz.hpp"
 #include "hdf5_dataset.hpp"
@@ -326,6 +327,14 @@ std::unique_ptr<DataSource> hdf5_source(const DataSpec& spec, const ReadOptions&
   return std::make_unique<ArraySource>(h->shape, t, names, h->name.substr(h->name.rfind('/') + 1), read, o, h->what);
 }
 
+// CSV: scanned once at open (names, rows, dtypes), then parsed forward in row ranges.
+std::unique_ptr<DataSource> csv_source(const DataSpec& spec, const ReadOptions& o) {
+  if (o.kind == "field") return whole(spec, o);
+  auto csv = std::make_shared<CsvRows>(spec.path, csv_dtype(o));
+  auto read = [csv](std::uint64_t a, std::uint64_t b) { return csv->read(a, b); };
+  return std::make_unique<TableSource>(csv->names(), csv->dtypes(), csv->rows(), read, o, spec.path.string());
+}
+
 }  // namespace
 
 std::unique_ptr<DataSource> open_data_source(const DataSpec& spec, const ReadOptions& options) {
@@ -335,7 +344,8 @@ std::unique_ptr<DataSource> open_data_source(const DataSpec& spec, const ReadOpt
     case FileFormat::Npy: return npy_source(spec, options);
     case FileFormat::Npz: return npz_source(spec, options);
     case FileFormat::Hdf5: return hdf5_source(spec, options);
-    default: return whole(spec, options);  // CSV, ROOT: read whole (docs: README "Data formats")
+    case FileFormat::Csv: return csv_source(spec, options);
+    default: return whole(spec, options);  // ROOT: read whole (README "Data formats")
   }
 }
 

@@ -4,6 +4,7 @@
 #include <zip.h>
 
 #include "baler/atomic_file.hpp"
+#include "baler/csv.hpp"
 #include "baler/io.hpp"
 #include "baler/io_stream.hpp"
 #include "baler/npy.hpp"
@@ -131,11 +132,48 @@ TEST(DataStream, Hdf5MatrixCompoundAndField) {
   for (const char* s : {"m.h5", "c.h5", "f.h5:/g/vol"}) expect_chunked_equals_whole((dir / s).string());
 }
 
-TEST(DataStream, CsvAndRootAreReadWhole) {
+TEST(DataStream, CsvIsParsedForward) {
   TempDir dir;
   write_dataset(mixed_table(57), parse_data_spec((dir / "t.csv").string()));
   expect_chunked_equals_whole((dir / "t.csv").string());
-  EXPECT_EQ(open_data_source(parse_data_spec((dir / "t.csv").string()))->access(), "read whole");
+  ReadOptions f32;
+  f32.csv_dtype = "float32";
+  expect_chunked_equals_whole((dir / "t.csv").string(), f32);
+  EXPECT_EQ(open_data_source(parse_data_spec((dir / "t.csv").string()))->access(), "streamed");
+  const std::string odd = "\xEF\xBB\xBF\"a,\nb\",\"c\"\"d\"\r\n\r\n1,\"2.5\"\r\n\n3,-4\n5,  6  ";
+  write_file_atomic(dir / "odd.csv", std::as_bytes(std::span(odd.data(), odd.size())));
+  expect_chunked_equals_whole((dir / "odd.csv").string());
+}
+
+// Records that straddle the reader's first 1 MiB block at every offset within a row: CRLF
+// split, inside a quoted field, between a field and its comma.
+TEST(DataStream, CsvRecordsAcrossBlockBoundaries) {
+  TempDir dir;
+  std::string body;
+  for (int r = 0; body.size() < (1u << 20) + 4096; ++r) body += std::to_string(r % 10) + ",\"-1." + std::to_string(r % 7) + "\"\r\n";
+  for (int shift = 0; shift < 11; ++shift) {
+    const std::string text = "first" + std::string(static_cast<std::size_t>(shift), ' ') + ",second\r\n" + body;
+    const auto path = dir / ("b" + std::to_string(shift) + ".csv");
+    write_file_atomic(path, std::as_bytes(std::span(text.data(), text.size())));
+    const Dataset whole = parse_csv(text, "text");
+    auto src = open_data_source(parse_data_spec(path.string()));
+    ASSERT_EQ(src->layout().rows, whole.rows()) << shift;
+    EXPECT_EQ(read_in_parts(*src, 40000), whole) << shift;
+  }
+}
+
+TEST(DataStream, CsvErrorsNameTheLine) {
+  TempDir dir;
+  std::string text = "a,b\n";
+  for (int r = 0; r < 5000; ++r) text += "1,2\n";
+  text += "1,2,3\n";
+  write_file_atomic(dir / "bad.csv", std::as_bytes(std::span(text.data(), text.size())));
+  expect_error([&] { open_data_source(parse_data_spec((dir / "bad.csv").string())); }, ErrorCode::Malformed,
+               {"bad.csv", "line 5002", "3 fields"});
+  text = "a,b\n1,\"2\n";
+  write_file_atomic(dir / "open.csv", std::as_bytes(std::span(text.data(), text.size())));
+  expect_error([&] { open_data_source(parse_data_spec((dir / "open.csv").string())); }, ErrorCode::Malformed,
+               {"open.csv", "line 2", "never closed"});
 }
 
 TEST(DataStream, HostileFilesAreRefusedAtOpen) {
