@@ -3,17 +3,50 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <cstddef>
 #include <exception>
+#include <memory>
+#include <mutex>
+#include <system_error>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 namespace baler::codec {
 
+namespace detail {
+// Shared by the caller and its helper threads; helpers hold it alive, so a helper scheduled
+// after all items are done only finds the counter exhausted and leaves.
+struct ParallelWork {
+  std::atomic<std::size_t> next{0};
+  std::size_t n = 0;
+  void (*call)(void*, std::size_t) = nullptr;
+  void* fn = nullptr;
+  std::vector<std::exception_ptr> errors;
+  std::mutex m;
+  std::condition_variable cv;
+  std::size_t done = 0;
+  void run() {
+    for (std::size_t i; (i = next.fetch_add(1)) < n;) {
+      try {
+        call(fn, i);
+      } catch (...) {
+        errors[i] = std::current_exception();
+      }
+      const std::lock_guard<std::mutex> lock(m);
+      if (++done == n) cv.notify_all();
+    }
+  }
+};
+}  // namespace detail
+
 // Runs fn(i) for every i in [0, n) on up to `threads` threads (the calling one included),
 // handing out indices in increasing order as threads become free. fn must write only its own
-// item's results, so the outcome never depends on the thread count. When items throw, the
-// exception of the smallest index is rethrown after every thread has finished.
+// item's results, so the outcome never depends on the thread count. Returns when every item
+// is done, without waiting for helper threads that never got an item (on a busy machine a
+// new thread may start late; the caller then simply does the work itself). When items
+// throw, the exception of the smallest index is rethrown.
 template <typename F>
 void parallel_for(std::size_t n, int threads, F&& fn) {
   const std::size_t nt = std::min<std::size_t>(n, static_cast<std::size_t>(std::max(threads, 1)));
@@ -21,22 +54,24 @@ void parallel_for(std::size_t n, int threads, F&& fn) {
     for (std::size_t i = 0; i < n; ++i) fn(i);
     return;
   }
-  std::atomic<std::size_t> next{0};
-  std::vector<std::exception_ptr> errors(n);
-  auto work = [&] {
-    for (std::size_t i; (i = next.fetch_add(1)) < n;) {
-      try {
-        fn(i);
-      } catch (...) {
-        errors[i] = std::current_exception();
-      }
+  auto work = std::make_shared<detail::ParallelWork>();
+  work->n = n;
+  work->errors.resize(n);
+  work->fn = static_cast<void*>(std::addressof(fn));
+  work->call = [](void* f, std::size_t i) { (*static_cast<std::remove_reference_t<F>*>(f))(i); };
+  for (std::size_t t = 1; t < nt; ++t) {
+    try {
+      std::thread([work] { work->run(); }).detach();
+    } catch (const std::system_error&) {
+      break;  // no more threads: the caller does the rest
     }
-  };
-  std::vector<std::thread> pool;
-  for (std::size_t t = 1; t < nt; ++t) pool.emplace_back(work);
-  work();
-  for (auto& t : pool) t.join();
-  for (auto& e : errors)
+  }
+  work->run();
+  {
+    std::unique_lock<std::mutex> lock(work->m);
+    work->cv.wait(lock, [&] { return work->done == n; });
+  }
+  for (auto& e : work->errors)
     if (e) std::rethrow_exception(e);
 }
 
