@@ -199,9 +199,14 @@ class TableSource final : public DataSource {
   DataLayout layout_;
 };
 
-std::unique_ptr<DataSource> whole(const DataSpec& spec, const ReadOptions& o) {
+// Formats and layouts read in one piece; the reader note says so (memory grows with the file).
+std::unique_ptr<DataSource> whole(const DataSpec& spec, const ReadOptions& o, const std::string& why) {
+  if (o.on_note) o.on_note(spec.path.string() + " is read whole, not in chunks (" + why + ")");
   return std::make_unique<MemorySource>(read_dataset(spec, o), "read whole");
 }
+
+constexpr const char* kWholeNpy = "a Fortran-order array of 3 or more dimensions, or a record array read as a field";
+constexpr const char* kWholeField = "a table read as a field";
 
 // A structured (record) .npy image as a table; records [a, b) read at once.
 std::unique_ptr<DataSource> npy_records_source(std::shared_ptr<ByteSource> bytes, const NpyHeader& h,
@@ -246,7 +251,7 @@ std::unique_ptr<DataSource> npy_source(const DataSpec& spec, const ReadOptions& 
     return std::make_pair(h.shape.size() == 2 ? n : std::vector<std::string>{}, single);
   };
   auto src = npy_image_source(std::make_shared<FileBytes>(spec.path), o, spec.path.string(), names);
-  return src ? std::move(src) : whole(spec, o);
+  return src ? std::move(src) : whole(spec, o, kWholeNpy);
 }
 
 // Baler's mixed-dtype npz layout: one 1-D member per column.
@@ -282,7 +287,7 @@ std::unique_ptr<DataSource> npz_source(const DataSpec& spec, const ReadOptions& 
   auto z = std::make_shared<NpzReader>(spec.path);
   const NpzChoice c = choose_npz_member(*z, spec.object);
   if (c.column_layout)
-    return o.kind == "field" ? whole(spec, o) : npz_columns_source(z, c.names, o, spec.path.string());
+    return o.kind == "field" ? whole(spec, o, kWholeField) : npz_columns_source(z, c.names, o, spec.path.string());
   auto names = [&](const NpyHeader& h) {
     std::vector<std::string> n;
     if (c.key == "data" && z->has("names") && h.shape.size() == 2) {
@@ -292,14 +297,14 @@ std::unique_ptr<DataSource> npz_source(const DataSpec& spec, const ReadOptions& 
     return std::make_pair(n, c.key == "data" ? std::string() : c.key);
   };
   auto src = npy_image_source(std::make_shared<NpzBytes>(z, c.key), o, z->what(c.key), names);
-  return src ? std::move(src) : whole(spec, o);
+  return src ? std::move(src) : whole(spec, o, kWholeNpy);
 }
 
 std::unique_ptr<DataSource> hdf5_source(const DataSpec& spec, const ReadOptions& o) {
   auto h = std::make_shared<Hdf5Dataset>(open_hdf5_dataset(spec.path, spec.object));
   const std::uint64_t rows = h->shape.empty() ? 1 : static_cast<std::uint64_t>(h->shape[0]);
   if (H5Tget_class(h->type.get()) == H5T_COMPOUND) {
-    if (o.kind == "field") return whole(spec, o);
+    if (o.kind == "field") return whole(spec, o, kWholeField);
     const auto members = hdf5_compound_members(h->type.get(), h->shape, h->what);
     std::vector<std::string> names;
     std::vector<DType> dtypes;
@@ -329,7 +334,7 @@ std::unique_ptr<DataSource> hdf5_source(const DataSpec& spec, const ReadOptions&
 
 // CSV: scanned once at open (names, rows, dtypes), then parsed forward in row ranges.
 std::unique_ptr<DataSource> csv_source(const DataSpec& spec, const ReadOptions& o) {
-  if (o.kind == "field") return whole(spec, o);
+  if (o.kind == "field") return whole(spec, o, kWholeField);
   auto csv = std::make_shared<CsvRows>(spec.path, csv_dtype(o));
   auto read = [csv](std::uint64_t a, std::uint64_t b) { return csv->read(a, b); };
   return std::make_unique<TableSource>(csv->names(), csv->dtypes(), csv->rows(), read, o, spec.path.string());
@@ -345,7 +350,7 @@ std::unique_ptr<DataSource> open_data_source(const DataSpec& spec, const ReadOpt
     case FileFormat::Npz: return npz_source(spec, options);
     case FileFormat::Hdf5: return hdf5_source(spec, options);
     case FileFormat::Csv: return csv_source(spec, options);
-    default: return whole(spec, options);  // ROOT: read whole (README "Data formats")
+    default: return whole(spec, options, "the ROOT reader decodes whole branches");
   }
 }
 
