@@ -156,6 +156,34 @@ TEST(CodecStream, CompressFailingPartWayLeavesNoContainer) {
   EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
 }
 
+// A model that predicts nothing useful: no chunk takes it, so no decoder is stored and the
+// summary says so; the data decode without any model.
+TEST(CodecStream, ModelThatNoChunkUsesIsNotStored) {
+  TempDir dir;
+  const Model m = dense_model(4, 2, 77);
+  auto g = rng(8);
+  std::normal_distribution<float> nd;
+  Dataset t;
+  for (int c = 0; c < 4; ++c) {
+    Array a(DType::F32, {400});
+    for (auto& v : a.as<float>()) v = 5.0f + nd(g);
+    t.columns.push_back({"col" + std::to_string(c), std::move(a)});
+  }
+  auto o = options(100, 2);
+  o.model = &m;
+  const auto with = compress_dataset(t, dir / "m.baler", o);
+  EXPECT_EQ(with.model_storage, "not used (did not pay)");
+  EXPECT_EQ(with.model_bytes, 0u);
+  EXPECT_EQ(with.model_hash, 0u);
+  container::ContainerReader r(dir / "m.baler");
+  EXPECT_LT(r.find(container::SectionId::ModelMeta), 0);
+  EXPECT_LT(r.find(container::SectionId::Tensors), 0);
+  EXPECT_EQ(r.entries().front().id, static_cast<std::uint32_t>(container::SectionId::Chunk));  // SCHEMA follows
+  o.model = nullptr;
+  compress_dataset(t, dir / "p.baler", o);
+  EXPECT_EQ(decompress_file(dir / "m.baler"), decompress_file(dir / "p.baler"));
+}
+
 int run_baler(const std::string& args) {
   const int rc = std::system((baler_bin() + " --quiet " + args + " > /dev/null 2>&1").c_str());
   return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
