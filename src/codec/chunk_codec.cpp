@@ -100,6 +100,14 @@ double latent_rms(const std::vector<float>& z) {
   return r > 0 && std::isfinite(r) ? r : 1.0;
 }
 
+// Latent steps tried, as fractions of the latent's rms. With a `none` column the prediction is
+// the value itself: keep the latent fine rather than save its few bytes at the cost of fidelity.
+std::vector<double> latent_fractions(const Schema& s, const Predictor& p) {
+  for (auto j : p.feature_column)
+    if (s.columns[j].bound.kind == BoundKind::None) return {1.0 / 256};
+  return {1.0 / 8, 1.0 / 32, 1.0 / 128};
+}
+
 }  // namespace
 
 ChunkOut encode_chunk(const Dataset& d, const Schema& s, std::size_t first, std::size_t rows,
@@ -115,7 +123,7 @@ ChunkOut encode_chunk(const Dataset& d, const Schema& s, std::size_t first, std:
   if (!p) return best;
   const auto latent = encode_latent(*p, d, first, rows);
   const double rms = latent_rms(latent);
-  for (double frac : {1.0 / 8, 1.0 / 32, 1.0 / 128}) {
+  for (double frac : latent_fractions(s, *p)) {
     ByteWriter lw;
     const auto deq = put_latent(lw, latent, rms * frac, p->latent);
     const auto preds = predict_rows(*p, deq, rows);
