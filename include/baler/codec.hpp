@@ -39,7 +39,7 @@ struct CompressOptions {
   ErrorBound bound;                                  // default for every column / the field
   std::map<std::string, ErrorBound> column_bounds;   // per column; keys are names or globs (*, ?)
   bool detect_integers = true;  // integer-valued float columns without an explicit bound: exact
-  const Model* model = nullptr; // predictor (dense models only); null = no model
+  const Model* model = nullptr; // predictor (dense or conv; tables or fields); null = no model
   bool external_model = false;  // record only the model's hash instead of embedding the decoder
   std::string weight_precision = "auto";  // auto | f32 | f16 | int8 (embedded decoder weights)
   std::int64_t chunk_rows = 65536;        // rows (tables) or frames (fields) per chunk
@@ -76,8 +76,9 @@ struct CompressSummary {
 CompressOptions compress_options_from_config(const CompressionConfig& c);
 
 // Compresses `data` into `out` (written atomically). Throws Error(Config) for bad bounds,
-// Error(ModelMismatch) when the model's features do not match the columns,
-// Error(Unsupported) for model layers the deterministic decoder does not run.
+// Error(ModelMismatch) when the model's features do not match the columns (tables) or its
+// sample shape the frames (fields), Error(Unsupported) for model layers the deterministic
+// kernel does not run or samples larger than a chunk.
 CompressSummary compress_dataset(const Dataset& data, const std::filesystem::path& out,
                                  const CompressOptions& options);
 // The same from a source read in parts: pass 1 (only when a column has a rel bound or integer

@@ -118,6 +118,10 @@ Predictor make_predictor(const Model& m, const Schema& s, bool need_encoder, con
   if (s.kind == DataKind::Table) map_table(p, m, s, what);
   else map_field(p, m, s, what);
   const NetShape dec = check_layers(m.decoder, m.latent_shape, what + " decoder");
+  const double chunk_samples_max = static_cast<double>(std::min(s.chunk_rows, s.rows) / p.rows_per_sample);
+  require(dec.macs * chunk_samples_max <= kMaxChunkMacs, ErrorCode::Limit,
+          what + ": the decoder needs " + std::to_string(dec.macs) + " multiply-adds a sample, more than 2^38 for a chunk of " +
+              std::to_string(s.chunk_rows) + " rows");
   p.latent = static_cast<std::size_t>(checked_element_count(m.latent_shape, what + " latent shape"));
   require(p.latent <= kMaxLatent, ErrorCode::Limit, what + ": latent of " + std::to_string(p.latent) + " values per sample");
   require(checked_element_count(dec.out, what) == p.sample_values, ErrorCode::Malformed,

@@ -14,6 +14,8 @@
 
 namespace baler::codec {
 
+inline constexpr double kMaxChunkMacs = 274877906944.0;  // 2^38
+
 struct Predictor {
   const Model* model = nullptr;
   std::vector<std::size_t> feature_column;  // tables: schema column of each model feature; fields: {0}
@@ -30,7 +32,8 @@ struct Predictor {
 // must be the frames' shape up to leading 1s, or flat for dense models); the field's rows
 // must be a multiple of k and, when `need_encoder` (compressing), so must chunk_rows unless
 // one chunk holds all rows (Error(Config) otherwise). Throws ModelMismatch (model and data do not fit), Unsupported
-// (layers the kernel does not run, a sample larger than a chunk), Malformed, Limit.
+// (layers the kernel does not run, a sample larger than a chunk), Malformed, Limit (also when
+// a full chunk would cost the decoder more than kMaxChunkMacs multiply-adds).
 Predictor make_predictor(const Model& m, const Schema& s, bool need_encoder, const std::string& what);
 
 // Samples in a chunk of `rows` rows; throws Malformed (naming `what`) if rows is not a

@@ -8,6 +8,7 @@
 #include "baler/codec.hpp"
 #include "codec_test_util.hpp"
 #include "layer_kernel.hpp"
+#include "model_predictor.hpp"
 
 namespace baler::test {
 namespace {
@@ -336,6 +337,21 @@ TEST(FieldModel, ModelsThatDoNotFitAreRefused) {
   o.model = &broken;
   EXPECT_EQ(code_of([&] { compress_dataset(d, dir / "x.baler", o); }, &msg), ErrorCode::Malformed);
   EXPECT_NE(msg.find("decoder layer 3"), std::string::npos) << msg;
+}
+
+TEST(FieldModel, DecoderTooCostlyForAChunkIsRefused) {
+  // 2^20 frames in one chunk (as a hostile container may declare) × ~3·10^5 multiply-adds each.
+  Model m = conv2d_model(64, 64, 8, 1, 0.01f);
+  codec::Schema s;
+  s.kind = DataKind::Field;
+  s.rows = s.chunk_rows = std::uint64_t{1} << 20;
+  s.field_shape = {1 << 20, 64, 64};
+  s.columns.push_back({"data", DType::F32, {}, 0, false, false});
+  std::string msg;
+  EXPECT_EQ(code_of([&] { codec::make_predictor(m, s, false, "container"); }, &msg), ErrorCode::Limit);
+  EXPECT_NE(msg.find("2^38"), std::string::npos) << msg;
+  s.chunk_rows = 1000;
+  EXPECT_NO_THROW(codec::make_predictor(m, s, false, "container"));
 }
 
 TEST(FieldModel, DamagedContainerWithConvModelIsRefused) {
