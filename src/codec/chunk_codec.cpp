@@ -127,18 +127,24 @@ ChunkOut encode_chunk(const Dataset& d, const Schema& s, std::size_t first, std:
     ByteWriter lw;
     const auto deq = put_latent(lw, latent, rms * frac, p->latent);
     const auto preds = predict_rows(*p, deq, rows);
-    std::vector<Block> blocks = plain;
-    parallel_for(p->feature_column.size(), threads, [&](std::size_t f) {
+    // Each feature's block in parallel, merged in feature order (a column could be named twice).
+    std::vector<Block> fb(p->feature_column.size());
+    parallel_for(fb.size(), threads, [&](std::size_t f) {
       const std::size_t j = p->feature_column[f];
       const ColumnSpec& spec = s.columns[j];
       const ColumnSlice c = slice_of(d, s, j, first, rows);
       if (spec.bound.kind == BoundKind::None) {
-        blocks[j] = pred_only_block(c, preds[f]);
+        fb[f] = pred_only_block(c, preds[f]);
       } else if ((spec.bound.kind == BoundKind::Abs || spec.bound.kind == BoundKind::Rel) && spec.abs_bound > 0) {
-        BlockStats st;
-        keep_smaller(blocks[j], {encode_quant_block(c, spec.abs_bound, preds[f], st), st});
+        fb[f].bytes = encode_quant_block(c, spec.abs_bound, preds[f], fb[f].st);
       }
     });
+    std::vector<Block> blocks = plain;
+    for (std::size_t f = 0; f < fb.size(); ++f) {
+      const std::size_t j = p->feature_column[f];
+      if (s.columns[j].bound.kind == BoundKind::None) blocks[j] = std::move(fb[f]);
+      else keep_smaller(blocks[j], std::move(fb[f]));
+    }
     ChunkOut cand = assemble(first, rows, &lw.buffer(), blocks);
     if (best.bytes.empty() || cand.bytes.size() < best.bytes.size()) best = std::move(cand);
   }

@@ -126,12 +126,17 @@ TEST(CodecModel, DecodingIsIdenticalAcrossThreadsAndRuns) {
   CompressOptions o;
   o.bound = {BoundKind::Rel, 1e-3};
   o.model = &m;
-  o.chunk_rows = 700;
-  o.threads = 1;
-  compress_dataset(d, dir / "a.baler", o);
-  o.threads = 2;
-  compress_dataset(d, dir / "b.baler", o);
-  EXPECT_EQ(read_file_bytes(dir / "a.baler"), read_file_bytes(dir / "b.baler"));
+  // Several chunks (threads over chunks) and one chunk (threads over its columns).
+  for (std::int64_t rows : {65536, 700}) {
+    o.chunk_rows = rows;
+    o.threads = 1;
+    compress_dataset(d, dir / "a.baler", o);
+    for (int threads : {2, 3}) {
+      o.threads = threads;
+      compress_dataset(d, dir / "b.baler", o);
+      EXPECT_EQ(read_file_bytes(dir / "a.baler"), read_file_bytes(dir / "b.baler")) << rows << " rows, " << threads;
+    }
+  }
   DecompressOptions one, two;
   two.threads = 2;
   const Dataset x = decompress_file(dir / "a.baler", one);
