@@ -68,6 +68,12 @@ double ConvGeometry::macs() const {
          static_cast<double>(spatial(kernel));
 }
 
+std::vector<std::int64_t> ConvGeometry::out_shape() const {
+  std::vector<std::int64_t> s{cout};
+  s.insert(s.end(), out.begin() + (3 - dims), out.end());
+  return s;
+}
+
 bool is_conv(LayerKind k) {
   return k == LayerKind::Conv2d || k == LayerKind::Conv3d || k == LayerKind::ConvTranspose2d ||
          k == LayerKind::ConvTranspose3d;
@@ -76,6 +82,7 @@ bool is_conv(LayerKind k) {
 ConvGeometry conv_geometry(const Layer& l, const std::vector<std::int64_t>& in, const std::string& where) {
   const int sd = l.kind == LayerKind::Conv3d || l.kind == LayerKind::ConvTranspose3d ? 3 : 2;
   ConvGeometry g;
+  g.dims = sd;
   g.transpose = l.kind == LayerKind::ConvTranspose2d || l.kind == LayerKind::ConvTranspose3d;
   const std::string what = where + " (" + kind_name(l.kind) + ")";
   const std::size_t np = static_cast<std::size_t>(g.transpose ? 3 * sd : 2 * sd);
@@ -119,10 +126,8 @@ ConvGeometry conv_geometry(const Layer& l, const std::vector<std::int64_t>& in, 
     g.stride[ax] = s;
     g.pad[ax] = p;
   }
-  std::vector<std::int64_t> out_shape{g.cout};
-  for (int a = 3 - sd; a < 3; ++a) out_shape.push_back(g.out[a]);
-  require(checked_element_count(out_shape, what + " output") <= kMaxSampleValues, ErrorCode::Limit,
-          what + ": output of " + shape_string(out_shape) + " values per sample exceeds 2^26");
+  require(checked_element_count(g.out_shape(), what + " output") <= kMaxSampleValues, ErrorCode::Limit,
+          what + ": output of " + shape_string(g.out_shape()) + " values per sample exceeds 2^26");
   return g;
 }
 

@@ -15,11 +15,13 @@ namespace baler::codec {
 // 2-D layer has depth 1, kernel 1, stride 1, padding 0 along axis 0.
 struct ConvGeometry {
   bool transpose = false;
+  int dims = 2;                    // spatial dims of the layer (2 or 3)
   std::int64_t cin = 0, cout = 0;  // channels
   std::array<std::int64_t, 3> in{1, 1, 1}, out{1, 1, 1}, kernel{1, 1, 1}, stride{1, 1, 1}, pad{0, 0, 0};
   std::uint64_t in_values() const;   // cin × in spatial
   std::uint64_t out_values() const;  // cout × out spatial
   double macs() const;               // multiply-adds per sample (upper bound, for limits)
+  std::vector<std::int64_t> out_shape() const;  // (cout, spatial...) of one output sample
 };
 
 // True for the four convolution kinds.

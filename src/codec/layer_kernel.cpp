@@ -59,9 +59,7 @@ std::vector<std::int64_t> layer_out(const Layer& l, const std::vector<std::int64
   if (is_conv(l.kind)) {
     const ConvGeometry g = conv_geometry(l, cur, where);
     macs += g.macs();
-    std::vector<std::int64_t> out{g.cout};
-    for (std::size_t a = 4 - cur.size(); a < 3; ++a) out.push_back(g.out[a]);
-    return out;
+    return g.out_shape();
   }
   throw Error(ErrorCode::Unsupported, where + ": layer kind " + std::to_string(static_cast<int>(l.kind)) +
                                           " is not run by the deterministic kernel");
@@ -78,9 +76,7 @@ std::vector<float> run_all(const std::vector<Layer>& layers, std::vector<std::in
     } else if (is_conv(l.kind)) {
       const ConvGeometry g = conv_geometry(l, cur, "layer");
       x = run_conv(l, g, x, samples);
-      std::vector<std::int64_t> out{g.cout};
-      for (std::size_t a = 4 - cur.size(); a < 3; ++a) out.push_back(g.out[a]);
-      cur = std::move(out);
+      cur = g.out_shape();
     } else {
       cur = l.params;  // Flatten/Unflatten: element-major storage is unchanged
     }
