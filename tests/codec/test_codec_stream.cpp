@@ -87,6 +87,15 @@ TEST(CodecStream, RowRangesEqualTheSliceOfTheWhole) {
     EXPECT_EQ(decompress_file(dir / "t.baler", o), slice_rows(all, a, b)) << a << ":" << b;
     EXPECT_EQ(container_layout(dir / "t.baler", o).rows, static_cast<std::uint64_t>(b - a));
   }
+  const Dataset f = smooth_field(11);
+  compress_dataset(f, dir / "f.baler", options(3, 1));
+  const Dataset fall = decompress_file(dir / "f.baler");
+  for (auto [a, b] : {std::pair{0, 11}, {2, 7}, {10, 11}, {3, 6}}) {
+    DecompressOptions o;
+    o.row_begin = a;
+    o.row_end = b;
+    EXPECT_EQ(decompress_file(dir / "f.baler", o), slice_rows(fall, a, b)) << "frames " << a << ":" << b;
+  }
   DecompressOptions bad;
   bad.row_begin = 10;
   bad.row_end = 1001;
