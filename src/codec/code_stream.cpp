@@ -10,33 +10,6 @@
 
 namespace baler::codec {
 
-double load_value(DType t, const std::byte* data, std::size_t i) {
-  return visit_dtype(t, [&](auto tag) -> double {
-    using T = decltype(tag);
-    T v;
-    std::memcpy(&v, data + i * sizeof(T), sizeof(T));
-    if constexpr (std::is_same_v<T, Half>) return half_to_float(v);
-    else return static_cast<double>(v);
-  });
-}
-
-double store_value(DType t, std::byte* data, std::size_t i, double x) {
-  switch (t) {
-    case DType::F64: std::memcpy(data + i * 8, &x, 8); return x;
-    case DType::F32: {
-      const float f = static_cast<float>(x);
-      std::memcpy(data + i * 4, &f, 4);
-      return f;
-    }
-    case DType::F16: {
-      const Half h = float_to_half(static_cast<float>(x));
-      std::memcpy(data + i * 2, &h.bits, 2);
-      return half_to_float(h);
-    }
-    default: throw Error(ErrorCode::Internal, "store_value on an integer dtype");
-  }
-}
-
 // ---- code sequences ----
 
 namespace {

@@ -4,11 +4,13 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <span>
 #include <vector>
 
 #include "baler/bytes.hpp"
 #include "baler/dtype.hpp"
+#include "baler/error.hpp"
 
 namespace baler::codec {
 
@@ -46,9 +48,33 @@ struct Quantizer {
 };
 
 // The element as a double / stores a double into the element (rounding to the dtype) and
-// returns the value actually stored, as a double.
-double load_value(DType t, const std::byte* data, std::size_t i);
-double store_value(DType t, std::byte* data, std::size_t i, double v);
+// returns the value actually stored, as a double. Inline: called once per value.
+inline double load_value(DType t, const std::byte* data, std::size_t i) {
+  return visit_dtype(t, [&](auto tag) -> double {
+    using T = decltype(tag);
+    T v;
+    std::memcpy(&v, data + i * sizeof(T), sizeof(T));
+    if constexpr (std::is_same_v<T, Half>) return half_to_float(v);
+    else return static_cast<double>(v);
+  });
+}
+
+inline double store_value(DType t, std::byte* data, std::size_t i, double x) {
+  switch (t) {
+    case DType::F64: std::memcpy(data + i * 8, &x, 8); return x;
+    case DType::F32: {
+      const float f = static_cast<float>(x);
+      std::memcpy(data + i * 4, &f, 4);
+      return f;
+    }
+    case DType::F16: {
+      const Half h = float_to_half(static_cast<float>(x));
+      std::memcpy(data + i * 2, &h.bits, 2);
+      return half_to_float(h);
+    }
+    default: throw Error(ErrorCode::Internal, "store_value on an integer dtype");
+  }
+}
 
 // Entropy coding of code sequences (kEscapeValue = escape), FORMAT.md §4. Format 1.0
 // streams (context modes 0 and 1: extra bits inside the range coder) are still decoded;
