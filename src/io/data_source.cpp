@@ -74,14 +74,7 @@ NpyHeader read_npy_header(ByteSource& b, const std::string& what) {
   head.resize(static_cast<std::size_t>(std::min(total, b.size())));
   b.read(0, head);
   NpyHeader h = parse_npy_header(head, what);  // refuses a truncated header or a bad dict
-  const std::uint64_t count = checked_element_count(h.shape, what + " (shape)");
-  if (h.descr.itemsize != 0 && count > UINT64_MAX / h.descr.itemsize)
-    throw Error(ErrorCode::Limit, what + ": shape " + shape_string(h.shape) + " of '" + h.descr.text + "' overflows");
-  const std::uint64_t need = count * h.descr.itemsize, avail = b.size() - h.data_offset;
-  if (need > avail)
-    throw Error(ErrorCode::Malformed, what + ": header claims " + std::to_string(need) + " bytes of data (shape " +
-                                          shape_string(h.shape) + ", '" + h.descr.text + "') but file holds " +
-                                          std::to_string(avail));
+  npy_data_bytes(h, checked_element_count(h.shape, what + " (shape)"), b.size() - h.data_offset, what);
   return h;
 }
 
@@ -237,11 +230,10 @@ std::unique_ptr<DataSource> npy_image_source(std::shared_ptr<ByteSource> bytes, 
                                              const std::string& what, const NameSource& names) {
   const NpyHeader h = read_npy_header(*bytes, what);
   if (h.descr.kind == 'V') return o.kind == "field" ? nullptr : npy_records_source(bytes, h, o, what);
-  if (h.descr.kind == 'U' || h.descr.kind == 'S')
-    throw Error(ErrorCode::Unsupported, what + ": dtype '" + h.descr.text + "' is a string array; baler reads numeric arrays");
+  const DType t = npy_numeric_dtype(h.descr, what);
   if (h.fortran_order && h.shape.size() > 2) return nullptr;
   auto [cols, single] = names(h);
-  return std::make_unique<ArraySource>(h.shape, h.descr.dtype(), std::move(cols), single, npy_rows(bytes, h), o, what);
+  return std::make_unique<ArraySource>(h.shape, t, std::move(cols), single, npy_rows(bytes, h), o, what);
 }
 
 std::unique_ptr<DataSource> npy_source(const DataSpec& spec, const ReadOptions& o) {
@@ -266,14 +258,14 @@ std::unique_ptr<DataSource> npz_columns_source(std::shared_ptr<NpzReader> z, con
   for (const auto& n : names) {
     auto bytes = std::make_shared<NpzBytes>(z, n);
     const NpyHeader h = read_npy_header(*bytes, z->what(n));
-    require(h.descr.kind != 'V' && h.descr.kind != 'U' && h.descr.kind != 'S' && h.shape.size() == 1 &&
-                (cols.empty() || static_cast<std::uint64_t>(h.shape[0]) == rows),
-            ErrorCode::Malformed, z->what(n) + ": column of shape " + shape_string(h.shape) + " ('" + h.descr.text +
-                                      "') does not match the other columns");
+    const DType t = npy_numeric_dtype(h.descr, z->what(n));
+    require(h.shape.size() == 1 && (cols.empty() || static_cast<std::uint64_t>(h.shape[0]) == rows),
+            ErrorCode::Malformed, z->what(n) + ": column of shape " + shape_string(h.shape) +
+                                      " does not match the other columns");
     rows = static_cast<std::uint64_t>(h.shape[0]);
-    dtypes.push_back(h.descr.dtype());
-    cols.push_back(std::make_shared<ArraySource>(h.shape, h.descr.dtype(), std::vector<std::string>{}, n,
-                                                 npy_rows(bytes, h), one, z->what(n)));
+    dtypes.push_back(t);
+    cols.push_back(std::make_shared<ArraySource>(h.shape, t, std::vector<std::string>{}, n, npy_rows(bytes, h), one,
+                                                 z->what(n)));
   }
   auto read = [cols](std::uint64_t a, std::uint64_t b) {
     Dataset d;

@@ -12,27 +12,10 @@
 namespace baler {
 namespace {
 
-DType numeric_dtype(const NpyDescr& d, const std::string& what) {
-  if (d.kind == 'V')
-    throw Error(ErrorCode::Unsupported, what + ": a structured (record) array is a table, not one array");
-  if (d.kind == 'U' || d.kind == 'S')
-    throw Error(ErrorCode::Unsupported, what + ": dtype '" + d.text +
-                                            "' is a string array; baler reads numeric arrays");
-  return d.dtype();
-}
-
 // The data bytes after the header, checked against the size the header implies.
 std::span<const std::byte> data_span(std::span<const std::byte> bytes, const NpyHeader& h,
                                      std::uint64_t count, const std::string& what) {
-  const std::uint64_t avail = bytes.size() - h.data_offset;
-  if (h.descr.itemsize != 0 && count > std::numeric_limits<std::uint64_t>::max() / h.descr.itemsize)
-    throw Error(ErrorCode::Limit, what + ": shape " + shape_string(h.shape) + " of '" +
-                                      h.descr.text + "' overflows");
-  const std::uint64_t need = count * h.descr.itemsize;
-  if (need > avail)
-    throw Error(ErrorCode::Malformed, what + ": header claims " + std::to_string(need) +
-                                          " bytes of data (shape " + shape_string(h.shape) + ", '" +
-                                          h.descr.text + "') but file holds " + std::to_string(avail));
+  const std::uint64_t need = npy_data_bytes(h, count, bytes.size() - h.data_offset, what);
   return bytes.subspan(h.data_offset, static_cast<std::size_t>(need));
 }
 
@@ -147,6 +130,27 @@ std::vector<std::byte> npy_header_bytes(const std::string& descr, const std::vec
   return std::move(w.buffer());
 }
 
+DType npy_numeric_dtype(const NpyDescr& d, const std::string& what) {
+  if (d.kind == 'V')
+    throw Error(ErrorCode::Unsupported, what + ": a structured (record) array is a table, not one array");
+  if (d.kind == 'U' || d.kind == 'S')
+    throw Error(ErrorCode::Unsupported, what + ": dtype '" + d.text +
+                                            "' is a string array; baler reads numeric arrays");
+  return d.dtype();
+}
+
+std::uint64_t npy_data_bytes(const NpyHeader& h, std::uint64_t count, std::uint64_t avail, const std::string& what) {
+  if (h.descr.itemsize != 0 && count > std::numeric_limits<std::uint64_t>::max() / h.descr.itemsize)
+    throw Error(ErrorCode::Limit, what + ": shape " + shape_string(h.shape) + " of '" +
+                                      h.descr.text + "' overflows");
+  const std::uint64_t need = count * h.descr.itemsize;
+  if (need > avail)
+    throw Error(ErrorCode::Malformed, what + ": header claims " + std::to_string(need) +
+                                          " bytes of data (shape " + shape_string(h.shape) + ", '" +
+                                          h.descr.text + "') but file holds " + std::to_string(avail));
+  return need;
+}
+
 std::string npy_descr(DType t) { return "'" + std::string(kDescr[static_cast<int>(t)]) + "'"; }
 
 std::string npy_records_descr(const std::vector<std::string>& names, const std::vector<DType>& dtypes) {
@@ -185,7 +189,7 @@ Dataset npy_records_to_table(const std::byte* records, std::size_t count, const 
 
 Array decode_npy(std::span<const std::byte> bytes, const std::string& what) {
   const NpyHeader h = parse_npy_header(bytes, what);
-  const DType t = numeric_dtype(h.descr, what);
+  const DType t = npy_numeric_dtype(h.descr, what);
   const std::uint64_t count = checked_element_count(h.shape, what + " (shape)");
   const auto data = data_span(bytes, h, count, what);
   Array a;

@@ -12,6 +12,11 @@ namespace baler {
 // A version 1.0 (2.0/3.0 when needed) header for `descr` (a Python literal: "'<f4'" or a
 // record list) and `shape`, padded so that the data start at a multiple of 64 bytes.
 std::vector<std::byte> npy_header_bytes(const std::string& descr, const std::vector<std::int64_t>& shape);
+// The dtype of a numeric descr; Error(Unsupported) naming records and string arrays.
+DType npy_numeric_dtype(const NpyDescr& d, const std::string& what);
+// Data bytes of `count` elements of h's descr, checked against the `avail` bytes after the
+// header: Error(Limit) on overflow, Error(Malformed) naming the shape and both sizes.
+std::uint64_t npy_data_bytes(const NpyHeader& h, std::uint64_t count, std::uint64_t avail, const std::string& what);
 // "'<f4'" etc. for a dtype (little-endian).
 std::string npy_descr(DType t);
 // "[('a', '<f4'), ...]" for a packed record; Error(Unsupported) for empty, repeated or
