@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <memory>
+#include <optional>
 #include <span>
 
 struct zip;
@@ -47,10 +48,12 @@ class NpzReader {
 
 // Reads one member of an open NpzReader (which must outlive it) in parts. A stored member
 // seeks; a deflated one is read forward, and a read before the current position re-opens it
-// and reads up to the offset again. The CRC is checked only by member() (whole reads).
+// and reads up to the offset again. The CRC is checked when the member has been read from its
+// first byte to its last in order (as a whole pass does): Error(Malformed) on a mismatch.
 class NpzReader::MemberStream {
  public:
-  MemberStream(::zip* z, std::uint64_t index, std::uint64_t size, bool stored, std::string what);
+  MemberStream(::zip* z, std::uint64_t index, std::uint64_t size, bool stored, std::optional<std::uint32_t> crc,
+               std::string what);
   ~MemberStream();
   MemberStream(const MemberStream&) = delete;
   MemberStream& operator=(const MemberStream&) = delete;
@@ -60,10 +63,14 @@ class NpzReader::MemberStream {
 
  private:
   void reopen();
+  void check_crc(std::uint64_t offset, std::span<const std::byte> got);
   ::zip* zip_;
   ::zip_file* file_ = nullptr;
   std::uint64_t index_, size_, pos_ = 0;
   bool stored_;
+  std::optional<std::uint32_t> expected_crc_;
+  std::uint32_t crc_ = 0;        // CRC-32 of bytes [0, crc_pos_)
+  std::uint64_t crc_pos_ = 0;
   std::string what_;
 };
 

@@ -1,5 +1,8 @@
 // .npz archives through libzip: listing, checked member reads, atomic stored writes.
 #include <zip.h>
+#include <zlib.h>
+
+#include <optional>
 
 #include "baler/atomic_file.hpp"
 #include "baler/error.hpp"
@@ -20,7 +23,8 @@ std::string zip_code_text(int code) {
 constexpr std::uint64_t kMaxDeflateRatio = 1032;
 
 // The member's uncompressed size, refused (Error(Limit)) if compression cannot explain it.
-std::uint64_t checked_size(zip_t* z, std::uint64_t index, const std::string& w, bool* is_stored = nullptr) {
+std::uint64_t checked_size(zip_t* z, std::uint64_t index, const std::string& w, bool* is_stored = nullptr,
+                           std::optional<std::uint32_t>* crc = nullptr) {
   zip_stat_t st;
   zip_stat_init(&st);
   if (zip_stat_index(z, index, 0, &st) != 0 || !(st.valid & ZIP_STAT_SIZE) ||
@@ -35,6 +39,7 @@ std::uint64_t checked_size(zip_t* z, std::uint64_t index, const std::string& w, 
                                       " bytes uncompressed from " + std::to_string(st.comp_size) +
                                       " compressed, more than compression can give");
   if (is_stored) *is_stored = stored;
+  if (crc && (st.valid & ZIP_STAT_CRC)) *crc = st.crc;
   return st.size;
 }
 
@@ -103,13 +108,28 @@ std::size_t NpzReader::key_index(const std::string& key) const {
 std::unique_ptr<NpzReader::MemberStream> NpzReader::open_member(const std::string& key) const {
   const std::size_t k = key_index(key);
   bool stored = false;
-  const std::uint64_t size = checked_size(zip_, index_[k], what(key), &stored);
-  return std::make_unique<MemberStream>(zip_, index_[k], size, stored, what(key));
+  std::optional<std::uint32_t> crc;
+  const std::uint64_t size = checked_size(zip_, index_[k], what(key), &stored, &crc);
+  return std::make_unique<MemberStream>(zip_, index_[k], size, stored, crc, what(key));
 }
 
-NpzReader::MemberStream::MemberStream(zip_t* z, std::uint64_t index, std::uint64_t size, bool stored, std::string what)
-    : zip_(z), index_(index), size_(size), stored_(stored), what_(std::move(what)) {
+NpzReader::MemberStream::MemberStream(zip_t* z, std::uint64_t index, std::uint64_t size, bool stored,
+                                      std::optional<std::uint32_t> crc, std::string what)
+    : zip_(z), index_(index), size_(size), stored_(stored), expected_crc_(crc), what_(std::move(what)) {
   reopen();
+}
+
+void NpzReader::MemberStream::check_crc(std::uint64_t offset, std::span<const std::byte> got) {
+  if (offset > crc_pos_ || offset + got.size() <= crc_pos_) return;  // not the next bytes in order
+  const std::size_t skip = static_cast<std::size_t>(crc_pos_ - offset);
+  for (std::size_t i = skip; i < got.size();) {  // crc32 takes at most 4 GiB at a time
+    const auto n = static_cast<uInt>(std::min<std::size_t>(got.size() - i, 1u << 30));
+    crc_ = crc32(crc_, reinterpret_cast<const Bytef*>(got.data() + i), n);
+    i += n;
+  }
+  crc_pos_ = offset + got.size();
+  if (crc_pos_ == size_ && expected_crc_ && crc_ != *expected_crc_)
+    throw Error(ErrorCode::Malformed, what_ + ": CRC mismatch (the member's data are damaged)");
 }
 
 NpzReader::MemberStream::~MemberStream() {
@@ -148,6 +168,7 @@ void NpzReader::MemberStream::read(std::uint64_t offset, std::span<std::byte> ou
     got += static_cast<std::uint64_t>(n);
   }
   pos_ += got;
+  check_crc(offset, out);
 }
 
 std::vector<std::byte> NpzReader::member(const std::string& key) const {

@@ -3,6 +3,8 @@
 // the files write_dataset gives; a sink dropped before commit leaves nothing.
 #include <zip.h>
 
+#include <algorithm>
+
 #include "baler/atomic_file.hpp"
 #include "baler/csv.hpp"
 #include "baler/io.hpp"
@@ -118,6 +120,23 @@ TEST(DataStream, NpzStoredDeflatedAndColumnLayout) {
   ReadOptions sel;
   sel.columns = {"d", "a"};
   expect_chunked_equals_whole((dir / "cols.npz").string(), sel);
+}
+
+// A damaged byte in a stored member: a pass over all rows ends in a CRC error, as the whole read.
+TEST(DataStream, NpzCrcIsCheckedByAFullPass) {
+  TempDir dir;
+  const auto data = encode_npy(random_array(DType::F64, {300, 2}, 21));
+  make_npz(dir / "s.npz", {{"data", data}}, false);
+  auto zip_bytes = read_file_bytes(dir / "s.npz");
+  const auto at = std::search(zip_bytes.begin(), zip_bytes.end(), data.end() - 64, data.end());
+  ASSERT_NE(at, zip_bytes.end());
+  *at ^= std::byte{1};
+  write_file_atomic(dir / "s.npz", zip_bytes);
+  const auto spec = parse_data_spec((dir / "s.npz").string());
+  expect_error([&] { read_dataset(spec); }, ErrorCode::Malformed, {"s.npz"});
+  auto src = open_data_source(spec);
+  EXPECT_NO_THROW(src->read_rows(0, 100));  // a part cannot be checked
+  expect_error([&] { read_in_parts(*src, 64); }, ErrorCode::Malformed, {"s.npz:data", "CRC"});
 }
 
 TEST(DataStream, Hdf5MatrixCompoundAndField) {
