@@ -117,7 +117,7 @@ class DataSink {
   virtual void commit() = 0;
 };
 
-// A sink that collects the rows into one data set in memory.
+// A sink that collects the rows into one data set in memory (allocated once, from the layout).
 class MemorySink final : public DataSink {
  public:
   explicit MemorySink(const DataLayout& layout) : layout_(layout) {
@@ -127,11 +127,13 @@ class MemorySink final : public DataSink {
       data_.field.dtype = layout.field_dtype;
       data_.field.shape = layout.field_shape;
       if (!data_.field.shape.empty()) data_.field.shape[0] = 0;
+      data_.field.bytes.reserve(layout.rows * layout.row_elements() * dtype_size(layout.field_dtype));
     } else {
       for (std::size_t j = 0; j < layout.names.size(); ++j) {
         Column c{layout.names[j], {}};
         c.values.dtype = layout.dtypes[j];
         c.values.shape = {0};
+        c.values.bytes.reserve(layout.rows * dtype_size(layout.dtypes[j]));
         data_.columns.push_back(std::move(c));
       }
     }
