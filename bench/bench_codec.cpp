@@ -167,7 +167,7 @@ int main(int argc, char** argv) {
         const auto [worst, bad] = worst_error(d, back, sum.columns);
         std::uint64_t outl = 0;
         for (const auto& col : sum.columns) outl += col.outliers;
-        std::printf("| %s | rel=%g | %.2f | %.3f | %zu | %llu | %d | %.1f | %.1f | %.1f | %.1f |\n", c.file.c_str(), rel,
+        std::printf("| %s | rel=%g | %.3f | %.3f | %zu | %llu | %d | %.1f | %.1f | %.1f | %.1f |\n", c.file.c_str(), rel,
                     static_cast<double>(sum.raw_f32_bytes) / static_cast<double>(sum.file_bytes), worst, bad,
                     static_cast<unsigned long long>(outl), nt, mb / tc.wall_med, mb / td.wall_med, 1e3 * tc.cpu_med,
                     1e3 * td.cpu_med);
