@@ -322,7 +322,8 @@ CompressSummary StreamWriter::finish(const CompressOptions& o, const ModelChoice
 
 CompressSummary compress_source(DataSource& src, const std::filesystem::path& out, const CompressOptions& o) {
   using namespace codec;
-  const Schema s = plan_schema(src, o);
+  Schema s = plan_schema(src, o);
+  if (o.model) s.chunk_rows = chunk_rows_for_model(*o.model, s);  // whole samples per chunk
   std::optional<ModelChoice> mc;
   std::optional<Predictor> pred;
   if (o.model) {

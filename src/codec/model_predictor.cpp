@@ -2,6 +2,7 @@
 // preprocessing both ways, latent quantisation.
 #include "model_predictor.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "chunk_codec.hpp"
@@ -111,6 +112,13 @@ void map_field(Predictor& p, const Model& m, const Schema& s, const std::string&
 }
 
 }  // namespace
+
+std::uint64_t chunk_rows_for_model(const Model& m, const Schema& s) {
+  if (s.kind != DataKind::Field || s.chunk_rows >= s.rows) return s.chunk_rows;
+  const std::uint64_t k = frames_per_sample(m, s);
+  if (k <= 1) return s.chunk_rows;
+  return std::max(k, s.chunk_rows / k * k);
+}
 
 Predictor make_predictor(const Model& m, const Schema& s, bool need_encoder, const std::string& what) {
   Predictor p;

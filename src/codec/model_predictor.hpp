@@ -31,10 +31,15 @@ struct Predictor {
 // k ≥ 1 consecutive frames whose values, in C order, are the model's input (its input shape
 // must be the frames' shape up to leading 1s, or flat for dense models); the field's rows
 // must be a multiple of k and, when `need_encoder` (compressing), so must chunk_rows unless
-// one chunk holds all rows (Error(Config) otherwise). Throws ModelMismatch (model and data do not fit), Unsupported
+// one chunk holds all rows (Error(Config) otherwise; see chunk_rows_for_model). Throws ModelMismatch (model and data do not fit), Unsupported
 // (layers the kernel does not run, a sample larger than a chunk), Malformed, Limit (also when
 // a full chunk would cost the decoder more than kMaxChunkMacs multiply-adds).
 Predictor make_predictor(const Model& m, const Schema& s, bool need_encoder, const std::string& what);
+
+// Chunk rows for compressing a field with `m`: `s.chunk_rows` rounded down to a whole number
+// of the model's samples (at least one) when one sample spans several frames; unchanged
+// otherwise (tables, one-frame samples, models that do not fit: make_predictor says why).
+std::uint64_t chunk_rows_for_model(const Model& m, const Schema& s);
 
 // Samples in a chunk of `rows` rows; throws Malformed (naming `what`) if rows is not a
 // multiple of rows_per_sample.

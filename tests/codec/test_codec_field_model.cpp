@@ -291,11 +291,25 @@ TEST(FieldModel, WholeFieldConv3dSample) {
   DecompressOptions two = with_model;
   two.threads = 2;
   EXPECT_EQ(decompress_file(dir / "n.baler", with_model), decompress_file(dir / "n.baler", two));
-  // Chunks must hold whole samples.
-  o.chunk_rows = 3;
-  std::string msg;
-  EXPECT_EQ(code_of([&] { compress_dataset(d, dir / "c.baler", o); }, &msg), ErrorCode::Config);
-  EXPECT_NE(msg.find("spans 8 frames"), std::string::npos) << msg;
+}
+
+TEST(FieldModel, ChunkRowsRoundedToWholeSamples) {
+  const Model m = conv3d_model(8, 8, 8, 6, 7);  // one sample = 8 frames
+  TempDir dir;
+  const Dataset d = patterned_field(m, {24, 8, 8}, DType::F32, 0.02, 8);
+  CompressOptions o;
+  o.model = &m;
+  o.external_model = true;
+  o.bound = {BoundKind::Rel, 1e-3};
+  DecompressOptions with_model;
+  with_model.model = &m;
+  for (std::int64_t rows : {3, 12, 17}) {  // -> 8, 8, 16 frames a chunk
+    o.chunk_rows = rows;
+    const auto s = compress_dataset(d, dir / "c.baler", o);
+    EXPECT_EQ(s.chunks, rows == 17 ? 2u : 3u) << rows;
+    EXPECT_NE(s.columns[0].methods.find("quant(model)"), std::string::npos) << s.columns[0].methods;
+    EXPECT_EQ(count_violations(d, decompress_file(dir / "c.baler", with_model), {1e-3, 0, true, false}), 0u);
+  }
 }
 
 TEST(FieldModel, DenseModelOnFrames) {
