@@ -1,7 +1,7 @@
 // Codec benchmark: ratio (float32 bytes / .baler bytes, model included), max error/bound
 // (checked independently of the codec's own verifier) and compress/decompress speed per data
 // set, bound and thread count. Usage: bench_codec [--data DIR] [--tables] [--reps N]
-// [--threads 1,2] [--rels 1e-2,1e-3] [--tmp DIR]. MB = 1e6 bytes of the native input; wall-clock medians
+// [--threads 1,2] [--rels 1e-2,1e-3] [--tmp DIR] [--zstd-level N]. MB = 1e6 bytes of the native input; wall-clock medians
 // and process CPU time per run (the latter is less sensitive to other load on the machine).
 #include <algorithm>
 #include <chrono>
@@ -111,6 +111,7 @@ int main(int argc, char** argv) {
   int reps = 5;
   std::vector<int> threads = {1, 2};
   std::vector<double> rels = {1e-2, 1e-3, 1e-4, 1e-5};
+  int zstd_level = baler::CompressOptions{}.zstd_level;
   // Scratch container on tmpfs when there is one: the figures are then the codec's, not the
   // disk's (compress_dataset fsyncs its output; on this machine's disk that adds ~1-10 ms).
   fs::path tmpdir = fs::exists("/dev/shm") ? fs::path("/dev/shm") : fs::temp_directory_path();
@@ -123,8 +124,9 @@ int main(int argc, char** argv) {
     else if (a == "--threads" && has_next) threads = parse_list<int>(argv[++i]);
     else if (a == "--rels" && has_next) rels = parse_list<double>(argv[++i]);
     else if (a == "--tmp" && has_next) tmpdir = argv[++i];
+    else if (a == "--zstd-level" && has_next) zstd_level = std::stoi(argv[++i]);
     else {
-      std::fprintf(stderr, "usage: bench_codec [--data DIR] [--tables] [--reps N] [--threads 1,2] [--rels 1e-2,...] [--tmp DIR]\n");
+      std::fprintf(stderr, "usage: bench_codec [--data DIR] [--tables] [--reps N] [--threads 1,2] [--rels 1e-2,...] [--tmp DIR] [--zstd-level N]\n");
       return 2;
     }
   }
@@ -158,6 +160,7 @@ int main(int argc, char** argv) {
         baler::CompressOptions o;
         o.bound = {baler::BoundKind::Rel, rel};
         o.threads = nt;
+        o.zstd_level = zstd_level;
         baler::CompressSummary sum;
         const Timing tc = time_runs(reps, [&] { sum = baler::compress_dataset(d, tmp, o); });
         baler::DecompressOptions dopt;

@@ -43,7 +43,7 @@ struct CompressOptions {
   bool external_model = false;  // record only the model's hash instead of embedding the decoder
   std::string weight_precision = "auto";  // auto | f32 | f16 | int8 (embedded decoder weights)
   std::int64_t chunk_rows = 65536;        // rows (tables) or frames (fields) per chunk
-  int zstd_level = 19;
+  int zstd_level = 12;        // lossless blocks (19: ~0.5 % smaller on nanoAOD, 40 % slower)
   std::string source_format;  // recorded for decompress's default output ("npz", "csv", ...)
   std::string source_name;    // file name of the input, for info
   int threads = 1;            // worker threads (chunks in parallel); output is identical

@@ -282,7 +282,7 @@ std::vector<OptionDef> make_compression_plot_options() {
       option("compression", co, &C::chunk_rows, "chunk_rows",
              "rows (tables) or frames (fields) per independently decodable chunk",
              int_range(1, std::int64_t{1} << 31)),
-      option("compression", co, &C::zstd_level, "zstd_level", "zstd level of the residual streams",
+      option("compression", co, &C::zstd_level, "zstd_level", "zstd level of losslessly stored columns (higher: smaller and slower)",
              int_range(1, 22)),
       option("compression", co, &C::output_format, "output_format",
              "format decompress writes; auto = the format of the original input",
