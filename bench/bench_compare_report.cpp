@@ -139,7 +139,7 @@ std::string results_markdown(const std::vector<DatasetReport>& reports, const Re
   s += "Bounds are per column (tables) or for the whole field: rel × (max − min) of the finite values. "
        "Every codec's output is decoded and checked by the same checker. Baselines code each column (or the "
        "field) as one array and are charged 16 bytes per array for metadata. MB = 1e6 bytes of native input; "
-       "baler's compress time includes writing the container to a scratch file. PSNR is over range-normalised "
+       "baler's compress time includes writing the container to a scratch file (" + o.tmp_dir.string() + "). PSNR is over range-normalised "
        "values (per column for tables). `none` = pure autoencoder (no bound).\n\n";
   summary_md(s, reports, o);
   for (const auto& rep : reports) dataset_md(s, rep);
