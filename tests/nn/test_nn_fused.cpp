@@ -113,6 +113,23 @@ TEST(NnFused, LossesFollowTheLibTorchPath) {
   expect_close_histories(train(t, c, {}), train(t, off, {}), 1e-9);
 }
 
+// Batches of one row over two threads: one slice is empty on every step.
+TEST(NnFused, BatchesSmallerThanTheThreadCount) {
+  const Dataset t = test::structured_table(7, 5);
+  Config c = test::quick_config("FPGA_prototype_model", 3);
+  c.training.batch_size = 1;
+  c.training.test_size = 0.0;
+  Config off = c;
+  off.training.fused = "off";
+  const TrainResult fused = train(t, c, {});
+  ASSERT_EQ(fused.path, "fused dense");
+  for (const auto& e : fused.history) EXPECT_TRUE(std::isfinite(e.train_loss));
+  const TrainResult torch_path = train(t, off, {});
+  ASSERT_EQ(fused.history.size(), torch_path.history.size());
+  for (std::size_t e = 0; e < fused.history.size(); ++e)
+    EXPECT_NEAR(fused.history[e].train_loss, torch_path.history[e].train_loss, 1e-4 * torch_path.history[e].train_loss);
+}
+
 TEST(NnFused, TwoRunsWriteIdenticalModelFiles) {
   test::TempDir dir;
   const Dataset t = test::structured_table(900, 9);
