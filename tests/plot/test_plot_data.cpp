@@ -10,7 +10,9 @@ namespace baler {
 namespace {
 
 Dataset read_example(const std::string& rel) {
-  return read_dataset(parse_data_spec(test::data_file(rel).string()), ReadOptions{"table", {}});
+  ReadOptions o;
+  o.kind = "table";
+  return read_dataset(parse_data_spec(test::data_file(rel).string()), o);
 }
 
 TEST(PlotData, CmsDimuonMassPeaksAtTheZ) {
