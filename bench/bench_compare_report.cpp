@@ -135,7 +135,8 @@ std::string results_markdown(const std::vector<DatasetReport>& reports, const Re
   s += "Regenerate with `" + meta.command + "` (bench/bench_compare.cpp; README.md, \"Benchmarks\"). Settings: " +
        std::to_string(o.repetitions) + " timed repetitions, baler at " + std::to_string(o.threads) +
        " threads (baselines single-threaded), machine: " + meta.machine + ", AE " + std::to_string(o.epochs) +
-       " epochs at most, latent = ceil(columns ÷ " + fmt("%g", o.latent_ratio) + ") for AE and PCA.\n\n";
+       " epochs at most, latent = ceil(columns ÷ " + fmt("%g", o.latent_ratio) +
+       ") for AE and PCA on tables; fields: Conv_AE on frames, latent " + std::to_string(o.field_latent) + ".\n\n";
   s += "Bounds are per column (tables) or for the whole field: rel × (max − min) of the finite values. "
        "Every codec's output is decoded and checked by the same checker. Baselines code each column (or the "
        "field) as one array and are charged 16 bytes per array for metadata. MB = 1e6 bytes of native input; "

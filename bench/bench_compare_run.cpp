@@ -232,25 +232,25 @@ std::int64_t latent_for(std::size_t columns, double ratio) {
                                   static_cast<std::int64_t>(columns));
 }
 
-// A trained AE for the table, or nothing (with a note saying why).
-std::optional<Model> train_ae(const Dataset& d, const CompareOptions& o, std::int64_t latent, double& seconds,
-                              std::vector<std::string>& notes) {
+// A trained `arch` model for the data, or nothing (with a note saying why).
+std::optional<Model> train_ae(const Dataset& d, const CompareOptions& o, const std::string& arch, std::int64_t latent,
+                              double& seconds, std::vector<std::string>& notes) {
 #ifdef BALER_WITH_TRAINING
   Config c;
-  c.model.model_name = "AE";
+  c.model.model_name = arch;
   c.model.latent_size = latent;
   c.training.epochs = o.epochs;
   c.training.threads = o.threads;
   const auto t0 = Clock::now();
   TrainResult r = train(d, c, TrainOutputs{}, nullptr);
   seconds = seconds_since(t0);
-  notes.push_back("AE: " + std::to_string(r.history.size()) + " epochs (" + r.stop_reason + "), final loss " +
+  notes.push_back(arch + ": " + std::to_string(r.history.size()) + " epochs (" + r.stop_reason + "), final loss " +
                   std::to_string(r.final_loss) + ", " + std::to_string(seconds) + " s at " +
                   std::to_string(r.threads) + " threads");
   return std::move(r.model);
 #else
   (void)d, (void)o, (void)latent, (void)seconds;
-  notes.push_back("AE: training not built");
+  notes.push_back(arch + ": training not built");
   return std::nullopt;
 #endif
 }
@@ -259,8 +259,12 @@ void log(const CompareOptions& o, const std::string& line) {
   if (o.log) o.log(line);
 }
 
+// Tables: PCA and AE with latent = ceil(columns / latent_ratio). Fields: Baler's Conv_AE on
+// frames with latent o.field_latent (PCA is a table baseline).
 void run_models(DatasetReport& rep, const Dataset& d, const CompareOptions& o) {
-  const std::int64_t k = latent_for(d.columns.size(), o.latent_ratio);
+  const bool table = d.kind == DataKind::Table;
+  const std::int64_t k = table ? latent_for(d.columns.size(), o.latent_ratio) : o.field_latent;
+  const std::string arch = table ? "AE" : "Conv_AE";
   auto run_all = [&](const std::string& codec, const Model& m, double train_s) {
     for (double rel : o.rels) {
       log(o, rep.name + ": " + codec + " " + rel_label(rel));
@@ -271,15 +275,16 @@ void run_models(DatasetReport& rep, const Dataset& d, const CompareOptions& o) {
     rep.rows.push_back(run_baler(rep, d, codec, &m, 0.0, o));
     rep.rows.back().train_seconds = train_s;
   };
-  if (o.pca) {
+  if (o.pca && !table) rep.notes.push_back("PCA: not run (a table baseline)");
+  if (o.pca && table) {
     const auto t0 = Clock::now();
     const Model pca = pca_model(d, k);
     run_all("baler+PCA", pca, seconds_since(t0));
   }
   if (o.ae) {
-    log(o, rep.name + ": training AE (" + std::to_string(o.epochs) + " epochs, latent " + std::to_string(k) + ")");
+    log(o, rep.name + ": training " + arch + " (" + std::to_string(o.epochs) + " epochs, latent " + std::to_string(k) + ")");
     double train_s = 0;
-    if (auto ae = train_ae(d, o, k, train_s, rep.notes)) run_all("baler+AE", *ae, train_s);
+    if (auto ae = train_ae(d, o, arch, k, train_s, rep.notes)) run_all("baler+" + arch, *ae, train_s);
   }
 }
 
@@ -308,9 +313,7 @@ DatasetReport compare_dataset(const std::string& name, const Dataset& d, const C
     log(o, name + ": baler " + rel_label(rel));
     rep.rows.push_back(run_baler(rep, d, "baler", nullptr, rel, o));
   }
-  if (d.kind == DataKind::Table) run_models(rep, d, o);
-  else if (o.pca || o.ae)
-    rep.notes.push_back("PCA/AE: not run (the codec's model predictions are implemented for tables only)");
+  run_models(rep, d, o);
   return rep;
 }
 

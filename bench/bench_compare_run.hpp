@@ -21,6 +21,7 @@ struct CompareOptions {
   bool ae = true;            // baler with a trained AE (tables; needs training built in)
   std::int64_t epochs = 30;  // AE training epochs (early stopping may end sooner)
   double latent_ratio = 1.6; // latent = ceil(columns / latent_ratio), for both AE and PCA
+  std::int64_t field_latent = 64;  // latent of the Conv_AE trained on a field's frames
   // .baler scratch files: tmpfs when there is one, so that the figures are the codec's and not
   // the disk's (compress fsyncs its output; on a disk that adds ~1-10 ms a file).
   std::filesystem::path tmp_dir =
