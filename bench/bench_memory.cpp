@@ -150,8 +150,16 @@ void bench(const Options& o, bool field) {
 
 int main(int argc, char** argv) {
   Options o;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string k = argv[i], v = argv[i + 1];
+  const char* usage =
+      "usage: bench_memory [--gb 3] [--chunk-rows 65536] [--frame-chunk 16] [--threads 2] "
+      "[--what table|field|both] [--dir /tmp] [--baler PATH]\n";
+  for (int i = 1; i < argc; i += 2) {
+    const std::string k = argv[i];
+    if (k == "--help" || k == "-h" || i + 1 >= argc) {
+      std::fputs(usage, k == "--help" || k == "-h" ? stdout : stderr);
+      return k == "--help" || k == "-h" ? 0 : 2;
+    }
+    const std::string v = argv[i + 1];
     if (k == "--gb") o.gb = std::stod(v);
     else if (k == "--chunk-rows") o.chunk_rows = std::stol(v);
     else if (k == "--frame-chunk") o.frame_chunk = std::stol(v);
@@ -160,7 +168,7 @@ int main(int argc, char** argv) {
     else if (k == "--dir") o.dir = v;
     else if (k == "--baler") o.baler = v;
     else {
-      std::fprintf(stderr, "unknown option %s\n", k.c_str());
+      std::fprintf(stderr, "unknown option %s\n%s", k.c_str(), usage);
       return 2;
     }
   }
