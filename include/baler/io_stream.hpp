@@ -15,8 +15,9 @@ namespace baler {
 //   npz   stored members seek; deflated members are read forward (a backward read re-opens the
 //         member); Baler's column layout reads one member per column
 //   HDF5  hyperslabs of the rows (numeric arrays and compound tables)
-//   CSV, ROOT, Fortran-order arrays of 3+ dims, tables forced to a field: read whole at open
-//         (access() says "read whole")
+//   ROOT  flat (per-entry) branches: only the baskets overlapping the rows are decoded
+//   CSV, per-object (jagged) ROOT selections, Fortran-order arrays of 3+ dims, tables forced
+//         to a field: read whole at open (access() says "read whole")
 // Throws what read_dataset throws for the same file.
 std::unique_ptr<DataSource> open_data_source(const DataSpec& spec, const ReadOptions& options = {});
 

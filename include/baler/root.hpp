@@ -28,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "baler/data_stream.hpp"
 #include "baler/io.hpp"
 
 namespace baler {
@@ -39,6 +40,14 @@ Dataset read_root_dataset(const DataSpec& spec, const ReadOptions& options);
 // The same, appending one line per skipped branch to `*notes` (when not null).
 Dataset read_root_dataset(const DataSpec& spec, const ReadOptions& options,
                           std::vector<std::string>* notes);
+
+// Opens the tree for reading in entry ranges when the selection is per entry (flat branches:
+// scalars, fixed arrays, leaf lists): read_rows(a, b) decodes only the baskets overlapping
+// [a, b) (the last basket of each branch is kept for the next range) and read_rows(0, rows)
+// equals read_root_dataset. Returns null for a per-object (jagged) selection, which is read
+// whole. Notes and errors as read_root_dataset (a basket is checked when it is decoded).
+std::unique_ptr<DataSource> open_root_source(const DataSpec& spec, const ReadOptions& options,
+                                             std::vector<std::string>* notes);
 
 // Human-readable listing of keys, directories, trees and branches (types, compression).
 std::string describe_root_file(const std::filesystem::path& path);

@@ -1,5 +1,6 @@
 // open_data_source: chunked readers for npy (seek), npz (stored members seek, deflated ones read
-// forward), HDF5 (hyperslabs), CSV (parsed forward); ROOT is read whole. Same kind rule and column selection
+// forward), HDF5 (hyperslabs), CSV (parsed forward), ROOT (flat branches basket by basket; per-object
+// selections read whole). Same kind rule and column selection
 // as read_dataset (dataset_reader.cpp), same checks on hostile files.
 #include <cstdio>
 #include <cstring>
@@ -8,6 +9,7 @@
 #include "baler/csv.hpp"
 #include "baler/io_stream.hpp"
 #include "baler/npz.hpp"
+#include "baler/root.hpp"
 #include "hdf5_dataset.hpp"
 #include "npy_internal.hpp"
 #include "raw_data.hpp"
@@ -332,6 +334,16 @@ std::unique_ptr<DataSource> csv_source(const DataSpec& spec, const ReadOptions& 
   return std::make_unique<TableSource>(csv->names(), csv->dtypes(), csv->rows(), read, o, spec.path.string());
 }
 
+// ROOT: flat (per-entry) selections stream; per-object (jagged) ones are read whole.
+std::unique_ptr<DataSource> root_source(const DataSpec& spec, const ReadOptions& o) {
+  std::vector<std::string> notes;
+  auto src = open_root_source(spec, o, &notes);
+  if (!src) return whole(spec, o, "a per-object table of jagged ROOT branches");
+  if (o.on_note)
+    for (const auto& n : notes) o.on_note(n);
+  return src;
+}
+
 }  // namespace
 
 std::unique_ptr<DataSource> open_data_source(const DataSpec& spec, const ReadOptions& options) {
@@ -342,7 +354,7 @@ std::unique_ptr<DataSource> open_data_source(const DataSpec& spec, const ReadOpt
     case FileFormat::Npz: return npz_source(spec, options);
     case FileFormat::Hdf5: return hdf5_source(spec, options);
     case FileFormat::Csv: return csv_source(spec, options);
-    default: return whole(spec, options, "the ROOT reader decodes whole branches");
+    default: return root_source(spec, options);
   }
 }
 

@@ -129,18 +129,28 @@ std::vector<BranchPlan> decide(const std::vector<Selected>& sel, bool explicit_s
 
 }  // namespace
 
-Dataset read_root_dataset(const DataSpec& spec, const ReadOptions& options,
-                          std::vector<std::string>* notes) {
+namespace rootio {
+
+std::unique_ptr<PlannedTree> plan_tree(const DataSpec& spec, const ReadOptions& options,
+                                       std::vector<std::string>* notes) {
   require(options.kind != "field", ErrorCode::Usage,
           spec.path.string() + ": a ROOT tree is a table; it cannot be read as a field");
-  const RootFile file(spec.path);
-  const Entry entry = find_tree(file, spec.object);
-  const std::string what = file.name() + ": tree '" + entry.path + "'";
-  const auto payload = file.payload(entry.key, "tree '" + entry.path + "'");
-  const Tree tree = parse_tree(payload, entry.key.keylen, what);
-  const auto selected = select_plans(tree, options.columns, what);
-  const auto plans = decide(selected, !options.columns.empty(), what, notes);
-  return build_table(file, tree, plans);
+  auto t = std::make_unique<PlannedTree>(spec.path);
+  const Entry entry = find_tree(t->file, spec.object);
+  t->what = t->file.name() + ": tree '" + entry.path + "'";
+  const auto payload = t->file.payload(entry.key, "tree '" + entry.path + "'");
+  t->tree = parse_tree(payload, entry.key.keylen, t->what);
+  const auto selected = select_plans(t->tree, options.columns, t->what);
+  t->plans = decide(selected, !options.columns.empty(), t->what, notes);
+  return t;
+}
+
+}  // namespace rootio
+
+Dataset read_root_dataset(const DataSpec& spec, const ReadOptions& options,
+                          std::vector<std::string>* notes) {
+  const auto t = plan_tree(spec, options, notes);
+  return build_table(t->file, t->tree, t->plans);
 }
 
 Dataset read_root_dataset(const DataSpec& spec, const ReadOptions& options) {

@@ -8,45 +8,6 @@
 namespace baler::rootio {
 namespace {
 
-// Appends big-endian elements of one dtype to a native-order column.
-struct ColumnBuilder {
-  ColumnBuilder(std::string n, DType t) : name(std::move(n)), dtype(t), size(dtype_size(t)) {}
-  std::string name;
-  DType dtype;
-  std::size_t size;
-  std::vector<std::byte> bytes;
-
-  void append_be(const std::byte* p) {
-    const std::size_t at = bytes.size();
-    bytes.resize(at + size);
-    std::byte* d = bytes.data() + at;
-    if (dtype == DType::Bool) {
-      d[0] = std::byte{p[0] != std::byte{0}};  // any nonzero byte is true; keep bools 0/1
-      return;
-    }
-    switch (size) {
-      case 1: d[0] = p[0]; break;
-      case 2: copy_swapped<std::uint16_t>(d, p); break;
-      case 4: copy_swapped<std::uint32_t>(d, p); break;
-      default: copy_swapped<std::uint64_t>(d, p); break;
-    }
-  }
-  template <typename U> static void copy_swapped(std::byte* d, const std::byte* p) {
-    U v;
-    std::memcpy(&v, p, sizeof(U));
-    if constexpr (std::endian::native == std::endian::little) v = byteswap_value(v);
-    std::memcpy(d, &v, sizeof(U));
-  }
-  Column finish() {
-    Column c;
-    c.name = name;
-    c.values.dtype = dtype;
-    c.values.shape = {static_cast<std::int64_t>(bytes.size() / size)};
-    c.values.bytes = std::move(bytes);
-    return c;
-  }
-};
-
 std::size_t leaf_bytes(const Leaf& l) {
   return static_cast<std::size_t>(l.len) * dtype_size(*l.dtype);
 }
@@ -87,28 +48,24 @@ void for_each_basket(const RootFile& file, const Tree& tree, const Branch& b, F&
               " entries in its baskets but the tree has " + std::to_string(tree.entries));
 }
 
-void read_flat(const RootFile& file, const Tree& tree, const BranchPlan& plan,
-               std::vector<ColumnBuilder>& builders, std::size_t first) {
-  const Branch& b = *plan.branch;
-  for_each_basket(file, tree, b, [&](const Basket& basket, std::int64_t, std::size_t i) {
-    const std::string where = file.name() + ": branch '" + b.name + "' basket " + std::to_string(i);
-    const auto size = plan.entry_size;
-    if (basket.offsets.empty())
-      require(basket.data.size() == static_cast<std::size_t>(basket.entries) * size,
-              ErrorCode::Malformed,
-              where + ": " + std::to_string(basket.data.size()) + " data bytes for " +
-                  std::to_string(basket.entries) + " entries of " + std::to_string(size) + " bytes");
-    for (std::int64_t e = 0; e < basket.entries; ++e) {
-      std::size_t at = static_cast<std::size_t>(e) * size;
-      if (!basket.offsets.empty()) {
-        at = static_cast<std::size_t>(basket.offsets[static_cast<std::size_t>(e)]);
-        require(basket.offsets[static_cast<std::size_t>(e) + 1] - basket.offsets[static_cast<std::size_t>(e)] ==
-                    static_cast<std::int64_t>(size),
-                ErrorCode::Malformed, where + ": entry " + std::to_string(e) + " has the wrong size");
-      }
-      append_record(tree, b, basket.data.data() + at, builders.data() + first);
-    }
-  });
+// First entry of each basket of `b` (from fBasketEntry), then the tree's entry count; checked
+// to start at 0 and never decrease.
+std::vector<std::int64_t> basket_starts(const RootFile& file, const Tree& tree, const Branch& b) {
+  const std::size_t n = basket_count(b);
+  const std::string where = file.name() + ": branch '" + b.name + "'";
+  require(b.basket_entry.size() >= n, ErrorCode::Malformed,
+          where + ": " + std::to_string(n) + " baskets but " + std::to_string(b.basket_entry.size()) +
+              " basket entry positions");
+  std::vector<std::int64_t> starts(b.basket_entry.begin(), b.basket_entry.begin() + static_cast<std::ptrdiff_t>(n));
+  starts.push_back(tree.entries);
+  for (std::size_t i = 0; i < n; ++i)
+    require((i > 0 || starts[0] == 0) && starts[i] <= starts[i + 1], ErrorCode::Malformed,
+            where + ": basket " + std::to_string(i) + " starts at entry " + std::to_string(starts[i]) +
+                ", out of order (next " + std::to_string(starts[i + 1]) + ", tree entries " +
+                std::to_string(tree.entries) + ")");
+  require(n > 0 || tree.entries == 0, ErrorCode::Malformed,
+          where + ": no baskets for " + std::to_string(tree.entries) + " entries");
+  return starts;
 }
 
 // Reads a jagged branch; `counts` receives the objects per entry (checked against a previous
@@ -146,6 +103,67 @@ void read_jagged(const RootFile& file, const Tree& tree, const BranchPlan& plan,
 
 }  // namespace
 
+FlatBranchReader::FlatBranchReader(const RootFile& file, const Tree& tree, const BranchPlan& plan)
+    : file_(&file), tree_(&tree), plan_(&plan), starts_(basket_starts(file, tree, *plan.branch)) {}
+
+const Basket& FlatBranchReader::basket(std::size_t i) {
+  if (cached_ == i) return basket_;
+  cached_ = kNone;
+  const Branch& b = *plan_->branch;
+  basket_ = read_basket(*file_, b, i, "branch '" + b.name + "'");
+  const std::string where = file_->name() + ": branch '" + b.name + "' basket " + std::to_string(i);
+  const auto size = plan_->entry_size;
+  require(basket_.entries == starts_[i + 1] - starts_[i], ErrorCode::Malformed,
+          where + ": holds " + std::to_string(basket_.entries) + " entries but the branch places it at entries " +
+              std::to_string(starts_[i]) + ".." + std::to_string(starts_[i + 1]));
+  if (basket_.offsets.empty())
+    require(basket_.data.size() == static_cast<std::size_t>(basket_.entries) * size, ErrorCode::Malformed,
+            where + ": " + std::to_string(basket_.data.size()) + " data bytes for " +
+                std::to_string(basket_.entries) + " entries of " + std::to_string(size) + " bytes");
+  else
+    for (std::size_t e = 0; e < static_cast<std::size_t>(basket_.entries); ++e)
+      require(basket_.offsets[e + 1] - basket_.offsets[e] == static_cast<std::int64_t>(size),
+              ErrorCode::Malformed, where + ": entry " + std::to_string(e) + " has the wrong size");
+  cached_ = i;
+  return basket_;
+}
+
+void FlatBranchReader::read(std::int64_t a, std::int64_t b, ColumnBuilder* builders) {
+  require(0 <= a && a <= b && b <= tree_->entries, ErrorCode::Internal,
+          "entries " + std::to_string(a) + ":" + std::to_string(b) + " of " + std::to_string(tree_->entries));
+  const auto last = starts_.end() - 1;
+  while (a < b) {
+    const auto i = static_cast<std::size_t>(std::upper_bound(starts_.begin(), last, a) - starts_.begin()) - 1;
+    const Basket& bk = basket(i);
+    const std::int64_t end = std::min(b, starts_[i + 1]);
+    for (std::int64_t e = a; e < end; ++e) {
+      const auto k = static_cast<std::size_t>(e - starts_[i]);
+      const std::size_t at = bk.offsets.empty() ? k * plan_->entry_size : static_cast<std::size_t>(bk.offsets[k]);
+      append_record(*tree_, *plan_->branch, bk.data.data() + at, builders);
+    }
+    a = end;
+  }
+}
+
+FlatTableReader::FlatTableReader(const RootFile& file, const Tree& tree, const std::vector<BranchPlan>& plans) {
+  for (const auto& plan : plans) {
+    firsts_.push_back(builders_.size());
+    add_builders(tree, plan, builders_);
+    readers_.emplace_back(file, tree, plan);
+  }
+}
+
+Dataset FlatTableReader::read(std::int64_t a, std::int64_t b) {
+  std::vector<ColumnBuilder> cols;
+  for (const auto& c : builders_) cols.emplace_back(c.name, c.dtype);
+  for (auto& c : cols) c.bytes.reserve(static_cast<std::size_t>(b - a) * c.size);
+  for (std::size_t k = 0; k < readers_.size(); ++k) readers_[k].read(a, b, cols.data() + firsts_[k]);
+  Dataset out;
+  out.kind = DataKind::Table;
+  for (auto& c : cols) out.columns.push_back(c.finish());
+  return out;
+}
+
 BranchPlan classify(const Tree& tree, const Branch& b, const std::string& what) {
   BranchPlan p{&b, BranchKind::Flat, "", "", 0};
   if (b.leaves.empty()) return {&b, BranchKind::Container, "no leaves", "", 0};
@@ -176,27 +194,23 @@ BranchPlan classify(const Tree& tree, const Branch& b, const std::string& what) 
 }
 
 Dataset build_table(const RootFile& file, const Tree& tree, const std::vector<BranchPlan>& plans) {
+  if (plans.empty() || plans.front().kind != BranchKind::Jagged)
+    return FlatTableReader(file, tree, plans).read(0, tree.entries);
   std::vector<ColumnBuilder> builders;
-  const bool jagged = !plans.empty() && plans.front().kind == BranchKind::Jagged;
-  if (jagged) builders.emplace_back("event_index", DType::I64);
+  builders.emplace_back("event_index", DType::I64);
   std::vector<std::int64_t> counts;
   for (const auto& plan : plans) {
     const std::size_t first = builders.size();
     add_builders(tree, plan, builders);
-    if (jagged)
-      read_jagged(file, tree, plan, builders, first, counts, plans.front().branch->name);
-    else
-      read_flat(file, tree, plan, builders, first);
+    read_jagged(file, tree, plan, builders, first, counts, plans.front().branch->name);
   }
-  if (jagged) {
-    for (std::size_t e = 0; e < counts.size(); ++e)
-      for (std::int64_t k = 0; k < counts[e]; ++k) {
-        const auto v = static_cast<std::int64_t>(e);
-        const auto at = builders[0].bytes.size();
-        builders[0].bytes.resize(at + 8);
-        std::memcpy(builders[0].bytes.data() + at, &v, 8);
-      }
-  }
+  for (std::size_t e = 0; e < counts.size(); ++e)
+    for (std::int64_t k = 0; k < counts[e]; ++k) {
+      const auto v = static_cast<std::int64_t>(e);
+      const auto at = builders[0].bytes.size();
+      builders[0].bytes.resize(at + 8);
+      std::memcpy(builders[0].bytes.data() + at, &v, 8);
+    }
   Dataset out;
   out.kind = DataKind::Table;
   for (auto& b : builders) out.columns.push_back(b.finish());

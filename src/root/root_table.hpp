@@ -1,7 +1,13 @@
 // Internal: how each branch of a tree maps to table columns, and reading them into a table.
 #pragma once
 
+#include <bit>
+#include <cstring>
+#include <limits>
+#include <memory>
+
 #include "baler/array.hpp"
+#include "baler/io.hpp"
 #include "root_internal.hpp"
 
 namespace baler::rootio {
@@ -26,6 +32,96 @@ inline constexpr std::int32_t kMaxLeafElements = 100000;
 
 // How a branch maps to columns; `what` names the file and tree in errors. Throws Error(Limit) for a leaf beyond kMaxLeafElements.
 BranchPlan classify(const Tree& tree, const Branch& b, const std::string& what);
+
+// Appends big-endian elements of one dtype to a native-order column.
+struct ColumnBuilder {
+  ColumnBuilder(std::string n, DType t) : name(std::move(n)), dtype(t), size(dtype_size(t)) {}
+  std::string name;
+  DType dtype;
+  std::size_t size;
+  std::vector<std::byte> bytes;
+
+  void append_be(const std::byte* p) {
+    const std::size_t at = bytes.size();
+    bytes.resize(at + size);
+    std::byte* d = bytes.data() + at;
+    if (dtype == DType::Bool) {
+      d[0] = std::byte{p[0] != std::byte{0}};  // any nonzero byte is true; keep bools 0/1
+      return;
+    }
+    switch (size) {
+      case 1: d[0] = p[0]; break;
+      case 2: copy_swapped<std::uint16_t>(d, p); break;
+      case 4: copy_swapped<std::uint32_t>(d, p); break;
+      default: copy_swapped<std::uint64_t>(d, p); break;
+    }
+  }
+  template <typename U> static void copy_swapped(std::byte* d, const std::byte* p) {
+    U v;
+    std::memcpy(&v, p, sizeof(U));
+    if constexpr (std::endian::native == std::endian::little) v = byteswap_value(v);
+    std::memcpy(d, &v, sizeof(U));
+  }
+  Column finish() {
+    Column c;
+    c.name = name;
+    c.values.dtype = dtype;
+    c.values.shape = {static_cast<std::int64_t>(bytes.size() / size)};
+    c.values.bytes = std::move(bytes);
+    return c;
+  }
+};
+
+// Entries [a, b) of one flat branch, decoding only the baskets that overlap the range; the last
+// decoded basket is kept, so sequential ranges decode each basket once. Every basket is checked
+// (entry count against fBasketEntry, data bytes against the entry size) when decoded.
+class FlatBranchReader {
+ public:
+  // Throws Error(Malformed) when the branch's basket entry table is inconsistent.
+  FlatBranchReader(const RootFile& file, const Tree& tree, const BranchPlan& plan);
+  // Appends the values of entries [a, b) to builders[0..] (one per column of the branch).
+  void read(std::int64_t a, std::int64_t b, ColumnBuilder* builders);
+
+ private:
+  const Basket& basket(std::size_t i);
+  static constexpr std::size_t kNone = std::numeric_limits<std::size_t>::max();
+  const RootFile* file_;
+  const Tree* tree_;
+  const BranchPlan* plan_;
+  std::vector<std::int64_t> starts_;  // first entry of each basket, then tree.entries
+  std::size_t cached_ = kNone;
+  Basket basket_;
+};
+
+// Entries [a, b) of planned flat branches as a table (columns named as root.hpp describes).
+// `file`, `tree` and `plans` must outlive the reader.
+class FlatTableReader {
+ public:
+  FlatTableReader(const RootFile& file, const Tree& tree, const std::vector<BranchPlan>& plans);
+  // Column names and dtypes, in table order.
+  const std::vector<ColumnBuilder>& columns() const { return builders_; }
+  Dataset read(std::int64_t a, std::int64_t b);
+
+ private:
+  std::vector<ColumnBuilder> builders_;  // empty: names and dtypes only
+  std::vector<std::size_t> firsts_;      // first column of each branch
+  std::vector<FlatBranchReader> readers_;
+};
+
+// A tree found in a file, parsed, with its selected branches planned (root.hpp's selection
+// rules). Not movable: the plans point into `tree`.
+struct PlannedTree {
+  explicit PlannedTree(const std::filesystem::path& path) : file(path) {}
+  RootFile file;
+  Tree tree;
+  std::string what;  // "file: tree 'name'"
+  std::vector<BranchPlan> plans;
+  bool per_object() const { return !plans.empty() && plans.front().kind == BranchKind::Jagged; }
+};
+// Opens spec's tree and plans options.columns; skipped branches add a line to *notes (if set).
+// Throws what read_root_dataset throws for a bad file or selection.
+std::unique_ptr<PlannedTree> plan_tree(const DataSpec& spec, const ReadOptions& options,
+                                       std::vector<std::string>* notes);
 
 // Reads the planned branches (all Flat, or all Jagged with one counter) into a table.
 // Jagged: the first column is `event_index` (int64), then one row per object.

@@ -1,0 +1,137 @@
+// ROOT trees read in row ranges: every chunking equals the whole read byte for byte, jagged
+// selections are read whole, and a chunked compress through the CLI verifies.
+#include <random>
+
+#include "baler/io_stream.hpp"
+#include "cli/cli_test_support.hpp"
+#include "root_test_util.hpp"
+
+namespace baler::test {
+namespace {
+
+std::vector<std::filesystem::path> all_root_files() {
+  std::vector<std::filesystem::path> out;
+  for (const auto& e : std::filesystem::directory_iterator(data_dir() / "root"))
+    if (e.path().extension() == ".root") out.push_back(e.path());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+ReadOptions columns(std::vector<std::string> c) {
+  ReadOptions o;
+  o.columns = std::move(c);
+  return o;
+}
+
+// Reads the source in consecutive chunks of `rows` and joins them.
+Dataset read_in_chunks(DataSource& src, std::uint64_t rows) {
+  MemorySink sink(src.layout());
+  for (std::uint64_t a = 0; a < src.layout().rows; a += rows)
+    sink.write_rows(src.read_rows(a, std::min(src.layout().rows, a + rows)));
+  return std::move(sink.data());
+}
+
+void expect_same_table(const Dataset& got, const Dataset& want, const std::string& what) {
+  ASSERT_EQ(got.columns.size(), want.columns.size()) << what;
+  for (std::size_t j = 0; j < want.columns.size(); ++j) {
+    const auto& g = got.columns[j];
+    const auto& w = want.columns[j];
+    EXPECT_EQ(g.name, w.name) << what;
+    EXPECT_EQ(g.values.dtype, w.values.dtype) << what << " " << w.name;
+    EXPECT_EQ(g.values.shape, w.values.shape) << what << " " << w.name;
+    EXPECT_TRUE(g.values.bytes == w.values.bytes) << what << ": column " << w.name << " differs";
+  }
+}
+
+// The sample-6.20.04 files hold 2-10 baskets per branch of 30 entries, so chunks of 1, 7 and
+// 13 rows start and end inside baskets and span basket boundaries.
+TEST(RootStream, EveryChunkSizeEqualsTheWholeRead) {
+  const auto files = all_root_files();
+  ASSERT_GE(files.size(), 10u);
+  for (const auto& path : files) {
+    const DataSpec spec = parse_data_spec(path.string());
+    std::vector<std::string> whole_notes, stream_notes;
+    const Dataset whole = read_root_dataset(spec, {}, &whole_notes);
+    auto src = open_root_source(spec, {}, &stream_notes);
+    ASSERT_TRUE(src) << path;
+    EXPECT_EQ(src->access(), "streamed");
+    EXPECT_EQ(stream_notes, whole_notes) << path;
+    const DataLayout want = layout_of(whole);
+    EXPECT_EQ(src->layout().names, want.names) << path;
+    EXPECT_EQ(src->layout().dtypes, want.dtypes) << path;
+    ASSERT_EQ(src->layout().rows, want.rows) << path;
+    for (std::uint64_t chunk : {1, 7, 13, 100, 1000, 1 << 20})
+      expect_same_table(read_in_chunks(*src, chunk), whole, path.filename().string() + " chunk " + std::to_string(chunk));
+  }
+}
+
+// Ranges in random order (backwards, overlapping, empty) give the rows of the whole read.
+TEST(RootStream, RandomRangesEqualSlicesOfTheWholeRead) {
+  for (const char* name : {"uproot-Zmumu-zstd.root", "uproot-HZZ-lz4.root", "uproot-small-flat-tree.root"}) {
+    const DataSpec spec = parse_data_spec(root_file(name).string());
+    const Dataset whole = read_root_dataset(spec, {});
+    auto src = open_root_source(spec, {}, nullptr);
+    ASSERT_TRUE(src);
+    const std::uint64_t n = src->layout().rows;
+    std::mt19937_64 rng(42);
+    for (int k = 0; k < 40; ++k) {
+      std::uint64_t a = rng() % (n + 1), b = rng() % (n + 1);
+      if (a > b) std::swap(a, b);
+      expect_same_table(src->read_rows(a, b), slice_rows(whole, a, b),
+                        std::string(name) + " rows " + std::to_string(a) + ":" + std::to_string(b));
+    }
+  }
+}
+
+TEST(RootStream, SelectionsOfArraysAndLeafListsStream) {
+  const struct {
+    const char* file;
+    std::vector<std::string> cols;
+  } cases[] = {{"uproot-small-flat-tree.root", {"ArrayFloat*", "Int64", "UInt*"}},
+               {"uproot-leaflist.root", {}},
+               {"uproot-HZZ.root", {"NJet", "MET_*"}}};
+  for (const auto& c : cases) {
+    const DataSpec spec = parse_data_spec(root_file(c.file).string());
+    const Dataset whole = read_root_dataset(spec, columns(c.cols));
+    auto src = open_root_source(spec, columns(c.cols), nullptr);
+    ASSERT_TRUE(src) << c.file;
+    for (std::uint64_t chunk : {1, 7, 64})
+      expect_same_table(read_in_chunks(*src, chunk), whole, c.file);
+  }
+}
+
+TEST(RootStream, JaggedSelectionsAreReadWhole) {
+  const DataSpec spec = parse_data_spec(root_file("uproot-HZZ.root").string());
+  EXPECT_FALSE(open_root_source(spec, columns({"Jet_*"}), nullptr));
+  std::vector<std::string> notes;
+  ReadOptions o = columns({"Jet_*"});
+  o.on_note = [&](const std::string& s) { notes.push_back(s); };
+  auto src = open_data_source(spec, o);
+  EXPECT_EQ(src->access(), "read whole");
+  expect_same_table(read_in_chunks(*src, 100), read_root_dataset(spec, columns({"Jet_*"})), "Jet_*");
+  ASSERT_FALSE(notes.empty());
+  EXPECT_NE(notes.front().find("read whole"), std::string::npos) << notes.front();
+}
+
+TEST(RootStream, OpenDataSourceStreamsFlatTrees) {
+  const DataSpec spec = parse_data_spec(root_file("uproot-Zmumu.root").string());
+  auto src = open_data_source(spec, {});
+  EXPECT_EQ(src->access(), "streamed");
+  expect_same_table(read_in_chunks(*src, 333), read_dataset(spec, {}), "Zmumu");
+  EXPECT_THROW(src->read_rows(0, src->layout().rows + 1), Error);
+}
+
+TEST(RootStream, ChunkedCompressVerifies) {
+  TempDir dir;
+  const std::string in = quoted(root_file("uproot-Zmumu.root").string());
+  const Result c = run(dir, "compress " + in + " -o z.baler --error-bound rel=1e-3 --chunk-rows 97");
+  ASSERT_EQ(c.status, 0) << c.err;
+  EXPECT_NE(c.err.find("skipped branch 'Type'"), std::string::npos) << c.err;  // notes are shown
+  EXPECT_EQ(c.err.find("read whole"), std::string::npos) << c.err;
+  const Result v = run(dir, "verify z.baler " + in);
+  EXPECT_EQ(v.status, 0) << v.out << v.err;
+  EXPECT_NE(v.out.find("OK: 0 value(s) outside their bound"), std::string::npos) << v.out;
+}
+
+}  // namespace
+}  // namespace baler::test
