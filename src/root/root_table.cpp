@@ -111,6 +111,7 @@ const Basket& FlatBranchReader::basket(std::size_t i) {
   cached_ = kNone;
   const Branch& b = *plan_->branch;
   basket_ = read_basket(*file_, b, i, "branch '" + b.name + "'");
+  ++decoded_;
   const std::string where = file_->name() + ": branch '" + b.name + "' basket " + std::to_string(i);
   const auto size = plan_->entry_size;
   require(basket_.entries == starts_[i + 1] - starts_[i], ErrorCode::Malformed,

@@ -81,6 +81,10 @@ class FlatBranchReader {
   FlatBranchReader(const RootFile& file, const Tree& tree, const BranchPlan& plan);
   // Appends the values of entries [a, b) to builders[0..] (one per column of the branch).
   void read(std::int64_t a, std::int64_t b, ColumnBuilder* builders);
+  // Baskets decoded so far (a cached basket read again does not count).
+  std::size_t decoded() const { return decoded_; }
+  // Baskets of the branch.
+  std::size_t baskets() const { return starts_.size() - 1; }
 
  private:
   const Basket& basket(std::size_t i);
@@ -90,6 +94,7 @@ class FlatBranchReader {
   const BranchPlan* plan_;
   std::vector<std::int64_t> starts_;  // first entry of each basket, then tree.entries
   std::size_t cached_ = kNone;
+  std::size_t decoded_ = 0;
   Basket basket_;
 };
 
@@ -101,6 +106,8 @@ class FlatTableReader {
   // Column names and dtypes, in table order.
   const std::vector<ColumnBuilder>& columns() const { return builders_; }
   Dataset read(std::int64_t a, std::int64_t b);
+  // One reader per planned branch, in plan order.
+  const std::vector<FlatBranchReader>& branches() const { return readers_; }
 
  private:
   std::vector<ColumnBuilder> builders_;  // empty: names and dtypes only

@@ -87,4 +87,20 @@ inline void write_bytes(const std::filesystem::path& path, const std::vector<std
   out.write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
 }
 
+// Flips one bit at about 300 places of `full` in turn, writes each copy to `path` and calls
+// read(path) (true: accepted; false: a baler::Error). Returns {errors, accepted}.
+template <typename F>
+std::pair<std::size_t, std::size_t> flip_bits(const std::vector<std::byte>& full,
+                                              const std::filesystem::path& path, F&& read) {
+  const std::size_t step = std::max<std::size_t>(1, full.size() / 300);
+  std::size_t errors = 0, accepted = 0;
+  for (std::size_t at = 0; at < full.size(); at += step) {
+    auto flipped = full;
+    flipped[at] ^= std::byte{static_cast<unsigned char>(1u << (at % 8))};
+    write_bytes(path, flipped);
+    (read(path) ? accepted : errors)++;
+  }
+  return {errors, accepted};
+}
+
 }  // namespace baler::test

@@ -4,6 +4,7 @@
 
 #include "baler/io_stream.hpp"
 #include "cli/cli_test_support.hpp"
+#include "root_table.hpp"
 #include "root_test_util.hpp"
 
 namespace baler::test {
@@ -119,6 +120,72 @@ TEST(RootStream, OpenDataSourceStreamsFlatTrees) {
   EXPECT_EQ(src->access(), "streamed");
   expect_same_table(read_in_chunks(*src, 333), read_dataset(spec, {}), "Zmumu");
   EXPECT_THROW(src->read_rows(0, src->layout().rows + 1), Error);
+}
+
+// Sequential chunks decode each basket once; a range inside one basket decodes only that one.
+TEST(RootStream, SequentialChunksDecodeEachBasketOnce) {
+  for (const char* name : {"uproot-sample-6.20.04-zlib.root", "uproot-Zmumu.root", "uproot-small-flat-tree.root"}) {
+    const DataSpec spec = parse_data_spec(root_file(name).string());
+    const auto t = rootio::plan_tree(spec, {}, nullptr);
+    rootio::FlatTableReader reader(t->file, t->tree, t->plans);
+    std::size_t baskets = 0, multi = 0;
+    for (std::int64_t a = 0; a < t->tree.entries; a += 3) reader.read(a, std::min(t->tree.entries, a + 3));
+    for (const auto& b : reader.branches()) {
+      EXPECT_EQ(b.decoded(), b.baskets()) << name;
+      baskets += b.baskets();
+      multi += b.baskets() > 1;
+    }
+    EXPECT_GT(baskets, 0u);
+    if (std::string(name).find("sample") != std::string::npos) {
+      EXPECT_GT(multi, 0u) << name;
+    }
+    rootio::FlatTableReader one(t->file, t->tree, t->plans);
+    one.read(t->tree.entries - 1, t->tree.entries);
+    for (const auto& b : one.branches()) EXPECT_EQ(b.decoded(), 1u) << name;
+  }
+}
+
+// A corrupt basket is found when a range needs it: Error(Malformed) naming branch and basket;
+// ranges of other branches still read.
+TEST(RootStream, CorruptBasketIsAnErrorWhenItsRowsAreRead) {
+  TempDir dir;
+  auto file = read_file_bytes(root_file("uproot-Zmumu-zlib.root"));
+  const std::string tag = std::string("\x07TBasket\x03px1");
+  const std::string_view view(reinterpret_cast<const char*>(file.data()), file.size());
+  const auto at = view.find(tag);
+  ASSERT_NE(at, std::string_view::npos);
+  file[at + tag.size() + 60] ^= std::byte{0x5A};  // inside the compressed payload
+  write_bytes(dir / "bad.root", file);
+  const DataSpec spec = parse_data_spec((dir / "bad.root").string());
+  auto src = open_root_source(spec, columns({"px1"}), nullptr);
+  ASSERT_TRUE(src);
+  try {
+    src->read_rows(0, 10);
+    ADD_FAILURE() << "corrupt basket accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::Malformed) << e.what();
+    EXPECT_NE(std::string(e.what()).find("branch 'px1' basket 0"), std::string::npos) << e.what();
+  }
+  auto other = open_root_source(spec, columns({"px2"}), nullptr);
+  EXPECT_EQ(read_in_chunks(*other, 500).rows(), 2304u);
+}
+
+// Bit flips anywhere: chunked reads give an error or rows, never a crash.
+TEST(RootStream, BitFlipsNeverCrashAChunkedRead) {
+  TempDir dir;
+  auto chunked = [](const std::filesystem::path& path) {
+    try {
+      auto src = open_root_source(parse_data_spec(path.string()), {}, nullptr);
+      read_in_chunks(*src, 7);
+      return true;
+    } catch (const Error&) {
+      return false;
+    }
+  };
+  const auto [errors, accepted] =
+      flip_bits(read_file_bytes(root_file("uproot-sample-6.20.04-uncompressed.root")), dir / "flip.root", chunked);
+  EXPECT_GT(errors, 0u);
+  EXPECT_GT(accepted, 0u);
 }
 
 TEST(RootStream, ChunkedCompressVerifies) {
