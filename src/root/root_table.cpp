@@ -157,7 +157,9 @@ FlatTableReader::FlatTableReader(const RootFile& file, const Tree& tree, const s
 Dataset FlatTableReader::read(std::int64_t a, std::int64_t b) {
   std::vector<ColumnBuilder> cols;
   for (const auto& c : builders_) cols.emplace_back(c.name, c.dtype);
-  for (auto& c : cols) c.bytes.reserve(static_cast<std::size_t>(b - a) * c.size);
+  // Capped: b comes from the file's entry count, checked only as the baskets are decoded.
+  const auto rows = static_cast<std::size_t>(std::min<std::int64_t>(b - a, std::int64_t{1} << 20));
+  for (auto& c : cols) c.bytes.reserve(rows * c.size);
   for (std::size_t k = 0; k < readers_.size(); ++k) readers_[k].read(a, b, cols.data() + firsts_[k]);
   Dataset out;
   out.kind = DataKind::Table;
