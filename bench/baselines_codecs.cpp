@@ -12,6 +12,7 @@
 #include <zfp.h>
 #include <zstd.h>
 
+#include "baler/bytes.hpp"
 #include "baler/error.hpp"
 
 namespace baler::bench {
@@ -63,19 +64,15 @@ Bytes xz_unpack(std::span<const std::byte> in, std::size_t size) {
 
 Bytes shuffle_bytes(std::span<const std::byte> in, std::size_t elem_size) {
   require(elem_size > 0 && in.size() % elem_size == 0, ErrorCode::Internal, "shuffle: size not a multiple");
-  const std::size_t n = in.size() / elem_size;
   Bytes out(in.size());
-  for (std::size_t i = 0; i < n; ++i)
-    for (std::size_t k = 0; k < elem_size; ++k) out[k * n + i] = in[i * elem_size + k];
+  baler::shuffle_bytes(in.data(), out.data(), in.size() / elem_size, elem_size);
   return out;
 }
 
 Bytes unshuffle_bytes(std::span<const std::byte> in, std::size_t elem_size) {
   require(elem_size > 0 && in.size() % elem_size == 0, ErrorCode::Internal, "unshuffle: size not a multiple");
-  const std::size_t n = in.size() / elem_size;
   Bytes out(in.size());
-  for (std::size_t i = 0; i < n; ++i)
-    for (std::size_t k = 0; k < elem_size; ++k) out[i * elem_size + k] = in[k * n + i];
+  baler::unshuffle_bytes(in.data(), out.data(), in.size() / elem_size, elem_size);
   return out;
 }
 

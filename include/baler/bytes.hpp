@@ -25,6 +25,10 @@ T byteswap_value(T v) noexcept {
 
 // Reverses the byte order of `count` elements of `elem_size` bytes in place.
 void byteswap_inplace(std::byte* data, std::size_t count, std::size_t elem_size) noexcept;
+// Byte planes ("shuffle"): byte k of element i goes to out[k * count + i]; unshuffle_bytes
+// undoes it. `in` and `out` each hold count * elem_size bytes and must not overlap.
+void shuffle_bytes(const std::byte* in, std::byte* out, std::size_t count, std::size_t elem_size) noexcept;
+void unshuffle_bytes(const std::byte* in, std::byte* out, std::size_t count, std::size_t elem_size) noexcept;
 
 // Reads values from a byte span, checking every length against the bytes that remain.
 // Errors are Error(code) naming the source (`what`, e.g. the file name) and the field.

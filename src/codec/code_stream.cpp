@@ -255,8 +255,7 @@ void OutlierReader::finish() const {
 std::vector<std::byte> encode_raw_block(const ColumnSlice& c, int zstd_level) {
   const std::size_t es = dtype_size(c.dtype);
   std::vector<std::byte> planes(c.n * es);
-  for (std::size_t i = 0; i < c.n; ++i)
-    for (std::size_t b = 0; b < es; ++b) planes[b * c.n + i] = c.data[i * es + b];
+  shuffle_bytes(c.data, planes.data(), c.n, es);
   ByteWriter w;
   w.le<std::uint8_t>(static_cast<std::uint8_t>(Method::Raw));
   const auto z = zstd_compress(planes, zstd_level);
@@ -269,8 +268,7 @@ void decode_raw(ByteReader& r, DType t, std::size_t n, std::byte* out) {
   const std::size_t es = dtype_size(t);
   const auto size = get_varint(r, "raw block size");
   const auto planes = zstd_decompress(r.bytes(size, "raw block"), n * es);
-  for (std::size_t i = 0; i < n; ++i)
-    for (std::size_t b = 0; b < es; ++b) out[i * es + b] = planes[b * n + i];
+  unshuffle_bytes(planes.data(), out, n, es);
 }
 
 }  // namespace baler::codec

@@ -10,6 +10,16 @@ void byteswap_inplace(std::byte* data, std::size_t count, std::size_t elem_size)
   for (std::size_t i = 0; i < count; ++i) std::reverse(data + i * elem_size, data + (i + 1) * elem_size);
 }
 
+void shuffle_bytes(const std::byte* in, std::byte* out, std::size_t count, std::size_t elem_size) noexcept {
+  for (std::size_t i = 0; i < count; ++i)
+    for (std::size_t k = 0; k < elem_size; ++k) out[k * count + i] = in[i * elem_size + k];
+}
+
+void unshuffle_bytes(const std::byte* in, std::byte* out, std::size_t count, std::size_t elem_size) noexcept {
+  for (std::size_t i = 0; i < count; ++i)
+    for (std::size_t k = 0; k < elem_size; ++k) out[i * elem_size + k] = in[k * count + i];
+}
+
 void ByteReader::need(std::uint64_t n, std::string_view field) const {
   if (n > remaining())
     fail(std::string(field) + " needs " + std::to_string(n) + " bytes at offset " +
