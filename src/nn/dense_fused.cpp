@@ -74,6 +74,10 @@ T sign(T v) {
 }
 
 // a = act(z + b) row by row (z is overwritten with z + b; a may alias z when act is None).
+// LeakyReLU (here and in act_backward) is written as select(z) + alpha · select(z), which the
+// compiler vectorises without branches (under -ftrapping-math it will not speculate the
+// product of `z > 0 ? z : alpha z`); the values are the same: z + alpha · 0 = z and
+// 0 + alpha z = alpha z.
 template <typename T>
 void bias_act(T* z, T* a, const T* b, std::int64_t rows, const DenseLayer& l) {
   const std::int64_t n = l.out;
@@ -106,9 +110,6 @@ void bias_act(T* z, T* a, const T* b, std::int64_t rows, const DenseLayer& l) {
   }
 }
 
-// LeakyReLU is written as select(z) + alpha · select(z), which the compiler vectorises without
-// branches (under -ftrapping-math it will not speculate the product of `z > 0 ? z : alpha z`);
-// the values are the same: z + alpha · 0 = z and 0 + alpha z = alpha z.
 // d ← d · act'(z) elementwise, with LibTorch's conventions at the kinks (ReLU' = 0 at 0,
 // LeakyReLU' = slope at 0).
 template <typename T>
