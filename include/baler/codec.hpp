@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,6 +16,8 @@
 #include "baler/model.hpp"
 
 namespace baler {
+
+struct TableModel;  // baler/table_model.hpp
 
 // One error bound, as written in configs and on the command line:
 //   "abs=0.01"    |x - x~| <= 0.01
@@ -41,6 +44,8 @@ struct CompressOptions {
   bool detect_integers = true;  // integer-valued float columns without an explicit bound: exact
   const Model* model = nullptr; // predictor (dense or conv; tables or fields); null = no model
   bool external_model = false;  // record only the model's hash instead of embedding the decoder
+  const TableModel* table_model = nullptr;  // conditional table model (tables; not with `model`)
+  bool learn = false;  // derive a table model from this input first and embed it (compress --learn)
   std::string weight_precision = "auto";  // auto | f32 | f16 | int8 (embedded decoder weights)
   std::int64_t chunk_rows = 65536;        // rows (tables) or frames (fields) per chunk
   int zstd_level = 12;        // lossless blocks (19: ~0.5 % smaller on nanoAOD, 40 % slower)
@@ -59,6 +64,8 @@ struct ColumnCoding {
   std::uint64_t bytes = 0;     // compressed bytes of this column over all chunks
   std::uint64_t outliers = 0;  // values stored exactly because the bound would break
   double max_error = 0;        // largest |x - x~| measured at compression
+  std::int64_t model_saved = 0;  // table model: bytes the plain codec would have used minus `bytes`
+  std::string relation;          // table model: the column's relation (describe_relation), or ""
 };
 
 struct CompressSummary {
@@ -68,6 +75,7 @@ struct CompressSummary {
   std::uint64_t chunks = 0;
   std::uint64_t model_hash = 0;     // 0 = no model
   std::string model_storage;        // none | embedded(f16) | external ...
+  std::string model_kind;           // "" (none), the autoencoder's architecture, or "table model"
   std::vector<ColumnCoding> columns;
 };
 
@@ -92,6 +100,7 @@ CompressSummary compress_source(DataSource& source, const std::filesystem::path&
 struct DecompressOptions {
   std::optional<std::int64_t> row_begin, row_end;  // [begin, end) rows/frames; empty = all
   const Model* model = nullptr;  // required when the container references an external model
+  const TableModel* table_model = nullptr;  // the same for an external table model
   int threads = 1;               // decoded bytes never depend on this
 };
 
@@ -118,6 +127,8 @@ struct ContainerDescription {
   std::uint64_t file_bytes = 0, model_bytes = 0, raw_f32_bytes = 0;
   std::uint64_t model_hash = 0;
   std::string model_storage;
+  std::string model_kind;           // "", an autoencoder's architecture, or "table model"
+  std::shared_ptr<const TableModel> table_model;  // the table model, when embedded or a model file
   std::uint64_t chunks = 0;
   std::vector<std::pair<std::string, std::uint64_t>> sections;  // name, bytes
   std::vector<ColumnCoding> columns;  // from SCHEMA and STATS

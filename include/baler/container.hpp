@@ -14,7 +14,7 @@
 namespace baler::container {
 
 inline constexpr std::uint16_t kFormatMajor = 1;
-inline constexpr std::uint16_t kFormatMinor = 1;  // 1.1: code streams with a separate extra-bit stream
+inline constexpr std::uint16_t kFormatMinor = 2;  // 1.2: the table model (1.1: separate extra-bit streams)
 inline constexpr std::size_t kHeaderSize = 16;
 inline constexpr std::size_t kEntrySize = 32;
 inline constexpr std::size_t kFooterSize = 32;
@@ -30,6 +30,8 @@ enum class SectionId : std::uint32_t {
   ModelRef = 4,
   ChunkIndex = 5,
   Stats = 6,
+  TableModel = 7,  // format 1.2: the conditional table model, embedded or referenced by hash
+  ModelGain = 8,   // format 1.2, optional: per column, bytes the plain codec would have used
   Chunk = 16,
 };
 

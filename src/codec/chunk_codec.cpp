@@ -108,10 +108,56 @@ std::vector<double> latent_fractions(const Schema& s, const Predictor& p) {
   return {1.0 / 8, 1.0 / 32, 1.0 / 128};
 }
 
+// A decoded block's values as binary64 (what relations read).
+std::vector<double> decoded_values(std::span<const std::byte> block, DType t, std::size_t n, std::span<const double> pred,
+                                   std::span<const double> ar, const std::string& what) {
+  std::vector<std::byte> tmp(n * dtype_size(t));
+  ByteReader br(block, what);
+  decode_block(br, t, n, pred, {n, 1, 1}, tmp.data(), ar);
+  expect_end(br, "block");
+  std::vector<double> v(n);
+  for (std::size_t i = 0; i < n; ++i) v[i] = load_value(t, tmp.data(), i);
+  return v;
+}
+
+bool quantised(const ColumnSpec& c) {
+  return is_float(c.dtype) && (c.bound.kind == BoundKind::Abs || c.bound.kind == BoundKind::Rel) && c.abs_bound > 0;
+}
+
+// The table model's pass over the plain blocks (see encode_chunk).
+void apply_table_model(const Dataset& d, const Schema& s, std::size_t first, std::size_t rows,
+                       const TablePredictor& tp, std::vector<Block>& blocks, int threads) {
+  std::vector<std::vector<double>> decoded(s.columns.size());
+  for (const auto& level : tp.levels)
+    parallel_for(level.size(), threads, [&](std::size_t i) {
+      const std::size_t j = level[i];
+      const ColumnSpec& spec = s.columns[j];
+      const ColumnRelation* r = tp.relation(j);
+      std::vector<double> pred;
+      std::span<const double> ar;
+      if (r && r->kind != RelationKind::None && quantised(spec)) {
+        const ColumnSlice c = slice_of(d, s, j, first, rows);
+        Block cand;
+        if (r->kind == RelationKind::AutoReg) {
+          ar = r->params;
+          cand.bytes = encode_quant_ar_block(c, spec.abs_bound, ar, cand.st);
+        } else {
+          pred = predict_column(tp, j, decoded, rows);
+          cand.bytes = encode_quant_block(c, spec.abs_bound, pred, cand.st);
+        }
+        const double margin = tp.bytes_per_row[j] * static_cast<double>(rows);
+        if (static_cast<double>(cand.bytes.size()) + margin < static_cast<double>(blocks[j].bytes.size()))
+          blocks[j] = std::move(cand);
+      }
+      if (tp.is_input[j])
+        decoded[j] = decoded_values(blocks[j].bytes, spec.dtype, rows, pred, ar, "encoded column " + spec.name);
+    });
+}
+
 }  // namespace
 
 ChunkOut encode_chunk(const Dataset& d, const Schema& s, std::size_t first, std::size_t rows,
-                      const Predictor* p, int zstd, int threads) {
+                      const Predictor* p, int zstd, int threads, const TablePredictor* tp) {
   const std::size_t ncol = s.columns.size();
   std::vector<Block> plain(ncol);
   parallel_for(ncol, threads, [&](std::size_t j) {
@@ -119,6 +165,15 @@ ChunkOut encode_chunk(const Dataset& d, const Schema& s, std::size_t first, std:
   });
   const bool plain_ok = std::all_of(plain.begin(), plain.end(), [](const Block& b) { return !b.bytes.empty(); });
   ChunkOut best;
+  if (tp && plain_ok) {
+    std::vector<std::uint64_t> plain_bytes;
+    for (const auto& b : plain) plain_bytes.push_back(b.bytes.size());
+    apply_table_model(d, s, first, rows, *tp, plain, threads);
+    best = assemble(first, rows, nullptr, plain);
+    best.plain_bytes = std::move(plain_bytes);
+    for (std::size_t j = 0; j < ncol; ++j) best.model_used |= block_needs(plain[j].bytes) != 0;
+    return best;
+  }
   if (plain_ok) best = assemble(first, rows, nullptr, plain);
   if (!p) return best;
   const auto latent = encode_latent(*p, d, first, rows);
@@ -152,7 +207,7 @@ ChunkOut encode_chunk(const Dataset& d, const Schema& s, std::size_t first, std:
 }
 
 std::vector<Array> decode_chunk(std::span<const std::byte> payload, const Schema& s, const ChunkRef& ref,
-                                const Predictor* p, const std::string& what, int threads) {
+                                const Predictor* p, const std::string& what, int threads, const TablePredictor* tp) {
   ByteReader r(payload, what + " chunk at row " + std::to_string(ref.first));
   if (get_varint(r, "first row") != ref.first || get_varint(r, "row count") != ref.count)
     r.fail("rows differ from the chunk index");
@@ -173,6 +228,38 @@ std::vector<Array> decode_chunk(std::span<const std::byte> payload, const Schema
   for (std::size_t j = 0; j < s.columns.size(); ++j) blocks.push_back(r.bytes(get_varint(r, "block size"), "block"));
   expect_end(r, "chunk");
   std::vector<Array> out(s.columns.size());
+  if (tp) {  // level by level: a column's inputs are decoded before it
+    std::vector<std::vector<double>> decoded(s.columns.size());
+    for (const auto& level : tp->levels)
+      parallel_for(level.size(), threads, [&](std::size_t i) {
+        const std::size_t j = level[i];
+        const ColumnSpec& spec = s.columns[j];
+        const ColumnRelation* rel = tp->relation(j);
+        const int needs = block_needs(blocks[j]);
+        const std::string col = r.what() + " column " + spec.name;
+        std::vector<double> pred;
+        std::span<const double> ar;
+        if (needs == 1) {
+          require(rel && rel->kind != RelationKind::None && rel->kind != RelationKind::AutoReg && is_float(spec.dtype),
+                  ErrorCode::Malformed, col + ": block needs a prediction the table model does not give");
+          pred = predict_column(*tp, j, decoded, rows);
+        } else if (needs == 2) {
+          require(rel && rel->kind == RelationKind::AutoReg, ErrorCode::Malformed,
+                  col + ": block needs an autoregression the table model does not give");
+          ar = rel->params;
+        }
+        Array a(spec.dtype, {static_cast<std::int64_t>(rows)});
+        ByteReader br(blocks[j], col);
+        decode_block(br, a.dtype, rows, pred, {rows, 1, 1}, a.bytes.data(), ar);
+        expect_end(br, "block");
+        if (tp->is_input[j]) {
+          decoded[j].resize(rows);
+          for (std::size_t k = 0; k < rows; ++k) decoded[j][k] = load_value(a.dtype, a.bytes.data(), k);
+        }
+        out[j] = std::move(a);
+      });
+    return out;
+  }
   parallel_for(s.columns.size(), threads, [&](std::size_t j) {
     std::vector<std::int64_t> shape{static_cast<std::int64_t>(rows)};
     if (s.kind == DataKind::Field) shape.insert(shape.end(), s.field_shape.begin() + 1, s.field_shape.end());
@@ -196,7 +283,7 @@ std::string block_method_name(std::span<const std::byte> b) {
   switch (static_cast<Method>(m)) {
     case Method::Raw: return "lossless(zstd)";
     case Method::Int: return sub ? "int(delta)" : "int";
-    case Method::Quant: return sub ? "quant(model)" : "quant";
+    case Method::Quant: return sub == 2 ? "quant(autoreg)" : sub ? "quant(model)" : "quant";
     case Method::PredOnly: return "model-only";
     case Method::Field: return sub == 0 ? "lorenzo3d" : sub == 1 ? "lorenzo2d" : sub == 3 ? "interpolation" : "quant";
     case Method::PwRel: return "pw_rel(log)";

@@ -8,6 +8,7 @@
 
 #include "codec_schema.hpp"
 #include "model_predictor.hpp"
+#include "table_predictor.hpp"
 
 namespace baler::codec {
 
@@ -18,19 +19,25 @@ struct ChunkOut {
   std::vector<std::byte> bytes;   // CHUNK payload
   std::vector<ColumnStats> cols;  // bytes, outliers, max error, method of each column
   bool model_used = false;
+  std::vector<std::uint64_t> plain_bytes;  // per column: the plain block's bytes (table model only)
 };
 
 // Encodes rows [first, first + rows) choosing, per column, the smallest block that holds the
 // bound; with a predictor, also the latent and whether the model pays for this chunk. Columns
 // are coded on up to `threads` threads; the bytes never depend on it.
+// With a table model `tp`, columns are coded level by level along its order: a column with a
+// relation tries the relation's prediction from its inputs as the decoder will have them
+// (each input's chosen block decoded) and keeps it when it is smaller than the plain block by
+// more than the column's share of the model's bytes.
 ChunkOut encode_chunk(const Dataset& d, const Schema& s, std::size_t first, std::size_t rows,
-                      const Predictor* p, int zstd_level, int threads = 1);
+                      const Predictor* p, int zstd_level, int threads = 1, const TablePredictor* tp = nullptr);
 
 // Decodes a CHUNK payload into one array per column (tables) or the chunk's frames (fields).
 // Throws Malformed/Corrupt/Limit, or ModelMismatch when the chunk needs a model and p is null.
 // Columns are decoded on up to `threads` threads (bit-identical for any count).
 std::vector<Array> decode_chunk(std::span<const std::byte> payload, const Schema& s, const ChunkRef& ref,
-                                const Predictor* p, const std::string& what, int threads = 1);
+                                const Predictor* p, const std::string& what, int threads = 1,
+                                const TablePredictor* tp = nullptr);
 
 // "quant(center)", "int(delta)", ... from a block's first bytes.
 std::string block_method_name(std::span<const std::byte> block);

@@ -8,6 +8,7 @@
 #include "baler/codec.hpp"
 #include "baler/container.hpp"
 #include "baler/data_stream.hpp"
+#include "baler/table_model.hpp"
 #include "chunk_codec.hpp"
 #include "codec_schema.hpp"
 #include "model_predictor.hpp"
@@ -109,6 +110,8 @@ Schema initial_schema(const DataLayout& l, const CompressOptions& o, std::vector
   return s;
 }
 
+}  // namespace
+
 // Pass 1 (only when a column needs it): finite ranges and integer detection, chunk by chunk.
 Schema plan_schema(DataSource& src, const CompressOptions& o) {
   std::vector<bool> ex;
@@ -125,6 +128,8 @@ Schema plan_schema(DataSource& src, const CompressOptions& o) {
   for (std::size_t j = 0; j < s.columns.size(); ++j) resolve_column(s.columns[j], ex[j], scans[j], o);
   return s;
 }
+
+namespace {
 
 void check_bounds_need_model(const Schema& s, const Predictor* p) {
   for (std::size_t j = 0; j < s.columns.size(); ++j) {
@@ -152,6 +157,7 @@ void rebase_chunk(ChunkOut& c, std::uint64_t first) {
 // fewer than its bytes without; an external model costs nothing; bound 'none' forces it.
 struct ModelUse {
   const Predictor* p = nullptr;
+  const TablePredictor* tp = nullptr;
   double bytes_per_row = 0;  // embedded decoder bytes / total rows
   bool forced = false;
 };
@@ -159,7 +165,7 @@ struct ModelUse {
 ChunkOut encode_part(const Dataset& part, const Schema& s, std::uint64_t first, const ModelUse& m, int zstd,
                      int threads) {
   const std::size_t rows = static_cast<std::size_t>(part.rows());
-  ChunkOut c = encode_chunk(part, s, 0, rows, m.p, zstd, threads);
+  ChunkOut c = encode_chunk(part, s, 0, rows, m.p, zstd, threads, m.tp);
   if (m.p && c.model_used && !m.forced && m.bytes_per_row > 0) {
     ChunkOut plain = encode_chunk(part, s, 0, rows, nullptr, zstd, threads);
     if (!plain.bytes.empty() &&
@@ -254,6 +260,10 @@ class StreamWriter {
   }
 
   void add_chunk(const ChunkOut& c, std::uint64_t first, std::uint64_t rows) {
+    if (!c.plain_bytes.empty()) {
+      plain_bytes_.resize(s_.columns.size());
+      for (std::size_t j = 0; j < s_.columns.size(); ++j) plain_bytes_[j] += c.plain_bytes[j];
+    }
     refs_.push_back({first, rows, static_cast<std::uint32_t>(w_.entries().size())});
     w_.add(container::SectionId::Chunk, true, c.bytes);
     model_chunks_ += c.model_used ? 1 : 0;
@@ -268,8 +278,13 @@ class StreamWriter {
   bool model_used() const { return model_chunks_ > 0; }
 
   CompressSummary finish(const CompressOptions& o, const ModelChoice& mc, const Predictor* p, std::uint64_t hash);
+  // With a table model: its section (embedded unless `external`) and the per-column gains.
+  CompressSummary finish_table(const TableModel& m, bool external);
 
  private:
+  // CHUNK_INDEX, STATS and the footer; the summary's sizes and columns.
+  void close(CompressSummary& sum, const std::string& storage, std::uint64_t hash);
+  std::vector<std::uint64_t> plain_bytes_;
   container::ContainerWriter w_;
   Schema s_;
   bool schema_first_;
@@ -297,24 +312,73 @@ CompressSummary StreamWriter::finish(const CompressOptions& o, const ModelChoice
     w_.add(SectionId::Tensors, true, mc.sections.tensors);
     sum.model_bytes = mc.sections.meta.size() + mc.sections.tensors.size();
   }
+  close(sum, used ? mc.label : (mc.label == "none" ? "none" : "not used (did not pay)"), used ? hash : 0);
+  if (used) sum.model_kind = mc.used.architecture;
+  return sum;
+}
+
+void StreamWriter::close(CompressSummary& sum, const std::string& storage, std::uint64_t hash) {
+  using container::SectionId;
   for (std::size_t j = 0; j < s_.columns.size(); ++j)
     for (const auto& m : methods_[j]) st_.columns[j].methods += (st_.columns[j].methods.empty() ? "" : "+") + m;
   st_.model_bytes = sum.model_bytes;
-  st_.model_storage = used ? mc.label : (mc.label == "none" ? "none" : "not used (did not pay)");
+  st_.model_storage = storage;
   w_.add(SectionId::ChunkIndex, true, encode_chunk_index(refs_));
   w_.add(SectionId::Stats, false, encode_stats(st_));
   w_.finish();
   sum.file_bytes = w_.bytes_written();
   sum.raw_f32_bytes = s_.rows * row_elements(s_) * s_.columns.size() * 4;
   sum.chunks = refs_.size();
-  sum.model_hash = used ? hash : 0;
+  sum.model_hash = hash;
   sum.model_storage = st_.model_storage;
   for (std::size_t j = 0; j < s_.columns.size(); ++j) {
     const auto& c = s_.columns[j];
     sum.columns.push_back({c.name, std::string(dtype_name(c.dtype)), c.bound, c.abs_bound, st_.columns[j].methods,
-                           st_.columns[j].bytes, st_.columns[j].outliers, st_.columns[j].max_error});
+                           st_.columns[j].bytes, st_.columns[j].outliers, st_.columns[j].max_error, 0, {}});
+  }
+}
+
+CompressSummary StreamWriter::finish_table(const TableModel& m, bool external) {
+  using container::SectionId;
+  const bool used = model_used();
+  CompressSummary sum;
+  if (!schema_first_) w_.add(SectionId::Schema, true, encode_schema(s_));
+  if (used) {
+    const auto sec = encode_table_model_section(m, !external);
+    w_.add(SectionId::TableModel, true, sec);
+    if (!external) sum.model_bytes = sec.size();
+    ByteWriter g;
+    put_varint(g, s_.columns.size());
+    for (std::size_t j = 0; j < s_.columns.size(); ++j) put_varint(g, plain_bytes_.empty() ? 0 : plain_bytes_[j]);
+    w_.add(SectionId::ModelGain, false, g.buffer());
+  }
+  close(sum, !used ? "not used (did not pay)" : external ? "external table model" : "embedded table model",
+        used ? table_model_hash(m) : 0);
+  sum.model_kind = used ? "table model" : "";
+  for (std::size_t j = 0; j < s_.columns.size() && used; ++j) {
+    auto& cc = sum.columns[j];
+    if (!plain_bytes_.empty())
+      cc.model_saved = static_cast<std::int64_t>(plain_bytes_[j]) - static_cast<std::int64_t>(cc.bytes);
+    for (std::size_t k = 0; k < m.names.size(); ++k)
+      if (m.names[k] == cc.name && m.relations[k].kind != RelationKind::None) cc.relation = describe_relation(m, k);
   }
   return sum;
+}
+
+
+// Pass 2: up to `threads` chunks read, encoded in parallel and written in order.
+void encode_all(DataSource& src, const Schema& s, const ModelUse& use, const CompressOptions& o, StreamWriter& w) {
+  const std::uint64_t nt = static_cast<std::uint64_t>(std::clamp(o.threads, 1, 64));
+  for (std::uint64_t a = 0; a < s.rows;) {
+    std::vector<Dataset> parts;
+    std::vector<std::uint64_t> firsts;
+    for (; a < s.rows && parts.size() < nt; a += s.chunk_rows) {
+      parts.push_back(src.read_rows(a, std::min(s.rows, a + s.chunk_rows)));
+      firsts.push_back(a);
+    }
+    const auto chunks = encode_batch(parts, firsts, s, use, o.zstd_level, static_cast<int>(nt));
+    for (std::size_t i = 0; i < chunks.size(); ++i) w.add_chunk(chunks[i], firsts[i], parts[i].rows());
+  }
 }
 
 }  // namespace
@@ -323,6 +387,28 @@ CompressSummary StreamWriter::finish(const CompressOptions& o, const ModelChoice
 CompressSummary compress_source(DataSource& src, const std::filesystem::path& out, const CompressOptions& o) {
   using namespace codec;
   Schema s = plan_schema(src, o);
+  std::optional<TableModel> learned;
+  const TableModel* tm = o.table_model;
+  if (o.learn) {
+    require(!o.model && !o.table_model, ErrorCode::Usage, "--learn derives a model: give no --model with it");
+    LearnOptions lo;
+    lo.threads = o.threads;
+    learned = learn_table_model(src, o, lo);
+    tm = &*learned;
+  }
+  if (tm) {
+    require(!o.model, ErrorCode::Usage, "a table model and an autoencoder cannot be used together");
+    const bool external = o.external_model && !learned;
+    TablePredictor tp = make_table_predictor(*tm, s, "table model");
+    for (std::size_t j = 0; j < s.columns.size() && !external && s.rows > 0; ++j)
+      if (const ColumnRelation* r = tp.relation(j)) tp.bytes_per_row[j] = relation_wire_bytes(*r) / static_cast<double>(s.rows);
+    check_bounds_need_model(s, nullptr);
+    ModelUse use;
+    use.tp = &tp;
+    StreamWriter w(out, s, false);
+    encode_all(src, s, use, o, w);
+    return w.finish_table(*tm, external);
+  }
   if (o.model) s.chunk_rows = chunk_rows_for_model(*o.model, s);  // whole samples per chunk
   std::optional<ModelChoice> mc;
   std::optional<Predictor> pred;
@@ -339,17 +425,7 @@ CompressSummary compress_source(DataSource& src, const std::filesystem::path& ou
     use.bytes_per_row = static_cast<double>(mc->sections.meta.size() + mc->sections.tensors.size()) /
                         static_cast<double>(s.rows);
   StreamWriter w(out, s, !o.model);
-  const std::uint64_t nt = static_cast<std::uint64_t>(std::clamp(o.threads, 1, 64));
-  for (std::uint64_t a = 0; a < s.rows;) {
-    std::vector<Dataset> parts;
-    std::vector<std::uint64_t> firsts;
-    for (; a < s.rows && parts.size() < nt; a += s.chunk_rows) {
-      parts.push_back(src.read_rows(a, std::min(s.rows, a + s.chunk_rows)));
-      firsts.push_back(a);
-    }
-    const auto chunks = encode_batch(parts, firsts, s, use, o.zstd_level, static_cast<int>(nt));
-    for (std::size_t i = 0; i < chunks.size(); ++i) w.add_chunk(chunks[i], firsts[i], parts[i].rows());
-  }
+  encode_all(src, s, use, o, w);
   return w.finish(o, mc ? *mc : ModelChoice{}, use.p, o.model ? model_hash(*o.model) : 0);
 }
 

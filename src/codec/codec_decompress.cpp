@@ -21,11 +21,11 @@ OpenedContainer open_container(const std::filesystem::path& path) {
 
 OpenedContainer open_container(container::ContainerReader reader) {
   using container::SectionId;
-  OpenedContainer o{std::move(reader), {}, {}, std::nullopt, 0, false};
+  OpenedContainer o{std::move(reader), {}, {}, std::nullopt, 0, false, std::nullopt};
   auto& r = o.reader;
   require(r.kind() == container::FileKind::Data, ErrorCode::Malformed,
           r.what() + ": is a model file (.balermodel), not a compressed data container");
-  const std::set<std::uint32_t> known{1, 2, 3, 4, 5, 6, 16};
+  const std::set<std::uint32_t> known{1, 2, 3, 4, 5, 6, 7, 8, 16};
   std::set<std::uint32_t> seen;
   for (const auto& e : r.entries()) {
     require(known.count(e.id) || !e.required, ErrorCode::Unsupported,
@@ -49,21 +49,47 @@ OpenedContainer open_container(container::ContainerReader reader) {
     o.has_ref = true;
     require(!o.model, ErrorCode::Malformed, r.what() + ": both an embedded and an external model");
   }
+  if (r.find(SectionId::TableModel) >= 0) {
+    require(!o.model && !o.has_ref, ErrorCode::Malformed, r.what() + ": both a table model and an autoencoder");
+    o.table = decode_table_model_section(r.section(SectionId::TableModel), r.what());
+    if (o.table->model) make_table_predictor(*o.table->model, o.schema, r.what() + " table model");  // checked now
+  }
   return o;
+}
+
+namespace {
+
+std::string hex16(std::uint64_t h) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%016llx", static_cast<unsigned long long>(h));
+  return b;
+}
+
+// An external model must be given and have the hash the container recorded.
+void check_external(const OpenedContainer& o, const char* kind, std::uint64_t want, bool given,
+                    std::uint64_t (*hash)(const void*), const void* model) {
+  require(given, ErrorCode::ModelMismatch,
+          o.reader.what() + ": needs the external " + kind + " " + hex16(want) + "; pass it with --model FILE");
+  const std::uint64_t h = hash(model);
+  require(h == want, ErrorCode::ModelMismatch,
+          o.reader.what() + ": was compressed with " + kind + " " + hex16(want) + " but the model given is " + hex16(h));
+}
+
+}  // namespace
+
+std::optional<TablePredictor> table_predictor_for(const OpenedContainer& o, const TableModel* external) {
+  if (!o.table) return std::nullopt;
+  if (o.table->model) return make_table_predictor(*o.table->model, o.schema, o.reader.what() + " table model");
+  check_external(o, "table model", o.table->hash, external != nullptr,
+                 [](const void* m) { return table_model_hash(*static_cast<const TableModel*>(m)); }, external);
+  return make_table_predictor(*external, o.schema, "table model");
 }
 
 std::optional<Predictor> predictor_for(const OpenedContainer& o, const Model* external) {
   if (o.model) return make_predictor(*o.model, o.schema, false, o.reader.what() + " embedded model");
   if (!o.has_ref) return std::nullopt;
-  char hex[32];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(o.model_ref));
-  require(external != nullptr, ErrorCode::ModelMismatch,
-          o.reader.what() + ": needs the external model " + hex + "; pass it with --model FILE");
-  const std::uint64_t h = model_hash(*external);
-  char hex2[32];
-  std::snprintf(hex2, sizeof hex2, "%016llx", static_cast<unsigned long long>(h));
-  require(h == o.model_ref, ErrorCode::ModelMismatch,
-          o.reader.what() + ": was compressed with model " + hex + " but the model given is " + hex2);
+  check_external(o, "model", o.model_ref, external != nullptr,
+                 [](const void* m) { return model_hash(*static_cast<const Model*>(m)); }, external);
   return make_predictor(*external, o.schema, false, "model");
 }
 
@@ -121,6 +147,7 @@ void for_each_part(const OpenedContainer& o, const DecompressOptions& opt, std::
                    const std::function<void(const Dataset&, std::uint64_t)>& fn) {
   const Schema& s = o.schema;
   const auto pred = predictor_for(o, opt.model);
+  const auto tpred = table_predictor_for(o, opt.table_model);
   std::vector<std::size_t> need;
   for (std::size_t k = 0; k < o.chunks.size(); ++k)
     if (o.chunks[k].first < b && o.chunks[k].first + o.chunks[k].count > a) need.push_back(k);
@@ -134,7 +161,8 @@ void for_each_part(const OpenedContainer& o, const DecompressOptions& opt, std::
     auto work = [&](std::size_t i) {
       try {
         cols[i] = decode_chunk(payloads[i], s, o.chunks[need[i0 + i]], pred ? &*pred : nullptr, o.reader.what(),
-                               std::max<int>(1, static_cast<int>(nt / n)));  // columns in parallel too
+                               std::max<int>(1, static_cast<int>(nt / n)),  // columns in parallel too
+                               tpred ? &*tpred : nullptr);
         payloads[i] = {};
       } catch (...) {
         errors[i] = std::current_exception();

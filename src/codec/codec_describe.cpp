@@ -5,7 +5,9 @@
 
 #include "baler/codec.hpp"
 #include "baler/container.hpp"
+#include "baler/table_model.hpp"
 #include "codec_open.hpp"
+#include "wire.hpp"
 
 namespace baler {
 namespace codec {
@@ -19,6 +21,8 @@ std::string section_name(std::uint32_t id) {
     case 4: return "MODEL_REF";
     case 5: return "CHUNK_INDEX";
     case 6: return "STATS";
+    case 7: return "TABLE_MODEL";
+    case 8: return "MODEL_GAIN";
     case 16: return "CHUNK";
   }
   return "unknown(" + std::to_string(id) + ")";
@@ -67,7 +71,13 @@ ContainerDescription read_container_description(const std::filesystem::path& pat
       d.is_model_file = true;
       d.file_bytes = probe.file_size();
       for (const auto& e : probe.entries()) d.sections.push_back({codec::section_name(e.id), e.size});
-      d.model_hash = container::load_model_with_hash(path).hash;
+      if (probe.find(container::SectionId::TableModel) >= 0) {
+        d.table_model = std::make_shared<TableModel>(load_table_model_file(path));
+        d.model_hash = table_model_hash(*d.table_model);
+        d.model_kind = "table model";
+      } else {
+        d.model_hash = container::load_model_with_hash(path).hash;
+      }
       d.model_bytes = d.file_bytes;
       return d;
     }
@@ -88,24 +98,44 @@ ContainerDescription read_container_description(const std::filesystem::path& pat
     const auto name = codec::section_name(e.id);
     if (!sizes.count(name)) d.sections.push_back({name, 0});
     sizes[name] += e.size;
-    if (e.id == 2 || e.id == 3) d.model_bytes += e.size;
+    if (e.id == 2 || e.id == 3 || (e.id == 7 && o.table && o.table->model)) d.model_bytes += e.size;
   }
   for (auto& [name, size] : d.sections) size = sizes[name];
   d.model_hash = o.model ? model_hash(*o.model) : o.model_ref;
   d.model_storage = o.model ? "embedded" : (o.has_ref ? "external" : "none");
+  if (o.model) d.model_kind = o.model->architecture;
+  std::vector<std::uint64_t> gain;
+  if (o.table) {
+    d.model_hash = o.table->hash;
+    d.model_kind = "table model";
+    d.model_storage = o.table->model ? "embedded table model" : "external table model";
+    if (o.table->model) d.table_model = std::make_shared<TableModel>(*o.table->model);
+    if (const int i = o.reader.find(container::SectionId::ModelGain); i >= 0) {
+      const auto b = o.reader.section(static_cast<std::size_t>(i));
+      ByteReader r(b, o.reader.what() + " MODEL_GAIN");
+      if (codec::get_varint(r, "column count") != s.columns.size()) r.fail("column count differs from SCHEMA");
+      for (std::size_t j = 0; j < s.columns.size(); ++j) gain.push_back(codec::get_varint(r, "plain bytes"));
+      codec::expect_end(r, "MODEL_GAIN");
+    }
+  }
   std::optional<codec::Stats> st;
   if (const int i = o.reader.find(container::SectionId::Stats); i >= 0)
     st = codec::decode_stats(o.reader.section(static_cast<std::size_t>(i)), s.columns.size(), o.reader.what());
   if (st && !st->model_storage.empty()) d.model_storage = st->model_storage;
   for (std::size_t j = 0; j < s.columns.size(); ++j) {
     const auto& c = s.columns[j];
-    ColumnCoding cs{c.name, std::string(dtype_name(c.dtype)), c.bound, c.abs_bound, "", 0, 0, 0};
+    ColumnCoding cs{c.name, std::string(dtype_name(c.dtype)), c.bound, c.abs_bound, "", 0, 0, 0, 0, {}};
     if (st) {
       cs.methods = st->columns[j].methods;
       cs.bytes = st->columns[j].bytes;
       cs.outliers = st->columns[j].outliers;
       cs.max_error = st->columns[j].max_error;
+      if (!gain.empty()) cs.model_saved = static_cast<std::int64_t>(gain[j]) - static_cast<std::int64_t>(cs.bytes);
     }
+    if (d.table_model)
+      for (std::size_t k = 0; k < d.table_model->names.size(); ++k)
+        if (d.table_model->names[k] == c.name && d.table_model->relations[k].kind != RelationKind::None)
+          cs.relation = describe_relation(*d.table_model, k);
     if (c.integer_detected) cs.methods += " [integer column kept exact]";
     d.columns.push_back(std::move(cs));
   }
@@ -118,7 +148,10 @@ std::string describe_container(const std::filesystem::path& path) {
   os << path.string() << ": " << (d.is_model_file ? "baler model file" : "baler container") << ", format "
      << container::kFormatMajor << ".x, " << d.file_bytes << " bytes\n";
   if (d.is_model_file) {
-    os << "model hash: " << codec::hex64(d.model_hash) << "\n";
+    os << "model: " << (d.model_kind.empty() ? "autoencoder" : d.model_kind) << ", hash " << codec::hex64(d.model_hash) << "\n";
+    if (d.table_model)
+      for (std::size_t k = 0; k < d.table_model->names.size(); ++k)
+        os << "  " << describe_relation(*d.table_model, k) << "\n";
     for (const auto& [n, b] : d.sections) os << "  section " << n << ": " << b << " bytes\n";
     return os.str();
   }
@@ -131,11 +164,16 @@ std::string describe_container(const std::filesystem::path& path) {
      << " with the model inside, " << static_cast<double>(d.raw_f32_bytes) / std::max(1.0, data_bytes)
      << " on the data alone\n";
   os << "model: " << d.model_storage;
+  if (!d.model_kind.empty() && d.model_kind != "table model") os << " (" << d.model_kind << ")";
   if (d.model_hash) os << ", hash " << codec::hex64(d.model_hash) << ", " << d.model_bytes << " bytes";
   os << "\ncolumns (name, dtype, bound, absolute bound, method, bytes, exact-stored values, max error):\n";
   for (const auto& c : d.columns)
+  {
     os << "  " << c.name << "  " << c.dtype << "  " << bound_string(c.requested) << "  " << c.abs_bound << "  "
-       << c.methods << "  " << c.bytes << "  " << c.outliers << "  " << c.max_error << "\n";
+       << c.methods << "  " << c.bytes << "  " << c.outliers << "  " << c.max_error;
+    if (!c.relation.empty()) os << "  [" << c.relation << "; saved " << c.model_saved << " bytes]";
+    os << "\n";
+  }
   return os.str();
 }
 

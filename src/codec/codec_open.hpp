@@ -7,6 +7,7 @@
 #include "baler/container.hpp"
 #include "codec_schema.hpp"
 #include "model_predictor.hpp"
+#include "table_predictor.hpp"
 
 namespace baler::codec {
 
@@ -17,6 +18,7 @@ struct OpenedContainer {
   std::optional<Model> model;  // embedded decoder
   std::uint64_t model_ref = 0;
   bool has_ref = false;
+  std::optional<TableModelSection> table;  // TABLE_MODEL (format 1.2)
 };
 
 // Opens a data container and checks every section it needs (not the chunks' payloads).
@@ -24,6 +26,9 @@ OpenedContainer open_container(const std::filesystem::path& path);
 OpenedContainer open_container(container::ContainerReader reader);
 // The predictor the chunks need: embedded model, or `external` checked against MODEL_REF.
 std::optional<Predictor> predictor_for(const OpenedContainer& o, const Model* external);
+// The table predictor the chunks need: the embedded table model, or `external` checked
+// against the section's hash (the model must outlive the predictor).
+std::optional<TablePredictor> table_predictor_for(const OpenedContainer& o, const TableModel* external);
 // Layout of `rows` rows of the container's data (decompress_into's sink is opened with it).
 DataLayout layout_of_schema(const Schema& s, std::uint64_t rows);
 // Compares one column (or the field) with its bound.

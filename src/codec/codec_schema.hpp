@@ -59,6 +59,10 @@ std::uint64_t row_elements(const Schema& s);
 // Field chunk dims {frames, middle, last} for `frames` frames.
 std::array<std::size_t, 3> field_dims(const Schema& s, std::size_t frames);
 
+// Pass 1 of compression: the source's schema with every bound resolved (rel bounds over the
+// whole source, integer columns detected); chunk_rows from the options.
+Schema plan_schema(DataSource& src, const CompressOptions& o);
+
 // Glob match with * and ?.
 bool glob_match(std::string_view pattern, std::string_view text);
 

@@ -17,7 +17,9 @@ namespace baler::codec {
 // Block methods (FORMAT.md §2.7). Stored in files: never renumber.
 enum class Method : std::uint8_t { Raw = 0, Int = 1, Quant = 2, PredOnly = 3, Field = 4, PwRel = 5 };
 // Quant predictors.
-enum class QuantPredictor : std::uint8_t { Center = 0, Model = 1 };
+// Model = a per-value prediction (autoencoder or table model relation); AutoReg = the table
+// model's autoregression on the block's own previous values (format 1.2).
+enum class QuantPredictor : std::uint8_t { Center = 0, Model = 1, AutoReg = 2 };
 // Field predictors (Lorenzo on reconstructed values).
 enum class FieldPredictor : std::uint8_t { Lorenzo3 = 0, Lorenzo2 = 1, Center = 2, Interp = 3 };
 
@@ -125,6 +127,10 @@ std::vector<std::byte> encode_int_block(const ColumnSlice& c);
 // median when `pred` is empty). Float dtypes only.
 std::vector<std::byte> encode_quant_block(const ColumnSlice& c, double bound,
                                           std::span<const double> pred, BlockStats& stats);
+// The same with the table model's autoregression (params = mean, a1..ap): each value's
+// prediction comes from the values reconstructed before it in the block.
+std::vector<std::byte> encode_quant_ar_block(const ColumnSlice& c, double bound, std::span<const double> ar,
+                                             BlockStats& stats);
 // |x - x~| <= fraction * |x|.
 std::vector<std::byte> encode_pwrel_block(const ColumnSlice& c, double fraction, BlockStats& stats);
 // Field chunk of dims {frames, rows, cols}: Lorenzo prediction on reconstructed values.
@@ -137,9 +143,13 @@ void decode_interp(ByteReader& r, DType t, std::size_t n, std::array<std::size_t
                    std::byte* out);
 
 // Decodes one block of any method into `out` (n elements of dtype). `pred` is the model's
-// prediction (needed by Quant/Model and PredOnly blocks), `dims` the field chunk's dims.
+// prediction (needed by Quant/Model and PredOnly blocks), `dims` the field chunk's dims, `ar`
+// the table model's autoregression parameters (Quant/AutoReg blocks).
 void decode_block(ByteReader& r, DType dtype, std::size_t n, std::span<const double> pred,
-                  std::array<std::size_t, 3> dims, std::byte* out);
+                  std::array<std::size_t, 3> dims, std::byte* out, std::span<const double> ar = {});
+// What a block needs before it can be decoded: 0 nothing, 1 a per-value prediction
+// (Quant/Model, PredOnly), 2 autoregression parameters (Quant/AutoReg).
+int block_needs(std::span<const std::byte> block);
 
 // Exactly stored values: u64 count | u8 zstd flag | u64 size | bytes.
 void put_outliers(ByteWriter& w, const std::vector<std::byte>& raw, std::uint64_t count, std::size_t elem);

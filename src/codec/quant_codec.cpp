@@ -6,6 +6,7 @@
 #include "column_codec.hpp"
 #include "det_math.hpp"
 #include "range_coder.hpp"
+#include "table_predict.hpp"
 
 namespace baler::codec {
 
@@ -180,6 +181,24 @@ std::vector<std::byte> encode_quant_block(const ColumnSlice& c, double bound, st
   return std::move(w.buffer());
 }
 
+std::vector<std::byte> encode_quant_ar_block(const ColumnSlice& c, double bound, std::span<const double> ar,
+                                             BlockStats& st) {
+  const std::size_t es = dtype_size(c.dtype);
+  const double step = 2.0 * bound * (1.0 - 1.0 / 4096.0);
+  Quantizer qz{c, step, bound, st, {}};
+  std::vector<std::uint64_t> codes(c.n);
+  std::vector<double> rec(c.n);
+  for (std::size_t i = 0; i < c.n; ++i) codes[i] = qz.code(i, autoreg_predict(ar, rec.data(), i), rec[i]);
+  ByteWriter w;
+  w.le<std::uint8_t>(static_cast<std::uint8_t>(Method::Quant));
+  w.le<std::uint8_t>(static_cast<std::uint8_t>(QuantPredictor::AutoReg));
+  w.le<double>(step);
+  w.le<double>(0.0);
+  put_outliers(w, qz.outliers, qz.outliers.size() / es, es);
+  put_codes(w, codes);
+  return std::move(w.buffer());
+}
+
 std::vector<std::byte> encode_pwrel_block(const ColumnSlice& c, double fraction, BlockStats& st) {
   const std::size_t es = dtype_size(c.dtype);
   const double step = 2.0 * std::log2(1.0 + fraction) * (1.0 - 1.0 / 1024.0);
@@ -246,12 +265,26 @@ void decode_int(ByteReader& r, DType t, std::size_t n, std::byte* out) {
   });
 }
 
-void decode_quant(ByteReader& r, DType t, std::size_t n, std::span<const double> pred, std::byte* out) {
+void decode_quant(ByteReader& r, DType t, std::size_t n, std::span<const double> pred, std::byte* out,
+                  std::span<const double> ar) {
   const int predictor = r.le<std::uint8_t>("quant predictor");
-  if (predictor > 1) r.fail("unknown quant predictor " + std::to_string(predictor));
+  if (predictor > 2) r.fail("unknown quant predictor " + std::to_string(predictor));
   if (predictor == 1 && pred.size() != n) r.fail("block uses the model but the chunk has no model prediction");
+  if (predictor == 2 && ar.empty()) r.fail("block uses the table model's autoregression but the column has none");
   const double step = get_step(r);
   const double center = r.le<double>("center");
+  if (predictor == 2) {  // sequential: each prediction reads the values reconstructed before it
+    OutlierReader outl(r, t, n);
+    std::vector<std::uint64_t> codes(n);
+    get_codes(r, codes);
+    std::vector<double> rec(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (codes[i] == kEscapeValue) rec[i] = outl.take(out, i);
+      else rec[i] = store_value(t, out, i, autoreg_predict(ar, rec.data(), i) + step * static_cast<double>(unzigzag(codes[i])));
+    }
+    outl.finish();
+    return;
+  }
   emit(r, t, n, out, [&](std::size_t i, std::uint64_t code) {
     const double base = predictor == 1 ? pred[i] : center;
     store_value(t, out, i, base + step * static_cast<double>(unzigzag(code)));
@@ -268,8 +301,16 @@ void decode_pwrel(ByteReader& r, DType t, std::size_t n, std::byte* out) {
 
 }  // namespace
 
+int block_needs(std::span<const std::byte> b) {
+  if (b.empty()) return 0;
+  const auto m = static_cast<Method>(b[0]);
+  if (m == Method::PredOnly) return 1;
+  if (m == Method::Quant && b.size() > 1) return b[1] == std::byte{1} ? 1 : b[1] == std::byte{2} ? 2 : 0;
+  return 0;
+}
+
 void decode_block(ByteReader& r, DType t, std::size_t n, std::span<const double> pred,
-                  std::array<std::size_t, 3> dims, std::byte* out) {
+                  std::array<std::size_t, 3> dims, std::byte* out, std::span<const double> ar) {
   const auto m = r.le<std::uint8_t>("block method");
   const bool flt = is_float(t);
   switch (static_cast<Method>(m)) {
@@ -277,7 +318,7 @@ void decode_block(ByteReader& r, DType t, std::size_t n, std::span<const double>
     case Method::Int: return decode_int(r, t, n, out);
     case Method::Quant:
       if (!flt) break;
-      return decode_quant(r, t, n, pred, out);
+      return decode_quant(r, t, n, pred, out, ar);
     case Method::PwRel:
       if (!flt) break;
       return decode_pwrel(r, t, n, out);

@@ -15,11 +15,16 @@ void print_summary(const CompressSummary& s, const fs::path& out) {
   std::printf("wrote %s: %llu bytes, ratio %.3f (float32 bytes / file bytes, model included)", out.c_str(),
               static_cast<unsigned long long>(s.file_bytes),
               static_cast<double>(s.raw_f32_bytes) / static_cast<double>(s.file_bytes));
-  std::printf("; model: %s\n", s.model_storage.c_str());
-  for (const auto& c : s.columns)
-    std::printf("  %-24s %-8s %-14s abs %-12.6g %-26s %9llu bytes  %llu exact-stored  max err %.6g\n",
+  std::printf("; model: %s", s.model_storage.c_str());
+  if (s.model_bytes) std::printf(", %llu bytes", static_cast<unsigned long long>(s.model_bytes));
+  std::printf("\n");
+  for (const auto& c : s.columns) {
+    std::printf("  %-24s %-8s %-14s abs %-12.6g %-26s %9llu bytes  %llu exact-stored  max err %.6g",
                 c.name.c_str(), c.dtype.c_str(), bound_string(c.requested).c_str(), c.abs_bound, c.methods.c_str(),
                 static_cast<unsigned long long>(c.bytes), static_cast<unsigned long long>(c.outliers), c.max_error);
+    if (!c.relation.empty()) std::printf("  [%s; saved %lld bytes]", c.relation.c_str(), static_cast<long long>(c.model_saved));
+    std::printf("\n");
+  }
 }
 
 CompressSummary run(const std::string& in, const fs::path& out, CompressOptions o, const ReadOptions& ro,
@@ -27,7 +32,7 @@ CompressSummary run(const std::string& in, const fs::path& out, CompressOptions 
   const DataSpec spec = parse_data_spec(in);
   const auto source = open_data_source(spec, ro);  // read in chunks (CSV and ROOT: whole)
   const auto model = load_optional_model(model_path);
-  o.model = model ? &*model : nullptr;
+  model.attach(o);
   o.source_format = std::string(format_name(spec.format));
   o.source_name = spec.path.filename().string();
   return compress_source(*source, out, o);
@@ -63,6 +68,7 @@ int project_compress(const Project& p) {
 
 struct Args {
   std::string in, out, bound, storage, precision, model, kind = "auto";
+  bool learn = false;
   std::vector<std::string> column_bounds;
   std::int64_t chunk_rows = 0;
   int threads = 1;
@@ -86,6 +92,7 @@ int plain_compress(const Args& a) {
   if (!a.precision.empty()) o.weight_precision = a.precision;
   if (a.chunk_rows > 0) o.chunk_rows = a.chunk_rows;
   o.threads = a.threads;
+  o.learn = a.learn;
   const fs::path out = a.out.empty() ? fs::path(parse_data_spec(a.in).path).replace_extension(".baler") : fs::path(a.out);
   ReadOptions ro = cli_read_options();
   ro.kind = a.kind;
@@ -103,7 +110,9 @@ const ModeRegistrar reg{Mode{
       sub.add_option("-o,--output", a->out, "output .baler file (default: IN with .baler)");
       sub.add_option("--error-bound,-e", a->bound, "default bound: abs=X, rel=X (x column range), pw_rel=X, exact, none");
       sub.add_option("--column-bound", a->column_bounds, "NAME=BOUND for one column (NAME may be a glob); repeatable");
-      sub.add_option("--model,-m", a->model, "trained model file (.balermodel) used as the predictor");
+      sub.add_option("--model,-m", a->model, "model file (.balermodel): an autoencoder or a table model");
+      sub.add_flag("--learn", a->learn,
+                   "derive a table model of this input (relations between columns) and embed it");
       sub.add_option("--model-storage", a->storage, "embedded (decoder inside the file) or external (hash only)");
       sub.add_option("--weight-precision", a->precision, "embedded decoder weights: auto, f32, f16, int8");
       sub.add_option("--chunk-rows", a->chunk_rows, "rows (tables) or frames (fields) per chunk");

@@ -30,9 +30,9 @@ int project_decompress(const Project& p) {
   const fs::path in = p.paths.compressed / (stem + ".baler");
   require(fs::exists(in), ErrorCode::Io, in.string() + " does not exist; run --mode compress first");
   const fs::path model = p.paths.training / kModelFileName;
-  const auto m = fs::exists(model) ? load_optional_model(model.string()) : std::nullopt;
+  const auto m = load_optional_model(fs::exists(model) ? model.string() : "");
   DecompressOptions o;
-  o.model = m ? &*m : nullptr;
+  m.attach(o);
   o.threads = cfg.training.threads > 0 ? cfg.training.threads : 1;
   std::string format = cfg.compression.output_format;
   if (format == "auto") format = read_container_description(in).source_format;
@@ -51,7 +51,7 @@ struct Args {
 int plain_decompress(const Args& a) {
   const auto m = load_optional_model(a.model);
   DecompressOptions o;
-  o.model = m ? &*m : nullptr;
+  m.attach(o);
   o.threads = a.threads;
   if (!a.rows.empty()) parse_rows(a.rows, o);
   std::string format = a.format;

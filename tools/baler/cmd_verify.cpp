@@ -23,7 +23,7 @@ int plain_verify(const Args& a) {
   const auto original = open_data_source(parse_data_spec(a.original), ro);  // read chunk by chunk
   const auto m = load_optional_model(a.model);
   DecompressOptions o;
-  o.model = m ? &*m : nullptr;
+  m.attach(o);
   const VerifyReport r = verify_container(a.container, *original, o);
   std::printf("%-24s %-14s %-14s %-14s %s\n", "column", "bound", "abs bound", "max abs error", "violations");
   for (const auto& c : r.columns)

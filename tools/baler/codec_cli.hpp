@@ -9,6 +9,7 @@
 #include "baler/io.hpp"
 #include "baler/io_stream.hpp"
 #include "baler/model.hpp"
+#include "baler/table_model.hpp"
 
 namespace baler::cli {
 
@@ -23,10 +24,24 @@ inline std::string data_extension(const std::string& format) {
   return ".npz";
 }
 
+// A model file of either kind: an autoencoder or a table model.
+struct AnyModel {
+  std::optional<Model> ae;
+  std::optional<TableModel> table;
+  template <typename Options>
+  void attach(Options& o) const {
+    o.model = ae ? &*ae : nullptr;
+    o.table_model = table ? &*table : nullptr;
+  }
+};
+
 // Model from FILE, or nothing when the path is empty.
-inline std::optional<Model> load_optional_model(const std::string& path) {
-  if (path.empty()) return std::nullopt;
-  return load_model_file(path);
+inline AnyModel load_optional_model(const std::string& path) {
+  AnyModel m;
+  if (path.empty()) return m;
+  if (is_table_model_file(path)) m.table = load_table_model_file(path);
+  else m.ae = load_model_file(path);
+  return m;
 }
 
 // "A:B" (either side may be empty) -> [A, B).
