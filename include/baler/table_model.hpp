@@ -54,6 +54,14 @@ struct TableModel {
 // permutation or that decodes a column before one of its inputs.
 void check_table_model(const TableModel& m, const std::string& what);
 
+// Decode order of relations: repeatedly the lowest-numbered column whose inputs are placed.
+// Throws Error(Internal) if they form a cycle.
+std::vector<std::uint32_t> table_decode_order(const std::vector<ColumnRelation>& relations);
+
+// The model with the relations of columns whose `keep` entry is 0 removed (order recomputed:
+// repeatedly the lowest-numbered column whose inputs are placed).
+TableModel prune_table_model(const TableModel& m, const std::vector<std::uint8_t>& keep);
+
 // Bytes one relation takes in the model (kind, counts, inputs, params).
 inline double relation_wire_bytes(const ColumnRelation& r) {
   return 3.0 + 4.0 * static_cast<double>(r.inputs.size()) + 8.0 * static_cast<double>(r.params.size());
@@ -62,19 +70,31 @@ inline double relation_wire_bytes(const ColumnRelation& r) {
 // "pt1 ≈ 1·hypot(px1, py1) + 0", "E1 ≈ sqrt(px1² + py1² + pz1² + 0.01116)", "x: plain".
 std::string describe_relation(const TableModel& m, std::size_t column);
 
-// Model bytes (FORMAT.md §2.9) and identity (XXH64 of those bytes).
-std::vector<std::byte> encode_table_model(const TableModel& m);
-TableModel decode_table_model(std::span<const std::byte> bytes, const std::string& what);
+// Model bytes (FORMAT.md §2.9). `with_names` false leaves the column names and dtypes out (a
+// model embedded in a container: its columns are the schema's, in order); the canonical
+// encoding has them. decode_table_model takes them from `names`/`dtypes` when the bytes have
+// none (Malformed if the counts differ or there are none to take).
+std::vector<std::byte> encode_table_model(const TableModel& m, bool with_names = true);
+TableModel decode_table_model(std::span<const std::byte> bytes, const std::string& what,
+                              const std::vector<std::string>* names = nullptr,
+                              const std::vector<DType>* dtypes = nullptr);
+// Identity: XXH64 of the canonical encoding.
 std::uint64_t table_model_hash(const TableModel& m);
 
 // The TABLE_MODEL section: u8 storage (0 = embedded, 1 = external) | u64 hash | model bytes
-// (embedded only).
+// (embedded only; in containers without names, in model files with them). `names`: the
+// schema's column names, for a model embedded without its own.
 struct TableModelSection {
   std::uint64_t hash = 0;
   std::optional<TableModel> model;  // empty when external
 };
-std::vector<std::byte> encode_table_model_section(const TableModel& m, bool embedded);
-TableModelSection decode_table_model_section(std::span<const std::byte> payload, const std::string& what);
+std::vector<std::byte> encode_table_model_section(const TableModel& m, bool embedded, bool with_names = false);
+TableModelSection decode_table_model_section(std::span<const std::byte> payload, const std::string& what,
+                                             const std::vector<std::string>* names = nullptr,
+                                             const std::vector<DType>* dtypes = nullptr);
+// Bytes a container spends on an embedded model beyond its chunks: the TABLE_MODEL and
+// MODEL_GAIN sections and their two section-table entries.
+std::uint64_t embedded_table_model_bytes(const TableModel& m);
 
 // A .balermodel file holding a table model (TABLE_MODEL section). load_table_model_file throws
 // Error(ModelMismatch) for a model file of another kind (an autoencoder).
@@ -92,7 +112,7 @@ struct LearnedColumn {
 };
 struct LearnReport {
   std::uint64_t sample_rows = 0, rows = 0;
-  std::uint64_t model_bytes = 0;         // encode_table_model size
+  std::uint64_t model_bytes = 0;         // embedded_table_model_bytes
   double plain_bytes = 0, model_bytes_est = 0;  // whole data set, estimated from the sample
   double seconds = 0;
   std::vector<LearnedColumn> columns;

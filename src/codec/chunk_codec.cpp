@@ -156,6 +156,10 @@ void apply_table_model(const Dataset& d, const Schema& s, std::size_t first, std
 
 }  // namespace
 
+std::vector<std::byte> plain_table_block(const ColumnSlice& c, const ColumnSpec& spec, const Schema& s, int zstd) {
+  return plain_block(c, spec, s, c.n, zstd).bytes;
+}
+
 ChunkOut encode_chunk(const Dataset& d, const Schema& s, std::size_t first, std::size_t rows,
                       const Predictor* p, int zstd, int threads, const TablePredictor* tp) {
   const std::size_t ncol = s.columns.size();
@@ -171,7 +175,10 @@ ChunkOut encode_chunk(const Dataset& d, const Schema& s, std::size_t first, std:
     apply_table_model(d, s, first, rows, *tp, plain, threads);
     best = assemble(first, rows, nullptr, plain);
     best.plain_bytes = std::move(plain_bytes);
-    for (std::size_t j = 0; j < ncol; ++j) best.model_used |= block_needs(plain[j].bytes) != 0;
+    for (std::size_t j = 0; j < ncol; ++j) {
+      best.column_model.push_back(block_needs(plain[j].bytes) != 0);
+      best.model_used |= best.column_model.back() != 0;
+    }
     return best;
   }
   if (plain_ok) best = assemble(first, rows, nullptr, plain);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "codec_schema.hpp"
+#include "column_codec.hpp"
 #include "model_predictor.hpp"
 #include "table_predictor.hpp"
 
@@ -20,6 +21,7 @@ struct ChunkOut {
   std::vector<ColumnStats> cols;  // bytes, outliers, max error, method of each column
   bool model_used = false;
   std::vector<std::uint64_t> plain_bytes;  // per column: the plain block's bytes (table model only)
+  std::vector<std::uint8_t> column_model;  // per column: its block uses the table model
 };
 
 // Encodes rows [first, first + rows) choosing, per column, the smallest block that holds the
@@ -31,6 +33,9 @@ struct ChunkOut {
 // more than the column's share of the model's bytes.
 ChunkOut encode_chunk(const Dataset& d, const Schema& s, std::size_t first, std::size_t rows,
                       const Predictor* p, int zstd_level, int threads = 1, const TablePredictor* tp = nullptr);
+
+// The plain codec's block for one table column (the smallest method that holds its bound).
+std::vector<std::byte> plain_table_block(const ColumnSlice& c, const ColumnSpec& spec, const Schema& s, int zstd_level);
 
 // Decodes a CHUNK payload into one array per column (tables) or the chunk's frames (fields).
 // Throws Malformed/Corrupt/Limit, or ModelMismatch when the chunk needs a model and p is null.

@@ -262,7 +262,11 @@ class StreamWriter {
   void add_chunk(const ChunkOut& c, std::uint64_t first, std::uint64_t rows) {
     if (!c.plain_bytes.empty()) {
       plain_bytes_.resize(s_.columns.size());
-      for (std::size_t j = 0; j < s_.columns.size(); ++j) plain_bytes_[j] += c.plain_bytes[j];
+      model_cols_.resize(s_.columns.size());
+      for (std::size_t j = 0; j < s_.columns.size(); ++j) {
+        plain_bytes_[j] += c.plain_bytes[j];
+        model_cols_[j] |= c.column_model[j];
+      }
     }
     refs_.push_back({first, rows, static_cast<std::uint32_t>(w_.entries().size())});
     w_.add(container::SectionId::Chunk, true, c.bytes);
@@ -279,12 +283,13 @@ class StreamWriter {
 
   CompressSummary finish(const CompressOptions& o, const ModelChoice& mc, const Predictor* p, std::uint64_t hash);
   // With a table model: its section (embedded unless `external`) and the per-column gains.
-  CompressSummary finish_table(const TableModel& m, bool external);
+  CompressSummary finish_table(const TableModel& given, bool external);
 
  private:
   // CHUNK_INDEX, STATS and the footer; the summary's sizes and columns.
   void close(CompressSummary& sum, const std::string& storage, std::uint64_t hash);
   std::vector<std::uint64_t> plain_bytes_;
+  std::vector<std::uint8_t> model_cols_;  // per column: some chunk's block uses the table model
   container::ContainerWriter w_;
   Schema s_;
   bool schema_first_;
@@ -338,9 +343,12 @@ void StreamWriter::close(CompressSummary& sum, const std::string& storage, std::
   }
 }
 
-CompressSummary StreamWriter::finish_table(const TableModel& m, bool external) {
+CompressSummary StreamWriter::finish_table(const TableModel& given, bool external) {
   using container::SectionId;
   const bool used = model_used();
+  // An embedded model keeps only the relations some chunk used.
+  TableModel m = given;
+  if (!external && used) m = prune_table_model(given, model_cols_);
   CompressSummary sum;
   if (!schema_first_) w_.add(SectionId::Schema, true, encode_schema(s_));
   if (used) {
@@ -348,8 +356,11 @@ CompressSummary StreamWriter::finish_table(const TableModel& m, bool external) {
     w_.add(SectionId::TableModel, true, sec);
     if (!external) sum.model_bytes = sec.size();
     ByteWriter g;
-    put_varint(g, s_.columns.size());
-    for (std::size_t j = 0; j < s_.columns.size(); ++j) put_varint(g, plain_bytes_.empty() ? 0 : plain_bytes_[j]);
+    std::size_t n_rel = 0;
+    for (const auto& r : m.relations) n_rel += r.kind != RelationKind::None;
+    put_varint(g, n_rel);  // per column with a relation, in column order: its plain bytes
+    for (std::size_t k = 0; k < m.relations.size(); ++k)
+      if (m.relations[k].kind != RelationKind::None) put_varint(g, plain_bytes_.empty() ? 0 : plain_bytes_[k]);
     w_.add(SectionId::ModelGain, false, g.buffer());
   }
   close(sum, !used ? "not used (did not pay)" : external ? "external table model" : "embedded table model",
@@ -394,14 +405,23 @@ CompressSummary compress_source(DataSource& src, const std::filesystem::path& ou
     LearnOptions lo;
     lo.threads = o.threads;
     learned = learn_table_model(src, o, lo);
-    tm = &*learned;
+    const bool any = std::any_of(learned->relations.begin(), learned->relations.end(),
+                                 [](const ColumnRelation& r) { return r.kind != RelationKind::None; });
+    tm = any ? &*learned : nullptr;  // no relation pays: the plain codec, as without --learn
   }
   if (tm) {
     require(!o.model, ErrorCode::Usage, "a table model and an autoencoder cannot be used together");
     const bool external = o.external_model && !learned;
     TablePredictor tp = make_table_predictor(*tm, s, "table model");
+    // An embedded model's bytes are charged to the columns that use it: each its relation's
+    // bytes and an equal share of the rest of the sections.
+    double rel_bytes = 0, used = 0;
+    for (const auto& r : tm->relations)
+      if (r.kind != RelationKind::None) rel_bytes += relation_wire_bytes(r), used += 1;
+    const double fixed = used > 0 ? (static_cast<double>(embedded_table_model_bytes(*tm)) - rel_bytes) / used : 0;
     for (std::size_t j = 0; j < s.columns.size() && !external && s.rows > 0; ++j)
-      if (const ColumnRelation* r = tp.relation(j)) tp.bytes_per_row[j] = relation_wire_bytes(*r) / static_cast<double>(s.rows);
+      if (const ColumnRelation* r = tp.relation(j); r && r->kind != RelationKind::None)
+        tp.bytes_per_row[j] = (relation_wire_bytes(*r) + fixed) / static_cast<double>(s.rows);
     check_bounds_need_model(s, nullptr);
     ModelUse use;
     use.tp = &tp;

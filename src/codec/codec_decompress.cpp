@@ -51,7 +51,10 @@ OpenedContainer open_container(container::ContainerReader reader) {
   }
   if (r.find(SectionId::TableModel) >= 0) {
     require(!o.model && !o.has_ref, ErrorCode::Malformed, r.what() + ": both a table model and an autoencoder");
-    o.table = decode_table_model_section(r.section(SectionId::TableModel), r.what());
+    std::vector<std::string> names;
+    std::vector<DType> dtypes;
+    for (const auto& c : o.schema.columns) names.push_back(c.name), dtypes.push_back(c.dtype);
+    o.table = decode_table_model_section(r.section(SectionId::TableModel), r.what(), &names, &dtypes);
     if (o.table->model) make_table_predictor(*o.table->model, o.schema, r.what() + " table model");  // checked now
   }
   return o;

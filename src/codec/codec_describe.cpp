@@ -113,8 +113,13 @@ ContainerDescription read_container_description(const std::filesystem::path& pat
     if (const int i = o.reader.find(container::SectionId::ModelGain); i >= 0) {
       const auto b = o.reader.section(static_cast<std::size_t>(i));
       ByteReader r(b, o.reader.what() + " MODEL_GAIN");
-      if (codec::get_varint(r, "column count") != s.columns.size()) r.fail("column count differs from SCHEMA");
-      for (std::size_t j = 0; j < s.columns.size(); ++j) gain.push_back(codec::get_varint(r, "plain bytes"));
+      std::size_t n_rel = 0;
+      if (o.table->model)
+        for (const auto& rel : o.table->model->relations) n_rel += rel.kind != RelationKind::None;
+      if (codec::get_varint(r, "relation count") != n_rel) r.fail("relation count differs from TABLE_MODEL");
+      gain.assign(s.columns.size(), 0);
+      for (std::size_t j = 0; j < s.columns.size() && o.table->model; ++j)
+        if (o.table->model->relations[j].kind != RelationKind::None) gain[j] = codec::get_varint(r, "plain bytes");
       codec::expect_end(r, "MODEL_GAIN");
     }
   }
@@ -130,7 +135,7 @@ ContainerDescription read_container_description(const std::filesystem::path& pat
       cs.bytes = st->columns[j].bytes;
       cs.outliers = st->columns[j].outliers;
       cs.max_error = st->columns[j].max_error;
-      if (!gain.empty()) cs.model_saved = static_cast<std::int64_t>(gain[j]) - static_cast<std::int64_t>(cs.bytes);
+      if (!gain.empty() && gain[j]) cs.model_saved = static_cast<std::int64_t>(gain[j]) - static_cast<std::int64_t>(cs.bytes);
     }
     if (d.table_model)
       for (std::size_t k = 0; k < d.table_model->names.size(); ++k)

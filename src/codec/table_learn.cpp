@@ -10,6 +10,7 @@
 #include <numeric>
 
 #include "baler/table_model.hpp"
+#include "chunk_codec.hpp"
 #include "codec_schema.hpp"
 #include "column_codec.hpp"
 #include "parallel_for.hpp"
@@ -339,23 +340,6 @@ bool reaches(const std::vector<ColumnRelation>& chosen, std::uint32_t from, std:
   return false;
 }
 
-// Topological order: repeatedly the lowest-numbered column whose inputs are all placed.
-std::vector<std::uint32_t> decode_order(const std::vector<ColumnRelation>& rel) {
-  std::vector<std::uint32_t> order;
-  std::vector<bool> placed(rel.size(), false);
-  while (order.size() < rel.size()) {
-    for (std::uint32_t j = 0; j < rel.size(); ++j) {
-      if (placed[j]) continue;
-      if (std::all_of(rel[j].inputs.begin(), rel[j].inputs.end(), [&](std::uint32_t k) { return placed[k]; })) {
-        placed[j] = true;
-        order.push_back(j);
-        break;
-      }
-    }
-  }
-  return order;
-}
-
 }  // namespace
 }  // namespace codec
 
@@ -461,15 +445,16 @@ TableModel learn_table_model(DataSource& src, const CompressOptions& o, const Le
   // Real blocks in decode order: a relation stays only if it saves more than its bytes.
   TableModel m;
   for (const auto& c : s.columns) m.names.push_back(c.name), m.dtypes.push_back(c.dtype);
-  m.order = decode_order(chosen);
+  m.order = table_decode_order(chosen);
   std::vector<std::vector<double>> decoded(ncol);
   std::vector<double> model_bits(ncol, 0), plain_real(ncol, 0);
+  std::vector<double> saved_bytes(ncol, 0);
   for (auto j : m.order) {
     const Array& a = d.columns[j].values;
     const ColumnSlice c{a.dtype, a.bytes.data(), nm};
     BlockStats st;
     std::vector<std::byte> block;
-    if (cols[j].target) block = encode_quant_block(c, cols[j].bound, {}, st);
+    if (cols[j].target) block = plain_table_block(c, s.columns[j], s, o.zstd_level);
     plain_real[j] = 8.0 * static_cast<double>(block.size());
     std::vector<double> pred;
     std::span<const double> ar;
@@ -487,6 +472,7 @@ TableModel learn_table_model(DataSource& src, const CompressOptions& o, const Le
       }
       const double saved = (static_cast<double>(block.size()) - static_cast<double>(cand.size())) * scale;
       if (saved > relation_wire_bytes(chosen[j])) {
+        saved_bytes[j] = saved;
         block = std::move(cand);
       } else {
         chosen[j] = {};
@@ -506,12 +492,30 @@ TableModel learn_table_model(DataSource& src, const CompressOptions& o, const Le
     }
   }
   m.relations = chosen;
-  m.order = decode_order(chosen);  // relations dropped above may free columns to come earlier
+  m.order = table_decode_order(chosen);  // relations dropped above may free columns to come earlier
+  // The model's sections must be paid for too: each relation its own bytes and an equal share
+  // of the rest, dropping those that do not until all that remain do.
+  for (bool dropped = true; dropped;) {
+    dropped = false;
+    double rel_bytes = 0, count = 0;
+    for (const auto& r : m.relations)
+      if (r.kind != RelationKind::None) rel_bytes += relation_wire_bytes(r), count += 1;
+    if (count == 0) break;
+    const double share = (static_cast<double>(embedded_table_model_bytes(m)) - rel_bytes) / count;
+    for (std::size_t j = 0; j < ncol; ++j) {
+      auto& r = m.relations[j];
+      if (r.kind == RelationKind::None || saved_bytes[j] > relation_wire_bytes(r) + share) continue;
+      r = {};
+      model_bits[j] = plain_real[j];
+      dropped = true;
+    }
+    m.order = table_decode_order(m.relations);
+  }
   check_table_model(m, "learned table model");
   if (report) {
     report->rows = s.rows;
     report->sample_rows = nm;
-    report->model_bytes = encode_table_model(m).size();
+    report->model_bytes = embedded_table_model_bytes(m);
     report->columns.clear();
     report->plain_bytes = report->model_bytes_est = 0;
     for (std::size_t j = 0; j < ncol; ++j) {

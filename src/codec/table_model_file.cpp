@@ -1,4 +1,5 @@
 // The conditional table model as bytes (FORMAT.md §2.9), its checks and model files.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <numeric>
@@ -83,6 +84,32 @@ void check_table_model(const TableModel& m, const std::string& what) {
   }
 }
 
+std::vector<std::uint32_t> table_decode_order(const std::vector<ColumnRelation>& rel) {
+  std::vector<std::uint32_t> order;
+  std::vector<bool> placed(rel.size(), false);
+  while (order.size() < rel.size()) {
+    std::size_t before = order.size();
+    for (std::uint32_t j = 0; j < rel.size(); ++j) {
+      if (placed[j]) continue;
+      if (std::all_of(rel[j].inputs.begin(), rel[j].inputs.end(), [&](std::uint32_t k) { return k < rel.size() && placed[k]; })) {
+        placed[j] = true;
+        order.push_back(j);
+        break;
+      }
+    }
+    require(order.size() > before, ErrorCode::Internal, "table model relations form a cycle");
+  }
+  return order;
+}
+
+TableModel prune_table_model(const TableModel& m, const std::vector<std::uint8_t>& keep) {
+  TableModel out = m;
+  for (std::size_t j = 0; j < out.relations.size(); ++j)
+    if (j >= keep.size() || !keep[j]) out.relations[j] = {};
+  out.order = table_decode_order(out.relations);
+  return out;
+}
+
 std::string describe_relation(const TableModel& m, std::size_t j) {
   const auto& r = m.relations[j];
   auto in = [&](std::size_t k) { return m.names[r.inputs[k]]; };
@@ -117,64 +144,104 @@ std::string describe_relation(const TableModel& m, std::size_t j) {
   return y + " ≈ " + num(r.params[1]) + "·" + g + " + " + num(r.params[0]);
 }
 
-std::vector<std::byte> encode_table_model(const TableModel& m) {
+// flags: bit 0 = names and dtypes present (canonical; else the schema's), bit 1 = explicit
+// column order (else table_decode_order of the relations).
+std::vector<std::byte> encode_table_model(const TableModel& m, bool with_names) {
   check_table_model(m, "table model");
+  const bool explicit_order = m.order != table_decode_order(m.relations);
   ByteWriter w;
-  w.le<std::uint32_t>(static_cast<std::uint32_t>(m.names.size()));
-  for (std::size_t j = 0; j < m.names.size(); ++j) {
-    codec::put_string(w, m.names[j]);
-    w.le<std::uint8_t>(static_cast<std::uint8_t>(m.dtypes[j]));
+  w.le<std::uint8_t>(static_cast<std::uint8_t>((with_names ? 1 : 0) | (explicit_order ? 2 : 0)));
+  codec::put_varint(w, m.names.size());
+  if (with_names) {
+    for (const auto& name : m.names) codec::put_string(w, name);
+    for (auto t : m.dtypes) w.le<std::uint8_t>(static_cast<std::uint8_t>(t));
   }
   for (const auto& r : m.relations) {
     w.le<std::uint8_t>(static_cast<std::uint8_t>(r.kind));
+    if (r.kind == RelationKind::None) continue;
     w.le<std::uint8_t>(static_cast<std::uint8_t>(r.inputs.size()));
-    for (auto in : r.inputs) w.le<std::uint32_t>(in);
+    for (auto in : r.inputs) codec::put_varint(w, in);
     w.le<std::uint8_t>(static_cast<std::uint8_t>(r.params.size()));
     for (double p : r.params) w.le<double>(p);
   }
-  for (auto o : m.order) w.le<std::uint32_t>(o);
+  if (explicit_order)
+    for (auto o : m.order) codec::put_varint(w, o);
   return std::move(w.buffer());
 }
 
-TableModel decode_table_model(std::span<const std::byte> bytes, const std::string& what) {
+TableModel decode_table_model(std::span<const std::byte> bytes, const std::string& what,
+                              const std::vector<std::string>* names, const std::vector<DType>* dtypes) {
   ByteReader r(bytes, what + " table model");
   TableModel m;
-  const auto n = codec::get_count(r, r.le<std::uint32_t>("column count"), kMaxColumns, 6, "column count");
+  const auto flags = r.le<std::uint8_t>("table model flags");
+  if (flags > 3) r.fail("reserved table model flag bits are set");
+  const auto n = codec::get_count(r, codec::get_varint(r, "column count"), kMaxColumns, 1, "column count");
   if (n == 0) r.fail("table model has no columns");
-  for (std::uint64_t j = 0; j < n; ++j) {
-    m.names.push_back(codec::get_string(r, 4096, "column name"));
-    m.dtypes.push_back(dtype_from_code(r.le<std::uint8_t>("column dtype"), r.what() + " column dtype"));
+  if (flags & 1) {
+    for (std::uint64_t j = 0; j < n; ++j) m.names.push_back(codec::get_string(r, 4096, "column name"));
+    for (std::uint64_t j = 0; j < n; ++j)
+      m.dtypes.push_back(dtype_from_code(r.le<std::uint8_t>("column dtype"), r.what() + " column dtype"));
+  } else {
+    if (!names || !dtypes || names->size() != n || dtypes->size() != n)
+      r.fail("table model of " + std::to_string(n) + " columns has no names and the data has " +
+             std::to_string(names ? names->size() : 0) + " columns");
+    m.names = *names;
+    m.dtypes = *dtypes;
   }
   for (std::uint64_t j = 0; j < n; ++j) {
     ColumnRelation rel;
     const auto kind = r.le<std::uint8_t>("relation kind");
     if (kind > kLastRelationKind) r.fail("unknown relation kind " + std::to_string(kind) + " for column " + m.names[j]);
     rel.kind = static_cast<RelationKind>(kind);
-    const auto ni = codec::get_count(r, r.le<std::uint8_t>("input count"), kMaxInputs, 4, "input count");
-    for (std::uint64_t k = 0; k < ni; ++k) rel.inputs.push_back(r.le<std::uint32_t>("input column"));
-    const auto np = codec::get_count(r, r.le<std::uint8_t>("parameter count"), kMaxParams, 8, "parameter count");
-    for (std::uint64_t k = 0; k < np; ++k) rel.params.push_back(r.le<double>("parameter"));
+    if (rel.kind != RelationKind::None) {
+      const auto ni = codec::get_count(r, r.le<std::uint8_t>("input count"), kMaxInputs, 1, "input count");
+      for (std::uint64_t k = 0; k < ni; ++k) {
+        const auto in = codec::get_varint(r, "input column");
+        if (in >= n) r.fail("input column " + std::to_string(in) + " of column " + m.names[j] + " is out of range");
+        rel.inputs.push_back(static_cast<std::uint32_t>(in));
+      }
+      const auto np = codec::get_count(r, r.le<std::uint8_t>("parameter count"), kMaxParams, 8, "parameter count");
+      for (std::uint64_t k = 0; k < np; ++k) rel.params.push_back(r.le<double>("parameter"));
+    }
     m.relations.push_back(std::move(rel));
   }
-  codec::get_count(r, n, kMaxColumns, 4, "column order");
-  for (std::uint64_t j = 0; j < n; ++j) m.order.push_back(r.le<std::uint32_t>("column order"));
+  if (flags & 2) {
+    codec::get_count(r, n, kMaxColumns, 1, "column order");
+    for (std::uint64_t j = 0; j < n; ++j) {
+      const auto o = codec::get_varint(r, "column order");
+      if (o >= n) r.fail("column order entry " + std::to_string(o) + " is out of range");
+      m.order.push_back(static_cast<std::uint32_t>(o));
+    }
+  } else {
+    try {
+      m.order = table_decode_order(m.relations);
+    } catch (const Error&) {
+      r.fail("the relations' inputs form a cycle");
+    }
+  }
   codec::expect_end(r, "table model");
   check_table_model(m, what);
   return m;
 }
 
-std::uint64_t table_model_hash(const TableModel& m) { return container::xxh64(encode_table_model(m)); }
+std::uint64_t table_model_hash(const TableModel& m) { return container::xxh64(encode_table_model(m, true)); }
 
-std::vector<std::byte> encode_table_model_section(const TableModel& m, bool embedded) {
+std::vector<std::byte> encode_table_model_section(const TableModel& m, bool embedded, bool with_names) {
   ByteWriter w;
   w.le<std::uint8_t>(embedded ? 0 : 1);
-  const auto bytes = encode_table_model(m);
-  w.le<std::uint64_t>(container::xxh64(bytes));
-  if (embedded) w.append(bytes);
+  w.le<std::uint64_t>(table_model_hash(m));
+  if (embedded) w.append(encode_table_model(m, with_names));
   return std::move(w.buffer());
 }
 
-TableModelSection decode_table_model_section(std::span<const std::byte> payload, const std::string& what) {
+std::uint64_t embedded_table_model_bytes(const TableModel& m) {
+  std::uint64_t gain = 1;  // MODEL_GAIN: varint count, a varint (~2 bytes) per relation
+  for (const auto& r : m.relations) gain += r.kind == RelationKind::None ? 0 : 2;
+  return encode_table_model_section(m, true).size() + gain + 2 * container::kEntrySize;
+}
+
+TableModelSection decode_table_model_section(std::span<const std::byte> payload, const std::string& what,
+                                             const std::vector<std::string>* names, const std::vector<DType>* dtypes) {
   ByteReader r(payload, what + " TABLE_MODEL");
   const auto storage = r.le<std::uint8_t>("table model storage");
   if (storage > 1) r.fail("unknown table model storage " + std::to_string(storage));
@@ -184,16 +251,16 @@ TableModelSection decode_table_model_section(std::span<const std::byte> payload,
     codec::expect_end(r, "TABLE_MODEL");
     return s;
   }
-  const auto bytes = r.bytes(r.remaining(), "table model");
-  require(container::xxh64(bytes) == s.hash, ErrorCode::Corrupt, r.what() + ": table model hash does not match its bytes");
-  s.model = decode_table_model(bytes, what);
+  s.model = decode_table_model(r.bytes(r.remaining(), "table model"), what, names, dtypes);
+  require(table_model_hash(*s.model) == s.hash, ErrorCode::Corrupt,
+          r.what() + ": the table model does not have the hash recorded with it");
   return s;
 }
 
 void save_table_model_file(const std::filesystem::path& path, const TableModel& m) {
   using namespace container;
   ContainerWriter cw(path, FileKind::Model);
-  cw.add(SectionId::TableModel, true, encode_table_model_section(m, true));
+  cw.add(SectionId::TableModel, true, encode_table_model_section(m, true, true));
   cw.finish();
 }
 
