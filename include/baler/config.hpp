@@ -19,7 +19,7 @@ struct DataConfig {
 };
 
 struct ModelConfig {
-  std::string model_name = "AE";     // registry name: AE, AE_Dropout_BN, CFD_dense_AE, Conv_AE, ...
+  std::string model_name = "auto";   // auto (tables: TableModel, fields: AE) | TableModel | AE, AE_Dropout_BN, Conv_AE, ...
   double compression_ratio = 1.6;    // latent = ceil(n_features / compression_ratio)
   std::int64_t latent_size = 0;      // > 0 overrides compression_ratio
   std::vector<std::int64_t> hidden;  // hidden layer sizes of the configurable "Dense" model

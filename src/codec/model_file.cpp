@@ -23,6 +23,8 @@ LoadedModel load_model_with_hash(const std::filesystem::path& path) {
   ContainerReader r(path);
   require(r.kind() == FileKind::Model, ErrorCode::Malformed,
           r.what() + ": is a data container, not a model file");
+  require(r.find(SectionId::TableModel) < 0, ErrorCode::ModelMismatch,
+          r.what() + ": holds a table model, not an autoencoder");
   for (const auto& e : r.entries()) {
     const bool known = e.id == static_cast<std::uint32_t>(SectionId::ModelMeta) ||
                        e.id == static_cast<std::uint32_t>(SectionId::Tensors);

@@ -180,7 +180,9 @@ std::vector<OptionDef> make_data_model_options() {
              "table columns to use (names or globs such as \"*_PX\"); empty = all numeric columns",
              nonempty_items()),
       option("model", &Config::model, &M::model_name, "model_name",
-             "model architecture, by registry name (e.g. AE, AE_Dropout_BN, Dense, Conv_AE)",
+             "model: auto (a table model for tables, AE for fields), TableModel (relations between "
+             "columns, learned in seconds, no network), or an autoencoder by registry name (e.g. AE, "
+             "AE_Dropout_BN, Dense, Conv_AE)",
              nonempty()),
       option("model", &Config::model, &M::compression_ratio, "compression_ratio",
              "latent size = ceil(number of features / compression_ratio)",

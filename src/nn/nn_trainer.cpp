@@ -245,7 +245,9 @@ std::vector<torch::Tensor> train_batches(Run& r) {
 
 }  // namespace
 
-TrainResult train(const Dataset& data, const Config& config, const TrainOutputs& outputs, ProgressSink* progress) {
+TrainResult train(const Dataset& data, const Config& given, const TrainOutputs& outputs, ProgressSink* progress) {
+  Config config = given;
+  if (config.model.model_name == "auto") config.model.model_name = "AE";  // the autoencoder trainer's default
   validate_training_config(config.training);
   Samples samples = samples_from_dataset(data, config.model.model_name);
   const NetSpec spec = build_net_spec(config.model, samples.sample_shape);

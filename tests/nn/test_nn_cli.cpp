@@ -26,7 +26,7 @@ TEST(NnCli, TrainAndDiagnoseLhcb) {
   test::TempDir dir;
   const auto lhcb = test::data_file("lhcb/LHCb_B2HHH.npz");
   const auto cfg = dir / "c.toml";
-  std::ofstream(cfg) << "[training]\nthreads = 1\nbatch_size = 256\n";
+  std::ofstream(cfg) << "[model]\nmodel_name = \"AE\"\n[training]\nthreads = 1\nbatch_size = 256\n";
   ASSERT_EQ(run("train --config " + cfg.string() + " --input " + lhcb.string() + " --epochs 3 --output " +
                     (dir / "t").string(), dir / "log"), 0)
       << slurp(dir / "log");

@@ -43,7 +43,7 @@ Mode launcher(const char* name, const char* help, int order) {
 }
 
 const ModeRegistrar train_reg{launcher(
-    "train", "train the configured autoencoder on a data set (writes the model and loss history)", 20)};
+    "train", "derive the configured model from a data set: a table model (relations between columns) or an autoencoder", 20)};
 const ModeRegistrar diagnose_reg{launcher(
     "diagnose", "neural activation pattern of the trained model on the data (table, activations.npy, plots)",
     25)};
