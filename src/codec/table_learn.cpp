@@ -171,6 +171,19 @@ bool fit_linear(const Col& y, const std::vector<Col>& cols, const std::vector<st
   return std::isfinite(p0);
 }
 
+// Bits of column y against relation r's prediction from the plain reconstructions.
+void predict_bits(const ColumnRelation& r, const std::vector<Col>& cols, const Col& y, std::size_t n,
+                  std::vector<double>& pred, double& bits) {
+  if (r.kind == RelationKind::AutoReg) {
+    for (std::size_t i = 0; i < n; ++i) pred[i] = autoreg_predict(r.params, y.rec.data(), i);
+  } else {
+    std::vector<const double*> in;
+    for (auto k : r.inputs) in.push_back(cols[k].rec.data());
+    predict_relation(r, in, n, pred.data());
+  }
+  bits = code_bits(y, pred.data(), 0, n);
+}
+
 // Measured bits of relation r for column t on rows [0, n) (params refitted there for affine
 // kinds and Linear); false if it cannot be fitted.
 bool measure(std::size_t t, ColumnRelation& r, const std::vector<Col>& cols, std::size_t n, double& bits) {
@@ -183,15 +196,27 @@ bool measure(std::size_t t, ColumnRelation& r, const std::vector<Col>& cols, std
     std::vector<double> g;
     feature(r, cols, n, g);
     if (!fit_affine(y.x, g, n, r.params[0], r.params[1], sse)) return false;
+    // Least squares is pulled by a few far rows (a branch cut, a missing input); refit on
+    // the rows within max(8 steps, 4 × the median residual) and keep whichever codes smaller.
+    std::vector<double> res(n);
+    for (std::size_t i = 0; i < n; ++i) res[i] = std::fabs(y.x[i] - (r.params[0] + r.params[1] * g[i]));
+    const double cut = std::max(8 * y.step, 4 * median_of(res));
+    std::vector<double> xt, gt;
+    for (std::size_t i = 0; i < n; ++i)
+      if (res[i] <= cut) xt.push_back(y.x[i]), gt.push_back(g[i]);
+    ColumnRelation trimmed = r;
+    double sse_t;
+    if (xt.size() < n && xt.size() > n / 2 &&
+        fit_affine(xt, gt, xt.size(), trimmed.params[0], trimmed.params[1], sse_t)) {
+      double b_ls, b_t;
+      predict_bits(r, cols, y, n, pred, b_ls);
+      predict_bits(trimmed, cols, y, n, pred, b_t);
+      if (b_t < b_ls) r = trimmed;
+      bits = std::min(b_ls, b_t);
+      return true;
+    }
   }
-  if (r.kind == RelationKind::AutoReg) {
-    for (std::size_t i = 0; i < n; ++i) pred[i] = autoreg_predict(r.params, y.rec.data(), i);
-  } else {
-    std::vector<const double*> in;
-    for (auto k : r.inputs) in.push_back(cols[k].rec.data());
-    predict_relation(r, in, n, pred.data());
-  }
-  bits = code_bits(y, pred.data(), 0, n);
+  predict_bits(r, cols, y, n, pred, bits);
   return true;
 }
 
