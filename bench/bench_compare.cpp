@@ -23,12 +23,13 @@ const char* kUsage =
     "usage: bench_compare [options]\n"
     "  --data DIR          data folder (default $BALER_DATA_DIR, else the compiled-in ../shared/data)\n"
     "  --datasets A,B      files under DIR (default lhcb/LHCb_B2HHH.npz, atlas/all_jets_test_4D.npy,\n"
-    "                      cfd/CFD_animation.npz, cms/Zmumu_Run2011A.npy, cms/nanoAOD_ttbar_Jets_flattened.npy)\n"
+    "                      cfd/CFD_animation.npz, cms/Zmumu_Run2011A.npy, cms/nanoAOD_ttbar_Jets_flattened.npy,\n"
+    "                      root/Zmumu_events_flat.npy)\n"
     "  --bounds R,R        relative bounds (default 1e-2,1e-3,1e-4,1e-5)\n"
     "  --reps N            timed repetitions, >= 1 (default 5)\n"
     "  --threads N         baler codec and training threads (default 2)\n"
     "  --epochs N          AE training epochs at most (default 30)\n"
-    "  --no-ae, --no-pca, --no-baselines   skip those codecs\n"
+    "  --no-ae, --no-pca, --no-table-model, --no-baselines   skip those codecs\n"
     "  --out DIR           write results.md, results.csv, results.json, ratio_*.png there\n"
     "  --format md|csv|json  what to print on stdout (default md)\n"
     "  --command TEXT      the command recorded in results.md (default: this command line)\n";
@@ -44,7 +45,8 @@ std::vector<std::string> split(const std::string& s) {
 struct Args {
   fs::path data, out;
   std::vector<std::string> datasets = {"lhcb/LHCb_B2HHH.npz", "atlas/all_jets_test_4D.npy", "cfd/CFD_animation.npz",
-                                       "cms/Zmumu_Run2011A.npy", "cms/nanoAOD_ttbar_Jets_flattened.npy"};
+                                       "cms/Zmumu_Run2011A.npy", "cms/nanoAOD_ttbar_Jets_flattened.npy",
+                                       "root/Zmumu_events_flat.npy"};
   std::string format = "md", command;
   bench::CompareOptions options;
 };
@@ -65,6 +67,7 @@ Args parse(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string f = argv[i];
     if (f == "--no-ae") { a.options.ae = false; continue; }
+    if (f == "--no-table-model") { a.options.table_model = false; continue; }
     if (f == "--no-pca") { a.options.pca = false; continue; }
     if (f == "--no-baselines") { a.options.baselines = false; continue; }
     require(i + 1 < argc, ErrorCode::Usage, std::string(f) + " needs a value\n" + kUsage);

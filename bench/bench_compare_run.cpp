@@ -11,6 +11,7 @@
 
 #include "baler/atomic_file.hpp"
 #include "baler/codec.hpp"
+#include "baler/table_model.hpp"
 #include "baler/error.hpp"
 #include "baselines_codecs.hpp"
 #include "baselines_pca.hpp"
@@ -197,12 +198,13 @@ BalerRun run_baler_once(const Dataset& d, const CompressOptions& co, const Decom
 
 // baler at one bound (rel 0 = "none"), with `model` (may be null) embedded, then external.
 ResultRow run_baler(const DatasetReport& rep, const Dataset& d, const std::string& codec, const Model* model,
-                    double rel, const CompareOptions& o) {
+                    double rel, const CompareOptions& o, const TableModel* table_model = nullptr) {
   ResultRow row = base_row(rep, d, codec, rel, true);
   row.guaranteed = rel > 0;
   CompressOptions co;
   co.bound = rel > 0 ? ErrorBound{BoundKind::Rel, rel} : ErrorBound{BoundKind::None, 0};
   co.model = model;
+  co.table_model = table_model;
   co.threads = o.threads;
   DecompressOptions dopt;
   dopt.threads = o.threads;
@@ -214,9 +216,10 @@ ResultRow run_baler(const DatasetReport& rep, const Dataset& d, const std::strin
   row.compress = speed_of(in.tc, row.native_bytes);
   row.decompress = speed_of(in.td, row.native_bytes);
   row.note = "model: " + in.model_storage;
-  if (model) {
+  if (model || table_model) {
     co.external_model = true;
     dopt.model = model;
+    dopt.table_model = table_model;
     BalerRun ex = run_baler_once(d, co, dopt, tmp, rel, 1);
     row.bytes_external = ex.bytes;
     row.note += "; external: " + ex.model_storage;
@@ -280,6 +283,21 @@ void run_models(DatasetReport& rep, const Dataset& d, const CompareOptions& o) {
     const auto t0 = Clock::now();
     const Model pca = pca_model(d, k);
     run_all("baler+PCA", pca, seconds_since(t0));
+  }
+  if (o.table_model && table) {  // learned at each bound: relations pay differently per bound
+    for (double rel : o.rels) {
+      log(o, rep.name + ": baler+table model " + rel_label(rel));
+      CompressOptions co;
+      co.bound = {BoundKind::Rel, rel};
+      LearnOptions lo;
+      lo.threads = o.threads;
+      MemorySource src(d);
+      const auto t0 = Clock::now();
+      const TableModel tm = learn_table_model(src, co, lo);
+      const double learn_s = seconds_since(t0);
+      rep.rows.push_back(run_baler(rep, d, "baler+table model", nullptr, rel, o, &tm));
+      rep.rows.back().train_seconds = learn_s;
+    }
   }
   if (o.ae) {
     log(o, rep.name + ": training " + arch + " (" + std::to_string(o.epochs) + " epochs, latent " + std::to_string(k) + ")");

@@ -19,6 +19,7 @@ struct CompareOptions {
   bool baselines = true;     // zstd, xz, truncation, zfp
   bool pca = true;           // baler with the PCA model (tables)
   bool ae = true;            // baler with a trained AE (tables; needs training built in)
+  bool table_model = true;   // baler with the learned table model (tables; learned at each bound)
   std::int64_t epochs = 30;  // AE training epochs (early stopping may end sooner)
   double latent_ratio = 1.6; // latent = ceil(columns / latent_ratio), for both AE and PCA
   std::int64_t field_latent = 64;  // latent of the Conv_AE trained on a field's frames
@@ -40,7 +41,7 @@ struct Speed {  // MB/s (1e6 bytes of native input per second) over the repetiti
 // One codec at one bound on one data set.
 struct ResultRow {
   std::string dataset, kind;  // kind: table | field
-  std::string codec;          // zstd-19 … zfp-accuracy, baler, baler+PCA, baler+AE
+  std::string codec;          // zstd-19 … zfp-accuracy, baler, baler+table model, baler+PCA, baler+AE
   std::string bound;          // "lossless", "rel=0.001", "none"
   double rel = 0;             // 0 for lossless and none
   bool lossy = false, guaranteed = false;  // guaranteed: the bound must hold for every value

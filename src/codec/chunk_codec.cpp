@@ -14,6 +14,7 @@ namespace {
 struct Block {
   std::vector<std::byte> bytes;
   BlockStats st;
+  std::vector<double> decoded;  // Quant blocks coded for a table model: the values decoded
 };
 
 void keep_smaller(Block& best, Block cand) {
@@ -29,7 +30,7 @@ ColumnSlice slice_of(const Dataset& d, const Schema& s, std::size_t j, std::size
 
 // `threads` > 1 tries the field predictors in parallel (kept in the same order: same bytes).
 Block plain_block(const ColumnSlice& c, const ColumnSpec& spec, const Schema& s, std::size_t rows, int zstd,
-                  int threads = 1) {
+                  int threads = 1, bool want_decoded = false) {
   Block best;
   const bool exact = spec.bound.kind == BoundKind::Exact || spec.abs_bound <= 0;
   if (spec.bound.kind == BoundKind::None) return best;
@@ -49,8 +50,7 @@ Block plain_block(const ColumnSlice& c, const ColumnSpec& spec, const Schema& s,
     });
     for (std::size_t k : {1, 2, 0}) keep_smaller(best, std::move(tried[k]));  // Lorenzo3, Lorenzo2, interp
   } else {
-    BlockStats st;
-    best = {encode_quant_block(c, spec.abs_bound, {}, st), st};
+    best.bytes = encode_quant_block(c, spec.abs_bound, {}, best.st, want_decoded ? &best.decoded : nullptr);
   }
   const std::size_t raw = c.n * dtype_size(c.dtype);
   if (best.bytes.empty() || best.bytes.size() > raw / 6) {
@@ -108,15 +108,23 @@ std::vector<double> latent_fractions(const Schema& s, const Predictor& p) {
   return {1.0 / 8, 1.0 / 32, 1.0 / 128};
 }
 
-// A decoded block's values as binary64 (what relations read).
-std::vector<double> decoded_values(std::span<const std::byte> block, DType t, std::size_t n, std::span<const double> pred,
+// A chosen block's values as the decoder will have them, in binary64 (what relations read):
+// lossless blocks give the values themselves, Quant blocks the values their encoder recorded,
+// anything else is decoded.
+std::vector<double> decoded_values(Block& b, const ColumnSlice& c, std::span<const double> pred,
                                    std::span<const double> ar, const std::string& what) {
-  std::vector<std::byte> tmp(n * dtype_size(t));
-  ByteReader br(block, what);
-  decode_block(br, t, n, pred, {n, 1, 1}, tmp.data(), ar);
+  const auto m = static_cast<Method>(b.bytes.at(0));
+  std::vector<double> v(c.n);
+  if (m == Method::Raw || m == Method::Int) {
+    for (std::size_t i = 0; i < c.n; ++i) v[i] = load_value(c.dtype, c.data, i);
+    return v;
+  }
+  if (m == Method::Quant && b.decoded.size() == c.n) return std::move(b.decoded);
+  std::vector<std::byte> tmp(c.n * dtype_size(c.dtype));
+  ByteReader br(b.bytes, what);
+  decode_block(br, c.dtype, c.n, pred, {c.n, 1, 1}, tmp.data(), ar);
   expect_end(br, "block");
-  std::vector<double> v(n);
-  for (std::size_t i = 0; i < n; ++i) v[i] = load_value(t, tmp.data(), i);
+  for (std::size_t i = 0; i < c.n; ++i) v[i] = load_value(c.dtype, tmp.data(), i);
   return v;
 }
 
@@ -133,24 +141,24 @@ void apply_table_model(const Dataset& d, const Schema& s, std::size_t first, std
       const std::size_t j = level[i];
       const ColumnSpec& spec = s.columns[j];
       const ColumnRelation* r = tp.relation(j);
+      const ColumnSlice c = slice_of(d, s, j, first, rows);
       std::vector<double> pred;
       std::span<const double> ar;
       if (r && r->kind != RelationKind::None && quantised(spec)) {
-        const ColumnSlice c = slice_of(d, s, j, first, rows);
         Block cand;
+        auto* keep = tp.is_input[j] ? &cand.decoded : nullptr;
         if (r->kind == RelationKind::AutoReg) {
           ar = r->params;
-          cand.bytes = encode_quant_ar_block(c, spec.abs_bound, ar, cand.st);
+          cand.bytes = encode_quant_ar_block(c, spec.abs_bound, ar, cand.st, keep);
         } else {
           pred = predict_column(tp, j, decoded, rows);
-          cand.bytes = encode_quant_block(c, spec.abs_bound, pred, cand.st);
+          cand.bytes = encode_quant_block(c, spec.abs_bound, pred, cand.st, keep);
         }
         const double margin = tp.bytes_per_row[j] * static_cast<double>(rows);
         if (static_cast<double>(cand.bytes.size()) + margin < static_cast<double>(blocks[j].bytes.size()))
           blocks[j] = std::move(cand);
       }
-      if (tp.is_input[j])
-        decoded[j] = decoded_values(blocks[j].bytes, spec.dtype, rows, pred, ar, "encoded column " + spec.name);
+      if (tp.is_input[j]) decoded[j] = decoded_values(blocks[j], c, pred, ar, "encoded column " + spec.name);
     });
 }
 
@@ -165,7 +173,8 @@ ChunkOut encode_chunk(const Dataset& d, const Schema& s, std::size_t first, std:
   const std::size_t ncol = s.columns.size();
   std::vector<Block> plain(ncol);
   parallel_for(ncol, threads, [&](std::size_t j) {
-    plain[j] = plain_block(slice_of(d, s, j, first, rows), s.columns[j], s, rows, zstd, ncol == 1 ? threads : 1);
+    plain[j] = plain_block(slice_of(d, s, j, first, rows), s.columns[j], s, rows, zstd, ncol == 1 ? threads : 1,
+                           tp && tp->is_input[j]);
   });
   const bool plain_ok = std::all_of(plain.begin(), plain.end(), [](const Block& b) { return !b.bytes.empty(); });
   ChunkOut best;

@@ -125,12 +125,14 @@ std::vector<std::byte> encode_raw_block(const ColumnSlice& c, int zstd_level);
 std::vector<std::byte> encode_int_block(const ColumnSlice& c);
 // |x - x~| <= bound with x~ = pred + step * q (pred = per-value prediction, or the chunk's
 // median when `pred` is empty). Float dtypes only.
+// `decoded`, when given, receives each value as the decoder will produce it (binary64).
 std::vector<std::byte> encode_quant_block(const ColumnSlice& c, double bound,
-                                          std::span<const double> pred, BlockStats& stats);
+                                          std::span<const double> pred, BlockStats& stats,
+                                          std::vector<double>* decoded = nullptr);
 // The same with the table model's autoregression (params = mean, a1..ap): each value's
 // prediction comes from the values reconstructed before it in the block.
 std::vector<std::byte> encode_quant_ar_block(const ColumnSlice& c, double bound, std::span<const double> ar,
-                                             BlockStats& stats);
+                                             BlockStats& stats, std::vector<double>* decoded = nullptr);
 // |x - x~| <= fraction * |x|.
 std::vector<std::byte> encode_pwrel_block(const ColumnSlice& c, double fraction, BlockStats& stats);
 // Field chunk of dims {frames, rows, cols}: Lorenzo prediction on reconstructed values.

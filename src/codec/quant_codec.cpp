@@ -149,7 +149,7 @@ std::uint64_t Quantizer::code(std::size_t i, double base, double& rec) {
 }
 
 std::vector<std::byte> encode_quant_block(const ColumnSlice& c, double bound, std::span<const double> pred,
-                                          BlockStats& st) {
+                                          BlockStats& st, std::vector<double>* decoded) {
   const std::size_t es = dtype_size(c.dtype);
   const double step = 2.0 * bound * (1.0 - 1.0 / 4096.0);
   double center = 0.0;
@@ -169,7 +169,11 @@ std::vector<std::byte> encode_quant_block(const ColumnSlice& c, double bound, st
   Quantizer qz{c, step, bound, st, {}};
   std::vector<std::uint64_t> codes(c.n);
   double rec;
-  for (std::size_t i = 0; i < c.n; ++i) codes[i] = qz.code(i, pred.empty() ? center : pred[i], rec);
+  if (decoded) decoded->resize(c.n);
+  for (std::size_t i = 0; i < c.n; ++i) {
+    codes[i] = qz.code(i, pred.empty() ? center : pred[i], rec);
+    if (decoded) (*decoded)[i] = codes[i] == kEscapeValue ? load_value(c.dtype, c.data, i) : rec;
+  }
   const auto& outl = qz.outliers;
   ByteWriter w;
   w.le<std::uint8_t>(static_cast<std::uint8_t>(Method::Quant));
@@ -182,13 +186,17 @@ std::vector<std::byte> encode_quant_block(const ColumnSlice& c, double bound, st
 }
 
 std::vector<std::byte> encode_quant_ar_block(const ColumnSlice& c, double bound, std::span<const double> ar,
-                                             BlockStats& st) {
+                                             BlockStats& st, std::vector<double>* decoded) {
   const std::size_t es = dtype_size(c.dtype);
   const double step = 2.0 * bound * (1.0 - 1.0 / 4096.0);
   Quantizer qz{c, step, bound, st, {}};
   std::vector<std::uint64_t> codes(c.n);
   std::vector<double> rec(c.n);
-  for (std::size_t i = 0; i < c.n; ++i) codes[i] = qz.code(i, autoreg_predict(ar, rec.data(), i), rec[i]);
+  if (decoded) decoded->resize(c.n);
+  for (std::size_t i = 0; i < c.n; ++i) {
+    codes[i] = qz.code(i, autoreg_predict(ar, rec.data(), i), rec[i]);
+    if (decoded) (*decoded)[i] = codes[i] == kEscapeValue ? load_value(c.dtype, c.data, i) : rec[i];
+  }
   ByteWriter w;
   w.le<std::uint8_t>(static_cast<std::uint8_t>(Method::Quant));
   w.le<std::uint8_t>(static_cast<std::uint8_t>(QuantPredictor::AutoReg));
