@@ -356,11 +356,15 @@ CompressSummary StreamWriter::finish_table(const TableModel& given, bool externa
     w_.add(SectionId::TableModel, true, sec);
     if (!external) sum.model_bytes = sec.size();
     ByteWriter g;
-    std::size_t n_rel = 0;
-    for (const auto& r : m.relations) n_rel += r.kind != RelationKind::None;
-    put_varint(g, n_rel);  // per column with a relation, in column order: its plain bytes
-    for (std::size_t k = 0; k < m.relations.size(); ++k)
-      if (m.relations[k].kind != RelationKind::None) put_varint(g, plain_bytes_.empty() ? 0 : plain_bytes_[k]);
+    // Per column that used the model, in column order: its index and its bytes without it.
+    std::vector<std::size_t> cols;
+    for (std::size_t j = 0; j < model_cols_.size(); ++j)
+      if (model_cols_[j]) cols.push_back(j);
+    put_varint(g, cols.size());
+    for (auto j : cols) {
+      put_varint(g, j);
+      put_varint(g, plain_bytes_[j]);
+    }
     w_.add(SectionId::ModelGain, false, g.buffer());
   }
   close(sum, !used ? "not used (did not pay)" : external ? "external table model" : "embedded table model",

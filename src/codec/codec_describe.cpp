@@ -113,13 +113,13 @@ ContainerDescription read_container_description(const std::filesystem::path& pat
     if (const int i = o.reader.find(container::SectionId::ModelGain); i >= 0) {
       const auto b = o.reader.section(static_cast<std::size_t>(i));
       ByteReader r(b, o.reader.what() + " MODEL_GAIN");
-      std::size_t n_rel = 0;
-      if (o.table->model)
-        for (const auto& rel : o.table->model->relations) n_rel += rel.kind != RelationKind::None;
-      if (codec::get_varint(r, "relation count") != n_rel) r.fail("relation count differs from TABLE_MODEL");
+      const auto count = codec::get_count(r, codec::get_varint(r, "column count"), s.columns.size(), 2, "MODEL_GAIN count");
       gain.assign(s.columns.size(), 0);
-      for (std::size_t j = 0; j < s.columns.size() && o.table->model; ++j)
-        if (o.table->model->relations[j].kind != RelationKind::None) gain[j] = codec::get_varint(r, "plain bytes");
+      for (std::uint64_t k = 0; k < count; ++k) {
+        const auto j = codec::get_varint(r, "column");
+        if (j >= s.columns.size()) r.fail("column " + std::to_string(j) + " is out of range");
+        gain[j] = codec::get_varint(r, "plain bytes");
+      }
       codec::expect_end(r, "MODEL_GAIN");
     }
   }

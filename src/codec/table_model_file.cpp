@@ -235,8 +235,8 @@ std::vector<std::byte> encode_table_model_section(const TableModel& m, bool embe
 }
 
 std::uint64_t embedded_table_model_bytes(const TableModel& m) {
-  std::uint64_t gain = 1;  // MODEL_GAIN: varint count, a varint (~2 bytes) per relation
-  for (const auto& r : m.relations) gain += r.kind == RelationKind::None ? 0 : 2;
+  std::uint64_t gain = 1;  // MODEL_GAIN: varint count, ~3 bytes per relation (column, bytes)
+  for (const auto& r : m.relations) gain += r.kind == RelationKind::None ? 0 : 3;
   return encode_table_model_section(m, true).size() + gain + 2 * container::kEntrySize;
 }
 

@@ -160,8 +160,9 @@ TEST(Golden, FormatV11ContainersDecodeToTheFrozenBytes) {
 }
 
 // Format 1.2 (the table model, FORMAT.md §2.9): the same data as 1.0 and 1.1 decode to the same
-// bytes (the autoencoder file, written by today's writer, chose other latent steps than the
-// 1.1 one: its own frozen hash); a container with an embedded table model keeps its own.
+// bytes, except the autoencoder file: writers since the 1.1 files were frozen choose other
+// latent steps (the writer before the table model gives the same file), so it has its own
+// frozen hash; a container with an embedded table model keeps its own.
 TEST(Golden, FormatV12ContainersDecodeToTheFrozenBytes) {
   check_golden("v1.2_", {1, 2}, 0xca46de79b5c5310dull, 0x5822e371402a06b1ull, 0xb45c3ff36fe82319ull);
   const auto file = kGolden / "v1.2_tablemodel.baler";
