@@ -158,8 +158,11 @@ struct RuntimeInfo {
   int threads = 1;      // LibTorch intra-op threads in use
   std::string blas;     // the BLAS library mapped into the process, with its variant
   bool slow_blas = false;  // reference BLAS, or pthreads OpenBLAS fighting OpenMP
+  std::string note;        // why fewer threads than cores were chosen, or ""
 };
-// Sets LibTorch's thread count (0 = all cores) and reports what is in use.
+// Sets LibTorch's thread count and reports what is in use. 0 = the cores other processes are
+// not using (cores − the 1-minute load average, at least 1), so that a busy machine is not
+// oversubscribed.
 RuntimeInfo configure_runtime(int threads);
 
 }  // namespace baler

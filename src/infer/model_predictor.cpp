@@ -72,7 +72,10 @@ void map_table(Predictor& p, const Model& m, const Schema& s, const std::string&
     while (j < s.columns.size() && s.columns[j].name != f) ++j;
     require(j < s.columns.size(), ErrorCode::ModelMismatch,
             what + ": the model was trained on column '" + f + "', which the data do not have");
-    require(is_float(s.columns[j].dtype), ErrorCode::ModelMismatch, what + ": model feature '" + f + "' is an integer column");
+    // An integer column is an input like any other; it is coded exactly, so its prediction is
+    // never used, and it cannot take bound 'none' (the model's output as the value).
+    require(is_float(s.columns[j].dtype) || s.columns[j].bound.kind != BoundKind::None, ErrorCode::Config,
+            what + ": model feature '" + f + "' is an integer column: it is kept exact and cannot take bound 'none'");
     p.feature_column.push_back(j);
   }
   p.input_shape = m.input_shape.empty() ? std::vector<std::int64_t>{static_cast<std::int64_t>(nf)} : m.input_shape;

@@ -9,6 +9,10 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <cstdlib>
+#include <cstdio>
+#include <algorithm>
+#include <cmath>
 
 #include "baler/train.hpp"
 
@@ -47,9 +51,18 @@ RuntimeInfo configure_runtime(int threads) {
       // Already started by someone else: harmless.
     }
   });
-  int n = threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  at::set_num_threads(n);
   RuntimeInfo info;
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  int n = threads > 0 ? threads : cores;
+  double load[1] = {0};
+  if (threads <= 0 && getloadavg(load, 1) == 1 && load[0] >= 0.5) {
+    n = std::clamp(cores - static_cast<int>(std::lround(load[0])), 1, cores);
+    char b[160];
+    std::snprintf(b, sizeof b, "%d of %d cores: the machine's load is %.2f (training.threads sets the count)", n,
+                  cores, load[0]);
+    info.note = b;
+  }
+  at::set_num_threads(n);
   info.threads = at::get_num_threads();
   std::string libs;
   for (const auto& p : mapped_blas_libraries()) libs += (libs.empty() ? "" : ", ") + p;

@@ -226,6 +226,7 @@ TrainStart make_start(const NetSpec& spec, const Split& split, const Config& con
   st.threads = rt.threads;
   st.blas = rt.blas;
   if (rt.slow_blas) st.warnings.push_back("slow BLAS in use: " + rt.blas);
+  if (!rt.note.empty()) st.warnings.push_back("threads: " + rt.note);
   return st;
 }
 

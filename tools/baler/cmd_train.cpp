@@ -1,5 +1,6 @@
 // `baler train` / `--mode train`: trains the configured autoencoder, with a live progress bar
 // on a terminal, plain lines otherwise, nothing with --quiet.
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -58,6 +59,26 @@ int run_table_train(const Config& config, const Dataset& data, const std::filesy
   return 0;
 }
 
+// Bytes of the data compressed without a model at the project's bounds (what a model must beat),
+// or 0 if that cannot be measured.
+std::uint64_t plain_size(const Dataset& data, const Config& config) {
+  const auto tmp = std::filesystem::temp_directory_path() /
+                   ("baler-train-estimate-" + std::to_string(::getpid()) + ".baler");
+  try {
+    CompressOptions o = compress_options_from_config(config.compression);
+    if (o.bound.kind == BoundKind::None) o.bound = {BoundKind::Rel, 1e-3};
+    for (auto& [name, b] : o.column_bounds)
+      if (b.kind == BoundKind::None) b = {BoundKind::Rel, 1e-3};
+    const auto s = compress_dataset(data, tmp, o);
+    std::filesystem::remove(tmp);
+    return s.file_bytes;
+  } catch (const Error&) {
+    std::error_code ec;
+    std::filesystem::remove(tmp, ec);
+    return 0;
+  }
+}
+
 #if BALER_WITH_TRAINING
 
 std::string sci(double v) {
@@ -102,6 +123,21 @@ class ConsoleProgress : public ProgressSink {
                  static_cast<long long>(s.val_rows));
     std::fprintf(stderr, "train: %d thread%s, BLAS: %s\n", s.threads, s.threads == 1 ? "" : "s", s.blas.c_str());
     for (const auto& w : s.warnings) std::fprintf(stderr, "train: warning: %s\n", w.c_str());
+    if (plain_bytes_ > 0) {
+      // The embedded decoder is about half the parameters, stored as f16 or int8 (1-2 bytes).
+      const double decoder = static_cast<double>(s.parameters) / 2.0;
+      std::fprintf(stderr,
+                   "train: without a model the data compress to %llu bytes at %s; the embedded decoder takes "
+                   "about %.0f-%.0f bytes (int8-f16), so the model pays only if it saves more than that\n",
+                   static_cast<unsigned long long>(plain_bytes_), bound_.c_str(), decoder, 2 * decoder);
+      if (decoder >= static_cast<double>(plain_bytes_))
+        std::fprintf(stderr,
+                     "train: warning: the decoder alone is larger than the whole compressed file without it: it "
+                     "cannot pay on this data when embedded (model.model_name = \"TableModel\" learns relations "
+                     "between columns in seconds; or store the model externally, compression.model_storage)\n");
+    }
+    cpu_start_ = cpu_seconds();
+    threads_ = s.threads;
     if (s.first_epoch > 1) std::fprintf(stderr, "train: resuming at epoch %lld\n", static_cast<long long>(s.first_epoch));
     first_epoch_ = s.first_epoch;
     last_.lr = s.lr;
@@ -127,6 +163,7 @@ class ConsoleProgress : public ProgressSink {
   void on_epoch(const EpochStats& e, std::int64_t total) override {
     total_epochs_ = total;
     last_ = e;
+    if (e.epoch == first_epoch_) check_first_epoch();
     epoch_start_ = std::chrono::steady_clock::now();
     if (live_) std::fprintf(stderr, "\r\033[K");
     const double eta = seconds_since_start() / static_cast<double>(e.epoch - first_epoch_ + 1) *
@@ -143,8 +180,34 @@ class ConsoleProgress : public ProgressSink {
   }
 
   void set_total(std::int64_t t) { total_epochs_ = t; }
+  void set_plain(std::uint64_t bytes, std::string bound) {
+    plain_bytes_ = bytes;
+    bound_ = std::move(bound);
+  }
 
  private:
+  static double cpu_seconds() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+           1e-6 * static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+  }
+  // A first epoch whose threads got under 40 % of their cores' time ran on a busy machine.
+  void check_first_epoch() {
+    const double wall = seconds_since_start(), cpu = cpu_seconds() - cpu_start_;
+    const double share = wall > 0.5 ? cpu / (wall * std::max(1, threads_)) : 1.0;
+    if (share >= 0.4) return;
+    if (live_) std::fprintf(stderr, "\r\033[K");
+    std::fprintf(stderr,
+                 "train: warning: the first epoch took %.1f s but its %d thread%s got only %.0f %% of their cores: "
+                 "other processes compete for the CPU; epochs will be slower than on a quiet machine "
+                 "(training.threads = 1 may help)\n",
+                 wall, threads_, threads_ == 1 ? "" : "s", 100 * share);
+  }
+  std::uint64_t plain_bytes_ = 0;
+  std::string bound_;
+  double cpu_start_ = 0;
+  int threads_ = 1;
   double seconds_since_start() const {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   }
@@ -168,6 +231,8 @@ int run_train(const Config& given, const std::string& input, const std::filesyst
   if (!quiet) {
     progress = std::make_unique<ConsoleProgress>(isatty(STDERR_FILENO) != 0);
     progress->set_total(config.training.epochs);
+    if (data.kind == DataKind::Table || is_float(data.field.dtype))
+      progress->set_plain(plain_size(data, config), config.compression.error_bound);
   }
   const TrainResult r = train(data, config, TrainOutputs{out_dir, true}, progress.get());
   std::cout << "trained " << r.model.architecture << " for " << r.history.size() << " epochs (" << r.stop_reason
