@@ -30,8 +30,9 @@ enum class RelationKind : std::uint8_t {
   Ratio = 8,     // g = a / b                                   (a, b)
   Product = 9,   // g = a · b                                   (a, b)
   AutoReg = 10,  // the column's own previous decoded rows: mean + Σ a_k (x̃[i−k] − mean); params mean, a1..ap (p ≤ 4)
+  Mlp = 11,      // one hidden ReLU layer of h units (1..32) on k inputs: params per unit w[k], b, then v[h], c
 };
-inline constexpr int kLastRelationKind = static_cast<int>(RelationKind::AutoReg);
+inline constexpr int kLastRelationKind = static_cast<int>(RelationKind::Mlp);
 
 struct ColumnRelation {
   RelationKind kind = RelationKind::None;
@@ -49,7 +50,7 @@ struct TableModel {
 };
 
 // Inputs and parameters each kind takes (Linear: 1..8 inputs, params = inputs + 1; AutoReg:
-// no inputs, 2..5 params). Throws Error(Malformed) naming `what` for anything else, for an
+// no inputs, 2..5 params; Mlp: 1..8 inputs, h·(inputs + 2) + 1 params, 1 ≤ h ≤ 32). Throws Error(Malformed) naming `what` for anything else, for an
 // input out of range or the column itself, non-finite params, an order that is not a
 // permutation or that decodes a column before one of its inputs.
 void check_table_model(const TableModel& m, const std::string& what);

@@ -192,7 +192,7 @@ bool measure(std::size_t t, ColumnRelation& r, const std::vector<Col>& cols, std
   double sse = 0;
   if (r.kind == RelationKind::Linear) {
     if (!fit_linear(y, cols, r.inputs, n, r.params, sse)) return false;
-  } else if (r.kind != RelationKind::AutoReg) {
+  } else if (r.kind != RelationKind::AutoReg && r.kind != RelationKind::Mlp) {
     std::vector<double> g;
     feature(r, cols, n, g);
     if (!fit_affine(y.x, g, n, r.params[0], r.params[1], sse)) return false;
@@ -324,6 +324,60 @@ std::vector<ColumnRelation> screen_linear(std::size_t t, const std::vector<Col>&
   return out;
 }
 
+// A small MLP on up to 4 inputs: one hidden layer of 8 ReLU units whose first-layer weights are
+// drawn from a fixed generator (seeded by the target column) on the standardised inputs and
+// folded back to raw units, the output layer fitted by least squares on rows [0, n).
+std::vector<ColumnRelation> fit_mlp(std::size_t t, const std::vector<Col>& cols, std::vector<std::uint32_t> in,
+                                    std::size_t n) {
+  constexpr std::size_t kHidden = 8;
+  if (in.size() > 4) in.resize(4);
+  if (in.empty() || n < 64) return {};
+  const std::size_t k = in.size();
+  std::vector<double> mean(k, 0), sd(k, 0);
+  for (std::size_t a = 0; a < k; ++a) {
+    for (std::size_t i = 0; i < n; ++i) mean[a] += cols[in[a]].rec[i];
+    mean[a] /= static_cast<double>(n);
+    for (std::size_t i = 0; i < n; ++i) sd[a] += (cols[in[a]].rec[i] - mean[a]) * (cols[in[a]].rec[i] - mean[a]);
+    sd[a] = std::sqrt(sd[a] / static_cast<double>(n));
+    if (!(sd[a] > 0) || !std::isfinite(sd[a])) return {};
+  }
+  std::uint64_t state = 0x9E3779B97F4A7C15ull * (t + 1);
+  auto uniform = [&] {  // SplitMix64 in [-1, 1)
+    std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return static_cast<double>((z ^ (z >> 31)) >> 11) * 0x1p-52 - 1.0;
+  };
+  std::vector<double> first;  // per unit: k weights, bias (raw units)
+  std::vector<Col> hidden(kHidden);
+  for (std::size_t u = 0; u < kHidden; ++u) {
+    double b = uniform();
+    std::vector<double> w(k);
+    for (std::size_t a = 0; a < k; ++a) {
+      const double ws = 1.7 * uniform();
+      w[a] = ws / sd[a];
+      b -= ws * mean[a] / sd[a];
+    }
+    first.insert(first.end(), w.begin(), w.end());
+    first.push_back(b);
+    hidden[u].rec.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      double z = b;
+      for (std::size_t a = 0; a < k; ++a) z = z + w[a] * cols[in[a]].rec[i];
+      hidden[u].rec[i] = z > 0 ? z : 0.0;
+    }
+  }
+  std::vector<std::uint32_t> all(kHidden);
+  std::iota(all.begin(), all.end(), 0u);
+  std::vector<double> out;
+  double sse;
+  if (!fit_linear(cols[t], hidden, all, n, out, sse)) return {};
+  ColumnRelation r{RelationKind::Mlp, in, first};
+  r.params.insert(r.params.end(), out.begin() + 1, out.end());  // v[h]
+  r.params.push_back(out[0]);                                   // c
+  return {r};
+}
+
 // AutoReg of orders 1 and 2 fitted by least squares on the column's own plain reconstruction.
 std::vector<ColumnRelation> fit_autoreg(const Col& y, std::size_t n) {
   std::vector<ColumnRelation> out;
@@ -418,7 +472,9 @@ TableModel learn_table_model(DataSource& src, const CompressOptions& o, const Le
   parallel_for(ncol, threads, [&](std::size_t t) {
     if (!cols[t].target) return;
     measure_all(t, screen_affine(t, sv, {}, {}));
-    measure_all(t, screen_linear(t, sv));
+    auto linear = screen_linear(t, sv);
+    if (!linear.empty()) measure_all(t, fit_mlp(t, cols, linear.back().inputs, nm));
+    measure_all(t, std::move(linear));
     if (lo.autoregression) measure_all(t, fit_autoreg(cols[t], nm));
   });
   // Phase 2: relations built on what phase 1 found: transverse pairs (hypot) for

@@ -13,7 +13,8 @@ namespace {
 
 constexpr std::uint32_t kMaxColumns = 1u << 20;
 constexpr std::size_t kMaxInputs = 8;
-constexpr std::size_t kMaxParams = 16;
+constexpr std::size_t kMaxParams = 512;
+constexpr std::size_t kMaxHidden = 32;
 
 // Inputs and params a kind takes: {min inputs, max inputs, min params, max params}; params of
 // Linear are inputs + 1.
@@ -33,13 +34,14 @@ Arity arity(RelationKind k) {
     case RelationKind::Energy: return {3, 3, 3, 3};
     case RelationKind::PairMass: return {8, 8, 2, 2};
     case RelationKind::AutoReg: return {0, 0, 2, 5};
+    case RelationKind::Mlp: return {1, kMaxInputs, 4, kMaxParams};
   }
   return {1, 0, 1, 0};  // unknown: nothing fits
 }
 
 const char* kind_name(RelationKind k) {
   static const char* names[] = {"plain", "linear", "hypot", "atan2", "asinh-ratio", "eta", "energy",
-                                "pair-mass", "ratio", "product", "autoregression"};
+                                "pair-mass", "ratio", "product", "autoregression", "mlp"};
   const int i = static_cast<int>(k);
   return i >= 0 && i <= kLastRelationKind ? names[i] : "?";
 }
@@ -69,8 +71,12 @@ void check_table_model(const TableModel& m, const std::string& what) {
     require(static_cast<int>(r.kind) <= kLastRelationKind, ErrorCode::Malformed,
             col + ": unknown relation kind " + std::to_string(static_cast<int>(r.kind)));
     const Arity a = arity(r.kind);
-    const bool params_ok = r.kind == RelationKind::Linear ? r.params.size() == r.inputs.size() + 1
-                                                          : r.params.size() >= a.p_lo && r.params.size() <= a.p_hi;
+    bool params_ok = r.kind == RelationKind::Linear ? r.params.size() == r.inputs.size() + 1
+                                                    : r.params.size() >= a.p_lo && r.params.size() <= a.p_hi;
+    if (r.kind == RelationKind::Mlp) {  // h units of (inputs weights, bias), h output weights, constant
+      const std::size_t per = r.inputs.size() + 2;
+      params_ok = params_ok && (r.params.size() - 1) % per == 0 && (r.params.size() - 1) / per <= kMaxHidden;
+    }
     require(r.inputs.size() >= a.in_lo && r.inputs.size() <= a.in_hi && params_ok, ErrorCode::Malformed,
             col + ": relation " + kind_name(r.kind) + " with " + std::to_string(r.inputs.size()) + " inputs and " +
                 std::to_string(r.params.size()) + " parameters");
@@ -122,6 +128,11 @@ std::string describe_relation(const TableModel& m, std::size_t j) {
       for (std::size_t k = 0; k < r.inputs.size(); ++k) s += " + " + num(r.params[k + 1]) + "·" + in(k);
       return s;
     }
+    case RelationKind::Mlp: {
+      std::string s = y + " ≈ MLP(";
+      for (std::size_t k = 0; k < r.inputs.size(); ++k) s += (k ? ", " : "") + in(k);
+      return s + "; " + std::to_string((r.params.size() - 1) / (r.inputs.size() + 2)) + " ReLU units)";
+    }
     case RelationKind::AutoReg: {
       std::string s = y + " ≈ autoregression on its previous " + std::to_string(r.params.size() - 1) + " rows (";
       for (std::size_t k = 1; k < r.params.size(); ++k) s += (k > 1 ? ", " : "") + num(r.params[k]);
@@ -161,7 +172,7 @@ std::vector<std::byte> encode_table_model(const TableModel& m, bool with_names) 
     if (r.kind == RelationKind::None) continue;
     w.le<std::uint8_t>(static_cast<std::uint8_t>(r.inputs.size()));
     for (auto in : r.inputs) codec::put_varint(w, in);
-    w.le<std::uint8_t>(static_cast<std::uint8_t>(r.params.size()));
+    codec::put_varint(w, r.params.size());
     for (double p : r.params) w.le<double>(p);
   }
   if (explicit_order)
@@ -200,7 +211,7 @@ TableModel decode_table_model(std::span<const std::byte> bytes, const std::strin
         if (in >= n) r.fail("input column " + std::to_string(in) + " of column " + m.names[j] + " is out of range");
         rel.inputs.push_back(static_cast<std::uint32_t>(in));
       }
-      const auto np = codec::get_count(r, r.le<std::uint8_t>("parameter count"), kMaxParams, 8, "parameter count");
+      const auto np = codec::get_count(r, codec::get_varint(r, "parameter count"), kMaxParams, 8, "parameter count");
       for (std::uint64_t k = 0; k < np; ++k) rel.params.push_back(r.le<double>("parameter"));
     }
     m.relations.push_back(std::move(rel));

@@ -54,6 +54,21 @@ void predict_relation(const ColumnRelation& r, std::span<const double* const> in
                      z = in[3][i] + in[7][i];
         return sqrt_pos(((e * e - x * x) - y * y) - z * z);
       });
+    case RelationKind::Mlp: {
+      const std::size_t k = in.size(), per = k + 2, h = (r.params.size() - 1) / per;
+      const double* v = r.params.data() + h * (k + 1);
+      for (std::size_t i = 0; i < n; ++i) {
+        double acc = r.params[h * per];
+        for (std::size_t u = 0; u < h; ++u) {
+          const double* w = r.params.data() + u * (k + 1);
+          double z = w[k];
+          for (std::size_t j = 0; j < k; ++j) z = z + w[j] * in[j][i];
+          acc = acc + v[u] * (z > 0 ? z : 0.0);
+        }
+        out[i] = std::isfinite(acc) ? acc : 0.0;
+      }
+      return;
+    }
     case RelationKind::Ratio: return affine(r, n, out, [&](std::size_t i) { return in[0][i] / in[1][i]; });
     case RelationKind::Product: return affine(r, n, out, [&](std::size_t i) { return in[0][i] * in[1][i]; });
     case RelationKind::None:

@@ -131,6 +131,10 @@ TEST(TableModel, RelationsComputeTheDocumentedFormulas) {
   EXPECT_EQ(m[0], 20.0);
   auto at = run({RelationKind::Atan2, {0, 1}, {0.0, 1.0}}, {b, a});  // atan2(a, b)
   EXPECT_EQ(at[0], det_atan2(3, 4));
+  // Mlp, h = 2 units on k = 1 input: params w0, b0, w1, b1, v0, v1, c.
+  auto mlp = run({RelationKind::Mlp, {0}, {1.0, -1.0, -2.0, 0.5, 3.0, 0.25, 0.5}}, {a});
+  EXPECT_EQ(mlp[0], 0.5 + 3.0 * 2.0 + 0.25 * 0.0);  // z0 = 3 − 1, z1 = −6 + 0.5 -> 0
+  EXPECT_EQ(mlp[2], 0.5 + 3.0 * 0.0 + 0.25 * 10.5);
   const double rec[] = {2.0, 4.0};
   const std::vector<double> ar{1.0, 0.5, 0.25};
   EXPECT_EQ(codec::autoreg_predict(ar, rec, 0), 1.0);
@@ -249,6 +253,33 @@ TEST(TableModel, NonFiniteValuesAndAutoregression) {
   const Dataset back = decompress_file(dir / "m.baler");
   EXPECT_TRUE(std::isnan(back.columns[0].values.as<double>()[5]));
   EXPECT_EQ(back.columns[1].values.as<double>()[7], INFINITY);
+}
+
+// A dependence none of the closed forms or a linear map can follow (y = |a|) is learned by the
+// small MLP, and coded within its bound.
+TEST(TableModel, MlpLearnsANonlinearDependence) {
+  TempDir dir;
+  const std::int64_t n = 6000;
+  Dataset d;
+  d.columns = {{"a", Array(DType::F64, {n})}, {"b", Array(DType::F64, {n})}, {"y", Array(DType::F64, {n})}};
+  auto g = rng(9);
+  std::normal_distribution<double> nd(0, 10);
+  for (std::int64_t i = 0; i < n; ++i) {
+    const double a = nd(g);
+    d.columns[0].values.as<double>()[i] = a;
+    d.columns[1].values.as<double>()[i] = nd(g);
+    d.columns[2].values.as<double>()[i] = std::fabs(a);
+  }
+  CompressOptions o;
+  o.bound = {BoundKind::Rel, 1e-2};
+  o.detect_integers = false;
+  const TableModel m = learn(d, o);
+  EXPECT_EQ(m.relations[2].kind, RelationKind::Mlp) << describe_relation(m, 2);
+  EXPECT_EQ(decode_table_model(encode_table_model(m), "t"), m);
+  o.table_model = &m;
+  const auto s = compress_dataset(d, dir / "m.baler", o);
+  EXPECT_GT(s.columns[2].model_saved, 0) << s.columns[2].methods;
+  EXPECT_EQ(verify_container(dir / "m.baler", d).violations, 0u);
 }
 
 Dataset rows_of(const Dataset& d, std::size_t a, std::size_t b) {
