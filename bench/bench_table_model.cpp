@@ -135,7 +135,7 @@ void speed(const fs::path& data, const fs::path& tmp, int reps) {
   std::printf("Zmumu_events_flat tiled 100× (%.1f MB of float64), rel 1e-3, the model learned once and "
               "given as a model file (embedded); compress reads from memory and writes to %s. Median "
               "MB/s of %d runs.\n\n",
-              mb, tmp.c_str(), reps);
+              mb, tmp.parent_path().c_str(), reps);
   std::printf("| threads | codec | compress MB/s | decompress MB/s | ratio | with ÷ plain (compress / decompress) | decoded bytes equal at 1 and 2 threads |\n");
   std::printf("|---:|---|---:|---:|---:|---:|---|\n");
   const TableModel m = learn(d, 1e-3, 2);
