@@ -26,6 +26,7 @@ struct ModelConfig {
   std::string activation = "leaky_relu";  // leaky_relu | relu | tanh | elu | silu
   double dropout = 0.0;              // AE_Dropout_BN
   std::string model_init = "xavier"; // xavier | default
+  std::string widths = "auto";       // AE family: auto (Baler's 200-100-50 scaled to the features) | baler
   friend bool operator==(const ModelConfig&, const ModelConfig&) = default;
 };
 

@@ -198,6 +198,11 @@ std::vector<OptionDef> make_data_model_options() {
       option("model", &Config::model, &M::dropout, "dropout",
              "dropout probability of the models that have dropout (AE_Dropout_BN)",
              float_range(0.0, true, 1.0, false)),
+      option("model", &Config::model, &M::widths, "widths",
+             "hidden widths of AE, AE_Dropout_BN and CFD_dense_AE: auto (Baler's 200-100-50 scaled down to "
+             "8 x the features when there are fewer than 25, never below the latent size) or baler "
+             "(always 200-100-50)",
+             one_of({"auto", "baler"})),
       option("model", &Config::model, &M::model_init, "model_init",
              "weight initialisation: xavier (Xavier-normal) or default (LibTorch's)",
              one_of({"xavier", "default"})),

@@ -49,6 +49,7 @@ void write_meta(torch::serialize::OutputArchive& ar, const CheckpointMeta& m) {
   ar.write("meta.model_name", c10::IValue(m.model.model_name));
   ar.write("meta.activation", c10::IValue(m.model.activation));
   ar.write("meta.hidden", c10::IValue(m.model.hidden));
+  ar.write("meta.widths", c10::IValue(m.model.widths));
   ar.write("meta.dropout", c10::IValue(m.model.dropout));
   ar.write("meta.latent", c10::IValue(m.model.latent_size));
   ar.write("meta.sample_shape", c10::IValue(m.sample_shape));
@@ -72,6 +73,8 @@ CheckpointMeta read_meta(torch::serialize::InputArchive& ar, const std::filesyst
     m.model.model_name = read_string(ar, "meta.model_name");
     m.model.activation = read_string(ar, "meta.activation");
     m.model.hidden = read_ints(ar, "meta.hidden");
+    m.model.widths = "baler";  // checkpoints written before model.widths existed used Baler's
+    if (c10::IValue w; ar.try_read("meta.widths", w) && w.isString()) m.model.widths = w.toStringRef();
     c10::IValue v;
     ar.read("meta.dropout", v);
     m.model.dropout = v.toDouble();

@@ -2,6 +2,7 @@
 // derived from the data, plus a configurable dense model.
 #include "nn_spec.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -190,6 +191,20 @@ std::int64_t NetSpec::parameters() const {
   return p;
 }
 
+// Hidden widths of Baler's AE family: 200-100-50, or with widths = auto scaled by
+// min(1, 8 × features / 200) (a 4-column table gets 32-16-8 instead of a decoder of ~26 000
+// weights), each at least the latent size and 4, never above Baler's.
+std::vector<std::int64_t> ae_widths(const ModelConfig& config, std::int64_t n, std::int64_t latent) {
+  require(config.widths == "auto" || config.widths == "baler", ErrorCode::Config,
+          "model.widths must be auto or baler, got '" + config.widths + "'");
+  std::vector<std::int64_t> w{200, 100, 50};
+  if (config.widths == "baler") return w;
+  const double s = std::min(1.0, 8.0 * static_cast<double>(n) / 200.0);
+  for (auto& x : w)
+    x = std::clamp(std::max(static_cast<std::int64_t>(std::ceil(static_cast<double>(x) * s)), latent), std::int64_t{4}, x);
+  return w;
+}
+
 NetSpec build_net_spec(const ModelConfig& config, const std::vector<std::int64_t>& sample_shape) {
   const std::string& name = config.model_name;
   if (!is_dense_model(name) && conv_dims(name) == 0) {
@@ -222,9 +237,9 @@ NetSpec build_net_spec(const ModelConfig& config, const std::vector<std::int64_t
   require(config.dropout >= 0.0 && config.dropout < 1.0, ErrorCode::Config,
           "model.dropout must be in [0, 1), got " + std::to_string(config.dropout));
   if (name == "AE" || name == "CFD_dense_AE") {
-    dense_stack(net, n, {200, 100, 50}, "leaky_relu", false, 0.0);
+    dense_stack(net, n, ae_widths(config, n, net.latent), "leaky_relu", false, 0.0);
   } else if (name == "AE_Dropout_BN") {
-    dense_stack(net, n, {200, 100, 50}, "leaky_relu", true, config.dropout > 0 ? config.dropout : 0.1);
+    dense_stack(net, n, ae_widths(config, n, net.latent), "leaky_relu", true, config.dropout > 0 ? config.dropout : 0.1);
   } else if (name == "FPGA_prototype_model") {
     dense_stack(net, n, {20, 10}, "relu", false, 0.0);
   } else if (name == "Dense") {

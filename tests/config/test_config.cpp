@@ -36,6 +36,7 @@ const std::map<std::string, std::string>& changed_values() {
       {"model.hidden", "[64, 32]"},
       {"model.activation", "tanh"},
       {"model.dropout", "0.125"},
+      {"model.widths", "baler"},
       {"model.model_init", "default"},
       {"training.epochs", "5"},
       {"training.lr", "3.3e-4"},

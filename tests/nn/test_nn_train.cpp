@@ -9,6 +9,7 @@
 #include "baler/atomic_file.hpp"
 #include "baler/error.hpp"
 #include "baler/train.hpp"
+#include "nn_spec.hpp"
 #include "nn_test_data.hpp"
 
 namespace baler {
@@ -46,9 +47,33 @@ TEST(NnTrain, AELearnsTableAndExportsItsLayers) {
   EXPECT_EQ(r.model.latent_shape, (std::vector<std::int64_t>{7}));  // ceil(10 / 1.6)
   EXPECT_EQ(count_kind(r.model.encoder, LayerKind::Linear), 4);
   EXPECT_EQ(count_kind(r.model.decoder, LayerKind::LeakyReLU), 3);
-  EXPECT_EQ(r.model.encoder[0].weight.shape, (std::vector<std::int64_t>{200, 10}));
+  // widths = auto: Baler's 200-100-50 scaled by 8 × 10 features / 200.
+  EXPECT_EQ(r.model.encoder[0].weight.shape, (std::vector<std::int64_t>{80, 10}));
+  EXPECT_EQ(r.model.decoder.back().weight.shape, (std::vector<std::int64_t>{10, 80}));
   // The exported (float32, torch-free description) model reconstructs as training measured.
   EXPECT_NEAR(exported_mse(r.model, t), r.final_loss, 0.5 * r.final_loss);
+}
+
+// Default widths scale with the features, never below the latent; widths = baler keeps
+// Baler's 200-100-50 whatever the data.
+TEST(NnTrain, AEWidthsScaleWithTheFeatures) {
+  auto widths = [](const std::string& w, std::int64_t features, std::int64_t latent = 0) {
+    ModelConfig m;
+    m.model_name = "AE";
+    m.widths = w;
+    m.latent_size = latent;
+    const nn::NetSpec spec = nn::build_net_spec(m, {features});
+    std::vector<std::int64_t> out;
+    for (const auto& op : spec.encoder)
+      if (op.kind == nn::OpKind::Linear) out.push_back(op.out);
+    return out;
+  };
+  EXPECT_EQ(widths("auto", 4), (std::vector<std::int64_t>{32, 16, 8, 3}));
+  EXPECT_EQ(widths("auto", 19), (std::vector<std::int64_t>{152, 76, 38, 12}));
+  EXPECT_EQ(widths("auto", 26), (std::vector<std::int64_t>{200, 100, 50, 17}));
+  EXPECT_EQ(widths("auto", 2500), (std::vector<std::int64_t>{200, 100, 50, 1563}));
+  EXPECT_EQ(widths("auto", 3), (std::vector<std::int64_t>{24, 12, 6, 2}));
+  EXPECT_EQ(widths("baler", 4), (std::vector<std::int64_t>{200, 100, 50, 3}));
 }
 
 TEST(NnTrain, SmallDenseFamiliesLearn) {
