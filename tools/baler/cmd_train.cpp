@@ -59,9 +59,10 @@ int run_table_train(const Config& config, const Dataset& data, const std::filesy
   return 0;
 }
 
-// Bytes of the data compressed without a model at the project's bounds (what a model must beat),
-// or 0 if that cannot be measured.
-std::uint64_t plain_size(const Dataset& data, const Config& config) {
+// Bytes of the data compressed at the project's bounds, with `model` (embedded) or without one
+// (what a model must beat); 0 if that cannot be measured. `storage` receives the model's fate.
+std::uint64_t plain_size(const Dataset& data, const Config& config, const Model* model = nullptr,
+                         std::string* storage = nullptr) {
   const auto tmp = std::filesystem::temp_directory_path() /
                    ("baler-train-estimate-" + std::to_string(::getpid()) + ".baler");
   try {
@@ -69,8 +70,10 @@ std::uint64_t plain_size(const Dataset& data, const Config& config) {
     if (o.bound.kind == BoundKind::None) o.bound = {BoundKind::Rel, 1e-3};
     for (auto& [name, b] : o.column_bounds)
       if (b.kind == BoundKind::None) b = {BoundKind::Rel, 1e-3};
+    o.model = model;
     const auto s = compress_dataset(data, tmp, o);
     std::filesystem::remove(tmp);
+    if (storage) *storage = s.model_storage;
     return s.file_bytes;
   } catch (const Error&) {
     std::error_code ec;
@@ -238,8 +241,14 @@ int run_train(const Config& given, const std::string& input, const std::filesyst
   std::cout << "trained " << r.model.architecture << " for " << r.history.size() << " epochs (" << r.stop_reason
             << "): best loss " << sci(r.best_loss) << " at epoch " << r.best_epoch << ", evaluation-mode loss "
             << sci(r.final_loss) << " (untrained " << sci(r.untrained_val_loss) << ")\n";
-  if (!quiet)
+  if (!quiet) {
+    std::string fate;
+    const std::uint64_t with = plain_size(data, config, &r.model, &fate);
+    if (with > 0)
+      std::cout << "compressed at " << config.compression.error_bound << " with the trained model embedded: " << with
+                << " bytes (model " << fate << ")\n";
     for (const auto& f : r.files) std::cout << "wrote " << f.string() << "\n";
+  }
   return 0;
 }
 
