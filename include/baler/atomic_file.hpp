@@ -35,7 +35,15 @@ class AtomicFile {
   std::filesystem::path temp_;
   std::FILE* file_ = nullptr;
   bool committed_ = false;
+  int slot_ = -1;  // in the signal handler's list of temporary files
 };
+
+// Installs SIGINT/SIGTERM/SIGHUP handlers that remove every AtomicFile temporary still open,
+// then let the signal end the process as it would have (the command-line tool calls this).
+void remove_temp_files_on_signals();
+// The handler's list (used by AtomicFile): a slot for `path`, or -1 when none is free.
+int temp_files_register(const std::filesystem::path& path);
+void temp_files_release(int slot);
 
 // Writes `data` to `path` atomically.
 void write_file_atomic(const std::filesystem::path& path, std::span<const std::byte> data);

@@ -80,6 +80,10 @@ struct NpzMember {
   std::filesystem::path file;    // or, when not empty, a file holding the image (read at write time)
 };
 
+// True if `key` can name an npz member safely: not empty, no '/' or '\\', no NUL, not "." or
+// "..": a name that would be a path (zip-slip) for other extractors is refused.
+bool safe_npz_key(const std::string& key);
+
 // Writes an .npz atomically, members stored uncompressed (like numpy.savez) with a fixed
 // timestamp so that equal data give equal files. Throws Error(Io).
 void write_npz(const std::filesystem::path& path, const std::vector<NpzMember>& members);

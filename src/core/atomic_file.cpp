@@ -1,10 +1,16 @@
 // Atomic output files: temporary name beside the target, renamed when complete.
 #include "baler/atomic_file.hpp"
 
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <cerrno>
+#include <csignal>
+#include <cstdio>
 #include <cstring>
 #include <random>
-#include <unistd.h>
 
 #include "baler/error.hpp"
 
@@ -13,17 +19,72 @@ namespace fs = std::filesystem;
 
 namespace {
 std::string errno_text() { return std::strerror(errno); }
+
+// Temporary files alive in this process, for the SIGINT/SIGTERM handler: fixed slots, so that
+// the handler only reads plain memory and calls unlink (async-signal-safe). A slot's state is 0
+// free, 1 being filled, 2 ready.
+constexpr int kSlots = 256;
+constexpr std::size_t kPathMax = 4096;
+char g_paths[kSlots][kPathMax];
+std::atomic<int> g_state[kSlots];
+
+void on_fatal_signal(int sig) {
+  for (int i = 0; i < kSlots; ++i)
+    if (g_state[i].load() == 2) ::unlink(g_paths[i]);
+  std::signal(sig, SIG_DFL);
+  std::raise(sig);
+}
 }  // namespace
 
+int temp_files_register(const fs::path& p) {
+  const std::string s = p.string();
+  if (s.size() >= kPathMax) return -1;
+  for (int i = 0; i < kSlots; ++i) {
+    int expected = 0;
+    if (g_state[i].compare_exchange_strong(expected, 1)) {
+      std::memcpy(g_paths[i], s.c_str(), s.size() + 1);
+      g_state[i].store(2);
+      return i;
+    }
+  }
+  return -1;  // more live temporary files than slots: not removed on a signal
+}
+
+void temp_files_release(int slot) {
+  if (slot >= 0 && slot < kSlots) g_state[slot].store(0);
+}
+
+void remove_temp_files_on_signals() {
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) {
+    struct sigaction sa{};
+    sa.sa_handler = on_fatal_signal;
+    sigemptyset(&sa.sa_mask);
+    ::sigaction(sig, &sa, nullptr);
+  }
+}
+
 AtomicFile::AtomicFile(fs::path path) : path_(std::move(path)) {
-  // The temporary name is unique per process and object; it never collides with user files
-  // that do not start with ".".
-  static std::uint64_t counter = 0;
-  const std::string tmpname = "." + path_.filename().string() + ".tmp" +
-                              std::to_string(::getpid()) + "-" + std::to_string(++counter);
-  temp_ = path_.parent_path() / tmpname;
-  file_ = std::fopen(temp_.c_str(), "wb");
-  if (!file_) throw Error(ErrorCode::Io, "cannot create " + path_.string() + ": " + errno_text());
+  // The temporary name has 64 random bits, and it is created with O_EXCL | O_NOFOLLOW: a file or
+  // symbolic link planted under a guessed name is never opened, let alone written through.
+  static std::random_device rd;
+  for (int attempt = 0;; ++attempt) {
+    const std::uint64_t r = (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(r));
+    temp_ = path_.parent_path() / ("." + path_.filename().string() + ".tmp" + std::to_string(::getpid()) + "-" + hex);
+    const int fd = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+    if (fd >= 0) {
+      file_ = ::fdopen(fd, "wb");
+      if (!file_) {
+        ::close(fd);
+        ::unlink(temp_.c_str());
+        throw Error(ErrorCode::Io, "cannot create " + path_.string() + ": " + errno_text());
+      }
+      break;
+    }
+    if (errno != EEXIST || attempt >= 16) throw Error(ErrorCode::Io, "cannot create " + path_.string() + ": " + errno_text());
+  }
+  slot_ = temp_files_register(temp_);
 }
 
 AtomicFile::~AtomicFile() {
@@ -32,6 +93,7 @@ AtomicFile::~AtomicFile() {
     std::error_code ec;
     fs::remove(temp_, ec);
   }
+  temp_files_release(slot_);
 }
 
 void AtomicFile::write(const void* data, std::size_t size) {

@@ -137,12 +137,12 @@ class NpzSink final : public DataSink {
       add_small("names", encode_npy_strings(l.names));
       for (std::size_t j = 0; j < l.names.size(); ++j) {
         const auto& name = l.names[j];
-        bool clash = name.empty() || name == "names" || name == "data";
+        bool clash = !safe_npz_key(name) || name == "names" || name == "data";
         for (const auto& m : members_) clash = clash || m.key == name;
         if (clash)
           throw Error(ErrorCode::Unsupported, path.string() + ": column name '" + name +
-                                                  "' cannot be an npz key (empty, repeated, 'data' or "
-                                                  "'names'); write .csv or .h5 instead");
+                                                  "' cannot be an npz key (empty, repeated, 'data', 'names' or "
+                                                  "a path with '/', '\\' or '..'); write .csv or .h5 instead");
         add_streamed(name, l, NpyRows::Column, j);
       }
     }

@@ -185,7 +185,14 @@ std::vector<std::byte> NpzReader::member(const std::string& key) const {
   return out;
 }
 
+bool safe_npz_key(const std::string& key) {
+  return !key.empty() && key != "." && key != ".." && key.find_first_of(std::string("/\\\0", 3)) == std::string::npos;
+}
+
 void write_npz(const std::filesystem::path& path, const std::vector<NpzMember>& members) {
+  for (const auto& m : members)
+    require(safe_npz_key(m.key), ErrorCode::Unsupported,
+            path.string() + ": '" + m.key + "' cannot name an npz member (a path: '/', '\\', '..'); write .csv or .h5 instead");
   AtomicFile file(path);
   file.close_stream();
   int code = 0;

@@ -2,6 +2,7 @@
 #include <iostream>
 #include <memory>
 
+#include "codec_cli.hpp"
 #include "mode.hpp"
 
 namespace baler::cli {
@@ -16,8 +17,9 @@ int convert(const ConvertArgs& a) {
   ReadOptions options = cli_read_options();
   options.kind = a.kind;
   options.columns = a.columns;
-  const Dataset data = read_dataset(parse_data_spec(a.input), options);
   DataSpec out = parse_data_spec(a.output);
+  refuse_same_file(parse_data_spec(a.input).path, out.path);
+  const Dataset data = read_dataset(parse_data_spec(a.input), options);
   if (!a.format.empty()) out.format = parse_format(a.format);
   if (out.format == FileFormat::Unknown)
     throw Error(ErrorCode::Usage, "cannot tell the output format from '" + a.output +

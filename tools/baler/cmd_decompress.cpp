@@ -54,6 +54,7 @@ int plain_decompress(const Args& a) {
   m.attach(o);
   o.threads = a.threads;
   if (!a.rows.empty()) parse_rows(a.rows, o);
+  refuse_same_file(a.in, parse_data_spec(a.out).path);
   std::string format = a.format;
   if (format.empty() && format_from_path(a.out) == FileFormat::Unknown)
     format = data_extension(read_container_description(a.in).source_format).substr(1);

@@ -44,6 +44,15 @@ inline AnyModel load_optional_model(const std::string& path) {
   return m;
 }
 
+// Refuses (Usage, before any work) an output that is the input file itself, by any name
+// (hard or symbolic links included): writing it would destroy the only copy.
+inline void refuse_same_file(const std::filesystem::path& in, const std::filesystem::path& out) {
+  std::error_code ec;
+  if (std::filesystem::exists(out, ec) && std::filesystem::equivalent(in, out, ec) && !ec)
+    throw Error(ErrorCode::Usage, "the output " + out.string() + " is the input " + in.string() +
+                                      " itself: refusing to overwrite the only copy");
+}
+
 // "A:B" (either side may be empty) -> [A, B).
 inline void parse_rows(const std::string& text, DecompressOptions& o) {
   const auto colon = text.find(':');

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "baler/error.hpp"
+#include "baler/atomic_file.hpp"
 #include "mode.hpp"
 
 namespace baler::cli {
@@ -202,6 +203,7 @@ int main(int argc, char** argv) {
   using namespace baler;
   using namespace baler::cli;
   original_args().assign(argv, argv + argc);
+  remove_temp_files_on_signals();  // Ctrl-C or a kill leaves no half-written output beside the target
   CommandLine cl;
   add_global_options(cl);
   add_subcommands(cl);

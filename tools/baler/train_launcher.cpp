@@ -16,9 +16,14 @@ namespace {
 
 // Replaces this process by baler-train with the same arguments. Throws if it cannot.
 [[noreturn]] void exec_training_tool() {
+  // Only the baler-train beside this executable: never one found in the working folder (a
+  // binary planted in a data folder would run).
   std::error_code ec;
   const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  const auto tool = (ec ? std::filesystem::path(".") : self.parent_path()) / "baler-train";
+  if (ec || !self.is_absolute())
+    throw Error(ErrorCode::NotImplemented, "cannot locate baler-train: this executable's path is unknown (" +
+                                               (ec ? ec.message() : self.string()) + ")");
+  const auto tool = self.parent_path() / "baler-train";
   std::vector<char*> args;
   for (auto& a : original_args()) args.push_back(a.data());
   args.push_back(nullptr);

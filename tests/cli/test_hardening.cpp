@@ -1,0 +1,143 @@
+// Reproducers of the fault campaign's findings (issue "Hardening"), each now refused or fixed:
+// temporary files never written through a planted link and removed on SIGINT/SIGTERM, the input
+// never overwritten by its own output, npz member names that are paths refused, damaged optional
+// sections never verifying.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+
+#include "baler/atomic_file.hpp"
+#include "baler/bytes.hpp"
+#include "baler/container.hpp"
+#include "baler/error.hpp"
+#include "baler/io.hpp"
+#include "baler/npz.hpp"
+#include "cli_test_support.hpp"
+
+namespace baler::test {
+namespace {
+namespace fs = std::filesystem;
+
+std::vector<fs::path> temp_files(const fs::path& dir) {
+  std::vector<fs::path> out;
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.path().filename().string().find(".tmp") != std::string::npos) out.push_back(e.path());
+  return out;
+}
+
+// A symbolic link planted under every name the old scheme would have used (.NAME.tmp<PID>-1 …)
+// is never followed: the temporary file has an unguessable name and is created O_EXCL|O_NOFOLLOW.
+TEST(Hardening, TemporaryFilesNeverFollowPlantedLinks) {
+  TempDir dir;
+  const fs::path victim = dir / "victim.txt";
+  std::ofstream(victim) << "precious";
+  for (int k = 1; k <= 8; ++k)
+    fs::create_symlink(victim, dir / (".out.bin.tmp" + std::to_string(::getpid()) + "-" + std::to_string(k)));
+  write_file_atomic(dir / "out.bin", std::vector<std::byte>(100, std::byte{7}));
+  EXPECT_EQ(slurp(victim), "precious");
+  EXPECT_EQ(fs::file_size(dir / "out.bin"), 100u);
+}
+
+// SIGTERM or SIGINT while an output is being written: the process ends by the signal and its
+// temporary file is gone (it used to stay, 5-12 MB, forever).
+TEST(Hardening, SignalsRemoveTemporaryFiles) {
+  for (int sig : {SIGTERM, SIGINT}) {
+    TempDir dir;
+    const pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      remove_temp_files_on_signals();
+      AtomicFile f(dir / "big.baler");
+      f.write(std::string(1 << 20, 'x'));
+      ::raise(sig);
+      ::_exit(0);  // not reached
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == sig) << status;
+    EXPECT_TRUE(temp_files(dir.path()).empty()) << temp_files(dir.path()).front();
+    EXPECT_FALSE(fs::exists(dir / "big.baler"));
+  }
+}
+
+// The whole tool: a SIGTERM while compress writes leaves no temporary file.
+TEST(Hardening, KilledCompressLeavesNothing) {
+  TempDir dir;
+  const auto in = data_file("cms/Zmumu_Run2011A.csv").string();
+  // Run in the background and stop it as soon as its temporary output appears (or it ends).
+  const std::string cmd = "cd " + quoted(dir.path()) + " && (" + quoted(baler_bin()) + " -q compress " + quoted(in) +
+                          " -o out.baler -e rel=1e-6 --learn & p=$!; for i in $(seq 1 2000); do "
+                          "ls -a | grep -q tmp && break; kill -0 $p 2>/dev/null || break; sleep 0.001; done; "
+                          "kill -TERM $p 2>/dev/null; wait $p; true)";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  EXPECT_TRUE(temp_files(dir.path()).empty());
+}
+
+// compress x.npy -o x.npy, decompress f.baler -o f.baler, convert through a link: refused
+// before any work (exit 2), the input intact.
+TEST(Hardening, OutputThatIsTheInputIsRefused) {
+  TempDir dir;
+  fs::copy_file(data_file("atlas/all_jets_test_4D.npy"), dir / "x.npy");
+  const auto before = slurp(dir / "x.npy");
+  auto r = run(dir, "compress x.npy -o x.npy");
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_NE(r.err.find("only copy"), std::string::npos) << r.err;
+  fs::create_symlink(dir / "x.npy", dir / "link.npy");
+  r = run(dir, "convert x.npy -o link.npy");
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_EQ(slurp(dir / "x.npy"), before);
+  ASSERT_EQ(run(dir, "compress x.npy -o f.baler").status, 0);
+  const auto baler = slurp(dir / "f.baler");
+  r = run(dir, "decompress f.baler -o f.baler --format npy");
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_EQ(slurp(dir / "f.baler"), baler);
+  EXPECT_TRUE(temp_files(dir.path()).empty());
+}
+
+// Column names that are paths never become npz member names.
+TEST(Hardening, NpzMemberNamesThatArePathsAreRefused) {
+  TempDir dir;
+  Dataset d;
+  d.columns = {{"../../../tmp/evil", Array(DType::F64, {3})}, {"ok", Array(DType::I32, {3})}};
+  for (const auto& f : {dir / "a.npz"}) {
+    try {
+      write_dataset(d, parse_data_spec(f.string()));
+      ADD_FAILURE() << "written";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::Unsupported);
+      EXPECT_NE(std::string(e.what()).find("../../../tmp/evil"), std::string::npos) << e.what();
+    }
+    EXPECT_FALSE(fs::exists(f));
+  }
+  EXPECT_FALSE(safe_npz_key(".."));
+  EXPECT_FALSE(safe_npz_key("a\\b"));
+  EXPECT_FALSE(safe_npz_key(""));
+  EXPECT_TRUE(safe_npz_key("B_PX"));
+  EXPECT_THROW(write_npz(dir / "b.npz", {{"x/y", {}, {}}}), Error);
+  EXPECT_TRUE(temp_files(dir.path()).empty());
+}
+
+// A container whose optional STATS section is damaged (its checksum no longer matches) does
+// not verify: exit 8 (corrupt), as info already said.
+TEST(Hardening, VerifyChecksOptionalSections) {
+  TempDir dir;
+  const auto in = data_file("atlas/all_jets_test_4D.npy").string();
+  ASSERT_EQ(run(dir, "compress " + quoted(in) + " -o c.baler").status, 0);
+  auto bytes = read_file_bytes(dir / "c.baler");
+  container::ContainerReader r(bytes, "c");
+  const int i = r.find(container::SectionId::Stats);
+  ASSERT_GE(i, 0);
+  bytes[r.entries()[static_cast<std::size_t>(i)].offset] ^= std::byte{0x40};
+  write_file_atomic(dir / "c.baler", bytes);
+  const auto v = run(dir, "verify c.baler " + quoted(in));
+  EXPECT_EQ(v.status, 8) << v.out << v.err;
+  EXPECT_EQ(run(dir, "info c.baler").status, 8);
+}
+
+}  // namespace
+}  // namespace baler::test
