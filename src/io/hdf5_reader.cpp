@@ -129,6 +129,63 @@ void check_storage(hid_t dset, hid_t type, std::uint64_t count, const std::strin
                                       " bytes but the file stores " + std::to_string(stored));
 }
 
+// Checks every layout property libhdf5 trusts when it reads (hostile files made it read past its
+// chunk buffer, return heap bytes, or loop without end): dims within the maximum dims, a
+// chunked layout's rank equal to the dataset's and each chunk dimension between 1 and the fixed
+// maximum, bounded chunk bytes, a compact layout's bytes equal to the data's.
+void check_layout(hid_t dset, hid_t type, const std::string& what) {
+  Handle space(H5Dget_space(dset), H5Sclose);
+  h5::check(space.get(), ErrorCode::Malformed, what + ": cannot read the dataset's shape");
+  const int nd = H5Sget_simple_extent_ndims(space.get());
+  if (nd < 0 || nd > 32) throw Error(ErrorCode::Malformed, what + ": dataspace rank " + std::to_string(nd));
+  std::vector<hsize_t> dims(static_cast<std::size_t>(nd)), maxdims(static_cast<std::size_t>(nd));
+  if (nd > 0 && H5Sget_simple_extent_dims(space.get(), dims.data(), maxdims.data()) < 0)
+    throw Error(ErrorCode::Malformed, what + ": cannot read the dataset's shape");
+  for (int i = 0; i < nd; ++i)
+    if (maxdims[i] != H5S_UNLIMITED && dims[i] > maxdims[i])
+      throw Error(ErrorCode::Malformed, what + ": dimension " + std::to_string(i) + " is " + std::to_string(dims[i]) +
+                                            ", above its maximum " + std::to_string(maxdims[i]));
+  Handle dcpl(H5Dget_create_plist(dset), H5Pclose);
+  h5::check(dcpl.get(), ErrorCode::Malformed, what + ": cannot read the dataset's layout");
+  const size_t elem = H5Tget_size(type);
+  if (elem == 0) throw Error(ErrorCode::Malformed, what + ": element size 0");
+  std::uint64_t elements = 1;
+  for (auto d : dims) elements = d == 0 ? 0 : (elements > (std::uint64_t{1} << 62) / d ? (std::uint64_t{1} << 62) : elements * d);
+  switch (H5Pget_layout(dcpl.get())) {
+    case H5D_CHUNKED: {
+      std::vector<hsize_t> chunk(33);
+      const int cr = H5Pget_chunk(dcpl.get(), 33, chunk.data());
+      if (cr != nd)
+        throw Error(ErrorCode::Malformed, what + ": chunks of rank " + std::to_string(cr) + " for a dataset of rank " +
+                                              std::to_string(nd));
+      std::uint64_t chunk_bytes = elem;
+      for (int i = 0; i < nd; ++i) {
+        if (chunk[i] == 0 || (maxdims[i] != H5S_UNLIMITED && chunk[i] > std::max<hsize_t>(maxdims[i], 1)))
+          throw Error(ErrorCode::Malformed, what + ": chunk dimension " + std::to_string(i) + " is " +
+                                                std::to_string(chunk[i]) + ", outside 1.." +
+                                                std::to_string(std::max<hsize_t>(maxdims[i], 1)));
+        chunk_bytes = chunk_bytes > (std::uint64_t{1} << 40) / chunk[i] ? (std::uint64_t{1} << 40) : chunk_bytes * chunk[i];
+      }
+      if (chunk_bytes > (std::uint64_t{1} << 32))
+        throw Error(ErrorCode::Limit, what + ": chunks of " + std::to_string(chunk_bytes) + " bytes (limit 4 GiB)");
+      break;
+    }
+    case H5D_COMPACT:
+      if (H5Dget_storage_size(dset) != elements * elem)
+        throw Error(ErrorCode::Malformed, what + ": compact data of " + std::to_string(H5Dget_storage_size(dset)) +
+                                              " bytes for " + std::to_string(elements) + " elements");
+      break;
+    case H5D_CONTIGUOUS: {
+      const hsize_t stored = H5Dget_storage_size(dset);
+      if (stored != 0 && stored < elements * elem)
+        throw Error(ErrorCode::Malformed, what + ": contiguous data of " + std::to_string(stored) + " bytes for " +
+                                              std::to_string(elements * elem));
+      break;
+    }
+    default: throw Error(ErrorCode::Unsupported, what + ": unknown dataset layout");
+  }
+}
+
 }  // namespace
 
 // Column names of a 2-D dataset from its `names` or `column_names` attribute; {} if neither.
@@ -205,6 +262,7 @@ Hdf5Dataset open_hdf5_dataset(const std::filesystem::path& path, const std::stri
   Handle space(H5Dget_space(h.dset.get()), H5Sclose);
   h5::check(h.type.get(), ErrorCode::Malformed, h.what + ": cannot read the dataset's type");
   h5::check(space.get(), ErrorCode::Malformed, h.what + ": cannot read the dataset's shape");
+  check_layout(h.dset.get(), h.type.get(), h.what);
   h.shape = shape_of(space.get(), h.what);
   check_storage(h.dset.get(), h.type.get(), checked_element_count(h.shape, h.what), h.what);
   return h;

@@ -139,5 +139,26 @@ TEST(Hardening, VerifyChecksOptionalSections) {
   EXPECT_EQ(run(dir, "info c.baler").status, 8);
 }
 
+// The hostile HDF5 files (chunks larger than the fixed maximum dims, chunks of another rank than
+// the dataspace) made libhdf5 crash, return heap bytes or loop: each command now refuses each
+// file with an error naming it (exit 5, malformed), and writes nothing.
+TEST(Hardening, HostileHdf5FilesAreRefusedBeforeAnyRead) {
+  TempDir dir;
+  std::size_t files = 0;
+  for (const auto& e : fs::directory_iterator(data_dir() / "hostile")) {
+    if (e.path().extension() != ".h5") continue;
+    ++files;
+    const std::string f = quoted(e.path().string());
+    for (const std::string args : {"info " + f, "compress " + f + " -o out.baler", "convert " + f + " -o out.npy"}) {
+      const auto r = run(dir, args);
+      EXPECT_EQ(r.status, 5) << args << "\n" << r.err;
+      EXPECT_NE(r.err.find(e.path().filename().string()), std::string::npos) << r.err;
+    }
+    EXPECT_FALSE(fs::exists(dir / "out.baler"));
+    EXPECT_FALSE(fs::exists(dir / "out.npy"));
+  }
+  EXPECT_GE(files, 4u);
+}
+
 }  // namespace
 }  // namespace baler::test
