@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <optional>
+#include <unordered_set>
 
 #include "baler/atomic_file.hpp"
 #include "baler/csv.hpp"
@@ -165,14 +166,16 @@ struct CsvCells {
 
 std::vector<std::string> header_names(const std::vector<CsvField>& fields, const std::string& what) {
   std::vector<std::string> names;
+  std::unordered_set<std::string_view> seen;  // views into `names`, reserved so they stay valid
+  names.reserve(fields.size());
+  seen.reserve(fields.size());
   for (std::size_t c = 0; c < fields.size(); ++c) {
     std::string name = fields[c].text;
     if (!fields[c].quoted) name = std::string(trim_space(name));
     if (name.empty()) name = "col" + std::to_string(c);
-    for (const auto& other : names)
-      if (other == name)
-        throw Error(ErrorCode::Malformed, what + " line 1: column name '" + name + "' appears twice");
     names.push_back(std::move(name));
+    if (!seen.insert(names.back()).second)
+      throw Error(ErrorCode::Malformed, what + " line 1: column name '" + names.back() + "' appears twice");
   }
   return names;
 }

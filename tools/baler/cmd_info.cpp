@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "baler/root.hpp"
+#include "baler/io_stream.hpp"
 #include "mode.hpp"
 
 namespace baler::cli {
@@ -18,8 +19,8 @@ struct ValueStats {
   bool integer_valued = true;  // every finite value is a whole number
 };
 
-ValueStats stats_of(const Array& a) {
-  ValueStats s;
+// Adds a's values to the statistics.
+void add_stats(ValueStats& s, const Array& a) {
   const std::size_t n = a.size();
   for (std::size_t i = 0; i < n; ++i) {
     const double x = a.value(i);
@@ -34,7 +35,6 @@ ValueStats stats_of(const Array& a) {
       if (s.integer_valued && (x != std::trunc(x) || std::fabs(x) > 0x1p53)) s.integer_valued = false;
     }
   }
-  return s;
 }
 
 std::string number(double x) {
@@ -43,12 +43,11 @@ std::string number(double x) {
   return buf;
 }
 
-std::string stats_row(const std::string& index, const std::string& name, const Array& a) {
-  const ValueStats s = stats_of(a);
+std::string stats_row(const std::string& index, const std::string& name, DType dtype, const ValueStats& s) {
   const bool any = s.finite > 0;
   char buf[512];
   std::snprintf(buf, sizeof buf, "%4s  %-24s %-8s %15s %15s  %-7s %6zu %6zu\n", index.c_str(),
-                name.c_str(), std::string(dtype_name(a.dtype)).c_str(),
+                name.c_str(), std::string(dtype_name(dtype)).c_str(),
                 any ? number(s.min).c_str() : "-", any ? number(s.max).c_str() : "-",
                 any ? (s.integer_valued ? "yes" : "no") : "-", s.nan, s.inf);
   return buf;
@@ -61,9 +60,13 @@ std::string stats_header() {
   return buf;
 }
 
+// Statistics through the streaming reader, a block of rows at a time (about 2^22 values), so
+// memory stays bounded whatever the data set's size (sources that can only be read whole, such
+// as jagged ROOT selections, still are).
 void print_dataset_info(const DataSpec& spec, std::ostream& out) {
   const auto objects = list_objects(spec.path);
-  const Dataset data = read_dataset(spec, cli_read_options());
+  const auto src = open_data_source(spec, cli_read_options());
+  const DataLayout& l = src->layout();
   out << "format:  " << format_name(spec.format);
   if (!objects.empty()) {
     out << " (objects:";
@@ -71,15 +74,25 @@ void print_dataset_info(const DataSpec& spec, std::ostream& out) {
     out << ")";
   }
   out << "\n";
-  if (data.kind == DataKind::Table) {
-    out << "kind:    table\nshape:   " << data.rows() << " rows x " << data.columns.size()
-        << " columns\n"
-        << stats_header();
-    for (std::size_t i = 0; i < data.columns.size(); ++i)
-      out << stats_row(std::to_string(i), data.columns[i].name, data.columns[i].values);
+  const bool table = l.kind == DataKind::Table;
+  std::uint64_t per_row = table ? std::max<std::size_t>(1, l.names.size()) : 1;
+  if (!table)
+    for (std::size_t i = 1; i < l.field_shape.size(); ++i) per_row *= static_cast<std::uint64_t>(std::max<std::int64_t>(1, l.field_shape[i]));
+  const std::uint64_t block = std::max<std::uint64_t>(1, (std::uint64_t{1} << 22) / per_row);
+  std::vector<ValueStats> st(table ? l.names.size() : 1);
+  for (std::uint64_t a = 0; a < l.rows; a += block) {
+    const Dataset part = src->read_rows(a, std::min(l.rows, a + block));
+    if (table)
+      for (std::size_t j = 0; j < st.size(); ++j) add_stats(st[j], part.columns[j].values);
+    else
+      add_stats(st[0], part.field);
+  }
+  if (table) {
+    out << "kind:    table\nshape:   " << l.rows << " rows x " << l.names.size() << " columns\n" << stats_header();
+    for (std::size_t i = 0; i < st.size(); ++i) out << stats_row(std::to_string(i), l.names[i], l.dtypes[i], st[i]);
   } else {
-    out << "kind:    field\nshape:   " << shape_string(data.field.shape) << "\n"
-        << stats_header() << stats_row("-", "(all values)", data.field);
+    out << "kind:    field\nshape:   " << shape_string(l.field_shape) << "\n"
+        << stats_header() << stats_row("-", "(all values)", l.field_dtype, st[0]);
   }
 }
 
