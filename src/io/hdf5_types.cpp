@@ -50,6 +50,25 @@ Handle copied(hid_t predefined) {
 
 void silence_errors() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
 
+std::string error_cause() {
+  std::string deepest;
+  H5Ewalk2(
+      H5E_DEFAULT, H5E_WALK_DOWNWARD,
+      [](unsigned, const H5E_error2_t* e, void* out) -> herr_t {
+        if (e && e->desc && *e->desc) *static_cast<std::string*>(out) = e->desc;
+        return 0;
+      },
+      &deepest);
+  // The file driver's message is long ("file write failed: time = …, errno = 28, error message
+  // = 'No space left on device', buf = …"): keep its error message when it has one.
+  const std::string key = "error message = '";
+  if (const auto k = deepest.find(key); k != std::string::npos) {
+    const auto end = deepest.find('\'', k + key.size());
+    if (end != std::string::npos) deepest = deepest.substr(k + key.size(), end - k - key.size());
+  }
+  return deepest.empty() ? "" : ": " + deepest;
+}
+
 Handle memory_type(DType t) {
   switch (t) {
     case DType::Bool: return bool_type();

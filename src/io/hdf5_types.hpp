@@ -54,6 +54,9 @@ inline hid_t check(hid_t id, ErrorCode code, const std::string& message) {
 
 // Stops HDF5 from printing its error stack (the library never prints).
 void silence_errors();
+// The deepest message of HDF5's current error stack (the cause: "No space left on device",
+// "File too large", ...), as ": <message>", or "" when the stack is empty.
+std::string error_cause();
 // In-memory type for a dtype (native byte order). Caller owns the result (H5Tclose).
 Handle memory_type(DType t);
 // Little-endian type stored in files for a dtype. Caller owns the result.

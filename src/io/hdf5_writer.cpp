@@ -94,7 +94,7 @@ class Hdf5Sink final : public DataSink {
     if (!data) data = buf.data();
     if (shape_.empty()) {  // a 0-d field: one value
       if (H5Dwrite(d_.get(), mem_.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
-        throw Error(ErrorCode::Io, what_ + ": cannot write the dataset");
+        throw Error(ErrorCode::Io, what_ + ": cannot write the dataset" + h5::error_cause());
       return void(pos_ += n);
     }
     if (n == 0 || element_count(n) == 0) return void(pos_ += n);
@@ -106,7 +106,8 @@ class Hdf5Sink final : public DataSink {
     if (!fspace.valid() || !mspace.valid() ||
         H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr) < 0 ||
         H5Dwrite(d_.get(), mem_.get(), mspace.get(), fspace.get(), H5P_DEFAULT, data) < 0)
-      throw Error(ErrorCode::Io, what_ + ": cannot write rows " + std::to_string(pos_) + ":" + std::to_string(pos_ + n));
+      throw Error(ErrorCode::Io, what_ + ": cannot write rows " + std::to_string(pos_) + ":" + std::to_string(pos_ + n) +
+                                     h5::error_cause());
     pos_ += n;
   }
 
@@ -114,7 +115,7 @@ class Hdf5Sink final : public DataSink {
     require(pos_ == layout_.rows, ErrorCode::Internal,
             what_ + ": " + std::to_string(pos_) + " of " + std::to_string(layout_.rows) + " rows written");
     d_.reset();
-    if (H5Fclose(f_.release()) < 0) throw Error(ErrorCode::Io, "cannot write " + what_ + " (closing HDF5)");
+    if (H5Fclose(f_.release()) < 0) throw Error(ErrorCode::Io, "cannot write " + what_ + " (closing HDF5)" + h5::error_cause());
     file_.commit();
   }
 

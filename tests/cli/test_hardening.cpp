@@ -5,9 +5,11 @@
 #include <gtest/gtest.h>
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstring>
 #include <fstream>
 
@@ -203,6 +205,36 @@ TEST(Hardening, InfoStatisticsSpanEveryBlock) {
   EXPECT_NE(line_a.find("7.5"), std::string::npos) << line_a;
   EXPECT_NE(line_b.find("yes"), std::string::npos) << line_b;  // 0..4: integer-valued
   EXPECT_NE(line_b.find("     1      1"), std::string::npos) << line_b;  // one NaN, one Inf
+}
+
+// A write that fails for want of space (here a file-size limit: EFBIG, as a full disk gives
+// ENOSPC) names the cause, not only "cannot write rows 0:N"; no output is left.
+TEST(Hardening, Hdf5WriteFailureNamesItsCause) {
+  TempDir dir;
+  const fs::path msg = dir / "message.txt";
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    Dataset d;
+    d.columns = {{"x", Array(DType::F64, {400000})}};
+    std::string text = "no error";
+    std::signal(SIGXFSZ, SIG_IGN);
+    rlimit lim{256 * 1024, 256 * 1024};
+    ::setrlimit(RLIMIT_FSIZE, &lim);
+    try {
+      write_dataset(d, parse_data_spec((dir / "big.h5").string()));
+    } catch (const Error& e) {
+      text = e.what();
+    }
+    std::ofstream(msg) << text;
+    ::_exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  const std::string text = slurp(msg);
+  EXPECT_NE(text.find("too large"), std::string::npos) << text;  // strerror(EFBIG): "File too large"
+  EXPECT_FALSE(fs::exists(dir / "big.h5"));
+  EXPECT_TRUE(temp_files(dir.path()).empty());
 }
 
 }  // namespace
