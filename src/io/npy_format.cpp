@@ -291,7 +291,7 @@ std::vector<std::byte> encode_npy_strings(const std::vector<std::string>& string
   }
   std::vector<std::byte> data(strings.size() * width * 4, std::byte{0});
   for (std::size_t i = 0; i < cps.size(); ++i)
-    std::memcpy(data.data() + i * width * 4, cps[i].data(), cps[i].size() * 4);
+    if (!cps[i].empty()) std::memcpy(data.data() + i * width * 4, cps[i].data(), cps[i].size() * 4);  // "" has no data()
   return encode_with_descr("'<U" + std::to_string(width) + "'", {static_cast<std::int64_t>(strings.size())},
                            data, 4);
 }

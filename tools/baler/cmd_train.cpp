@@ -50,8 +50,8 @@ int run_table_train(const Config& config, const Dataset& data, const std::filesy
       std::fprintf(stderr, "train:   %-28s %6.2f -> %6.2f bits/value  %s\n", c.name.c_str(), c.plain_bits, c.model_bits,
                    c.model_bits < c.plain_bits ? c.relation.c_str() : "(plain codec)");
   }
-  std::printf("learned a table model in %.2f s: %zu of %zu columns predicted from others; estimated %.0f bytes "
-              "without it, %.0f with it, plus %llu bytes of model embedded\n",
+  std::printf("learned a table model in %.2f s: %zu of %zu columns predicted from others; the lossy columns "
+              "take an estimated %.0f bytes without it and %.0f with it, plus %llu bytes of model embedded\n",
               rep.seconds, used, data.columns.size(), rep.plain_bytes, rep.model_bytes_est,
               static_cast<unsigned long long>(used ? rep.model_bytes : 0));
   if (used == 0) std::printf("no relation between the columns pays at this bound: compress uses the plain codec\n");
