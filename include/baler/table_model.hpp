@@ -96,6 +96,10 @@ TableModelSection decode_table_model_section(std::span<const std::byte> payload,
 // Bytes a container spends on an embedded model beyond its chunks: the TABLE_MODEL and
 // MODEL_GAIN sections and their two section-table entries.
 std::uint64_t embedded_table_model_bytes(const TableModel& m);
+// What each column's relation costs when the model is embedded: its own bytes plus an equal
+// share of the rest of those sections (0 for a column without a relation). The learner keeps a
+// relation, and the writer uses it in a chunk, only when it saves more than this.
+std::vector<double> embedded_relation_costs(const TableModel& m);
 
 // A .balermodel file holding a table model (TABLE_MODEL section). load_table_model_file throws
 // Error(ModelMismatch) for a model file of another kind (an autoencoder).

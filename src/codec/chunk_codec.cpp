@@ -109,27 +109,11 @@ std::vector<double> latent_fractions(const Schema& s, const Predictor& p) {
 }
 
 // A chosen block's values as the decoder will have them, in binary64 (what relations read):
-// lossless blocks give the values themselves, Quant blocks the values their encoder recorded,
-// anything else is decoded.
+// Quant blocks give the values their encoder recorded, others block_values.
 std::vector<double> decoded_values(Block& b, const ColumnSlice& c, std::span<const double> pred,
                                    std::span<const double> ar, const std::string& what) {
-  const auto m = static_cast<Method>(b.bytes.at(0));
-  std::vector<double> v(c.n);
-  if (m == Method::Raw || m == Method::Int) {
-    for (std::size_t i = 0; i < c.n; ++i) v[i] = load_value(c.dtype, c.data, i);
-    return v;
-  }
-  if (m == Method::Quant && b.decoded.size() == c.n) return std::move(b.decoded);
-  std::vector<std::byte> tmp(c.n * dtype_size(c.dtype));
-  ByteReader br(b.bytes, what);
-  decode_block(br, c.dtype, c.n, pred, {c.n, 1, 1}, tmp.data(), ar);
-  expect_end(br, "block");
-  for (std::size_t i = 0; i < c.n; ++i) v[i] = load_value(c.dtype, tmp.data(), i);
-  return v;
-}
-
-bool quantised(const ColumnSpec& c) {
-  return is_float(c.dtype) && (c.bound.kind == BoundKind::Abs || c.bound.kind == BoundKind::Rel) && c.abs_bound > 0;
+  if (static_cast<Method>(b.bytes.at(0)) == Method::Quant && b.decoded.size() == c.n) return std::move(b.decoded);
+  return block_values(b.bytes, c, pred, ar, what);
 }
 
 // The table model's pass over the plain blocks (see encode_chunk).
@@ -206,7 +190,7 @@ ChunkOut encode_chunk(const Dataset& d, const Schema& s, std::size_t first, std:
       const ColumnSlice c = slice_of(d, s, j, first, rows);
       if (spec.bound.kind == BoundKind::None) {
         fb[f] = pred_only_block(c, preds[f]);
-      } else if ((spec.bound.kind == BoundKind::Abs || spec.bound.kind == BoundKind::Rel) && spec.abs_bound > 0) {
+      } else if (quantised(spec)) {
         fb[f].bytes = encode_quant_block(c, spec.abs_bound, preds[f], fb[f].st);
       }
     });
@@ -268,10 +252,7 @@ std::vector<Array> decode_chunk(std::span<const std::byte> payload, const Schema
         ByteReader br(blocks[j], col);
         decode_block(br, a.dtype, rows, pred, {rows, 1, 1}, a.bytes.data(), ar);
         expect_end(br, "block");
-        if (tp->is_input[j]) {
-          decoded[j].resize(rows);
-          for (std::size_t k = 0; k < rows; ++k) decoded[j][k] = load_value(a.dtype, a.bytes.data(), k);
-        }
+        if (tp->is_input[j]) decoded[j] = load_values(a.dtype, a.bytes.data(), rows);
         out[j] = std::move(a);
       });
     return out;

@@ -417,15 +417,10 @@ CompressSummary compress_source(DataSource& src, const std::filesystem::path& ou
     require(!o.model, ErrorCode::Usage, "a table model and an autoencoder cannot be used together");
     const bool external = o.external_model && !learned;
     TablePredictor tp = make_table_predictor(*tm, s, "table model");
-    // An embedded model's bytes are charged to the columns that use it: each its relation's
-    // bytes and an equal share of the rest of the sections.
-    double rel_bytes = 0, used = 0;
-    for (const auto& r : tm->relations)
-      if (r.kind != RelationKind::None) rel_bytes += relation_wire_bytes(r), used += 1;
-    const double fixed = used > 0 ? (static_cast<double>(embedded_table_model_bytes(*tm)) - rel_bytes) / used : 0;
+    // An embedded model's bytes are charged to the columns that use it, by their rows.
+    const std::vector<double> cost = embedded_relation_costs(*tm);
     for (std::size_t j = 0; j < s.columns.size() && !external && s.rows > 0; ++j)
-      if (const ColumnRelation* r = tp.relation(j); r && r->kind != RelationKind::None)
-        tp.bytes_per_row[j] = (relation_wire_bytes(*r) + fixed) / static_cast<double>(s.rows);
+      if (tp.model_col[j] >= 0) tp.bytes_per_row[j] = cost[static_cast<std::size_t>(tp.model_col[j])] / static_cast<double>(s.rows);
     check_bounds_need_model(s, nullptr);
     ModelUse use;
     use.tp = &tp;

@@ -68,14 +68,12 @@ std::string hex16(std::uint64_t h) {
   return b;
 }
 
-// An external model must be given and have the hash the container recorded.
-void check_external(const OpenedContainer& o, const char* kind, std::uint64_t want, bool given,
-                    std::uint64_t (*hash)(const void*), const void* model) {
-  require(given, ErrorCode::ModelMismatch,
+// An external model must be given (`have` = its hash) and have the hash the container recorded.
+void check_external(const OpenedContainer& o, const char* kind, std::uint64_t want, std::optional<std::uint64_t> have) {
+  require(have.has_value(), ErrorCode::ModelMismatch,
           o.reader.what() + ": needs the external " + kind + " " + hex16(want) + "; pass it with --model FILE");
-  const std::uint64_t h = hash(model);
-  require(h == want, ErrorCode::ModelMismatch,
-          o.reader.what() + ": was compressed with " + kind + " " + hex16(want) + " but the model given is " + hex16(h));
+  require(*have == want, ErrorCode::ModelMismatch,
+          o.reader.what() + ": was compressed with " + kind + " " + hex16(want) + " but the model given is " + hex16(*have));
 }
 
 }  // namespace
@@ -83,16 +81,15 @@ void check_external(const OpenedContainer& o, const char* kind, std::uint64_t wa
 std::optional<TablePredictor> table_predictor_for(const OpenedContainer& o, const TableModel* external) {
   if (!o.table) return std::nullopt;
   if (o.table->model) return make_table_predictor(*o.table->model, o.schema, o.reader.what() + " table model");
-  check_external(o, "table model", o.table->hash, external != nullptr,
-                 [](const void* m) { return table_model_hash(*static_cast<const TableModel*>(m)); }, external);
+  check_external(o, "table model", o.table->hash,
+                 external ? std::optional(table_model_hash(*external)) : std::nullopt);
   return make_table_predictor(*external, o.schema, "table model");
 }
 
 std::optional<Predictor> predictor_for(const OpenedContainer& o, const Model* external) {
   if (o.model) return make_predictor(*o.model, o.schema, false, o.reader.what() + " embedded model");
   if (!o.has_ref) return std::nullopt;
-  check_external(o, "model", o.model_ref, external != nullptr,
-                 [](const void* m) { return model_hash(*static_cast<const Model*>(m)); }, external);
+  check_external(o, "model", o.model_ref, external ? std::optional(model_hash(*external)) : std::nullopt);
   return make_predictor(*external, o.schema, false, "model");
 }
 

@@ -21,6 +21,12 @@ struct ColumnSpec {
   bool uses_model = false;   // a model feature (prediction available)
 };
 
+// A float column under an abs or rel bound that is not 0: coded by quantisation (Quant
+// blocks), so a prediction can serve as its base.
+inline bool quantised(const ColumnSpec& c) {
+  return is_float(c.dtype) && (c.bound.kind == BoundKind::Abs || c.bound.kind == BoundKind::Rel) && c.abs_bound > 0;
+}
+
 struct Schema {
   DataKind kind = DataKind::Table;
   bool from_matrix = false;

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstring>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "baler/bytes.hpp"
@@ -34,6 +35,9 @@ struct BlockStats {
   std::uint64_t outliers = 0;
   double max_error = 0;  // largest |x - x~| over finite values
 };
+
+// The quantisation step of a bound (FORMAT.md §2.7): step = 2·bound·(1 − 2^-12).
+inline double quant_step(double bound) { return 2.0 * bound * (1.0 - 1.0 / 4096.0); }
 
 // Uniform quantisation of one value against a prediction, exactly as the decoder will
 // reconstruct it (FORMAT.md §2.7): q = nearbyint((x - base) / step), x~ = base + step * q
@@ -149,6 +153,16 @@ void decode_interp(ByteReader& r, DType t, std::size_t n, std::array<std::size_t
 // the table model's autoregression parameters (Quant/AutoReg blocks).
 void decode_block(ByteReader& r, DType dtype, std::size_t n, std::span<const double> pred,
                   std::array<std::size_t, 3> dims, std::byte* out, std::span<const double> ar = {});
+// n elements of dtype t as binary64.
+inline std::vector<double> load_values(DType t, const std::byte* data, std::size_t n) {
+  std::vector<double> v(n);
+  for (std::size_t i = 0; i < n; ++i) v[i] = load_value(t, data, i);
+  return v;
+}
+// The values a (table column) `block` coding `c` decodes to, as binary64: lossless blocks give
+// c's values themselves, others are decoded (with `pred`/`ar` as decode_block takes them).
+std::vector<double> block_values(std::span<const std::byte> block, const ColumnSlice& c, std::span<const double> pred,
+                                 std::span<const double> ar, const std::string& what);
 // What a block needs before it can be decoded: 0 nothing, 1 a per-value prediction
 // (Quant/Model, PredOnly), 2 autoregression parameters (Quant/AutoReg).
 int block_needs(std::span<const std::byte> block);

@@ -99,7 +99,7 @@ std::vector<std::byte> encode_field_block(const ColumnSlice& c, std::array<std::
                                           double bound, FieldPredictor p, BlockStats& st) {
   const Grid g{dims[0], dims[1], dims[2]};
   const std::size_t es = dtype_size(c.dtype);
-  const double step = 2.0 * bound * (1.0 - 1.0 / 4096.0);
+  const double step = quant_step(bound);
   const double center = p == FieldPredictor::Center ? median_of_finite(c) : 0.0;
   std::vector<double> rec(c.n);
   std::vector<std::uint64_t> codes(c.n);

@@ -61,7 +61,7 @@ void interp_order(const std::array<std::size_t, 3>& n, std::vector<double>& rec,
 std::vector<std::byte> encode_interp_block(const ColumnSlice& c, std::array<std::size_t, 3> dims, double bound,
                                            BlockStats& st) {
   const std::size_t es = dtype_size(c.dtype);
-  const double step = 2.0 * bound * (1.0 - 1.0 / 4096.0);
+  const double step = quant_step(bound);
   std::vector<double> rec(c.n);
   std::vector<std::uint64_t> codes;
   codes.reserve(c.n);

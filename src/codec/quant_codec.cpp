@@ -7,6 +7,7 @@
 #include "det_math.hpp"
 #include "range_coder.hpp"
 #include "table_predict.hpp"
+#include "wire.hpp"
 
 namespace baler::codec {
 
@@ -148,10 +149,39 @@ std::uint64_t Quantizer::code(std::size_t i, double base, double& rec) {
   return kEscapeValue;
 }
 
+namespace {
+
+// Codes every value against base(i, rec) (rec: the values reconstructed before value i) and
+// writes a Quant block with `predictor` and `center`; `decoded`, when given, receives each value
+// as the decoder will produce it (an outlier: its exact value, NaN included).
+template <typename Base>
+std::vector<std::byte> quant_block(const ColumnSlice& c, double bound, QuantPredictor predictor, double center,
+                                   Base&& base, BlockStats& st, std::vector<double>* decoded) {
+  const std::size_t es = dtype_size(c.dtype);
+  const double step = quant_step(bound);
+  Quantizer qz{c, step, bound, st, {}};
+  std::vector<std::uint64_t> codes(c.n);
+  std::vector<double> rec(c.n);
+  for (std::size_t i = 0; i < c.n; ++i) codes[i] = qz.code(i, base(i, rec.data()), rec[i]);
+  if (decoded) {
+    decoded->resize(c.n);
+    for (std::size_t i = 0; i < c.n; ++i)
+      (*decoded)[i] = codes[i] == kEscapeValue ? load_value(c.dtype, c.data, i) : rec[i];
+  }
+  ByteWriter w;
+  w.le<std::uint8_t>(static_cast<std::uint8_t>(Method::Quant));
+  w.le<std::uint8_t>(static_cast<std::uint8_t>(predictor));
+  w.le<double>(step);
+  w.le<double>(center);
+  put_outliers(w, qz.outliers, qz.outliers.size() / es, es);
+  put_codes(w, codes);
+  return std::move(w.buffer());
+}
+
+}  // namespace
+
 std::vector<std::byte> encode_quant_block(const ColumnSlice& c, double bound, std::span<const double> pred,
                                           BlockStats& st, std::vector<double>* decoded) {
-  const std::size_t es = dtype_size(c.dtype);
-  const double step = 2.0 * bound * (1.0 - 1.0 / 4096.0);
   double center = 0.0;
   if (pred.empty()) {  // the median of finite values of the chunk (every k-th, k = n / 2048: < 4096 values)
     const std::size_t stride = std::max<std::size_t>(1, c.n / 2048);
@@ -165,46 +195,17 @@ std::vector<std::byte> encode_quant_block(const ColumnSlice& c, double bound, st
       std::nth_element(f.begin(), f.begin() + f.size() / 2, f.end());
       center = f[f.size() / 2];
     }
+    return quant_block(c, bound, QuantPredictor::Center, center, [&](std::size_t, const double*) { return center; },
+                       st, decoded);
   }
-  Quantizer qz{c, step, bound, st, {}};
-  std::vector<std::uint64_t> codes(c.n);
-  double rec;
-  if (decoded) decoded->resize(c.n);
-  for (std::size_t i = 0; i < c.n; ++i) {
-    codes[i] = qz.code(i, pred.empty() ? center : pred[i], rec);
-    if (decoded) (*decoded)[i] = codes[i] == kEscapeValue ? load_value(c.dtype, c.data, i) : rec;
-  }
-  const auto& outl = qz.outliers;
-  ByteWriter w;
-  w.le<std::uint8_t>(static_cast<std::uint8_t>(Method::Quant));
-  w.le<std::uint8_t>(static_cast<std::uint8_t>(pred.empty() ? QuantPredictor::Center : QuantPredictor::Model));
-  w.le<double>(step);
-  w.le<double>(center);
-  put_outliers(w, outl, outl.size() / es, es);
-  put_codes(w, codes);
-  return std::move(w.buffer());
+  return quant_block(c, bound, QuantPredictor::Model, center, [&](std::size_t i, const double*) { return pred[i]; },
+                     st, decoded);
 }
 
 std::vector<std::byte> encode_quant_ar_block(const ColumnSlice& c, double bound, std::span<const double> ar,
                                              BlockStats& st, std::vector<double>* decoded) {
-  const std::size_t es = dtype_size(c.dtype);
-  const double step = 2.0 * bound * (1.0 - 1.0 / 4096.0);
-  Quantizer qz{c, step, bound, st, {}};
-  std::vector<std::uint64_t> codes(c.n);
-  std::vector<double> rec(c.n);
-  if (decoded) decoded->resize(c.n);
-  for (std::size_t i = 0; i < c.n; ++i) {
-    codes[i] = qz.code(i, autoreg_predict(ar, rec.data(), i), rec[i]);
-    if (decoded) (*decoded)[i] = codes[i] == kEscapeValue ? load_value(c.dtype, c.data, i) : rec[i];
-  }
-  ByteWriter w;
-  w.le<std::uint8_t>(static_cast<std::uint8_t>(Method::Quant));
-  w.le<std::uint8_t>(static_cast<std::uint8_t>(QuantPredictor::AutoReg));
-  w.le<double>(step);
-  w.le<double>(0.0);
-  put_outliers(w, qz.outliers, qz.outliers.size() / es, es);
-  put_codes(w, codes);
-  return std::move(w.buffer());
+  return quant_block(c, bound, QuantPredictor::AutoReg, 0.0,
+                     [&](std::size_t i, const double* rec) { return autoreg_predict(ar, rec, i); }, st, decoded);
 }
 
 std::vector<std::byte> encode_pwrel_block(const ColumnSlice& c, double fraction, BlockStats& st) {
@@ -308,6 +309,17 @@ void decode_pwrel(ByteReader& r, DType t, std::size_t n, std::byte* out) {
 }
 
 }  // namespace
+
+std::vector<double> block_values(std::span<const std::byte> block, const ColumnSlice& c, std::span<const double> pred,
+                                 std::span<const double> ar, const std::string& what) {
+  const auto m = static_cast<Method>(block.empty() ? 0 : static_cast<int>(block[0]));
+  if (!block.empty() && (m == Method::Raw || m == Method::Int)) return load_values(c.dtype, c.data, c.n);
+  std::vector<std::byte> tmp(c.n * dtype_size(c.dtype));
+  ByteReader br(block, what);
+  decode_block(br, c.dtype, c.n, pred, {c.n, 1, 1}, tmp.data(), ar);
+  expect_end(br, "block");
+  return load_values(c.dtype, tmp.data(), c.n);
+}
 
 int block_needs(std::span<const std::byte> b) {
   if (b.empty()) return 0;

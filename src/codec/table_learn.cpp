@@ -440,12 +440,11 @@ TableModel learn_table_model(DataSource& src, const CompressOptions& o, const Le
     const ColumnSpec& spec = s.columns[j];
     c.x.resize(n);
     for (std::size_t i = 0; i < n; ++i) c.x[i] = a.value(i);
-    c.target = is_float(spec.dtype) && (spec.bound.kind == BoundKind::Abs || spec.bound.kind == BoundKind::Rel) &&
-               spec.abs_bound > 0 && n >= 16;
+    c.target = quantised(spec) && n >= 16;
     c.rec = c.x;
     if (c.target) {
       c.bound = spec.abs_bound;
-      c.step = 2.0 * c.bound * (1.0 - 1.0 / 4096.0);
+      c.step = quant_step(c.bound);
       const double centre = median_of(c.x);
       std::vector<std::byte> tmp(8);
       for (std::size_t i = 0; i < n; ++i) {
@@ -562,15 +561,8 @@ TableModel learn_table_model(DataSource& src, const CompressOptions& o, const Le
       }
     }
     model_bits[j] = 8.0 * static_cast<double>(block.size());
-    decoded[j].resize(nm);
-    if (block.empty()) {
-      for (std::size_t i = 0; i < nm; ++i) decoded[j][i] = a.value(i);
-    } else {
-      std::vector<std::byte> tmp(nm * dtype_size(a.dtype));
-      ByteReader br(block, "learned block");
-      decode_block(br, a.dtype, nm, pred, {nm, 1, 1}, tmp.data(), ar);
-      for (std::size_t i = 0; i < nm; ++i) decoded[j][i] = load_value(a.dtype, tmp.data(), i);
-    }
+    decoded[j] = block.empty() ? load_values(a.dtype, a.bytes.data(), nm)
+                               : block_values(block, c, pred, ar, "learned block");
   }
   m.relations = chosen;
   m.order = table_decode_order(chosen);  // relations dropped above may free columns to come earlier
@@ -578,14 +570,10 @@ TableModel learn_table_model(DataSource& src, const CompressOptions& o, const Le
   // of the rest, dropping those that do not until all that remain do.
   for (bool dropped = true; dropped;) {
     dropped = false;
-    double rel_bytes = 0, count = 0;
-    for (const auto& r : m.relations)
-      if (r.kind != RelationKind::None) rel_bytes += relation_wire_bytes(r), count += 1;
-    if (count == 0) break;
-    const double share = (static_cast<double>(embedded_table_model_bytes(m)) - rel_bytes) / count;
+    const std::vector<double> cost = embedded_relation_costs(m);
     for (std::size_t j = 0; j < ncol; ++j) {
       auto& r = m.relations[j];
-      if (r.kind == RelationKind::None || saved_bytes[j] > relation_wire_bytes(r) + share) continue;
+      if (r.kind == RelationKind::None || saved_bytes[j] > cost[j]) continue;
       r = {};
       model_bits[j] = plain_real[j];
       dropped = true;

@@ -251,6 +251,18 @@ std::uint64_t embedded_table_model_bytes(const TableModel& m) {
   return encode_table_model_section(m, true).size() + gain + 2 * container::kEntrySize;
 }
 
+std::vector<double> embedded_relation_costs(const TableModel& m) {
+  double rel_bytes = 0, count = 0;
+  for (const auto& r : m.relations)
+    if (r.kind != RelationKind::None) rel_bytes += relation_wire_bytes(r), count += 1;
+  std::vector<double> cost(m.relations.size(), 0.0);
+  if (count == 0) return cost;
+  const double share = (static_cast<double>(embedded_table_model_bytes(m)) - rel_bytes) / count;
+  for (std::size_t j = 0; j < cost.size(); ++j)
+    if (m.relations[j].kind != RelationKind::None) cost[j] = relation_wire_bytes(m.relations[j]) + share;
+  return cost;
+}
+
 TableModelSection decode_table_model_section(std::span<const std::byte> payload, const std::string& what,
                                              const std::vector<std::string>* names, const std::vector<DType>* dtypes) {
   ByteReader r(payload, what + " TABLE_MODEL");

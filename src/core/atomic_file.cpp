@@ -66,7 +66,7 @@ void remove_temp_files_on_signals() {
 AtomicFile::AtomicFile(fs::path path) : path_(std::move(path)) {
   // The temporary name has 64 random bits, and it is created with O_EXCL | O_NOFOLLOW: a file or
   // symbolic link planted under a guessed name is never opened, let alone written through.
-  static std::random_device rd;
+  thread_local std::random_device rd;  // operator() is not safe to share between threads
   for (int attempt = 0;; ++attempt) {
     const std::uint64_t r = (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
     char hex[17];
