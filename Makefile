@@ -1,6 +1,9 @@
 # Entry points for a fresh Debian 12 machine (see README.md):
 #   make run    install dependencies, build (release), run the example workflow
-#   make test   install dependencies, build (release), run the test suite
+#   make test   install dependencies, build (release), run the test suite, then every fuzz
+#               target for a short smoke run (FUZZ_SMOKE_SECONDS each)
+#   make fuzz   build the libFuzzer targets (clang, ASan + UBSan) and run each for FUZZ_SECONDS;
+#               results in FUZZ_RESULTS (fuzz/README.md)
 BUILD ?= build
 JOBS ?= $(shell nproc)
 BALER_DATA_DIR ?= $(abspath ../shared/data)
@@ -9,7 +12,12 @@ CTEST_ARGS ?=
 # spinning made an epoch 10-100x slower (bench/bench_train_results.md). Sleep instead.
 export OMP_WAIT_POLICY ?= passive
 
-.PHONY: run test deps build clean bench
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 600
+FUZZ_RESULTS ?= fuzz/results.md
+FUZZ_SMOKE_SECONDS ?= 30
+
+.PHONY: run test deps build clean bench fuzz fuzz-build fuzz-smoke
 
 deps:
 	bash scripts/install-deps.sh
@@ -23,10 +31,23 @@ run: build
 
 test: build
 	cd $(BUILD) && BALER_DATA_DIR=$(BALER_DATA_DIR) ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
+	$(MAKE) fuzz-smoke
+
+fuzz-build: deps
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBALER_FUZZ=ON \
+	  -DBALER_WITH_TORCH=OFF -DBALER_BUILD_TESTS=OFF -DBALER_BUILD_BENCH=OFF
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_targets
+
+fuzz: fuzz-build
+	BALER_DATA_DIR=$(BALER_DATA_DIR) bash scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_RESULTS) $(JOBS)
+
+# Every target for FUZZ_SMOKE_SECONDS (8 targets, 2 at a time: ~2 min): a parser regression fails.
+fuzz-smoke: fuzz-build
+	BALER_DATA_DIR=$(BALER_DATA_DIR) bash scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SMOKE_SECONDS) $(FUZZ_BUILD)/smoke-results.md $(JOBS)
 
 # Regenerates bench/results/ (README.md, "Benchmarks"); review the diff before committing.
 bench: build
 	BALER_DATA_DIR=$(BALER_DATA_DIR) $(BUILD)/bench/bench_compare --out bench/results --command "make bench" > /dev/null
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(FUZZ_BUILD)

@@ -11,6 +11,7 @@ PACKAGES=(
   libplplot-dev plplot-driver-cairo
   libzfp-dev
   libgtest-dev libgmock-dev
+  clang libclang-rt-14-dev llvm-14  # make fuzz: libFuzzer, sanitizer runtimes, llvm-symbolizer
 )
 
 missing=()

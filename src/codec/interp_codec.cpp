@@ -29,6 +29,7 @@ double interp(const std::vector<double>& rec, std::size_t base, std::size_t st, 
 // multiples of 2s. visit(i, prediction) must set rec[i].
 template <typename Visit>
 void interp_order(const std::array<std::size_t, 3>& n, std::vector<double>& rec, Visit&& visit) {
+  if (n[0] == 0 || n[1] == 0 || n[2] == 0) return;  // an empty block (a field with a 0 dimension)
   const std::size_t maxd = std::max({n[0], n[1], n[2]});
   std::size_t top = 1;
   while (top < maxd) top *= 2;

@@ -1,5 +1,6 @@
 // CSV tables: an RFC 4180 scanner, per-column dtype inference, shortest round-trip writing.
 #include <algorithm>
+#include <limits>
 #include <charconv>
 #include <cstdlib>
 #include <cstring>
@@ -281,6 +282,9 @@ class CsvFileRecords {
   CsvFileRecords(const std::filesystem::path& path, const std::string& what) : what_(what) {
     f_ = std::fopen(path.c_str(), "rb");
     if (!f_) throw Error(ErrorCode::Io, "cannot open " + what_ + " for reading");
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(path, ec);
+    if (!ec) left_ = size;
   }
   ~CsvFileRecords() { std::fclose(f_); }
   CsvFileRecords(const CsvFileRecords&) = delete;
@@ -303,23 +307,27 @@ class CsvFileRecords {
   std::size_t record_line() const { return record_line_; }
 
  private:
-  // Drops the consumed text and appends the next block (twice the text held, at least 1 MiB).
+  // Drops the consumed text and appends the next block (twice the text held, at least 1 MiB,
+  // or what is left of the file and one byte more to see its end).
   void refill() {
     buf_.erase(0, pos_);
     pos_ = 0;
-    const std::size_t want = std::max<std::size_t>(std::size_t{1} << 20, buf_.size());
+    const std::size_t want =
+        std::min<std::uint64_t>(std::max<std::size_t>(std::size_t{1} << 20, buf_.size()), left_ + 1);
     const std::size_t old = buf_.size();
     buf_.resize(old + want);
     const std::size_t got = std::fread(buf_.data() + old, 1, want, f_);
     if (got < want && std::ferror(f_)) throw Error(ErrorCode::Io, what_ + ": read error");
     buf_.resize(old + got);
     eof_ = got < want;
+    left_ = got < left_ ? left_ - got : 0;
   }
 
   std::string what_;
   std::FILE* f_ = nullptr;
   std::string buf_;
   std::size_t pos_ = 0, line_ = 1, record_line_ = 1;
+  std::uint64_t left_ = std::numeric_limits<std::uint64_t>::max() - 1;  // bytes the file has left, if known
   bool eof_ = false, at_start_ = true;
 };
 

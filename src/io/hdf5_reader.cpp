@@ -168,6 +168,7 @@ void check_layout(hid_t dset, hid_t type, const std::string& what) {
       }
       if (chunk_bytes > (std::uint64_t{1} << 32))
         throw Error(ErrorCode::Limit, what + ": chunks of " + std::to_string(chunk_bytes) + " bytes (limit 4 GiB)");
+      h5::check_filters(dcpl.get(), what);
       break;
     }
     case H5D_COMPACT:
@@ -233,6 +234,7 @@ void read_hdf5_rows(hid_t dset, hid_t mem_type, const std::vector<std::int64_t>&
                 H5Sclose);
   h5::check(fspace.get(), ErrorCode::Malformed, what + ": cannot read the dataset's shape");
   h5::check(mspace.get(), ErrorCode::Internal, what + ": cannot make a memory dataspace");
+  h5::check_chunks(dset, a, b, what);
   if ((!shape.empty() &&
        H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr) < 0) ||
       H5Dread(dset, mem_type, mspace.get(), fspace.get(), H5P_DEFAULT, out) < 0)

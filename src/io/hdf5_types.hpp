@@ -3,6 +3,7 @@
 
 #include <hdf5.h>
 
+#include <cstdint>
 #include <string>
 
 #include "baler/dtype.hpp"
@@ -51,6 +52,14 @@ inline hid_t check(hid_t id, ErrorCode code, const std::string& message) {
   if (id < 0) throw Error(code, message);
   return id;
 }
+
+// Refuses a dataset creation property list with a filter baler does not read (Unsupported):
+// gzip, shuffle and fletcher32 only.
+void check_filters(hid_t dcpl, const std::string& what);
+// Before an H5Dread of rows [a, b) of `dset`: checks that each stored chunk those rows touch
+// decodes to the chunk's full size (libhdf5 would read past a short one; hdf5_filters.cpp).
+// Throws Error(Malformed|Unsupported).
+void check_chunks(hid_t dset, std::uint64_t a, std::uint64_t b, const std::string& what);
 
 // Stops HDF5 from printing its error stack (the library never prints).
 void silence_errors();

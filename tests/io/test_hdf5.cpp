@@ -1,6 +1,9 @@
 // HDF5: round trips of every dtype (matrix + names, compound tables, N-d fields), big-endian
 // files written by hand, names attributes, dataset selection and missing-dataset errors.
 #include <hdf5.h>
+#include <zlib.h>
+
+#include "baler/io_stream.hpp"
 
 #include "baler/hdf5_io.hpp"
 #include "baler/io.hpp"
@@ -130,6 +133,85 @@ TEST(Hdf5, HugeDeclaredShapeWithoutDataIsRefusedBeforeAllocating) {
   H5Fclose(f);
   expect_error([&] { read_dataset(parse_data_spec(path.string())); }, ErrorCode::Limit,
                {"huge.h5:/data", "declares"});
+}
+
+
+// A 2-D float64 dataset of rows x 4 in chunks of 8 x 4 with the given filters (shuffle, gzip,
+// fletcher32 in h5py's order), values i * 0.5.
+void write_filtered(const std::filesystem::path& path, hsize_t rows, bool shuffle, bool gzip, bool fletcher) {
+  hid_t f = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  const hsize_t dims[2] = {rows, 4}, chunk[2] = {8, 4};
+  hid_t sp = H5Screate_simple(2, dims, nullptr);
+  hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+  H5Pset_chunk(dcpl, 2, chunk);
+  if (shuffle) H5Pset_shuffle(dcpl);
+  if (gzip) H5Pset_deflate(dcpl, 4);
+  if (fletcher) H5Pset_fletcher32(dcpl);
+  hid_t d = H5Dcreate2(f, "data", H5T_IEEE_F64LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+  std::vector<double> v(rows * 4);
+  for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<double>(i) * 0.5;
+  H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data());
+  H5Dclose(d);
+  H5Pclose(dcpl);
+  H5Sclose(sp);
+  H5Fclose(f);
+}
+
+TEST(Hdf5, ReadsGzipShuffleAndFletcherChunks) {
+  TempDir dir;
+  for (int filters = 0; filters < 8; ++filters) {
+    const auto path = dir / ("f" + std::to_string(filters) + ".h5");
+    write_filtered(path, 21, filters & 1, filters & 2, filters & 4);  // a partial last chunk
+    const Dataset d = read_dataset(parse_data_spec(path.string()));
+    ASSERT_EQ(d.columns.size(), 4u);
+    EXPECT_EQ(d.columns[3].values.as<double>()[20], (20 * 4 + 3) * 0.5) << filters;
+    auto source = open_data_source(parse_data_spec(path.string()));
+    EXPECT_EQ(source->read_rows(9, 17).columns[1].values.as<double>()[0], (9 * 4 + 1) * 0.5) << filters;
+  }
+}
+
+// The fuzz_hdf5 finding: a gzip chunk that inflates to less than its chunk made libhdf5 copy
+// past the end of its buffer inside H5Dread. Now refused before the read, naming the chunk.
+TEST(Hdf5, GzipChunkThatInflatesShortIsRefused) {
+  TempDir dir;
+  const auto path = dir / "short.h5";
+  write_filtered(path, 16, false, true, false);
+  {  // replace the second chunk (rows 8..15, 256 bytes) by a valid gzip stream of 40 bytes
+    hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    hid_t d = H5Dopen2(f, "data", H5P_DEFAULT);
+    unsigned char raw[40] = {}, packed[128];
+    uLongf n = sizeof packed;
+    ASSERT_EQ(compress2(packed, &n, raw, sizeof raw, 4), Z_OK);
+    const hsize_t at[2] = {8, 0};
+    ASSERT_GE(H5Dwrite_chunk(d, H5P_DEFAULT, 0, at, n, packed), 0);
+    H5Dclose(d);
+    H5Fclose(f);
+  }
+  expect_error([&] { read_dataset(parse_data_spec(path.string())); }, ErrorCode::Malformed,
+               {"short.h5:/data", "chunk at row 8", "decodes to 40 bytes", "256"});
+  auto source = open_data_source(parse_data_spec(path.string()));
+  EXPECT_EQ(source->read_rows(0, 8).columns[0].values.as<double>()[7], 28 * 0.5);  // the first chunk is fine
+  expect_error([&] { source->read_rows(4, 12); }, ErrorCode::Malformed, {"chunk at row 8"});
+}
+
+TEST(Hdf5, FiltersBalerCannotCheckAreRefused) {
+  TempDir dir;
+  const auto path = dir / "nbit.h5";
+  hid_t f = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  const hsize_t dims[1] = {16}, chunk[1] = {8};
+  hid_t sp = H5Screate_simple(1, dims, nullptr);
+  hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+  H5Pset_chunk(dcpl, 1, chunk);
+  H5Pset_scaleoffset(dcpl, H5Z_SO_INT, H5Z_SO_INT_MINBITS_DEFAULT);
+  hid_t d = H5Dcreate2(f, "data", H5T_STD_I32LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+  std::vector<int> v(16, 7);
+  H5Dwrite(d, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data());
+  H5Dclose(d);
+  H5Pclose(dcpl);
+  H5Sclose(sp);
+  H5Fclose(f);
+  expect_error([&] { read_dataset(parse_data_spec(path.string())); }, ErrorCode::Unsupported,
+               {"nbit.h5:/data", "filter 6", "gzip, shuffle and fletcher32"});
 }
 
 }  // namespace
