@@ -17,7 +17,9 @@ FUZZ_SECONDS ?= 600
 FUZZ_RESULTS ?= fuzz/results.md
 FUZZ_SMOKE_SECONDS ?= 30
 
-.PHONY: run test deps build clean bench fuzz fuzz-build fuzz-smoke
+SANITIZE_BUILD ?= build-asan
+
+.PHONY: run test deps build clean bench fuzz fuzz-build fuzz-smoke test-sanitize
 
 deps:
 	bash scripts/install-deps.sh
@@ -32,6 +34,15 @@ run: build
 test: build
 	cd $(BUILD) && BALER_DATA_DIR=$(BALER_DATA_DIR) ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
 	$(MAKE) fuzz-smoke
+
+# The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer (gcc, LibTorch included).
+test-sanitize: deps
+	cmake -S . -B $(SANITIZE_BUILD) -DCMAKE_BUILD_TYPE=Release -DBALER_SANITIZE=address,undefined \
+	  -DBALER_DEFAULT_DATA_DIR=$(BALER_DATA_DIR)
+	cmake --build $(SANITIZE_BUILD) -j $(JOBS)
+	cd $(SANITIZE_BUILD) && BALER_DATA_DIR=$(BALER_DATA_DIR) \
+	  LSAN_OPTIONS=suppressions=$(abspath fuzz/lsan.supp):print_suppressions=0 \
+	  UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
 
 fuzz-build: deps
 	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBALER_FUZZ=ON \
@@ -50,4 +61,4 @@ bench: build
 	BALER_DATA_DIR=$(BALER_DATA_DIR) $(BUILD)/bench/bench_compare --out bench/results --command "make bench" > /dev/null
 
 clean:
-	rm -rf $(BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(FUZZ_BUILD) $(SANITIZE_BUILD)

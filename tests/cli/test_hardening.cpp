@@ -237,5 +237,40 @@ TEST(Hardening, Hdf5WriteFailureNamesItsCause) {
   EXPECT_TRUE(temp_files(dir.path()).empty());
 }
 
+// Item 9: train and diagnose run only the baler-train beside the baler executable, never one
+// planted in the working folder, also when /proc/self/exe cannot be read (the old fallback ran
+// ./baler-train then).
+TEST(Hardening, TrainNeverRunsABalerTrainFromTheWorkingFolder) {
+  TempDir dir;
+  fs::create_directories(dir / "bin");
+  fs::create_directories(dir / "data");
+  fs::copy_file(baler_bin(), dir / "bin" / "baler");  // no baler-train beside this copy
+  const fs::path planted = dir / "data" / "baler-train";
+  std::ofstream(planted) << "#!/bin/sh\ntouch planted-ran\nexit 0\n";
+  fs::permissions(planted, fs::perms::owner_all);
+  auto run_in_data = [&](const std::string& prefix) {
+    const std::string cmd = "cd " + quoted((dir / "data").string()) + " && " + prefix + "../bin/baler train 2>" +
+                            quoted((dir / "err").string()) + "'";
+    const int raw = std::system(cmd.c_str());
+    return std::make_pair(WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(dir / "err"));
+  };
+  auto [status, err] = run_in_data("sh -c 'exec ");
+  EXPECT_EQ(status, 11) << err;
+  EXPECT_NE(err.find("cannot run " + (dir / "bin" / "baler-train").string()), std::string::npos) << err;
+  EXPECT_FALSE(fs::exists(dir / "data" / "planted-ran"));
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "the sanitizer runtimes need /proc: the /proc-less run is checked in the plain build";
+#else
+  // A mount namespace whose /proc is an empty tmpfs: /proc/self/exe cannot be read.
+  if (std::system("unshare --mount --map-root-user true >/dev/null 2>&1") != 0)
+    GTEST_SKIP() << "unshare --mount --map-root-user is not available here";
+  std::tie(status, err) =
+      run_in_data("unshare --mount --map-root-user sh -c 'mount -t tmpfs none /proc && exec ");
+  EXPECT_EQ(status, 11) << err;
+  EXPECT_NE(err.find("cannot locate baler-train: this executable's path is unknown"), std::string::npos) << err;
+  EXPECT_FALSE(fs::exists(dir / "data" / "planted-ran"));
+#endif
+}
+
 }  // namespace
 }  // namespace baler::test
