@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -55,5 +56,11 @@ struct Baseline {
 // Lossless ones first (zstd-19, zstd-19+shuffle, xz-9, xz-9+shuffle), then the bounded lossy
 // ones (trunc+shuffle+zstd, zfp-accuracy). Lossy codecs store non-float arrays losslessly.
 std::vector<Baseline> standard_baselines();
+
+// SZ3 with an absolute bound (bench/baselines_sz3.cpp), when the build found SZ3's source
+// (../shared/peers/SZ3-src.tar.gz, extracted into the build folder); otherwise nullopt and
+// `why_not` says what is missing. Non-float arrays, and arrays SZ3 refuses, are stored
+// losslessly (zstd-19+shuffle).
+std::optional<Baseline> sz3_baseline(std::string* why_not = nullptr);
 
 }  // namespace baler::bench

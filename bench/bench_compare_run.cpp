@@ -320,6 +320,13 @@ DatasetReport compare_dataset(const std::string& name, const Dataset& d, const C
     if (rep.dtypes.find(dtype_name(u.values->dtype)) == std::string::npos)
       rep.dtypes += (rep.dtypes.empty() ? "" : ",") + std::string(dtype_name(u.values->dtype));
   std::vector<Baseline> baselines = o.baselines ? standard_baselines() : std::vector<Baseline>{};
+  if (o.baselines) {
+    std::string why_not;
+    if (auto sz3 = sz3_baseline(&why_not))
+      baselines.push_back(std::move(*sz3));
+    else
+      rep.notes.push_back(why_not);
+  }
   baselines.insert(baselines.end(), o.extra_baselines.begin(), o.extra_baselines.end());
   for (const auto& b : baselines) {
       for (double rel : b.lossy ? o.rels : std::vector<double>{0.0}) {

@@ -103,6 +103,29 @@ TEST(BenchBaselines, ZfpHoldsItsToleranceOnSmoothData) {
   }
 }
 
+TEST(BenchBaselines, Sz3HoldsItsBoundAndStoresWhatItCannotTake) {
+  std::string why_not;
+  const auto sz3 = sz3_baseline(&why_not);
+  if (!sz3) GTEST_SKIP() << why_not;
+  for (DType t : {DType::F32, DType::F64})
+    for (const std::vector<std::int64_t>& shape : std::vector<std::vector<std::int64_t>>{{4096}, {16, 16, 16}, {4, 4, 16, 16}, {2, 2, 4, 16, 16}}) {
+      Array a = smooth(t, 4096, 5);
+      a.shape = shape;
+      for (double bound : {1e-1, 1e-3}) {
+        const Bytes enc = sz3->encode(a, bound);
+        EXPECT_EQ(enc.at(0), std::byte{1}) << "an SZ3 stream";
+        EXPECT_LT(enc.size(), a.bytes.size());
+        const Array dec = sz3->decode(enc, t, shape, bound);
+        EXPECT_EQ(dec.shape, shape);
+        EXPECT_LE(max_error(a, dec), bound) << dtype_name(t) << " " << shape.size() << "-d";
+      }
+    }
+  Array ints(DType::I32, {100});
+  for (int i = 0; i < 100; ++i) ints.as<std::int32_t>()[static_cast<std::size_t>(i)] = i * 7 - 300;
+  EXPECT_EQ(sz3->encode(ints, 10.0).at(0), std::byte{0});  // stored losslessly
+  EXPECT_EQ(sz3->decode(sz3->encode(ints, 10.0), ints.dtype, ints.shape, 10.0), ints);
+}
+
 TEST(BenchBaselines, JacobiFindsEigenpairs) {
   const std::size_t n = 5;
   std::mt19937_64 g(5);
