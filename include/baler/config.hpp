@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "baler/hints.hpp"
+
 namespace baler {
 
 // Option names follow Baler's (Python) config where Baler has the option. Each field is
@@ -102,9 +104,6 @@ const std::vector<OptionInfo>& config_options();
 // The value of option "section.key" in `config` as TOML text. Throws Error(Config) if unknown.
 std::string config_value(const Config& config, const std::string& dotted_key);
 
-// The candidate nearest to `word` by edit distance, or "" when none is close enough to be a
-// plausible typo. Used for "did you mean" hints.
-std::string nearest_name(const std::string& word, const std::vector<std::string>& candidates);
 
 // ---- Reading, writing, overriding ----
 

@@ -8,6 +8,7 @@
 #include "baler/codec.hpp"
 #include "baler/container.hpp"
 #include "baler/data_stream.hpp"
+#include "baler/hints.hpp"
 #include "baler/table_model.hpp"
 #include "chunk_codec.hpp"
 #include "codec_schema.hpp"
@@ -106,6 +107,24 @@ Schema initial_schema(const DataLayout& l, const CompressOptions& o, std::vector
             "one frame of the field has " + std::to_string(per) + " values, more than a chunk may hold (" +
                 std::to_string(kMaxChunkElements) + ")");
     s.chunk_rows = clamp_chunk_rows(o.chunk_rows, per);
+  }
+  // A bound for a column that does not exist is a typo, not a wish: refuse it, naming the
+  // nearest column.
+  for (const auto& [pattern, b] : o.column_bounds) {
+    std::vector<std::string> names;
+    bool matched = false;
+    for (const auto& c : s.columns) {
+      names.push_back(c.name);
+      matched |= glob_match(pattern, c.name);
+    }
+    if (matched) continue;
+    const bool glob = pattern.find_first_of("*?[") != std::string::npos;
+    const std::string near = glob ? "" : nearest_name(pattern, names);
+    std::string listed;
+    for (std::size_t j = 0; j < names.size() && j < 12; ++j) listed += (j ? ", " : "") + names[j];
+    if (names.size() > 12) listed += ", ... (" + std::to_string(names.size()) + " columns)";
+    throw Error(ErrorCode::Usage, "the column bound '" + pattern + "' matches no column" +
+                                      (near.empty() ? "" : "; did you mean '" + near + "'?") + " (columns: " + listed + ")");
   }
   return s;
 }

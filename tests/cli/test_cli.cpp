@@ -141,6 +141,21 @@ TEST(Cli, BadOverrideExit3) {
                "did you mean 'training.epochs'");
 }
 
+// A bound for a column that does not exist (a typo) is an error naming the nearest column, from
+// the command line and from the configuration alike; a glob that matches is fine.
+TEST(Cli, ColumnBoundMatchingNoColumnIsAnError) {
+  test::TempDir dir;
+  std::ofstream(dir / "t.csv") << "pt,eta,phi\n1.5,2,3\n4,5.25,6\n";
+  expect_error(run(dir, "compress t.csv -o t.baler --column-bound ptt=abs=0.1"), 2, "usage",
+               "the column bound 'ptt' matches no column; did you mean 'pt'? (columns: pt, eta, phi)");
+  expect_error(run(dir, "compress t.csv -o t.baler --set compression.column_bounds.ehta=exact"), 2, "usage",
+               "did you mean 'eta'?");
+  expect_error(run(dir, "compress t.csv -o t.baler --column-bound 'x*=exact'"), 2, "usage",
+               "the column bound 'x*' matches no column (columns: pt, eta, phi)");
+  EXPECT_FALSE(fs::exists(dir / "t.baler"));
+  EXPECT_EQ(run(dir, "compress t.csv -o t.baler --column-bound 'p*=abs=0.01' -q").status, 0);
+}
+
 TEST(Cli, InfoOnLhcbTable) {
   test::TempDir dir;
   const Result r = run(dir, "info " + quoted(lhcb()));
