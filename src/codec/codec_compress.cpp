@@ -108,6 +108,8 @@ Schema initial_schema(const DataLayout& l, const CompressOptions& o, std::vector
                 std::to_string(kMaxChunkElements) + ")");
     s.chunk_rows = clamp_chunk_rows(o.chunk_rows, per);
   }
+  require(s.rows == 0 || (l.kind == DataKind::Field ? row_elements(s) : s.columns.size()) > 0, ErrorCode::Unsupported,
+          std::to_string(s.rows) + " rows that hold no values");
   // A bound for a column that does not exist is a typo, not a wish: refuse it, naming the
   // nearest column.
   for (const auto& [pattern, b] : o.column_bounds) {
