@@ -156,6 +156,27 @@ TEST(Cli, ColumnBoundMatchingNoColumnIsAnError) {
   EXPECT_EQ(run(dir, "compress t.csv -o t.baler --column-bound 'p*=abs=0.01' -q").status, 0);
 }
 
+// Output paths are checked before any work: a folder, a missing folder, an extension baler does
+// not write (decompress used to write npz into out.xyz; convert read the whole input first).
+TEST(Cli, OutputPathsAreCheckedBeforeTheWork) {
+  test::TempDir dir;
+  std::ofstream(dir / "t.csv") << "pt,eta\n1.5,2\n4,5.25\n";
+  fs::create_directories(dir / "folder");
+  expect_error(run(dir, "compress t.csv -o folder"), 2, "usage", "the output folder is a folder");
+  expect_error(run(dir, "compress t.csv -o nowhere/t.baler"), 4, "io", "the folder nowhere does not exist");
+  expect_error(run(dir, "convert t.csv -o folder --format npy"), 2, "usage", "is a folder");
+  expect_error(run(dir, "convert t.csv -o t.xyz"), 2, "usage", "cannot tell the output format from 't.xyz'");
+  ASSERT_EQ(run(dir, "compress t.csv -o t.baler -q").status, 0);
+  expect_error(run(dir, "decompress t.baler -o out.xyz"), 2, "usage",
+               "cannot write out.xyz: unknown extension '.xyz'; use .npz, .npy, .csv, .h5 or --format");
+  expect_error(run(dir, "decompress t.baler -o folder"), 2, "usage", "is a folder");
+  expect_error(run(dir, "decompress t.baler -o nowhere/out.csv"), 4, "io", "does not exist");
+  EXPECT_FALSE(fs::exists(dir / "out.xyz"));
+  ASSERT_EQ(run(dir, "decompress t.baler -o out -q").status, 0);  // no extension: the input's format
+  EXPECT_EQ(slurp(dir / "out").substr(0, 7), "pt,eta\n");
+  EXPECT_EQ(run(dir, "decompress t.baler -o out.xyz --format csv -q").status, 0);
+}
+
 TEST(Cli, InfoOnLhcbTable) {
   test::TempDir dir;
   const Result r = run(dir, "info " + quoted(lhcb()));

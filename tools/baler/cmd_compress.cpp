@@ -94,7 +94,7 @@ int plain_compress(const Args& a) {
   o.threads = a.threads;
   o.learn = a.learn;
   const fs::path out = a.out.empty() ? fs::path(parse_data_spec(a.in).path).replace_extension(".baler") : fs::path(a.out);
-  refuse_same_file(parse_data_spec(a.in).path, out);
+  check_output(parse_data_spec(a.in).path, out);
   ReadOptions ro = cli_read_options();
   ro.kind = a.kind;
   print_summary(run(a.in, out, o, ro, a.model), out);

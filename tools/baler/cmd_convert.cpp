@@ -18,12 +18,12 @@ int convert(const ConvertArgs& a) {
   options.kind = a.kind;
   options.columns = a.columns;
   DataSpec out = parse_data_spec(a.output);
-  refuse_same_file(parse_data_spec(a.input).path, out.path);
-  const Dataset data = read_dataset(parse_data_spec(a.input), options);
   if (!a.format.empty()) out.format = parse_format(a.format);
   if (out.format == FileFormat::Unknown)
     throw Error(ErrorCode::Usage, "cannot tell the output format from '" + a.output +
                                       "': use a .npy .npz .csv .h5 name or --format");
+  check_output(parse_data_spec(a.input).path, out.path);
+  const Dataset data = read_dataset(parse_data_spec(a.input), options);
   write_dataset(data, out);  // atomic: a failure leaves no file and keeps an existing one
   if (!global_options().quiet)
     std::cout << "wrote " << out.path.string() << " (" << format_name(out.format) << ", "

@@ -54,10 +54,16 @@ int plain_decompress(const Args& a) {
   m.attach(o);
   o.threads = a.threads;
   if (!a.rows.empty()) parse_rows(a.rows, o);
-  refuse_same_file(a.in, parse_data_spec(a.out).path);
+  const fs::path out = parse_data_spec(a.out).path;
+  check_output(a.in, out);
   std::string format = a.format;
-  if (format.empty() && format_from_path(a.out) == FileFormat::Unknown)
+  if (format.empty() && format_from_path(a.out) == FileFormat::Unknown) {
+    // No extension: the input's format. An extension baler does not write is a mistake.
+    if (!out.extension().empty())
+      throw Error(ErrorCode::Usage, "cannot write " + out.string() + ": unknown extension '" +
+                                        out.extension().string() + "'; use .npz, .npy, .csv, .h5 or --format");
     format = data_extension(read_container_description(a.in).source_format).substr(1);
+  }
   write_output(a.in, o, a.out, format);
   return 0;
 }

@@ -53,6 +53,18 @@ inline void refuse_same_file(const std::filesystem::path& in, const std::filesys
                                       " itself: refusing to overwrite the only copy");
 }
 
+// Checks an output path before any work: not the input itself (refuse_same_file), not a folder
+// (Usage), and in a folder that exists (Io).
+inline void check_output(const std::filesystem::path& in, const std::filesystem::path& out) {
+  refuse_same_file(in, out);
+  std::error_code ec;
+  if (std::filesystem::is_directory(out, ec))
+    throw Error(ErrorCode::Usage, "the output " + out.string() + " is a folder: give a file name");
+  const std::filesystem::path parent = out.parent_path().empty() ? std::filesystem::path(".") : out.parent_path();
+  if (!std::filesystem::is_directory(parent, ec))
+    throw Error(ErrorCode::Io, "cannot write " + out.string() + ": the folder " + parent.string() + " does not exist");
+}
+
 // "A:B" (either side may be empty) -> [A, B).
 inline void parse_rows(const std::string& text, DecompressOptions& o) {
   const auto colon = text.find(':');
