@@ -174,8 +174,12 @@ std::string describe_container(const std::filesystem::path& path) {
   os << "\ncolumns (name, dtype, bound, absolute bound, method, bytes, exact-stored values, max error):\n";
   for (const auto& c : d.columns)
   {
-    os << "  " << c.name << "  " << c.dtype << "  " << bound_string(c.requested) << "  " << c.abs_bound << "  "
-       << c.methods << "  " << c.bytes << "  " << c.outliers << "  " << c.max_error;
+    os << "  " << c.name << "  " << c.dtype << "  " << bound_string(c.requested) << "  ";
+    if (c.requested.kind == BoundKind::None)
+      os << "-";  // no bound: the autoencoder's values as they come
+    else
+      os << c.abs_bound;
+    os << "  " << c.methods << "  " << c.bytes << "  " << c.outliers << "  " << c.max_error;
     if (!c.relation.empty()) os << "  [" << c.relation << "; saved " << c.model_saved << " bytes]";
     os << "\n";
   }

@@ -178,6 +178,9 @@ TEST(Golden, FormatV12ContainersDecodeToTheFrozenBytes) {
   EXPECT_EQ(hash_of(d), 0xe83966156bec57edull);
   EXPECT_EQ(hash_of(decompress_file(file, two)), hash_of(d));
   EXPECT_EQ(verify_container(file, golden_relations_table()).violations, 0u);
+  // The model container's `none` column has no absolute bound: shown as '-', never 0.
+  const std::string model_info = describe_container(kGolden / "v1.2_model.baler");
+  EXPECT_NE(model_info.find("  eta  float32  none  -  "), std::string::npos) << model_info;
 }
 
 }  // namespace

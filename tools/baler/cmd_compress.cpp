@@ -19,8 +19,10 @@ void print_summary(const CompressSummary& s, const fs::path& out) {
   if (s.model_bytes) std::printf(", %llu bytes", static_cast<unsigned long long>(s.model_bytes));
   std::printf("\n");
   for (const auto& c : s.columns) {
-    std::printf("  %-24s %-8s %-14s abs %-12.6g %-26s %9llu bytes  %llu exact-stored  max err %.6g",
-                c.name.c_str(), c.dtype.c_str(), bound_string(c.requested).c_str(), c.abs_bound, c.methods.c_str(),
+    char abs_text[32] = "-";  // a `none` column has no bound
+    if (c.requested.kind != BoundKind::None) std::snprintf(abs_text, sizeof abs_text, "%.6g", c.abs_bound);
+    std::printf("  %-24s %-8s %-14s abs %-12s %-26s %9llu bytes  %llu exact-stored  max err %.6g",
+                c.name.c_str(), c.dtype.c_str(), bound_string(c.requested).c_str(), abs_text, c.methods.c_str(),
                 static_cast<unsigned long long>(c.bytes), static_cast<unsigned long long>(c.outliers), c.max_error);
     if (!c.relation.empty()) std::printf("  [%s; saved %lld bytes]", c.relation.c_str(), static_cast<long long>(c.model_saved));
     std::printf("\n");
