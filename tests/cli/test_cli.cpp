@@ -177,6 +177,21 @@ TEST(Cli, OutputPathsAreCheckedBeforeTheWork) {
   EXPECT_EQ(run(dir, "decompress t.baler -o out.xyz --format csv -q").status, 0);
 }
 
+// -q drops progress, notes and confirmations; what info and verify exist to print stays.
+TEST(Cli, QuietKeepsWhatAModeIsAskedFor) {
+  test::TempDir dir;
+  std::ofstream(dir / "t.csv") << "pt,eta\n1.5,2\n4,5.25\n";
+  Result r = run(dir, "compress t.csv -o t.baler -q");
+  EXPECT_EQ(r.status, 0);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(run(dir, "compress t.csv -o t2.baler").out.rfind("wrote t2.baler", 0), 0u);
+  r = run(dir, "verify t.baler t.csv -q");
+  EXPECT_EQ(r.status, 0);
+  EXPECT_NE(r.out.find("OK: 0 value(s) outside their bound"), std::string::npos) << r.out;
+  EXPECT_NE(run(dir, "info t.baler -q").out.find("data: table (2, 2)"), std::string::npos);
+  EXPECT_EQ(run(dir, "decompress t.baler -o back.csv -q").out, "");
+}
+
 TEST(Cli, InfoOnLhcbTable) {
   test::TempDir dir;
   const Result r = run(dir, "info " + quoted(lhcb()));

@@ -162,7 +162,7 @@ void add_global_options(CommandLine& cl) {
       app.add_option("--input", g.input, "with --mode newProject: data.input_path")};
   app.add_option("--workspaces", g.workspaces,
                  "folder of the workspaces (else $BALER_WORKSPACES, else ./workspaces)");
-  app.add_flag("--quiet,-q", g.quiet, "print results only, no progress");
+  app.add_flag("--quiet,-q", g.quiet, "no progress, notes or confirmations (info and verify still print theirs)");
   app.add_flag("--verbose,-v", g.verbose, "Baler's flag, accepted; output as by default");
 }
 

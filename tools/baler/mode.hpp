@@ -50,7 +50,7 @@ struct ModeRegistrar {
 
 // Options of the whole tool, set by main before a mode runs.
 struct GlobalOptions {
-  bool quiet = false;                  // --quiet: print results only, no progress
+  bool quiet = false;                  // --quiet: no progress, notes or confirmations (docs/CLI.md)
   bool verbose = false;                // --verbose (Baler's flag): accepted, no effect yet
   std::string workspaces;              // --workspaces DIR (else $BALER_WORKSPACES, "workspaces")
   std::vector<std::string> overrides;  // project form: --set section.key=value, in order
