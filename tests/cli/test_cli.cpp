@@ -31,6 +31,16 @@ TEST(Cli, VersionAndHelp) {
   EXPECT_EQ(hs.status, 0);
   EXPECT_NE(hs.out.find("--kind TEXT:{auto,table,field}=auto"), std::string::npos)
       << "defaults are shown: " << hs.out;
+  // Every mode's help lists its own options (train and diagnose run in baler-train, whose help
+  // `baler train --help` must show, not the launcher's empty one).
+  for (const auto& [mode, option] : std::vector<std::pair<std::string, std::string>>{
+           {"new-project", "--input"}, {"train", "--input"}, {"diagnose", "--training"},
+           {"compress", "--error-bound"}, {"decompress", "--rows"}, {"verify", "--model"},
+           {"plot", "--reconstructed"}, {"info", "FILE"}, {"convert", "--columns"}}) {
+    const Result m = run(dir, mode + " --help");
+    EXPECT_EQ(m.status, 0) << mode << ": " << m.err;
+    EXPECT_NE(m.out.find(option), std::string::npos) << mode << " --help lacks " << option << ": " << m.out;
+  }
 }
 
 TEST(Cli, UsageErrorsExit2WithOneLine) {

@@ -43,9 +43,11 @@ Mode launcher(const char* name, const char* help, int order) {
   m.help = help;
   m.order = order;
   m.add_subcommand = [](CLI::App& sub) -> std::function<int()> {
-    // Everything after the mode name is left to baler-train, --help included.
+    // Everything after the mode name is left to baler-train, --help included (baler-train's
+    // help lists the mode's options; this one knows none of them).
     sub.fallthrough(false);
     sub.prefix_command();
+    sub.set_help_flag();
     return []() -> int { exec_training_tool(); };
   };
   m.run_project_ref = [](const ProjectRef&) -> int { exec_training_tool(); };
