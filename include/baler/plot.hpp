@@ -34,6 +34,7 @@ struct PlotInputs {
   std::optional<ActivationMap> activations;
   std::uint64_t original_bytes = 0;                   // size of the input data; 0 = unknown
   std::uint64_t compressed_bytes = 0;                 // container + model; 0 = unknown
+  std::string page = "report.html";                   // the HTML page's name (diagnose: diagnose.html)
 };
 
 // What make_plots wrote (paths in out_dir, in the order the report shows them) and found.
@@ -46,7 +47,7 @@ struct PlotReport {
 };
 
 // Draws every plot the inputs allow into out_dir (created if missing) and writes
-// summary.csv, summary.md and, if config.html_report, report.html (which embeds the PNG
+// summary.csv, summary.md and, if config.html_report, the page inputs.page (report.html; it embeds the PNG
 // pages, so PNGs are drawn whenever the report is wanted).
 //   loss.{pdf,png}          train/validation loss per epoch (log scale), lr changes marked
 //   columns.pdf, columns-NAME.png   per column: histograms, difference, response, residual

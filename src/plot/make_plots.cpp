@@ -89,7 +89,7 @@ PlotReport make_plots(const PlotInputs& inputs, const PlotConfig& config, const 
     write_text(out_dir / "summary.csv", summary_csv(report.summary), report.files);
     write_text(out_dir / "summary.md", summary_md_text(inputs, report), report.files);
   }
-  if (config.html_report) write_text(out_dir / "report.html", report_html(inputs, report), report.files);
+  if (config.html_report) write_text(out_dir / inputs.page, report_html(inputs, report), report.files);
   if (!std::count(config.formats.begin(), config.formats.end(), "png")) {
     // PNGs were drawn only for the report: keep the folder to what was asked for.
     for (const fs::path& p : report.pngs) fs::remove(p, ec);

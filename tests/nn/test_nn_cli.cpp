@@ -37,10 +37,15 @@ TEST(NnCli, TrainAndDiagnoseLhcb) {
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 4) << csv;
   const Model m = load_trained_model(dir / "t" / "model.balermodel");
   EXPECT_EQ(m.feature_names.size(), 26u);
+  fs::create_directories(dir / "p");
+  std::ofstream(dir / "p" / "report.html") << "the plot mode's report";
   ASSERT_EQ(run("diagnose --quiet --config " + cfg.string() + " --input " + lhcb.string() + " --training " +
                     (dir / "t").string() + " --output " + (dir / "p").string(), dir / "log2"), 0)
       << slurp(dir / "log2");
   EXPECT_TRUE(fs::exists(dir / "t" / "activations.npy"));
+  // diagnose writes its own page and leaves the plot mode's report alone.
+  EXPECT_NE(slurp(dir / "p" / "diagnose.html").find("<html"), std::string::npos);
+  EXPECT_EQ(slurp(dir / "p" / "report.html"), "the plot mode's report");
 }
 
 TEST(NnCli, BadModelNameExitsWithConfigStatus) {

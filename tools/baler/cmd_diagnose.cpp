@@ -56,6 +56,7 @@ int run_diagnose(const Config& config, const std::string& input, const fs::path&
 
   PlotInputs in;
   in.title = model.architecture + " activations";
+  in.page = "diagnose.html";  // its own page: the plot mode's report.html stays
   ActivationMap map;
   for (const auto& l : layers) {
     map.layer_names.push_back(l.name);
