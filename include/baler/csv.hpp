@@ -13,16 +13,23 @@
 
 namespace baler {
 
-// Parses CSV text into a table. The first row names the columns. Quoted fields may hold commas,
-// doubled quotes and newlines; CRLF and LF both end rows; a UTF-8 BOM and empty lines are
+// Parses CSV text into a table (the first row names the columns, see `header` below). Quoted
+// fields may hold commas, doubled quotes and newlines; CRLF, LF and CR end rows; a UTF-8 BOM and empty lines are
 // skipped. Without `dtype` each column is int64 if every value is an integer literal in range,
 // else float64 (nan, inf, -inf, Infinity accepted); with `dtype` every value is parsed as that
 // type (float32 from the decimal text directly, so a written float32 reads back bit-exact).
 // Throws Error(Malformed) "what line L column C ('name'): 'text' is not a number", or naming
 // the line for a row whose field count differs from the header's.
+//
+// The first row names the columns unless `header` says otherwise: with CsvHeader::Auto a first
+// row whose fields are all unquoted numbers is data (a table written without a header) and the
+// columns are named col0, col1, ...; *had_header (when given) tells which it was.
+enum class CsvHeader { Auto, Yes, No };
 Dataset parse_csv(std::string_view text, const std::string& what,
-                  std::optional<DType> dtype = std::nullopt);
-Dataset read_csv(const std::filesystem::path& path, std::optional<DType> dtype = std::nullopt);
+                  std::optional<DType> dtype = std::nullopt, CsvHeader header = CsvHeader::Auto,
+                  bool* had_header = nullptr);
+Dataset read_csv(const std::filesystem::path& path, std::optional<DType> dtype = std::nullopt,
+                 CsvHeader header = CsvHeader::Auto, bool* had_header = nullptr);
 
 class CsvFileRecords;
 // A CSV file read in row ranges with parse_csv's rules. The constructor scans the file once
@@ -32,19 +39,22 @@ class CsvFileRecords;
 // plus the rows asked for. Throws parse_csv's errors naming the file, line and column.
 class CsvRows {
  public:
-  explicit CsvRows(const std::filesystem::path& path, std::optional<DType> dtype = std::nullopt);
+  explicit CsvRows(const std::filesystem::path& path, std::optional<DType> dtype = std::nullopt,
+                   CsvHeader header = CsvHeader::Auto);
   ~CsvRows();
   CsvRows(const CsvRows&) = delete;
   CsvRows& operator=(const CsvRows&) = delete;
   const std::vector<std::string>& names() const { return names_; }
   const std::vector<DType>& dtypes() const { return dtypes_; }
   std::uint64_t rows() const { return rows_; }
+  bool has_header() const { return has_header_; }
   Dataset read(std::uint64_t a, std::uint64_t b);
 
  private:
   std::filesystem::path path_;
   std::string what_;
   bool forced_;
+  bool has_header_ = true;
   std::vector<std::string> names_;
   std::vector<DType> dtypes_;
   std::uint64_t rows_ = 0, next_row_ = 0;

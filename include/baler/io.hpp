@@ -41,6 +41,9 @@ struct ReadOptions {
   // CSV only: parse every column as this dtype ("float32", "int16", ...); empty = infer
   // (int64 if every value is an integer literal in range, else float64).
   std::string csv_dtype;
+  // CSV only: auto (the first row names the columns unless it is all numbers: then it is data,
+  // the columns are col0, col1, ... and a note says so), yes (always names), no (always data).
+  std::string csv_header = "auto";
   // Receives one line per note a reader has for the user (e.g. ROOT branches skipped because
   // their type is not supported); null = notes are dropped. The library never prints.
   std::function<void(const std::string&)> on_note;

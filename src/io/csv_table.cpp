@@ -181,6 +181,23 @@ std::vector<std::string> header_names(const std::vector<CsvField>& fields, const
   return names;
 }
 
+// Whether the first record names the columns: always with Yes, never with No; with Auto unless
+// every field of it is an unquoted number (a table written without a header).
+bool first_row_names(const std::vector<CsvField>& fields, CsvHeader header) {
+  if (header != CsvHeader::Auto) return header == CsvHeader::Yes;
+  for (const auto& f : fields) {
+    double v;
+    if (f.quoted || !parse_number(f.text, v)) return true;
+  }
+  return false;
+}
+
+std::vector<std::string> numbered_names(std::size_t n) {
+  std::vector<std::string> names;
+  for (std::size_t c = 0; c < n; ++c) names.push_back("col" + std::to_string(c));
+  return names;
+}
+
 void check_field_count(const std::vector<CsvField>& fields, std::size_t columns, std::size_t line,
                        const std::string& what) {
   if (fields.size() != columns)
@@ -188,14 +205,17 @@ void check_field_count(const std::vector<CsvField>& fields, std::size_t columns,
                                           " fields, but the header has " + std::to_string(columns) + " columns");
 }
 
-CsvCells scan(std::string_view text, const std::string& what) {
+CsvCells scan(std::string_view text, const std::string& what, CsvHeader header, bool* had_header) {
   CsvScanner sc(text, what);
   CsvCells cells;
   std::vector<CsvField> fields;
   if (!sc.next(fields)) throw Error(ErrorCode::Malformed, what + ": empty file (no header row)");
-  cells.names = header_names(fields, what);
+  const bool names = first_row_names(fields, header);
+  if (had_header) *had_header = names;
+  cells.names = names ? header_names(fields, what) : numbered_names(fields.size());
   cells.columns.resize(fields.size());
-  while (sc.next(fields)) {
+  bool got = names ? sc.next(fields) : true;  // without a header the first record is data
+  for (; got; got = sc.next(fields)) {
     check_field_count(fields, cells.names.size(), sc.record_line(), what);
     for (std::size_t c = 0; c < fields.size(); ++c) cells.columns[c].push_back(std::move(fields[c].text));
     cells.lines.push_back(sc.record_line());
@@ -258,7 +278,9 @@ void append_value(std::string& out, T v) {
 }
 
 void append_name(std::string& out, const std::string& name) {
-  const bool quote = name.find_first_of(",\"\r\n") != std::string::npos ||
+  double v;
+  const bool quote = parse_number(name, v) ||  // a number as a name: quoted, so it reads back as a name
+                     name.find_first_of(",\"\r\n") != std::string::npos ||
                      (!name.empty() && (name.front() == ' ' || name.back() == ' ' ||
                                         name.front() == '\t' || name.back() == '\t'));
   if (!quote) {
@@ -332,16 +354,18 @@ class CsvFileRecords {
 };
 
 
-CsvRows::CsvRows(const std::filesystem::path& path, std::optional<DType> dtype)
+CsvRows::CsvRows(const std::filesystem::path& path, std::optional<DType> dtype, CsvHeader header)
     : path_(path), what_(path.string()), forced_(dtype.has_value()) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) throw Error(ErrorCode::Io, "cannot open " + what_ + ": no such file");
   CsvFileRecords rec(path, what_);
   std::vector<CsvField> fields;
   if (!rec.next(fields)) throw Error(ErrorCode::Malformed, what_ + ": empty file (no header row)");
-  names_ = header_names(fields, what_);
+  has_header_ = first_row_names(fields, header);
+  names_ = has_header_ ? header_names(fields, what_) : numbered_names(fields.size());
   std::vector<bool> ints(names_.size(), true);
-  while (rec.next(fields)) {
+  bool got = has_header_ ? rec.next(fields) : true;  // without a header the first record is data
+  for (; got; got = rec.next(fields)) {
     check_field_count(fields, names_.size(), rec.record_line(), what_);
     if (!dtype)
       for (std::size_t c = 0; c < fields.size(); ++c) {
@@ -361,7 +385,7 @@ Dataset CsvRows::read(std::uint64_t a, std::uint64_t b) {
   if (!records_ || a < next_row_) {  // (re)start after the header
     records_ = std::make_unique<CsvFileRecords>(path_, what_);
     std::vector<CsvField> header;
-    records_->next(header);
+    if (has_header_) records_->next(header);
     next_row_ = 0;
   }
   std::vector<CsvField> fields;
@@ -381,8 +405,9 @@ Dataset CsvRows::read(std::uint64_t a, std::uint64_t b) {
 }
 
 
-Dataset parse_csv(std::string_view text, const std::string& what, std::optional<DType> dtype) {
-  const CsvCells cells = scan(text, what);
+Dataset parse_csv(std::string_view text, const std::string& what, std::optional<DType> dtype, CsvHeader header,
+                  bool* had_header) {
+  const CsvCells cells = scan(text, what, header, had_header);
   Dataset ds;
   ds.kind = DataKind::Table;
   for (std::size_t c = 0; c < cells.names.size(); ++c) {
@@ -392,10 +417,10 @@ Dataset parse_csv(std::string_view text, const std::string& what, std::optional<
   return ds;
 }
 
-Dataset read_csv(const std::filesystem::path& path, std::optional<DType> dtype) {
+Dataset read_csv(const std::filesystem::path& path, std::optional<DType> dtype, CsvHeader header, bool* had_header) {
   const auto bytes = read_file_bytes(path);
   return parse_csv(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
-                   path.string(), dtype);
+                   path.string(), dtype, header, had_header);
 }
 
 std::string format_csv_header(const std::vector<std::string>& names) {

@@ -90,6 +90,19 @@ Dataset apply_kind(RawData raw, const std::string& kind, const std::string& what
 
 }  // namespace
 
+CsvHeader csv_header(const ReadOptions& options) {
+  if (options.csv_header == "auto") return CsvHeader::Auto;
+  if (options.csv_header == "yes") return CsvHeader::Yes;
+  if (options.csv_header == "no") return CsvHeader::No;
+  throw Error(ErrorCode::Usage, "the CSV header setting is auto, yes or no, not '" + options.csv_header + "'");
+}
+
+void note_headerless_csv(const std::filesystem::path& path, std::size_t columns, const ReadOptions& options) {
+  if (options.on_note && options.csv_header == "auto")
+    options.on_note(path.string() + ": the first row is all numbers, so it is read as data and the " +
+                    std::to_string(columns) + " columns are named col0, col1, ... (--header reads it as names)");
+}
+
 std::optional<DType> csv_dtype(const ReadOptions& options) {
   if (options.csv_dtype.empty()) return std::nullopt;
   try {
@@ -227,8 +240,12 @@ Dataset read_dataset(const DataSpec& spec, const ReadOptions& options) {
     case FileFormat::Hdf5: raw = read_hdf5_raw(spec.path, spec.object); break;
     case FileFormat::Csv:
       raw.is_table = true;
-      raw.table = read_csv(spec.path, csv_dtype(options));
+    {
+      bool had_header = true;
+      raw.table = read_csv(spec.path, csv_dtype(options), csv_header(options), &had_header);
+      if (!had_header) note_headerless_csv(spec.path, raw.table.columns.size(), options);
       break;
+    }
     case FileFormat::Root:
       raw.is_table = true;
     {

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "baler/array.hpp"
+#include "baler/csv.hpp"
 #include "baler/io.hpp"
 
 namespace baler {
@@ -65,6 +66,10 @@ std::vector<std::size_t> select_column_indices(const std::vector<std::string>& n
 void check_single_object(const DataSpec& spec);
 // ReadOptions::csv_dtype parsed; Error(Usage) for a bad name.
 std::optional<DType> csv_dtype(const ReadOptions& options);
+// ReadOptions::csv_header parsed; Error(Usage) for a bad value.
+CsvHeader csv_header(const ReadOptions& options);
+// The note for a CSV whose first row was read as data (options.on_note, with csv_header auto).
+void note_headerless_csv(const std::filesystem::path& path, std::size_t columns, const ReadOptions& options);
 
 class NpzReader;
 // Which member of an npz holds the data: `key` (object, else "data", else the only key), or

@@ -202,6 +202,22 @@ TEST(Cli, QuietKeepsWhatAModeIsAskedFor) {
   EXPECT_EQ(run(dir, "decompress t.baler -o back.csv -q").out, "");
 }
 
+// A CSV written without a header: read as data with a note; --header / --no-header decide.
+TEST(Cli, HeaderlessCsvIsReadAsDataWithANote) {
+  test::TempDir dir;
+  std::ofstream(dir / "h.csv") << "1.5,2\n3,4\n";
+  Result r = run(dir, "info h.csv");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("2 rows x 2 columns"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("baler: note: h.csv: the first row is all numbers"), std::string::npos) << r.err;
+  r = run(dir, "info h.csv --header");
+  EXPECT_NE(r.out.find("1 rows x 2 columns"), std::string::npos) << r.out;
+  EXPECT_EQ(r.err, "");
+  std::ofstream(dir / "n.csv") << "a,b\n1,2\n";
+  expect_error(run(dir, "compress n.csv -o n.baler --no-header"), 5, "malformed", "'a' is not a number");
+  expect_error(run(dir, "info h.csv --header --no-header"), 2, "usage", "excludes");
+}
+
 TEST(Cli, InfoOnLhcbTable) {
   test::TempDir dir;
   const Result r = run(dir, "info " + quoted(lhcb()));

@@ -2,6 +2,7 @@
 // every dtype, and messages naming line, column and text of bad values.
 #include "baler/csv.hpp"
 #include "baler/io.hpp"
+#include "baler/io_stream.hpp"
 #include "io_test_support.hpp"
 
 namespace baler::test {
@@ -110,6 +111,50 @@ TEST(Csv, RoundTripWithoutDtypeKeepsValues) {
     if (std::isnan(orig)) EXPECT_TRUE(std::isnan(got));
     else EXPECT_EQ(std::bit_cast<std::uint32_t>(got), std::bit_cast<std::uint32_t>(orig)) << r;
   }
+}
+
+// A CSV without a header: a first row of unquoted numbers is data (columns col0, col1, ...,
+// and a note), --header / --no-header override; quoted names and names that are numbers (which
+// the writer quotes) stay names; CR-only line ends read too.
+TEST(Csv, HeaderlessFilesAreDetectedAndOverridable) {
+  bool had = true;
+  Dataset d = parse_csv("1.5,2\n3,4\n", "h.csv", std::nullopt, CsvHeader::Auto, &had);
+  EXPECT_FALSE(had);
+  EXPECT_EQ(column_names(d), (std::vector<std::string>{"col0", "col1"}));
+  ASSERT_EQ(d.rows(), 2u);
+  EXPECT_EQ(d.columns[0].values.as<double>()[0], 1.5);
+  d = parse_csv("1.5,2\n3,4\n", "h.csv", std::nullopt, CsvHeader::Yes, &had);
+  EXPECT_TRUE(had);
+  EXPECT_EQ(column_names(d), (std::vector<std::string>{"1.5", "2"}));
+  EXPECT_EQ(d.rows(), 1u);
+  EXPECT_EQ(column_names(parse_csv("\"1\",\"2\"\n3,4\n", "q.csv")), (std::vector<std::string>{"1", "2"}));
+  expect_error([] { parse_csv("a,b\n1,2\n", "n.csv", std::nullopt, CsvHeader::No); }, ErrorCode::Malformed,
+               {"n.csv line 1 column 1 ('col0'): 'a' is not a number"});
+  // Names that are numbers survive a write and a read.
+  Dataset numeric;
+  numeric.columns.push_back({"1", random_array(DType::F64, {4}, 3)});
+  numeric.columns.push_back({"2.5", random_array(DType::I32, {4}, 4)});
+  EXPECT_EQ(column_names(parse_csv(format_csv(numeric), "w.csv")), (std::vector<std::string>{"1", "2.5"}));
+  EXPECT_EQ(parse_csv("a,b\r1,2\r3,4\r", "cr.csv").rows(), 2u);
+
+  // The streaming reader and read_dataset agree, and a note says what happened.
+  TempDir dir;
+  write_bytes(dir / "h.csv", "1.5,2\n3,4\n5,6\n");
+  std::vector<std::string> notes;
+  ReadOptions o;
+  o.on_note = [&](const std::string& n) { notes.push_back(n); };
+  const Dataset whole = read_dataset(parse_data_spec((dir / "h.csv").string()), o);
+  EXPECT_EQ(whole.rows(), 3u);
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_NE(notes[0].find("the first row is all numbers"), std::string::npos) << notes[0];
+  auto source = open_data_source(parse_data_spec((dir / "h.csv").string()), o);
+  EXPECT_EQ(source->layout().rows, 3u);
+  EXPECT_EQ(source->read_rows(0, 3), whole);
+  EXPECT_EQ(source->read_rows(1, 2).columns[1].values.as<std::int64_t>()[0], 4);
+  o.csv_header = "yes";
+  EXPECT_EQ(open_data_source(parse_data_spec((dir / "h.csv").string()), o)->layout().rows, 2u);
+  o.csv_header = "maybe";
+  expect_error([&] { read_dataset(parse_data_spec((dir / "h.csv").string()), o); }, ErrorCode::Usage, {"auto, yes or no"});
 }
 
 }  // namespace

@@ -26,6 +26,7 @@ GlobalOptions& global_options() {
 
 ReadOptions cli_read_options() {
   ReadOptions options;
+  options.csv_header = global_options().csv_header;
   options.on_note = [](const std::string& note) {
     if (!global_options().quiet) std::fprintf(stderr, "baler: note: %s\n", note.c_str());
   };
@@ -164,6 +165,11 @@ void add_global_options(CommandLine& cl) {
                  "folder of the workspaces (else $BALER_WORKSPACES, else ./workspaces)");
   app.add_flag("--quiet,-q", g.quiet, "no progress, notes or confirmations (info and verify still print theirs)");
   app.add_flag("--verbose,-v", g.verbose, "Baler's flag, accepted; output as by default");
+  auto* header = app.add_flag_callback("--header", [&g] { g.csv_header = "yes"; },
+                                       "CSV input: the first row names the columns, even if it is all numbers");
+  auto* no_header = app.add_flag_callback("--no-header", [&g] { g.csv_header = "no"; },
+                                          "CSV input: the first row is data (columns col0, col1, ...)");
+  header->excludes(no_header);
 }
 
 void add_subcommands(CommandLine& cl) {

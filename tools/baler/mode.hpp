@@ -55,6 +55,7 @@ struct GlobalOptions {
   std::string workspaces;              // --workspaces DIR (else $BALER_WORKSPACES, "workspaces")
   std::vector<std::string> overrides;  // project form: --set section.key=value, in order
   std::string input;                   // project form, newProject only: --input FILE
+  std::string csv_header = "auto";     // --header / --no-header: CSV first row names / data
 };
 GlobalOptions& global_options();
 
