@@ -6,6 +6,7 @@
 # container targets), and, from the shared data, the hostile HDF5 files (hdf5) and the ROOT
 # files of at most 64 KB (root). New inputs go to
 # BUILD/fuzz-corpus/<target>/, crashes, leaks and timeouts to BUILD/fuzz-artifacts/.
+# FUZZ_TARGETS="npy hdf5" runs only those; FUZZ_SEED=N fixes libFuzzer's seed (make fuzz-smoke).
 # Exit status: the number of targets that failed (0 = no crash, leak, timeout or OOM).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -14,13 +15,17 @@ SECONDS_PER_TARGET=${2:?seconds per target}
 RESULTS=${3:?results file}
 JOBS=${4:-$(nproc)}
 DATA=${BALER_DATA_DIR:-../shared/data}
-TARGETS=(container container_resealed model npy npz csv hdf5 root)
+read -r -a TARGETS <<< "${FUZZ_TARGETS:-container container_resealed model npy npz csv hdf5 root}"
+SEED_ARG=${FUZZ_SEED:+-seed=$FUZZ_SEED}
+COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo '?')
+[ -z "$(git status --porcelain -- src include fuzz 2>/dev/null)" ] || COMMIT="$COMMIT + uncommitted changes"
 
 # Stack traces for UBSan reports; leaks inside third-party libraries that baler cannot free are
 # listed (with the reason) in fuzz/lsan.supp.
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export LSAN_OPTIONS="suppressions=$(pwd)/fuzz/lsan.supp:print_suppressions=0"
-export ASAN_OPTIONS="detect_leaks=1"
+# allocator_may_return_null: an absurd malloc fails as in production (fuzz/README.md).
+export ASAN_OPTIONS="detect_leaks=1:allocator_may_return_null=1"
 
 work="$BUILD/fuzz-work"
 rm -rf "$work" "$BUILD/fuzz-artifacts"
@@ -49,13 +54,13 @@ run_one() {
   # -timeout: an input taking 10 s is a hang; -rss_limit_mb: 2 GB is an OOM (ASan's shadow
   # included); -max_len: 64 KB lets the ROOT seeds in whole.
   timeout -k 10 $((SECONDS_PER_TARGET + 300)) "$bin" -max_total_time="$SECONDS_PER_TARGET" \
-    -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
+    -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 $SEED_ARG \
     -artifact_prefix="$BUILD/fuzz-artifacts/$t-" "$corpus" "${seeds[@]}" > "$log" 2>&1
   echo $? > "$work/$t.rc"
   echo $(( $(date +%s) - start )) > "$work/$t.secs"
 }
 export -f run_one extra_seeds
-export BUILD SECONDS_PER_TARGET work DATA
+export BUILD SECONDS_PER_TARGET work DATA SEED_ARG
 
 printf '%s\n' "${TARGETS[@]}" | xargs -P "$JOBS" -I{} bash -c 'run_one {}'
 
@@ -66,7 +71,7 @@ failed=0
   echo
   echo "Written by \`scripts/fuzz.sh\` ($(date -u +%Y-%m-%d), $(nproc) cores, $JOBS targets at a time," \
        "$SECONDS_PER_TARGET s per target, clang $(clang --version | head -1 | grep -o '[0-9]*\.[0-9.]*' | head -1)," \
-       "ASan + UBSan + libFuzzer; commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'))."
+       "ASan + UBSan + libFuzzer; commit $COMMIT)."
   echo
   echo "| target | seconds | executions | exec/s | corpus | peak RSS MB | outcome |"
   echo "|---|---|---|---|---|---|---|"
