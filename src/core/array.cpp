@@ -77,8 +77,8 @@ Dataset table_from_matrix(const Array& matrix, std::vector<std::string> names) {
   for (std::size_t c = 0; c < cols; ++c) {
     Column col{std::move(names[c]), Array(matrix.dtype, {static_cast<std::int64_t>(rows)})};
     std::byte* out = col.values.bytes.data();
-    const std::byte* in = matrix.bytes.data() + c * es;
-    for (std::size_t r = 0; r < rows; ++r) std::memcpy(out + r * es, in + r * cols * es, es);
+    for (std::size_t r = 0; r < rows; ++r)  // no pointer arithmetic on an empty matrix's null data
+      std::memcpy(out + r * es, matrix.bytes.data() + (r * cols + c) * es, es);
     ds.columns.push_back(std::move(col));
   }
   return ds;
