@@ -42,7 +42,8 @@ struct ReadOptions {
   // (int64 if every value is an integer literal in range, else float64).
   std::string csv_dtype;
   // CSV only: auto (the first row names the columns unless it is all numbers: then it is data,
-  // the columns are col0, col1, ... and a note says so), yes (always names), no (always data).
+  // the columns are col0, col1, ... and a note says so; empty means auto too), yes (always
+  // names), no (always data).
   std::string csv_header = "auto";
   // Receives one line per note a reader has for the user (e.g. ROOT branches skipped because
   // their type is not supported); null = notes are dropped. The library never prints.

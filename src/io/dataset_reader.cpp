@@ -91,14 +91,14 @@ Dataset apply_kind(RawData raw, const std::string& kind, const std::string& what
 }  // namespace
 
 CsvHeader csv_header(const ReadOptions& options) {
-  if (options.csv_header == "auto") return CsvHeader::Auto;
+  if (options.csv_header.empty() || options.csv_header == "auto") return CsvHeader::Auto;
   if (options.csv_header == "yes") return CsvHeader::Yes;
   if (options.csv_header == "no") return CsvHeader::No;
   throw Error(ErrorCode::Usage, "the CSV header setting is auto, yes or no, not '" + options.csv_header + "'");
 }
 
 void note_headerless_csv(const std::filesystem::path& path, std::size_t columns, const ReadOptions& options) {
-  if (options.on_note && options.csv_header == "auto")
+  if (options.on_note && csv_header(options) == CsvHeader::Auto)
     options.on_note(path.string() + ": the first row is all numbers, so it is read as data and the " +
                     std::to_string(columns) + " columns are named col0, col1, ... (--header reads it as names)");
 }
