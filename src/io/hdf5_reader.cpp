@@ -1,5 +1,10 @@
 // Reading HDF5 datasets: numeric N-d arrays (any byte order), compound tables, column names;
 // whole or rows [a, b) through hyperslabs.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstring>
 #include <limits>
 
 #include "baler/hdf5_io.hpp"
@@ -15,6 +20,43 @@ using h5::Handle;
 // Deflate (HDF5's usual filter) cannot expand more than ~1032:1.
 constexpr std::uint64_t kMaxFilterRatio = 1032;
 
+herr_t touch_dataset(hid_t group, const char* name, const H5O_info_t* info, void*) {
+  if (info->type != H5O_TYPE_DATASET) return 0;
+  const hid_t d = H5Dopen2(group, name, H5P_DEFAULT);
+  if (d < 0) return 0;
+  for (hid_t id : {H5Dget_space(d), H5Dget_type(d), H5Dget_create_plist(d)})
+    if (id >= 0) H5Idec_ref(id);
+  H5Dclose(d);
+  return 0;
+}
+
+// Debian's libhdf5 1.10.8 can fault while it walks the groups of a malformed file (it reads
+// through a null pointer inside H5Ovisit: fuzz/regressions/hdf5/h5ovisit_null_read.h5), before
+// any property baler could check. So the walk is done first in a child process: a child that
+// dies of a signal (or hangs for 30 s) makes the file Malformed instead of taking baler down.
+// HDF5's own errors are left to the real walk, which reports them. Cost: one fork per open.
+void walk_in_child(const std::filesystem::path& path) {
+  std::fflush(nullptr);
+  const pid_t pid = ::fork();
+  if (pid < 0) return;  // no child: the walk runs unguarded, as before
+  if (pid == 0) {
+    ::alarm(30);  // a walk that takes this long is a hang: SIGALRM ends it
+    const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f >= 0) H5Ovisit2(f, H5_INDEX_NAME, H5_ITER_INC, touch_dataset, nullptr, H5O_INFO_BASIC);
+    ::_exit(0);  // no atexit work (leak checks, HDF5's own shutdown) in the child
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  // A signal, or (under a sanitizer, which reports a fault and exits) a non-zero status.
+  if (WIFSIGNALED(status) || (WIFEXITED(status) && WEXITSTATUS(status) != 0))
+    throw Error(ErrorCode::Malformed,
+                path.string() + ": libhdf5 fails (" +
+                    (WIFSIGNALED(status) ? std::string(::strsignal(WTERMSIG(status)))
+                                         : "exit status " + std::to_string(WEXITSTATUS(status))) +
+                    ") walking the file's groups and datasets: the file is malformed");
+}
+
 Handle open_file(const std::filesystem::path& path) {
   h5::silence_errors();
   std::error_code ec;
@@ -22,6 +64,7 @@ Handle open_file(const std::filesystem::path& path) {
     throw Error(ErrorCode::Io, "cannot open " + path.string() + ": no such file");
   if (H5Fis_hdf5(path.c_str()) <= 0)
     throw Error(ErrorCode::Malformed, path.string() + ": not an HDF5 file");
+  walk_in_child(path);
   Handle f(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
   h5::check(f.get(), ErrorCode::Malformed, path.string() + ": cannot open the HDF5 file");
   return f;
