@@ -272,5 +272,20 @@ TEST(Hardening, TrainNeverRunsABalerTrainFromTheWorkingFolder) {
 #endif
 }
 
+// A fuzz finding inside libhdf5 1.10.8: walking the groups of this 5 KB file reads through a
+// null pointer (SIGSEGV before). The walk runs first in a child process: now a clear error.
+TEST(Hardening, LibHdf5FaultWhileWalkingGroupsIsAnError) {
+  TempDir dir;
+  const fs::path file = fs::path(BALER_SOURCE_DIR) / "fuzz/regressions/hdf5/h5ovisit_null_read.h5";
+  for (const std::string cmd : {"info ", "compress ", "convert "}) {
+    const std::string out = cmd == "info " ? "" : cmd == "compress " ? " -o out.baler" : " -o out.npy";
+    const Result r = run(dir, cmd + quoted(file.string()) + out);
+    EXPECT_EQ(r.status, 5) << cmd << r.err;
+    EXPECT_NE(r.err.find("libhdf5 fails (Segmentation fault) walking the file's groups"), std::string::npos) << r.err;
+  }
+  EXPECT_FALSE(fs::exists(dir / "out.baler"));
+  EXPECT_FALSE(fs::exists(dir / "out.npy"));
+}
+
 }  // namespace
 }  // namespace baler::test
