@@ -194,58 +194,40 @@ bool run_csv(std::span<const std::uint8_t> bytes) {
   try {
     parse_csv(text, "fuzz input", DType::F32);
   } catch (const Error& e) {
-  refusal(e);
+    refusal(e);
   }
   TempInput file(bytes, ".csv");
   DataSpec spec{file.path(), "", FileFormat::Csv};
   return read_both_ways(spec) && accepted;
 }
 
+// The first four objects (datasets, trees) a listing found, each read whole and streamed.
+bool read_objects(const fs::path& path, std::vector<std::string> objects, FileFormat format) {
+  bool accepted = !objects.empty();
+  if (objects.size() > 4) objects.resize(4);
+  for (const std::string& object : objects) accepted = read_both_ways(DataSpec{path, object, format}) && accepted;
+  return accepted;
+}
+
 bool run_hdf5(std::span<const std::uint8_t> bytes) {
   TempInput file(bytes, ".h5");
-  std::vector<std::string> datasets;
   try {
-    datasets = list_hdf5_datasets(file.path());
-  } catch (const Error& e) {
+    return read_objects(file.path(), list_hdf5_datasets(file.path()), FileFormat::Hdf5);
+  } catch (const Error& e) {  // the listing refused the file
     refusal(e);
     return false;
   }
-  bool accepted = !datasets.empty();
-  if (datasets.size() > 4) datasets.resize(4);
-  for (const std::string& name : datasets)
-    accepted = read_both_ways(DataSpec{file.path(), name, FileFormat::Hdf5}) && accepted;
-  return accepted;
 }
 
 bool run_root(std::span<const std::uint8_t> bytes) {
   TempInput file(bytes, ".root");
-  std::vector<std::string> trees;
   try {
     describe_root_file(file.path());
-    trees = list_root_trees(file.path());
-  } catch (const Error& e) {
+    return read_objects(file.path(), list_root_trees(file.path()), FileFormat::Root);
+  } catch (const Error& e) {  // the description or the listing refused the file
     refusal(e);
     return false;
   }
-  bool accepted = !trees.empty();
-  if (trees.size() > 4) trees.resize(4);
-  for (const std::string& tree : trees) {
-    const DataSpec spec{file.path(), tree, FileFormat::Root};
-    ReadOptions options;
-    try {
-      read_root_dataset(spec, options, nullptr);
-    } catch (const Error& e) {
-      refusal(e);
-      accepted = false;
-    }
-    try {
-      if (auto source = open_root_source(spec, options, nullptr)) drain(*source);
-    } catch (const Error& e) {
-      refusal(e);
-      accepted = false;
-    }
-  }
-  return accepted;
 }
 
 std::uint64_t load_u64(const std::uint8_t* p) {

@@ -16,15 +16,11 @@
 namespace baler::h5 {
 namespace {
 
-struct Filter {
-  H5Z_filter_t id;
-};
-
-// Filters in pipeline (write) order; Unsupported for any other than gzip, shuffle, fletcher32.
-std::vector<Filter> filters_of(hid_t dcpl, const std::string& what) {
+// Filter ids in pipeline (write) order; Unsupported for any other than gzip, shuffle, fletcher32.
+std::vector<H5Z_filter_t> filters_of(hid_t dcpl, const std::string& what) {
   const int n = H5Pget_nfilters(dcpl);
   if (n < 0 || n > 32) throw Error(ErrorCode::Malformed, what + ": cannot read the dataset's filters");
-  std::vector<Filter> out;
+  std::vector<H5Z_filter_t> out;
   for (int k = 0; k < n; ++k) {
     unsigned flags = 0, config = 0;
     size_t cd_count = 0;
@@ -35,13 +31,13 @@ std::vector<Filter> filters_of(hid_t dcpl, const std::string& what) {
     if (id != H5Z_FILTER_DEFLATE && id != H5Z_FILTER_SHUFFLE && id != H5Z_FILTER_FLETCHER32)
       throw Error(ErrorCode::Unsupported, what + ": HDF5 filter " + std::to_string(id) + " ('" + name +
                                               "'); baler reads gzip, shuffle and fletcher32");
-    out.push_back({id});
+    out.push_back(id);
   }
   return out;
 }
 
-// Bytes the zlib stream in the first n bytes of `in` inflates to, counted through a small window; -1 if it is not one whole
-// valid stream or exceeds `limit`.
+// Bytes the zlib stream in the first n bytes of `in` inflates to, counted through a small
+// window; -1 if it is not one whole valid stream or exceeds `limit`.
 std::int64_t inflated_size(const std::vector<unsigned char>& in, std::size_t n, std::uint64_t limit) {
   z_stream z{};
   if (inflateInit(&z) != Z_OK) return -1;
@@ -70,7 +66,7 @@ void check_chunks(hid_t dset, std::uint64_t a, std::uint64_t b, const std::strin
   Handle dcpl(H5Dget_create_plist(dset), H5Pclose);
   check(dcpl.get(), ErrorCode::Malformed, what + ": cannot read the dataset's layout");
   if (H5Pget_layout(dcpl.get()) != H5D_CHUNKED || a >= b) return;
-  const std::vector<Filter> filters = filters_of(dcpl.get(), what);
+  const std::vector<H5Z_filter_t> filters = filters_of(dcpl.get(), what);
   if (filters.empty()) return;  // unfiltered chunks are read at their full size
   Handle space(H5Dget_space(dset), H5Sclose);
   Handle type(H5Dget_type(dset), H5Tclose);
@@ -118,10 +114,10 @@ void check_chunks(hid_t dset, std::uint64_t a, std::uint64_t b, const std::strin
       bool prefix = true;  // the current bytes are the first `size` stored bytes
       for (std::size_t k = filters.size(); k-- > 0;) {
         if (mask & (1u << k)) continue;
-        if (filters[k].id == H5Z_FILTER_FLETCHER32) {
+        if (filters[k] == H5Z_FILTER_FLETCHER32) {
           size -= 4;
           if (size < 0) break;
-        } else if (filters[k].id == H5Z_FILTER_DEFLATE) {
+        } else if (filters[k] == H5Z_FILTER_DEFLATE) {
           if (!prefix) throw Error(ErrorCode::Unsupported, where + ": gzip after gzip or shuffle on decoding");
           size = inflated_size(stored_bytes, static_cast<std::size_t>(size), chunk_bytes + 64);
           if (size < 0) throw Error(ErrorCode::Malformed, where + " is not a valid gzip stream of at most its size");
