@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -14,6 +15,7 @@
 #include "baler/config.hpp"
 #include "baler/data_stream.hpp"
 #include "baler/model.hpp"
+#include "baler/ratio.hpp"
 
 namespace baler {
 
@@ -38,6 +40,11 @@ struct ErrorBound {
 ErrorBound parse_error_bound(std::string_view text);
 std::string bound_string(const ErrorBound& b);
 
+// Called after each chunk of a pass over the rows: the stage ("scanning" for the range pass,
+// "learning", "compressing", "decompressing", "verifying"), rows done and rows in all of that
+// stage. From the calling thread, in order; never changes what is written.
+using ProgressFn = std::function<void(std::string_view stage, std::uint64_t done, std::uint64_t total)>;
+
 struct CompressOptions {
   ErrorBound bound;                                  // default for every column / the field
   std::map<std::string, ErrorBound> column_bounds;   // per column; keys are names or globs (*, ?)
@@ -52,6 +59,7 @@ struct CompressOptions {
   std::string source_format;  // recorded for decompress's default output ("npz", "csv", ...)
   std::string source_name;    // file name of the input, for info
   int threads = 1;            // worker threads (chunks in parallel); output is identical
+  ProgressFn on_progress;     // empty = no reports
 };
 
 // What compress produced (also what `info` reports).
@@ -102,6 +110,7 @@ struct DecompressOptions {
   const Model* model = nullptr;  // required when the container references an external model
   const TableModel* table_model = nullptr;  // the same for an external table model
   int threads = 1;               // decoded bytes never depend on this
+  ProgressFn on_progress;        // "decompressing" (verify: "verifying") rows; empty = none
 };
 
 // Decompresses a container: same kind, column names, dtypes and shape as the input. Throws

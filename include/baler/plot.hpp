@@ -32,8 +32,8 @@ struct PlotInputs {
   std::map<std::string, ColumnInfo> columns;          // by column name ("field" for a field)
   std::optional<LossHistory> loss;                    // output/training/loss.csv
   std::optional<ActivationMap> activations;
-  std::uint64_t original_bytes = 0;                   // size of the input data; 0 = unknown
-  std::uint64_t compressed_bytes = 0;                 // container + model; 0 = unknown
+  std::uint64_t raw_f32_bytes = 0;                    // the container's values as float32; 0 = unknown
+  std::uint64_t compressed_bytes = 0;                 // container bytes, model included; 0 = unknown
   std::string page = "report.html";                   // the HTML page's name (diagnose: diagnose.html)
 };
 

@@ -141,10 +141,12 @@ Schema plan_schema(DataSource& src, const CompressOptions& o) {
   bool scan = false;
   for (std::size_t j = 0; j < s.columns.size(); ++j) scan |= needs_scan(s.columns[j], ex[j], o);
   for (std::uint64_t a = 0; scan && a < s.rows; a += s.chunk_rows) {
-    const Dataset part = src.read_rows(a, std::min(s.rows, a + s.chunk_rows));
+    const std::uint64_t b = std::min(s.rows, a + s.chunk_rows);
+    const Dataset part = src.read_rows(a, b);
     for (std::size_t j = 0; j < s.columns.size(); ++j)
       if (needs_scan(s.columns[j], ex[j], o))
         scans[j].add(s.kind == DataKind::Field ? part.field : part.columns[j].values);
+    if (o.on_progress) o.on_progress("scanning", b, s.rows);
   }
   for (std::size_t j = 0; j < s.columns.size(); ++j) resolve_column(s.columns[j], ex[j], scans[j], o);
   return s;
@@ -414,6 +416,7 @@ void encode_all(DataSource& src, const Schema& s, const ModelUse& use, const Com
     }
     const auto chunks = encode_batch(parts, firsts, s, use, o.zstd_level, static_cast<int>(nt));
     for (std::size_t i = 0; i < chunks.size(); ++i) w.add_chunk(chunks[i], firsts[i], parts[i].rows());
+    if (o.on_progress) o.on_progress("compressing", a < s.rows ? a : s.rows, s.rows);
   }
 }
 

@@ -144,7 +144,8 @@ Dataset part_of(const Schema& s, const ChunkRef& ref, std::vector<Array> cols, s
 // Calls fn(part, first_row) for rows [a, b) in order, chunk by chunk: the payloads are read
 // here (one file position), up to `threads` chunks decoded in parallel, then handed over.
 void for_each_part(const OpenedContainer& o, const DecompressOptions& opt, std::uint64_t a, std::uint64_t b,
-                   const std::function<void(const Dataset&, std::uint64_t)>& fn) {
+                   const std::function<void(const Dataset&, std::uint64_t)>& fn,
+                   std::string_view stage = "decompressing") {
   const Schema& s = o.schema;
   const auto pred = predictor_for(o, opt.model);
   const auto tpred = table_predictor_for(o, opt.table_model);
@@ -178,6 +179,7 @@ void for_each_part(const OpenedContainer& o, const DecompressOptions& opt, std::
       const ChunkRef& ref = o.chunks[need[i0 + i]];
       const std::uint64_t lo = std::max(a, ref.first), hi = std::min(b, ref.first + ref.count);
       fn(part_of(s, ref, std::move(cols[i]), lo, hi), lo);
+      if (opt.on_progress) opt.on_progress(stage, hi - a, b - a);
     }
   }
 }
@@ -261,7 +263,7 @@ VerifyReport verify_container(const std::filesystem::path& path, DataSource& ori
       rep.columns[j].max_abs_error = std::max(rep.columns[j].max_abs_error, c.max_abs_error);
       rep.columns[j].violations += c.violations;
     }
-  });
+  }, "verifying");
   for (const auto& c : rep.columns) rep.violations += c.violations;
   return rep;
 }

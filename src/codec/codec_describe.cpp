@@ -165,9 +165,8 @@ std::string describe_container(const std::filesystem::path& path) {
   os << "sections:\n";
   for (const auto& [n, b] : d.sections) os << "  " << n << ": " << b << " bytes\n";
   const double data_bytes = static_cast<double>(d.file_bytes - d.model_bytes);
-  os << "ratio (float32 bytes / file bytes): " << static_cast<double>(d.raw_f32_bytes) / static_cast<double>(d.file_bytes)
-     << " with the model inside, " << static_cast<double>(d.raw_f32_bytes) / std::max(1.0, data_bytes)
-     << " on the data alone\n";
+  os << "ratio (" << kRatioDefinition << "): " << compression_ratio(d.raw_f32_bytes, d.file_bytes)
+     << "; without the model's bytes: " << static_cast<double>(d.raw_f32_bytes) / std::max(1.0, data_bytes) << "\n";
   os << "model: " << d.model_storage;
   if (!d.model_kind.empty() && d.model_kind != "table model") os << " (" << d.model_kind << ")";
   if (d.model_hash) os << ", hash " << codec::hex64(d.model_hash) << ", " << d.model_bytes << " bytes";

@@ -2,6 +2,7 @@
 #include <cmath>
 
 #include "baler/atomic_file.hpp"
+#include "baler/ratio.hpp"
 #include "plot_canvas.hpp"
 #include "report_writer.hpp"
 
@@ -39,9 +40,10 @@ std::string overview(const PlotInputs& in, const PlotReport& r) {
                ? "<li>table: " + std::to_string(d.rows()) + " rows, " + std::to_string(d.columns.size()) + " columns</li>\n"
                : "<li>field of shape " + escape(shape_string(d.field.shape)) + "</li>\n";
   }
-  if (in.original_bytes && in.compressed_bytes)
-    out += "<li>" + std::to_string(in.original_bytes) + " bytes compressed to " + std::to_string(in.compressed_bytes) +
-           " (ratio " + fmt(static_cast<double>(in.original_bytes) / static_cast<double>(in.compressed_bytes)) + ")</li>\n";
+  if (in.raw_f32_bytes && in.compressed_bytes)
+    out += "<li>" + std::to_string(in.raw_f32_bytes) + " bytes as float32 compressed to " +
+           std::to_string(in.compressed_bytes) + " bytes: ratio " +
+           fmt(compression_ratio(in.raw_f32_bytes, in.compressed_bytes)) + " (" + escape(kRatioDefinition) + ")</li>\n";
   std::size_t violated = 0, bounded = 0;
   for (const auto& s : r.summary) {
     violated += s.bound_held ? 0 : 1;

@@ -93,6 +93,42 @@ TEST(Cli, PlotWritesSummaryOfTwoTables) {
   EXPECT_FALSE(fs::exists(dir / "figs/report.html"));
 }
 
+// The number after "ratio" in `text` (after `from`), or -1.
+double ratio_in(const std::string& text, const std::string& from) {
+  const auto at = text.find(from);
+  if (at == std::string::npos) return -1;
+  const auto num = text.find_first_of("0123456789", at + from.size());
+  return num == std::string::npos ? -1 : std::stod(text.substr(num));
+}
+
+// compress, info and report.html give one ratio, with one label: float32 bytes over the file
+// (a CSV's text size, or columns the container does not hold, never enter it).
+TEST(Cli, OneRatioInCompressInfoAndReport) {
+  test::TempDir dir;
+  {
+    std::ofstream t(dir / "t.csv");
+    t << "energy,pt,note_id\n";
+    for (int i = 0; i < 3000; ++i) t << 1000.0 + 0.37 * i << "," << 3.25 + (i % 17) * 0.5 << "," << i % 5 << "\n";
+  }
+  const Result c = run(dir, "compress t.csv -o t.baler -e abs=0.01");
+  ASSERT_EQ(c.status, 0) << c.err;
+  const std::string label = "(float32 bytes / file bytes, model included)";
+  EXPECT_NE(c.out.find(label), std::string::npos) << c.out;
+  const double cli = ratio_in(c.out, "ratio");
+  const std::string info = run(dir, "info t.baler").out;
+  EXPECT_NE(info.find("ratio " + label), std::string::npos) << info;
+  EXPECT_NEAR(ratio_in(info, "ratio " + label), cli, 1e-3) << info;
+  // 3000 rows x 3 values x 4 bytes over the container's bytes, whatever the CSV's size.
+  EXPECT_NEAR(cli, 36000.0 / static_cast<double>(fs::file_size(dir / "t.baler")), 1e-3);
+  ASSERT_EQ(run(dir, "decompress t.baler -o back.csv -q").status, 0);
+  const Result p = run(dir, "plot --original t.csv -r back.csv --container t.baler -o figs --set plot.formats=png "
+                            "--set plot.analysis=none -q");
+  ASSERT_EQ(p.status, 0) << p.err;
+  const std::string html = slurp(dir / "figs/report.html");
+  EXPECT_NE(html.find(label), std::string::npos) << html;
+  EXPECT_NEAR(ratio_in(html, "bytes: ratio"), cli, 1e-3) << html;
+}
+
 TEST(Cli, NewProjectCreatesTreeAndConfig) {
   test::TempDir dir;
   const Result r = run(dir, "--project ws p --mode newProject");

@@ -3,6 +3,7 @@
 #include <iostream>
 #include <memory>
 
+#include "batch.hpp"
 #include "codec_cli.hpp"
 #include "mode.hpp"
 
@@ -12,9 +13,8 @@ namespace {
 
 void print_summary(const CompressSummary& s, const fs::path& out) {
   if (global_options().quiet) return;
-  std::printf("wrote %s: %llu bytes, ratio %.3f (float32 bytes / file bytes, model included)", out.c_str(),
-              static_cast<unsigned long long>(s.file_bytes),
-              static_cast<double>(s.raw_f32_bytes) / static_cast<double>(s.file_bytes));
+  std::printf("wrote %s: %llu bytes, ratio %.3f (%s)", out.c_str(), static_cast<unsigned long long>(s.file_bytes),
+              compression_ratio(s.raw_f32_bytes, s.file_bytes), kRatioDefinition);
   std::printf("; model: %s", s.model_storage.c_str());
   if (s.model_bytes) std::printf(", %llu bytes", static_cast<unsigned long long>(s.model_bytes));
   std::printf("\n");
@@ -29,14 +29,20 @@ void print_summary(const CompressSummary& s, const fs::path& out) {
   }
 }
 
+// `progress`: a progress line on the terminal (one file at a time only).
 CompressSummary run(const std::string& in, const fs::path& out, CompressOptions o, const ReadOptions& ro,
-                    const std::string& model_path) {
+                    const std::string& model_path, bool progress = true) {
   const DataSpec spec = parse_data_spec(in);
   const auto source = open_data_source(spec, ro);  // read in chunks (CSV and ROOT: whole)
   const auto model = load_optional_model(model_path);
   model.attach(o);
   o.source_format = std::string(format_name(spec.format));
   o.source_name = spec.path.filename().string();
+  std::optional<Progress> bar;
+  if (progress && Progress::wanted()) {
+    bar.emplace(spec.path.filename().string(), native_row_bytes(source->layout()));
+    o.on_progress = bar->fn();
+  }
   return compress_source(*source, out, o);
 }
 
@@ -69,13 +75,42 @@ int project_compress(const Project& p) {
 }
 
 struct Args {
-  std::string in, out, bound, storage, precision, model, kind = "auto";
+  std::vector<std::string> in;
+  std::string out, out_dir, bound, storage, precision, model, kind = "auto";
   bool learn = false;
   std::vector<std::string> column_bounds;
   std::int64_t chunk_rows = 0;
   int threads = 1;
   ConfigSource config;
 };
+
+const std::set<FileFormat> kDataFormats = {FileFormat::Npy, FileFormat::Npz, FileFormat::Csv, FileFormat::Hdf5,
+                                           FileFormat::Root};
+
+// Many inputs (or -O DIR): each into DIR/STEM.baler (else beside it), -j files at a time.
+int compress_many(const Args& a, const std::vector<fs::path>& inputs, const CompressOptions& o, const ReadOptions& ro) {
+  require(a.out.empty(), ErrorCode::Usage, "-o names one output file; with several inputs give -O DIR");
+  std::vector<fs::path> outs;
+  for (const auto& in : inputs) {
+    const fs::path file = parse_data_spec(in.string()).path;  // "f.h5:/ds": f.h5
+    outs.push_back(a.out_dir.empty() ? fs::path(file).replace_extension(".baler")
+                                     : fs::path(a.out_dir) / file.filename().replace_extension(".baler"));
+  }
+  check_distinct_outputs(inputs, outs);
+  if (!a.out_dir.empty()) make_output_dir(a.out_dir);  // after every check of the line
+  CompressOptions one = o;
+  one.threads = file_threads(inputs.size(), a.threads);
+  return run_batch(inputs, a.threads, "compressed", global_options().quiet, [&](std::size_t i) {
+    check_output(parse_data_spec(inputs[i].string()).path, outs[i]);
+    const CompressSummary s = run(inputs[i].string(), outs[i], one, ro, a.model, false);
+    char line[64];
+    std::snprintf(line, sizeof line, ": %llu bytes, ratio %.3f", static_cast<unsigned long long>(s.file_bytes),
+                  compression_ratio(s.raw_f32_bytes, s.file_bytes));
+    std::error_code ec;
+    const auto in_bytes = fs::file_size(parse_data_spec(inputs[i].string()).path, ec);
+    return BatchResult{inputs[i].string() + " -> " + outs[i].string() + line, ec ? 0 : in_bytes, s.file_bytes, 0};
+  });
+}
 
 int plain_compress(const Args& a) {
   const Config cfg = a.config.load();
@@ -95,11 +130,13 @@ int plain_compress(const Args& a) {
   if (a.chunk_rows > 0) o.chunk_rows = a.chunk_rows;
   o.threads = a.threads;
   o.learn = a.learn;
-  const fs::path out = a.out.empty() ? fs::path(parse_data_spec(a.in).path).replace_extension(".baler") : fs::path(a.out);
-  check_output(parse_data_spec(a.in).path, out);
   ReadOptions ro = cli_read_options();
   ro.kind = a.kind;
-  print_summary(run(a.in, out, o, ro, a.model), out);
+  const auto inputs = expand_inputs(a.in, kDataFormats);
+  if (!is_one_file(a.in, inputs, a.out_dir)) return compress_many(a, inputs, o, ro);
+  const fs::path out = a.out.empty() ? fs::path(parse_data_spec(a.in[0]).path).replace_extension(".baler") : fs::path(a.out);
+  check_output(parse_data_spec(a.in[0]).path, out);
+  print_summary(run(a.in[0], out, o, ro, a.model), out);
   return 0;
 }
 
@@ -109,8 +146,11 @@ const ModeRegistrar reg{Mode{
     30,
     [](CLI::App& sub) -> std::function<int()> {
       auto a = std::make_shared<Args>();
-      sub.add_option("IN", a->in, "data file (npy, npz, csv, h5, root; \"file.h5:/ds\" picks one object)")->required();
-      sub.add_option("-o,--output", a->out, "output .baler file (default: IN with .baler)");
+      sub.add_option("IN", a->in,
+                     "data files, folders or globs (npy, npz, csv, h5, root; \"file.h5:/ds\" picks one object)")
+          ->required();
+      sub.add_option("-o,--output", a->out, "output .baler file (one input; default: IN with .baler)");
+      sub.add_option("-O,--output-dir", a->out_dir, "folder for the outputs (DIR/STEM.baler; created if missing)");
       sub.add_option("--error-bound,-e", a->bound, "default bound: abs=X, rel=X (x column range), pw_rel=X, exact, none");
       sub.add_option("--column-bound", a->column_bounds, "NAME=BOUND for one column (NAME may be a glob); repeatable");
       sub.add_option("--model,-m", a->model, "model file (.balermodel): an autoencoder or a table model");
@@ -120,7 +160,9 @@ const ModeRegistrar reg{Mode{
       sub.add_option("--weight-precision", a->precision, "embedded decoder weights: auto, f32, f16, int8");
       sub.add_option("--chunk-rows", a->chunk_rows, "rows (tables) or frames (fields) per chunk");
       sub.add_option("--kind", a->kind, "auto, table or field")->capture_default_str();
-      sub.add_option("--threads,-j", a->threads, "worker threads (output does not depend on it)")->capture_default_str();
+      sub.add_option("--threads,-j", a->threads,
+                     "worker threads; with several inputs, files at a time (output does not depend on it)")
+          ->capture_default_str();
       add_config_options(sub, a->config);
       return [a] { return plain_compress(*a); };
     },

@@ -3,6 +3,7 @@
 #include <iostream>
 #include <memory>
 
+#include "baler/codec.hpp"
 #include "baler/plot.hpp"
 #include "mode.hpp"
 #include "plot_bounds.hpp"
@@ -27,12 +28,6 @@ std::map<std::string, ColumnInfo> column_infos(const fs::path& container) {
   return infos;
 }
 
-std::uint64_t size_of(const std::string& path) {
-  std::error_code ec;
-  const auto n = fs::file_size(path, ec);
-  return ec ? 0 : n;
-}
-
 int plot(const Config& config, const std::string& title, const PlotFiles& f) {
   require(!f.original.empty(), ErrorCode::Config,
           "no original data: set data.input_path in the configuration or give --original FILE");
@@ -43,10 +38,11 @@ int plot(const Config& config, const std::string& title, const PlotFiles& f) {
   in.title = title;
   in.original = &original;
   in.reconstructed = &reconstructed;
-  in.original_bytes = size_of(parse_data_spec(f.original).path);
   if (!f.container.empty()) {
     in.columns = column_infos(f.container);
-    in.compressed_bytes = size_of(f.container);
+    const auto d = read_container_description(f.container);  // the ratio compress and info print
+    in.raw_f32_bytes = d.raw_f32_bytes;
+    in.compressed_bytes = d.file_bytes;
   }
   if (!f.loss.empty()) in.loss = read_loss_csv(f.loss);
   const PlotReport report = make_plots(in, config.plot, f.out_dir);

@@ -3,28 +3,65 @@
 #include <cstdio>
 #include <memory>
 
+#include "batch.hpp"
 #include "codec_cli.hpp"
 #include "mode.hpp"
 
 namespace baler::cli {
+namespace fs = std::filesystem;
 namespace {
 
 struct Args {
-  std::string container, original, model;
+  std::vector<std::string> files;
+  std::string originals, model;
+  int threads = 1;
 };
 
-int plain_verify(const Args& a) {
-  const auto desc = read_container_description(a.container);
-  require(!desc.is_model_file, ErrorCode::Usage, a.container + " is a model file, not a compressed container");
+// Decompresses `container` and checks it against `original`, chunk by chunk.
+VerifyReport verify_one(const std::string& container, const std::string& original, const AnyModel& m, int threads,
+                        bool progress) {
+  const auto desc = read_container_description(container);
+  require(!desc.is_model_file, ErrorCode::Usage, container + " is a model file, not a compressed container");
   ReadOptions ro = cli_read_options();
   ro.kind = desc.kind;
   if (desc.kind == "table")
     for (const auto& c : desc.columns) ro.columns.push_back(c.name);
-  const auto original = open_data_source(parse_data_spec(a.original), ro);  // read chunk by chunk
-  const auto m = load_optional_model(a.model);
+  const auto source = open_data_source(parse_data_spec(original), ro);  // read chunk by chunk
   DecompressOptions o;
   m.attach(o);
-  const VerifyReport r = verify_container(a.container, *original, o);
+  o.threads = threads;
+  std::optional<Progress> bar;
+  if (progress && Progress::wanted()) {
+    bar.emplace(fs::path(container).filename().string(), native_row_bytes(source->layout()));
+    o.on_progress = bar->fn();
+  }
+  return verify_container(container, *source, o);
+}
+
+// Containers checked against the originals in a folder, found by the file name each container
+// records: one line per container.
+int verify_many(const Args& a, const AnyModel& m) {
+  const auto inputs = expand_inputs(a.files, {FileFormat::Baler});
+  const int threads = file_threads(inputs.size(), a.threads);
+  return run_batch(inputs, a.threads, "verified", false, [&](std::size_t i) {
+    const auto desc = read_container_description(inputs[i]);
+    require(!desc.source_name.empty(), ErrorCode::Usage, inputs[i].string() + " records no original file name");
+    const fs::path original = fs::path(a.originals) / desc.source_name;
+    const VerifyReport r = verify_one(inputs[i].string(), original.string(), m, threads, false);
+    std::error_code ec;
+    const auto bytes = fs::file_size(original, ec);
+    return BatchResult{inputs[i].string() + " against " + original.string() + ": " + (r.violations ? "FAILED, " : "OK, ") +
+                           std::to_string(r.violations) + " value(s) outside their bound",
+                       ec ? 0 : bytes, 0, r.violations ? 1 : 0};
+  });
+}
+
+int plain_verify(const Args& a) {
+  const auto m = load_optional_model(a.model);
+  if (!a.originals.empty()) return verify_many(a, m);
+  require(a.files.size() == 2, ErrorCode::Usage,
+          "verify takes CONTAINER ORIGINAL, or containers and --originals DIR (the folder of the originals)");
+  const VerifyReport r = verify_one(a.files[0], a.files[1], m, a.threads, true);
   std::printf("%-24s %-14s %-14s %-14s %s\n", "column", "bound", "abs bound", "max abs error", "violations");
   for (const auto& c : r.columns)
     std::printf("%-24s %-14s %-14.6g %-14.6g %llu\n", c.name.c_str(), bound_string(c.requested).c_str(), c.abs_bound,
@@ -40,8 +77,14 @@ const ModeRegistrar reg{Mode{
     45,
     [](CLI::App& sub) -> std::function<int()> {
       auto a = std::make_shared<Args>();
-      sub.add_option("CONTAINER", a->container, ".baler container")->required();
-      sub.add_option("ORIGINAL", a->original, "the original data file")->required();
+      sub.add_option("FILES", a->files,
+                     "CONTAINER ORIGINAL; or, with --originals, .baler containers, folders or globs")
+          ->required();
+      sub.add_option("--originals", a->originals,
+                     "folder of the original files, found by the name each container records");
+      sub.add_option("--threads,-j", a->threads,
+                     "worker threads; with several containers, files at a time")
+          ->capture_default_str();
       sub.add_option("--model,-m", a->model, "the model file, for containers compressed with an external model");
       return [a] { return plain_verify(*a); };
     },

@@ -1,0 +1,99 @@
+// Many files in one command (compress, decompress, verify) and the progress line on a terminal.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <mutex>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "baler/codec.hpp"
+#include "baler/io.hpp"
+
+namespace baler::cli {
+
+// The files named by `args`, in order: a file as given; a folder's regular files whose format
+// is in `formats` (by extension, sorted by name, not recursive); a glob the shell left
+// unexpanded (*, ?, [...] in the last part) matched in its folder, sorted. A file that does not
+// exist is kept (its job fails and says so); a glob or folder that matches nothing is an
+// Error(Usage) naming it, and so is a name given twice.
+std::vector<std::filesystem::path> expand_inputs(const std::vector<std::string>& args,
+                                                 const std::set<FileFormat>& formats);
+
+// Whether the command line names exactly one file and no -O folder: the one-file form, with
+// -o and the usual exit statuses.
+inline bool is_one_file(const std::vector<std::string>& args, const std::vector<std::filesystem::path>& inputs,
+                        const std::string& out_dir) {
+  return args.size() == 1 && inputs.size() == 1 && out_dir.empty() && inputs[0] == std::filesystem::path(args[0]);
+}
+
+// Creates the -O folder if missing. Throws Error(Usage) if it is a file, Error(Io).
+void make_output_dir(const std::filesystem::path& dir);
+
+// Throws Error(Usage) if two inputs would be written to the same output path.
+void check_distinct_outputs(const std::vector<std::filesystem::path>& inputs,
+                            const std::vector<std::filesystem::path>& outputs);
+
+// Native bytes of one row of `l` (a table's row, a field's frame), for MB/s.
+inline std::uint64_t native_row_bytes(const DataLayout& l) {
+  if (l.kind == DataKind::Field) return l.row_elements() * dtype_size(l.field_dtype);
+  std::uint64_t n = 0;
+  for (const DType t : l.dtypes) n += dtype_size(t);
+  return n;
+}
+
+// One line of progress on stderr, redrawn at most 4 times a second, shown only when stderr is
+// a terminal, --quiet is off and the work has run for half a second; the line is erased when
+// done. BALER_PROGRESS=1 shows it on any stderr from the first update (tests), =0 never.
+class Progress {
+ public:
+  // `what` names the input ("" = none); `row_bytes`: native bytes per row, for MB/s (0 =
+  // counts only); `unit` names what is counted.
+  Progress(std::string what, std::uint64_t row_bytes, std::string unit = "rows");
+  ~Progress();  // erases the line
+  Progress(const Progress&) = delete;
+  Progress& operator=(const Progress&) = delete;
+  static bool wanted();
+  // Adopts `stage` and its counts; for ProgressFn.
+  void update(std::string_view stage, std::uint64_t done, std::uint64_t total);
+  // Erases the line (before other output on the terminal); the next update draws it again.
+  void clear();
+  ProgressFn fn() {
+    return [this](std::string_view s, std::uint64_t d, std::uint64_t t) { update(s, d, t); };
+  }
+
+ private:
+  void draw(const std::string& line);
+  std::string what_;
+  std::uint64_t row_bytes_;
+  std::string unit_;
+  bool on_;
+  std::string stage_;
+  std::chrono::steady_clock::time_point start_, stage_start_, last_draw_;
+  bool drawn_ = false;
+  std::mutex mutex_;
+};
+
+// Runs job(i) for every input, `jobs` at a time. A job returns its one-line result or throws;
+// results are printed in input order as they become ready (stdout, unless `quiet_lines`), a
+// failure as "baler: error (NAME) in FILE: message" on stderr; the others go on. Then a
+// summary line "VERB N of M files (K failed)" with `extra` appended when given. Returns the
+// exit status: 0, or the number of failed files (at most 100).
+struct BatchResult {
+  std::string line;            // what to print for the file
+  std::uint64_t in_bytes = 0;  // for the summary
+  std::uint64_t out_bytes = 0;
+  int status = 0;              // nonzero: the file counts as failed (e.g. verify's violations)
+};
+int run_batch(const std::vector<std::filesystem::path>& inputs, int jobs, const std::string& verb,
+              bool quiet_lines, const std::function<BatchResult(std::size_t)>& job);
+
+// `-j` for one file: threads inside it; for several files: files at a time (each on one
+// thread). The output never depends on it.
+inline int file_threads(std::size_t files, int jobs) { return files > 1 ? 1 : jobs; }
+
+}  // namespace baler::cli
