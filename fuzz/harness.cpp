@@ -196,6 +196,13 @@ bool run_csv(std::span<const std::uint8_t> bytes) {
   } catch (const Error& e) {
     refusal(e);
   }
+  for (const char delimiter : {kWhitespace, '\t'}) {  // the text tables' scanner
+    try {
+      parse_csv(text, "fuzz input", std::nullopt, CsvHeader::Auto, nullptr, delimiter);
+    } catch (const Error& e) {
+      refusal(e);
+    }
+  }
   TempInput file(bytes, ".csv");
   DataSpec spec{file.path(), "", FileFormat::Csv};
   return read_both_ways(spec) && accepted;

@@ -1,4 +1,5 @@
-// CSV tables (RFC 4180): a header row of names, one row per event, numbers as text.
+// CSV tables (RFC 4180): a header row of names, one row per event, numbers as text; and the
+// text tables around them: tab- or otherwise-separated, and whitespace-separated (.txt, .dat).
 #pragma once
 
 #include <cstdint>
@@ -24,12 +25,20 @@ namespace baler {
 // The first row names the columns unless `header` says otherwise: with CsvHeader::Auto a first
 // row whose fields are all unquoted numbers is data (a table written without a header) and the
 // columns are named col0, col1, ...; *had_header (when given) tells which it was.
+//
+// `delimiter` separates the fields: ',' (CSV), '\t', ';', '|', ... or kWhitespace: runs of
+// spaces and tabs separate fields, blanks at either end of a line are ignored and a line whose
+// first non-blank character is '#' is a comment (the text tables of gnuplot, ROOT's
+// TTree::ReadFile and numpy.savetxt). Quotes work as in CSV with any delimiter.
+inline constexpr char kWhitespace = ' ';
 enum class CsvHeader { Auto, Yes, No };
 Dataset parse_csv(std::string_view text, const std::string& what,
                   std::optional<DType> dtype = std::nullopt, CsvHeader header = CsvHeader::Auto,
-                  bool* had_header = nullptr);
+                  bool* had_header = nullptr, char delimiter = ',');
 Dataset read_csv(const std::filesystem::path& path, std::optional<DType> dtype = std::nullopt,
-                 CsvHeader header = CsvHeader::Auto, bool* had_header = nullptr);
+                 CsvHeader header = CsvHeader::Auto, bool* had_header = nullptr, char delimiter = ',');
+// The delimiter a file's extension implies: .tsv a tab, .txt and .dat kWhitespace, else ','.
+char csv_delimiter_for(const std::filesystem::path& path);
 
 class CsvFileRecords;
 // A CSV file read in row ranges with parse_csv's rules. The constructor scans the file once
@@ -40,7 +49,7 @@ class CsvFileRecords;
 class CsvRows {
  public:
   explicit CsvRows(const std::filesystem::path& path, std::optional<DType> dtype = std::nullopt,
-                   CsvHeader header = CsvHeader::Auto);
+                   CsvHeader header = CsvHeader::Auto, char delimiter = ',');
   ~CsvRows();
   CsvRows(const CsvRows&) = delete;
   CsvRows& operator=(const CsvRows&) = delete;
@@ -54,6 +63,7 @@ class CsvRows {
   std::filesystem::path path_;
   std::string what_;
   bool forced_;
+  char delim_;
   bool has_header_ = true;
   std::vector<std::string> names_;
   std::vector<DType> dtypes_;
@@ -63,14 +73,15 @@ class CsvRows {
 
 // CSV text of a table: header, then values in std::to_chars' shortest round-trip form (float16
 // and float32 in the float's shortest form; floats that look like integers get ".0" so they
-// read back as float; bool as 0/1); LF line ends.
-std::string format_csv(const Dataset& table);
+// read back as float; bool as 0/1); LF line ends; fields separated by `delimiter` (kWhitespace:
+// one space).
+std::string format_csv(const Dataset& table, char delimiter = ',');
 // The two parts of format_csv, for writing a table in parts: the header line (names, LF) and
 // the rows of `table` appended to `out`.
-std::string format_csv_header(const std::vector<std::string>& names);
-void append_csv_rows(std::string& out, const Dataset& table);
-// Writes format_csv(table) atomically. A 2-D field is written as columns col0, col1, ...
-// Throws Error(Unsupported) for other fields, Error(Io).
+std::string format_csv_header(const std::vector<std::string>& names, char delimiter = ',');
+void append_csv_rows(std::string& out, const Dataset& table, char delimiter = ',');
+// Writes format_csv(table, csv_delimiter_for(path)) atomically. A 2-D field is written as
+// columns col0, col1, ... Throws Error(Unsupported) for other fields, Error(Io).
 void write_csv(const Dataset& data, const std::filesystem::path& path);
 
 }  // namespace baler

@@ -15,9 +15,10 @@ enum class FileFormat { Npy, Npz, Csv, Hdf5, Root, Baler, Unknown };
 
 // "npy", "npz", "csv", "hdf5", "root", "baler".
 std::string_view format_name(FileFormat f) noexcept;
-// From the file extension (.npy .npz .csv .h5 .hdf5 .root .baler); Unknown otherwise.
+// From the file extension (.npy .npz .csv .h5 .hdf5 .root .baler; the text tables .tsv .txt
+// .dat are Csv); Unknown otherwise.
 FileFormat format_from_path(const std::filesystem::path& path) noexcept;
-// Parses a format name as given on the command line ("npz", "csv", "h5", ...). Throws Error(Usage).
+// Parses a format name as given on the command line ("npz", "csv", "tsv", "h5", ...). Throws Error(Usage).
 FileFormat parse_format(std::string_view name);
 
 // A data file plus the object inside it: "file.npz" (key "data"), "file.npz:key",
@@ -29,6 +30,9 @@ struct DataSpec {
   FileFormat format = FileFormat::Unknown;
 };
 DataSpec parse_data_spec(const std::string& spec);
+// The format name a container records for its input: format_name, but a text table keeps its
+// extension ("tsv", "txt", "dat") so that decompress writes it back the same way.
+std::string recorded_format_name(const DataSpec& spec);
 
 struct ReadOptions {
   // auto | table | field. auto: ndim >= 3 -> field; ndim 2 -> table if the file names the
@@ -48,6 +52,10 @@ struct ReadOptions {
   // Receives one line per note a reader has for the user (e.g. ROOT branches skipped because
   // their type is not supported); null = notes are dropped. The library never prints.
   std::function<void(const std::string&)> on_note;
+  // Text tables only: the field delimiter: one character (",", ";", "|", ...), "tab" or
+  // "whitespace" (runs of blanks; '#' lines are comments); empty = from the extension (.tsv tab,
+  // .txt and .dat whitespace, .csv a comma, or the ';' or tab of a first line without commas).
+  std::string csv_delimiter;
 };
 
 // Reads a data set. Every reader treats its file as hostile: sizes are checked against the

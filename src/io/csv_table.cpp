@@ -23,19 +23,38 @@ struct CsvField {
 // returned and starved() says so (the caller reads more and scans again from the record).
 class CsvScanner {
  public:
+  // `delim`: the field separator, or kWhitespace (runs of spaces and tabs separate fields,
+  // leading and trailing ones are ignored, lines whose first non-blank character is '#' are
+  // comments).
   CsvScanner(std::string_view text, const std::string& what, bool final = true, std::size_t first_line = 1,
-             bool file_start = true)
-      : s_(text), what_(what), final_(final), line_(first_line) {
+             bool file_start = true, char delim = ',')
+      : s_(text), what_(what), final_(final), delim_(delim), ws_(delim == kWhitespace), line_(first_line) {
     if (file_start && s_.substr(0, 3) == "\xEF\xBB\xBF") pos_ = 3;  // UTF-8 byte order mark
   }
 
-  // Reads the next record that is not an empty line; false at the end of the text (or starved).
+  // Reads the next record that is not an empty line (or a comment); false at the end of the
+  // text (or starved).
   bool next(std::vector<CsvField>& fields) {
     fields.clear();
     starved_ = false;
-    while (pos_ < s_.size() && is_eol(s_[pos_])) {
-      consume_eol();
-      if (starved_) return false;
+    for (;;) {
+      if (ws_) skip_blanks();
+      if (pos_ < s_.size() && is_eol(s_[pos_])) {
+        consume_eol();
+        if (starved_) return false;
+        continue;
+      }
+      if (ws_ && pos_ < s_.size() && s_[pos_] == '#') {  // a comment line
+        const std::size_t eol = s_.find_first_of("\r\n", pos_);
+        if (eol == std::string_view::npos) {
+          if (!final_) return starved_ = true, false;
+          pos_ = s_.size();
+        } else {
+          pos_ = eol;
+        }
+        continue;
+      }
+      break;
     }
     if (pos_ >= s_.size()) {
       starved_ = !final_;
@@ -45,7 +64,10 @@ class CsvScanner {
     for (;;) {
       fields.push_back(pos_ < s_.size() && s_[pos_] == '"' ? quoted() : plain());
       if (starved_) return false;
-      if (pos_ < s_.size() && s_[pos_] == ',') {
+      if (ws_) {
+        skip_blanks();
+        if (pos_ < s_.size() && !is_eol(s_[pos_])) continue;
+      } else if (pos_ < s_.size() && s_[pos_] == delim_) {
         ++pos_;
         continue;
       }
@@ -64,6 +86,11 @@ class CsvScanner {
 
  private:
   static bool is_eol(char c) { return c == '\n' || c == '\r'; }
+  static bool is_blank(char c) { return c == ' ' || c == '\t'; }
+  bool ends_field(char c) const { return is_eol(c) || (ws_ ? is_blank(c) : c == delim_); }
+  void skip_blanks() {
+    while (pos_ < s_.size() && is_blank(s_[pos_])) ++pos_;
+  }
   void consume_eol() {
     if (s_[pos_] == '\r' && pos_ + 1 >= s_.size() && !final_) {  // may be the first half of CRLF
       starved_ = true;
@@ -75,7 +102,7 @@ class CsvScanner {
   }
   CsvField plain() {
     const std::size_t start = pos_;
-    while (pos_ < s_.size() && s_[pos_] != ',' && !is_eol(s_[pos_])) ++pos_;
+    while (pos_ < s_.size() && !ends_field(s_[pos_])) ++pos_;
     return {std::string(s_.substr(start, pos_ - start)), false};
   }
   CsvField quoted() {
@@ -103,7 +130,7 @@ class CsvScanner {
       if (c == '\n') ++line_;
       f.text += c;
     }
-    if (pos_ < s_.size() && s_[pos_] != ',' && !is_eol(s_[pos_]))
+    if (pos_ < s_.size() && !ends_field(s_[pos_]))
       throw Error(ErrorCode::Malformed, what_ + " line " + std::to_string(line_) +
                                             ": text after the closing quote of a field");
     return f;
@@ -112,6 +139,8 @@ class CsvScanner {
   std::string_view s_;
   const std::string& what_;
   bool final_;
+  char delim_;
+  bool ws_;
   bool starved_ = false;
   std::size_t pos_ = 0;
   std::size_t line_ = 1;
@@ -205,8 +234,8 @@ void check_field_count(const std::vector<CsvField>& fields, std::size_t columns,
                                           " fields, but the header has " + std::to_string(columns) + " columns");
 }
 
-CsvCells scan(std::string_view text, const std::string& what, CsvHeader header, bool* had_header) {
-  CsvScanner sc(text, what);
+CsvCells scan(std::string_view text, const std::string& what, CsvHeader header, bool* had_header, char delim) {
+  CsvScanner sc(text, what, true, 1, true, delim);
   CsvCells cells;
   std::vector<CsvField> fields;
   if (!sc.next(fields)) throw Error(ErrorCode::Malformed, what + ": empty file (no header row)");
@@ -277,10 +306,13 @@ void append_value(std::string& out, T v) {
   }
 }
 
-void append_name(std::string& out, const std::string& name) {
+void append_name(std::string& out, const std::string& name, char delim) {
+  // Quoted: a quote or a line end; the delimiter (a text table: a space, a tab, or a '#' that
+  // would start a comment); a number (so that it reads back as a name); nothing at all.
+  std::string special = "\"\r\n";
+  special += delim == kWhitespace ? std::string(" \t#") : std::string(1, delim);
   double v;
-  const bool quote = parse_number(name, v) ||  // a number as a name: quoted, so it reads back as a name
-                     name.find_first_of(",\"\r\n") != std::string::npos ||
+  const bool quote = parse_number(name, v) || name.empty() || name.find_first_of(special) != std::string::npos ||
                      (!name.empty() && (name.front() == ' ' || name.back() == ' ' ||
                                         name.front() == '\t' || name.back() == '\t'));
   if (!quote) {
@@ -301,7 +333,8 @@ void append_name(std::string& out, const std::string& name) {
 // that end inside the block (or at the end of the file).
 class CsvFileRecords {
  public:
-  CsvFileRecords(const std::filesystem::path& path, const std::string& what) : what_(what) {
+  CsvFileRecords(const std::filesystem::path& path, const std::string& what, char delim)
+      : what_(what), delim_(delim) {
     f_ = std::fopen(path.c_str(), "rb");
     if (!f_) throw Error(ErrorCode::Io, "cannot open " + what_ + " for reading");
     std::error_code ec;
@@ -314,7 +347,7 @@ class CsvFileRecords {
 
   bool next(std::vector<CsvField>& fields) {
     for (;;) {
-      CsvScanner sc(std::string_view(buf_).substr(pos_), what_, eof_, line_, at_start_);
+      CsvScanner sc(std::string_view(buf_).substr(pos_), what_, eof_, line_, at_start_, delim_);
       const bool got = sc.next(fields);
       if (!sc.starved()) {
         pos_ += sc.pos();
@@ -346,6 +379,7 @@ class CsvFileRecords {
   }
 
   std::string what_;
+  char delim_;
   std::FILE* f_ = nullptr;
   std::string buf_;
   std::size_t pos_ = 0, line_ = 1, record_line_ = 1;
@@ -354,11 +388,11 @@ class CsvFileRecords {
 };
 
 
-CsvRows::CsvRows(const std::filesystem::path& path, std::optional<DType> dtype, CsvHeader header)
-    : path_(path), what_(path.string()), forced_(dtype.has_value()) {
+CsvRows::CsvRows(const std::filesystem::path& path, std::optional<DType> dtype, CsvHeader header, char delimiter)
+    : path_(path), what_(path.string()), forced_(dtype.has_value()), delim_(delimiter) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) throw Error(ErrorCode::Io, "cannot open " + what_ + ": no such file");
-  CsvFileRecords rec(path, what_);
+  CsvFileRecords rec(path, what_, delim_);
   std::vector<CsvField> fields;
   if (!rec.next(fields)) throw Error(ErrorCode::Malformed, what_ + ": empty file (no header row)");
   has_header_ = first_row_names(fields, header);
@@ -383,7 +417,7 @@ CsvRows::~CsvRows() = default;
 Dataset CsvRows::read(std::uint64_t a, std::uint64_t b) {
   require(a <= b && b <= rows_, ErrorCode::Internal, what_ + ": rows outside the file");
   if (!records_ || a < next_row_) {  // (re)start after the header
-    records_ = std::make_unique<CsvFileRecords>(path_, what_);
+    records_ = std::make_unique<CsvFileRecords>(path_, what_, delim_);
     std::vector<CsvField> header;
     if (has_header_) records_->next(header);
     next_row_ = 0;
@@ -406,8 +440,8 @@ Dataset CsvRows::read(std::uint64_t a, std::uint64_t b) {
 
 
 Dataset parse_csv(std::string_view text, const std::string& what, std::optional<DType> dtype, CsvHeader header,
-                  bool* had_header) {
-  const CsvCells cells = scan(text, what, header, had_header);
+                  bool* had_header, char delimiter) {
+  const CsvCells cells = scan(text, what, header, had_header, delimiter);
   Dataset ds;
   ds.kind = DataKind::Table;
   for (std::size_t c = 0; c < cells.names.size(); ++c) {
@@ -417,27 +451,36 @@ Dataset parse_csv(std::string_view text, const std::string& what, std::optional<
   return ds;
 }
 
-Dataset read_csv(const std::filesystem::path& path, std::optional<DType> dtype, CsvHeader header, bool* had_header) {
+Dataset read_csv(const std::filesystem::path& path, std::optional<DType> dtype, CsvHeader header, bool* had_header,
+                 char delimiter) {
   const auto bytes = read_file_bytes(path);
   return parse_csv(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
-                   path.string(), dtype, header, had_header);
+                   path.string(), dtype, header, had_header, delimiter);
 }
 
-std::string format_csv_header(const std::vector<std::string>& names) {
+char csv_delimiter_for(const std::filesystem::path& path) {
+  std::string ext = path.extension().string();
+  for (auto& ch : ext) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (ext == ".tsv") return '\t';
+  if (ext == ".txt" || ext == ".dat") return kWhitespace;
+  return ',';
+}
+
+std::string format_csv_header(const std::vector<std::string>& names, char delimiter) {
   std::string out;
   for (std::size_t c = 0; c < names.size(); ++c) {
-    if (c) out += ',';
-    append_name(out, names[c]);
+    if (c) out += delimiter;
+    append_name(out, names[c], delimiter);
   }
   return out + '\n';
 }
 
-void append_csv_rows(std::string& out, const Dataset& table) {
+void append_csv_rows(std::string& out, const Dataset& table, char delimiter) {
   require(table.kind == DataKind::Table, ErrorCode::Internal, "CSV rows of a field");
   const std::size_t rows = table.rows();
   for (std::size_t r = 0; r < rows; ++r) {
     for (std::size_t c = 0; c < table.columns.size(); ++c) {
-      if (c) out += ',';
+      if (c) out += delimiter;
       const Array& a = table.columns[c].values;
       visit_dtype(a.dtype, [&](auto tag) { append_value(out, a.as<decltype(tag)>()[r]); });
     }
@@ -445,10 +488,10 @@ void append_csv_rows(std::string& out, const Dataset& table) {
   }
 }
 
-std::string format_csv(const Dataset& table) {
+std::string format_csv(const Dataset& table, char delimiter) {
   require(table.kind == DataKind::Table, ErrorCode::Internal, "format_csv on a field");
-  std::string out = format_csv_header(column_names(table));
-  append_csv_rows(out, table);
+  std::string out = format_csv_header(column_names(table), delimiter);
+  append_csv_rows(out, table, delimiter);
   return out;
 }
 
@@ -460,7 +503,7 @@ void write_csv(const Dataset& data, const std::filesystem::path& path) {
     write_csv(table_from_matrix(data.field, {}), path);
     return;
   }
-  const std::string text = format_csv(data);
+  const std::string text = format_csv(data, csv_delimiter_for(path));
   write_file_atomic(path, std::as_bytes(std::span(text.data(), text.size())));
 }
 

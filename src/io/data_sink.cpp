@@ -182,10 +182,12 @@ class NpzSink final : public DataSink {
   std::vector<Member> members_;
 };
 
-// A table (or a 2-D field, as columns col0, col1, ...) as CSV text: header, then rows.
+// A table (or a 2-D field, as columns col0, col1, ...) as CSV text: header, then rows; the
+// delimiter from the extension (.tsv tabs, .txt and .dat spaces).
 class CsvSink final : public DataSink {
  public:
-  CsvSink(const std::filesystem::path& path, const DataLayout& l) : file_(path), field_(l.kind == DataKind::Field), rows_(l.rows) {
+  CsvSink(const std::filesystem::path& path, const DataLayout& l)
+      : file_(path), field_(l.kind == DataKind::Field), delim_(csv_delimiter_for(path)), rows_(l.rows) {
     std::vector<std::string> names = l.names;
     if (field_) {
       if (l.field_shape.size() != 2)
@@ -193,12 +195,12 @@ class CsvSink final : public DataSink {
                                                 shape_string(l.field_shape) + "; write npy, npz or h5");
       for (std::int64_t c = 0; c < l.field_shape[1]; ++c) names.push_back("col" + std::to_string(c));
     }
-    file_.write(format_csv_header(names));
+    file_.write(format_csv_header(names, delim_));
   }
   void write_rows(const Dataset& part) override {
     written_ += part.rows();
     std::string text;
-    append_csv_rows(text, field_ ? table_from_matrix(part.field, {}) : part);
+    append_csv_rows(text, field_ ? table_from_matrix(part.field, {}) : part, delim_);
     file_.write(text);
   }
   void commit() override {
@@ -209,6 +211,7 @@ class CsvSink final : public DataSink {
  private:
   AtomicFile file_;
   bool field_;
+  char delim_;
   std::uint64_t rows_, written_ = 0;
 };
 

@@ -329,7 +329,7 @@ std::unique_ptr<DataSource> hdf5_source(const DataSpec& spec, const ReadOptions&
 // CSV: scanned once at open (names, rows, dtypes), then parsed forward in row ranges.
 std::unique_ptr<DataSource> csv_source(const DataSpec& spec, const ReadOptions& o) {
   if (o.kind == "field") return whole(spec, o, kWholeField);
-  auto csv = std::make_shared<CsvRows>(spec.path, csv_dtype(o), csv_header(o));
+  auto csv = std::make_shared<CsvRows>(spec.path, csv_dtype(o), csv_header(o), csv_delimiter(o, spec.path));
   if (!csv->has_header()) note_headerless_csv(spec.path, csv->names().size(), o);
   auto read = [csv](std::uint64_t a, std::uint64_t b) { return csv->read(a, b); };
   return std::make_unique<TableSource>(csv->names(), csv->dtypes(), csv->rows(), read, o, spec.path.string());

@@ -33,7 +33,7 @@ FileFormat format_from_path(const std::filesystem::path& path) noexcept {
     const std::string ext = lower(path.extension().string());
     if (ext == ".npy") return FileFormat::Npy;
     if (ext == ".npz") return FileFormat::Npz;
-    if (ext == ".csv") return FileFormat::Csv;
+    if (ext == ".csv" || ext == ".tsv" || ext == ".txt" || ext == ".dat") return FileFormat::Csv;
     if (ext == ".h5" || ext == ".hdf5") return FileFormat::Hdf5;
     if (ext == ".root") return FileFormat::Root;
     if (ext == ".baler") return FileFormat::Baler;
@@ -46,12 +46,20 @@ FileFormat parse_format(std::string_view name) {
   const std::string n = lower(name);
   if (n == "npy") return FileFormat::Npy;
   if (n == "npz") return FileFormat::Npz;
-  if (n == "csv") return FileFormat::Csv;
+  if (n == "csv" || n == "tsv" || n == "txt" || n == "dat") return FileFormat::Csv;
   if (n == "h5" || n == "hdf5") return FileFormat::Hdf5;
   if (n == "root") return FileFormat::Root;
   if (n == "baler") return FileFormat::Baler;
   throw Error(ErrorCode::Usage, "unknown format '" + std::string(name) +
-                                    "' (known: npy, npz, csv, h5, root, baler)");
+                                    "' (known: npy, npz, csv, tsv, txt, dat, h5, root, baler)");
+}
+
+std::string recorded_format_name(const DataSpec& spec) {
+  if (spec.format == FileFormat::Csv) {
+    const std::string ext = lower(spec.path.extension().string());
+    if (ext == ".tsv" || ext == ".txt" || ext == ".dat") return ext.substr(1);
+  }
+  return std::string(format_name(spec.format));
 }
 
 DataSpec parse_data_spec(const std::string& spec) {

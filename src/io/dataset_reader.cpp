@@ -2,6 +2,8 @@
 // column selection; list_objects.
 #include <fnmatch.h>
 
+#include <fstream>
+
 #include "baler/atomic_file.hpp"
 #include "baler/csv.hpp"
 #include "baler/hdf5_io.hpp"
@@ -110,6 +112,27 @@ std::optional<DType> csv_dtype(const ReadOptions& options) {
   } catch (const Error& e) {
     throw Error(ErrorCode::Usage, std::string(e.what()) + " given as the CSV dtype");
   }
+}
+
+char csv_delimiter(const ReadOptions& options, const std::filesystem::path& path) {
+  const std::string& d = options.csv_delimiter;
+  if (d == "tab" || d == "\\t" || d == "\t") return '\t';
+  if (d == "space" || d == "whitespace") return kWhitespace;
+  if (d.size() == 1 && d[0] != '"' && d[0] != '\n' && d[0] != '\r' && d[0] != ' ') return d[0];
+  if (!d.empty())
+    throw Error(ErrorCode::Usage, "the delimiter is one character (',', ';', '|', ...), tab or whitespace, not '" +
+                                      d + "'");
+  const char by_extension = csv_delimiter_for(path);
+  if (by_extension != ',') return by_extension;
+  // A .csv written with ';' (decimal commas' locales) or tabs: its first line tells.
+  std::ifstream in(path, std::ios::binary);
+  std::string line;
+  std::getline(in, line);
+  if (line.find(',') == std::string::npos) {
+    if (line.find(';') != std::string::npos) return ';';
+    if (line.find('\t') != std::string::npos) return '\t';
+  }
+  return ',';
 }
 
 void check_kind(const std::string& kind) {
@@ -242,7 +265,8 @@ Dataset read_dataset(const DataSpec& spec, const ReadOptions& options) {
       raw.is_table = true;
     {
       bool had_header = true;
-      raw.table = read_csv(spec.path, csv_dtype(options), csv_header(options), &had_header);
+      raw.table = read_csv(spec.path, csv_dtype(options), csv_header(options), &had_header,
+                           csv_delimiter(options, spec.path));
       if (!had_header) note_headerless_csv(spec.path, raw.table.columns.size(), options);
       break;
     }

@@ -68,6 +68,10 @@ void check_single_object(const DataSpec& spec);
 std::optional<DType> csv_dtype(const ReadOptions& options);
 // ReadOptions::csv_header parsed; Error(Usage) for a bad value.
 CsvHeader csv_header(const ReadOptions& options);
+// The field delimiter of a text table: ReadOptions::csv_delimiter parsed (Error(Usage) for a
+// bad value), else the extension's (csv_delimiter_for), and for a .csv whose first line has no
+// comma but a semicolon or a tab, that one.
+char csv_delimiter(const ReadOptions& options, const std::filesystem::path& path);
 // The note for a CSV whose first row was read as data (options.on_note, with csv_header auto).
 void note_headerless_csv(const std::filesystem::path& path, std::size_t columns, const ReadOptions& options);
 

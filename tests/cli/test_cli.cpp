@@ -254,6 +254,24 @@ TEST(Cli, HeaderlessCsvIsReadAsDataWithANote) {
   expect_error(run(dir, "info h.csv --header --no-header"), 2, "usage", "excludes");
 }
 
+// Text tables (.dat/.txt whitespace, .tsv tabs, ';' in a .csv, --delimiter) compress and come
+// back in their own form.
+TEST(Cli, TextTablesComeBackInTheirOwnForm) {
+  test::TempDir dir;
+  std::ofstream(dir / "run.dat") << "# px py q, written by hand\n  px   py  q\n1.5  2.25 1\n\t-3 4 -1\n";
+  ASSERT_EQ(run(dir, "compress run.dat -o c/run.baler -e exact -q").status, 4);  // no folder c
+  ASSERT_EQ(run(dir, "compress run.dat -O c -e exact -q").status, 0);
+  Result r = run(dir, "decompress c/run.baler -O back");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(slurp(dir / "back/run.dat"), "px py q\n1.5 2.25 1\n-3.0 4.0 -1\n");
+  std::ofstream(dir / "s.csv") << "px;py\n1,5;2\n";  // a decimal comma is text, not a number
+  expect_error(run(dir, "compress s.csv -o s.baler"), 5, "malformed", "'1,5' is not a number");
+  std::ofstream(dir / "p.txt") << "px|py\n1.5|2\n";
+  ASSERT_EQ(run(dir, "compress p.txt -o p.baler -e exact --delimiter '|' -q").status, 0);
+  EXPECT_NE(run(dir, "info p.baler").out.find("data: table (1, 2)"), std::string::npos);
+  expect_error(run(dir, "compress p.txt -o p.baler --delimiter ab"), 2, "usage", "the delimiter is one character");
+}
+
 TEST(Cli, InfoOnLhcbTable) {
   test::TempDir dir;
   const Result r = run(dir, "info " + quoted(lhcb()));
@@ -361,7 +379,7 @@ TEST(Cli, ConvertFailureLeavesNoFileAndKeepsGoodOne) {
   const Result r = run(dir, "convert broken.npz -o good.npz");
   EXPECT_NE(r.status, 0);
   EXPECT_EQ(slurp(dir / "good.npz"), good);
-  expect_error(run(dir, "convert good.npz -o x.dat"), 2, "usage", "--format");
+  expect_error(run(dir, "convert good.npz -o x.xls"), 2, "usage", "--format");
 }
 
 // docs/CLI.md has a section for every subcommand and the exit-status table matches the codes.

@@ -19,14 +19,16 @@ void write_table(const fs::path& path, int seed, int rows = 300) {
         << ((i + seed) % 2 ? 1 : -1) << "\n";
 }
 
-// runs/: 17 CSV tables and three of the shared files (an npz table, an npz field, an npy field).
+// runs/: 17 CSV tables and three of the shared files (an npz table, an npz field, an npy table
+// with its X.names.txt), and a file that is not data.
 void make_runs(const fs::path& runs) {
   fs::create_directories(runs);
   for (int k = 0; k < 17; ++k) write_table(runs / ("run" + std::to_string(100 + k) + ".csv"), k);
   fs::copy_file(data_file("lhcb/LHCb_B2HHH.npz"), runs / "lhcb.npz");
   fs::copy_file(data_file("cfd/CFD_still.npz"), runs / "cfd_still.npz");
-  fs::copy_file(data_file("fields/vorticity.512_512.npy"), runs / "vorticity.npy");
-  std::ofstream(runs / "notes.txt") << "not data: a folder's other files are left alone\n";
+  fs::copy_file(data_file("atlas/all_jets_test_4D.npy"), runs / "jets.npy");
+  fs::copy_file(data_file("atlas/all_jets_test_4D.names.txt"), runs / "jets.names.txt");
+  std::ofstream(runs / "notes.md") << "not data: a folder's other files are left alone\n";
 }
 
 std::size_t lines_of(const std::string& s) { return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n')); }
@@ -44,10 +46,11 @@ TEST(CliBatch, FolderOfTwentyFilesEqualsOneByOne) {
   EXPECT_NE(r.out.find("runs/lhcb.npz -> out/lhcb.baler: "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("compressed 20 of 20 file(s)"), std::string::npos) << r.out;
   EXPECT_FALSE(fs::exists(dir / "out/notes.baler"));
+  EXPECT_FALSE(fs::exists(dir / "out/jets.names.baler"));
   fs::create_directories(dir / "single");
   std::size_t compared = 0;
   for (const auto& e : fs::directory_iterator(dir / "runs")) {
-    if (e.path().extension() == ".txt") continue;
+    if (e.path().extension() == ".md" || e.path().extension() == ".txt") continue;
     const std::string stem = e.path().stem().string();
     ASSERT_EQ(run(dir, "compress runs/" + e.path().filename().string() + " -o single/" + stem + ".baler -q -e abs=0.01")
                   .status,

@@ -157,5 +157,67 @@ TEST(Csv, HeaderlessFilesAreDetectedAndOverridable) {
   expect_error([&] { read_dataset(parse_data_spec((dir / "h.csv").string()), o); }, ErrorCode::Usage, {"auto, yes or no"});
 }
 
+// Text tables: tabs, semicolons and whitespace (with '#' comments) read as CSV does; the
+// delimiter comes from the extension, the first line of a .csv, or ReadOptions.
+TEST(Csv, TextTablesWithOtherDelimiters) {
+  const Dataset comma = parse_csv("px,py,q\n1.5,2,-1\n3,4.25,1\n", "c.csv");
+  EXPECT_EQ(parse_csv("px\tpy\tq\n1.5\t2\t-1\n3\t4.25\t1\n", "t.tsv", std::nullopt, CsvHeader::Auto, nullptr, '\t'),
+            comma);
+  EXPECT_EQ(parse_csv("px;py;q\r\n1.5;2;-1\r\n3;4.25;1\r\n", "s.csv", std::nullopt, CsvHeader::Auto, nullptr, ';'),
+            comma);
+  const std::string ws =
+      "# run 7, written by numpy.savetxt\n"
+      "  px   py\t q \n"
+      "\t1.5  2  -1\n"
+      "\n"
+      "   # a comment between rows\n"
+      "3 4.25 1   \r"
+      "\n";
+  EXPECT_EQ(parse_csv(ws, "w.dat", std::nullopt, CsvHeader::Auto, nullptr, kWhitespace), comma);
+  // Quotes keep blanks inside a field; a headerless whitespace table is detected as data.
+  const Dataset q = parse_csv("\"p x\" \"\" y\n1 2 3\n", "q.txt", std::nullopt, CsvHeader::Auto, nullptr, kWhitespace);
+  EXPECT_EQ(column_names(q), (std::vector<std::string>{"p x", "col1", "y"}));
+  bool had = true;
+  EXPECT_EQ(parse_csv("1 2\n3 4\n", "h.txt", std::nullopt, CsvHeader::Auto, &had, kWhitespace).rows(), 2u);
+  EXPECT_FALSE(had);
+  expect_error([] { parse_csv("a b\n1 2 3\n", "r.txt", std::nullopt, CsvHeader::Auto, nullptr, kWhitespace); },
+               ErrorCode::Malformed, {"r.txt line 2: 3 fields, but the header has 2 columns"});
+  // Written with the delimiter and read back the same, names with blanks quoted.
+  Dataset t;
+  t.columns.push_back({"p x", random_array(DType::F64, {5}, 1)});
+  t.columns.push_back({"#n", random_array(DType::I32, {5}, 2)});
+  for (const char d : {',', '\t', ';', kWhitespace})
+    EXPECT_EQ(parse_csv(format_csv(t, d), "w", DType::F64, CsvHeader::Auto, nullptr, d).columns[0], t.columns[0]) << d;
+  EXPECT_EQ(column_names(parse_csv(format_csv(t, kWhitespace), "w", std::nullopt, CsvHeader::Auto, nullptr, kWhitespace)),
+            column_names(t));
+
+  // Files: by extension, by the first line of a .csv, or as asked; streamed and whole agree.
+  TempDir dir;
+  write_bytes(dir / "a.dat", "# x y\nx y\n1 2\n3 4\n");
+  write_bytes(dir / "b.tsv", "x\ty\n1\t2\n3\t4\n");
+  write_bytes(dir / "c.csv", "x;y\n1;2\n3;4\n");
+  write_bytes(dir / "d.txt", "x|y\n1|2\n3|4\n");
+  const Dataset want = parse_csv("x,y\n1,2\n3,4\n", "want.csv");
+  ReadOptions o;
+  for (const char* f : {"a.dat", "b.tsv", "c.csv"}) {
+    const DataSpec spec = parse_data_spec((dir / f).string());
+    EXPECT_EQ(spec.format, FileFormat::Csv) << f;
+    EXPECT_EQ(read_dataset(spec, o), want) << f;
+    EXPECT_EQ(open_data_source(spec, o)->read_rows(0, 2), want) << f;
+  }
+  o.csv_delimiter = "|";
+  EXPECT_EQ(read_dataset(parse_data_spec((dir / "d.txt").string()), o), want);
+  o.csv_delimiter = "tab";
+  EXPECT_EQ(read_dataset(parse_data_spec((dir / "b.tsv").string()), o), want);
+  o.csv_delimiter = "::";
+  expect_error([&] { read_dataset(parse_data_spec((dir / "b.tsv").string()), o); }, ErrorCode::Usage,
+               {"the delimiter is one character"});
+  // Written back in the input's own form.
+  write_dataset(want, parse_data_spec((dir / "out.dat").string()));
+  EXPECT_EQ(slurp(dir / "out.dat"), "x y\n1 2\n3 4\n");
+  write_dataset(want, parse_data_spec((dir / "out.tsv").string()));
+  EXPECT_EQ(slurp(dir / "out.tsv"), "x\ty\n1\t2\n3\t4\n");
+}
+
 }  // namespace
 }  // namespace baler::test

@@ -81,13 +81,18 @@ TEST(DatasetIo, DataSpecsAndFormats) {
   EXPECT_EQ(parse_data_spec("X.CSV").format, FileFormat::Csv);
   EXPECT_EQ(format_from_path("a.hdf5"), FileFormat::Hdf5);
   EXPECT_EQ(format_from_path("a.baler"), FileFormat::Baler);
-  EXPECT_EQ(format_from_path("a.txt"), FileFormat::Unknown);
+  EXPECT_EQ(format_from_path("a.txt"), FileFormat::Csv);  // text tables: .tsv .txt .dat
+  EXPECT_EQ(format_from_path("a.DAT"), FileFormat::Csv);
+  EXPECT_EQ(format_from_path("a.xls"), FileFormat::Unknown);
   EXPECT_EQ(parse_format("h5"), FileFormat::Hdf5);
   EXPECT_EQ(parse_format("NPZ"), FileFormat::Npz);
   EXPECT_EQ(format_name(FileFormat::Csv), "csv");
   expect_error([] { parse_format("xls"); }, ErrorCode::Usage, {"'xls'"});
   expect_error([] { read_dataset(parse_data_spec("x.baler")); }, ErrorCode::Usage, {"decompress"});
-  expect_error([] { read_dataset(parse_data_spec("x.txt")); }, ErrorCode::Usage, {"x.txt"});
+  expect_error([] { read_dataset(parse_data_spec("x.xls")); }, ErrorCode::Usage, {"x.xls"});
+  EXPECT_EQ(recorded_format_name(parse_data_spec("run.dat")), "dat");
+  EXPECT_EQ(recorded_format_name(parse_data_spec("run.CSV")), "csv");
+  EXPECT_EQ(recorded_format_name(parse_data_spec("run.npz:data")), "npz");
 }
 
 TEST(DatasetIo, NpyTablesWriteASidecarAndRoundTrip) {

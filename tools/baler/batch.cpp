@@ -60,7 +60,11 @@ std::vector<fs::path> expand_inputs(const std::vector<std::string>& args, const 
     const fs::path p(a);
     std::error_code ec;
     if (fs::is_directory(p, ec)) {
-      const auto found = sorted_matches(p, [&](const fs::path& f) { return formats.count(format_from_path(f)) > 0; });
+      const auto found = sorted_matches(p, [&](const fs::path& f) {
+        const std::string name = f.filename().string();
+        const bool sidecar = name.size() > 10 && name.ends_with(".names.txt");  // X.npy's column names
+        return formats.count(format_from_path(f)) > 0 && !sidecar;
+      });
       require(!found.empty(), ErrorCode::Usage, "the folder " + a + " holds no file baler reads here");
       out.insert(out.end(), found.begin(), found.end());
     } else if (!fs::exists(p, ec) && is_glob(p.filename().string()) && !is_glob(p.parent_path().string())) {

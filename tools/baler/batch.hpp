@@ -17,7 +17,8 @@
 namespace baler::cli {
 
 // The files named by `args`, in order: a file as given; a folder's regular files whose format
-// is in `formats` (by extension, sorted by name, not recursive); a glob the shell left
+// is in `formats` (by extension, sorted by name, not recursive; X.names.txt, the column names of
+// X.npy, is no data file); a glob the shell left
 // unexpanded (*, ?, [...] in the last part) matched in its folder, sorted. A file that does not
 // exist is kept (its job fails and says so); a glob or folder that matches nothing is an
 // Error(Usage) naming it, and so is a name given twice.

@@ -36,7 +36,7 @@ CompressSummary run(const std::string& in, const fs::path& out, CompressOptions 
   const auto source = open_data_source(spec, ro);  // read in chunks (CSV and ROOT: whole)
   const auto model = load_optional_model(model_path);
   model.attach(o);
-  o.source_format = std::string(format_name(spec.format));
+  o.source_format = recorded_format_name(spec);
   o.source_name = spec.path.filename().string();
   std::optional<Progress> bar;
   if (progress && Progress::wanted()) {

@@ -16,10 +16,11 @@ namespace baler::cli {
 // The model a project trains: project.paths.training / kModelFileName.
 inline constexpr const char* kModelFileName = "model.balermodel";
 
-// File extension for writing data in `format` (".npz", ".csv", ...); formats baler cannot
-// write (ROOT) fall back to ".npz".
+// File extension for writing data in `format` (".npz", ".csv", ".dat", ...); formats baler
+// cannot write (ROOT) fall back to ".npz".
 inline std::string data_extension(const std::string& format) {
-  if (format == "npy" || format == "npz" || format == "csv") return "." + format;
+  for (const char* f : {"npy", "npz", "csv", "tsv", "txt", "dat"})
+    if (format == f) return "." + format;
   if (format == "hdf5" || format == "h5") return ".h5";
   return ".npz";
 }

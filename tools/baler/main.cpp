@@ -27,6 +27,7 @@ GlobalOptions& global_options() {
 ReadOptions cli_read_options() {
   ReadOptions options;
   options.csv_header = global_options().csv_header;
+  options.csv_delimiter = global_options().csv_delimiter;
   options.on_note = [](const std::string& note) {
     if (!global_options().quiet) std::fprintf(stderr, "baler: note: %s\n", note.c_str());
   };
@@ -170,6 +171,9 @@ void add_global_options(CommandLine& cl) {
   auto* no_header = app.add_flag_callback("--no-header", [&g] { g.csv_header = "no"; },
                                           "CSV input: the first row is data (columns col0, col1, ...)");
   header->excludes(no_header);
+  app.add_option("--delimiter", g.csv_delimiter,
+                 "text-table input: the field separator: one character (, ; |), tab or whitespace "
+                 "(default: from the extension: .csv comma, .tsv tab, .txt/.dat whitespace)");
 }
 
 void add_subcommands(CommandLine& cl) {

@@ -56,6 +56,7 @@ struct GlobalOptions {
   std::vector<std::string> overrides;  // project form: --set section.key=value, in order
   std::string input;                   // project form, newProject only: --input FILE
   std::string csv_header = "auto";     // --header / --no-header: CSV first row names / data
+  std::string csv_delimiter;           // --delimiter: text tables' field separator ("" = from the file)
 };
 GlobalOptions& global_options();
 
