@@ -65,7 +65,7 @@ if [ $compressed -eq 1 ] && [ -f "$CONTAINER" ]; then
   out_bytes=$(stat -c %s "$CONTAINER")
   echo "input  $INPUT: $in_bytes bytes (npz, float64)"
   echo "output $CONTAINER: $out_bytes bytes (all that decompress needs; model $([ $trained -eq 1 ] && echo 'trained: see compress above for whether it paid' || echo 'not trained'))"
-  awk -v a="$in_bytes" -v b="$out_bytes" \
-    'BEGIN { printf "ratio  %.2f (input file bytes / .baler bytes)\n", a / b }'
+  # The one ratio baler reports everywhere (compress, info, report.html), as info prints it.
+  "$BALER" info "$CONTAINER" | grep '^ratio'
 fi
 exit 0
