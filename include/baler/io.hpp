@@ -15,6 +15,9 @@ enum class FileFormat { Npy, Npz, Csv, Hdf5, Root, Baler, Unknown };
 
 // "npy", "npz", "csv", "hdf5", "root", "baler".
 std::string_view format_name(FileFormat f) noexcept;
+// The text tables' names (extensions without the dot), all FileFormat::Csv; read and written
+// with the delimiter csv_delimiter_for (csv.hpp) gives their extension.
+inline constexpr std::string_view kTextTableNames[] = {"csv", "tsv", "txt", "dat"};
 // From the file extension (.npy .npz .csv .h5 .hdf5 .root .baler; the text tables .tsv .txt
 // .dat are Csv); Unknown otherwise.
 FileFormat format_from_path(const std::filesystem::path& path) noexcept;

@@ -112,14 +112,11 @@ Schema initial_schema(const DataLayout& l, const CompressOptions& o, std::vector
           std::to_string(s.rows) + " rows that hold no values");
   // A bound for a column that does not exist is a typo, not a wish: refuse it, naming the
   // nearest column.
+  std::vector<std::string> names;
+  for (const auto& c : s.columns) names.push_back(c.name);
   for (const auto& [pattern, b] : o.column_bounds) {
-    std::vector<std::string> names;
-    bool matched = false;
-    for (const auto& c : s.columns) {
-      names.push_back(c.name);
-      matched |= glob_match(pattern, c.name);
-    }
-    if (matched) continue;
+    if (std::any_of(names.begin(), names.end(), [&](const std::string& n) { return glob_match(pattern, n); }))
+      continue;
     const bool glob = pattern.find_first_of("*?[") != std::string::npos;
     const std::string near = glob ? "" : nearest_name(pattern, names);
     std::string listed;
@@ -355,7 +352,7 @@ void StreamWriter::close(CompressSummary& sum, const std::string& storage, std::
   w_.add(SectionId::Stats, false, encode_stats(st_));
   w_.finish();
   sum.file_bytes = w_.bytes_written();
-  sum.raw_f32_bytes = s_.rows * row_elements(s_) * s_.columns.size() * 4;
+  sum.raw_f32_bytes = raw_f32_bytes(s_);
   sum.chunks = refs_.size();
   sum.model_hash = hash;
   sum.model_storage = st_.model_storage;

@@ -91,7 +91,7 @@ ContainerDescription read_container_description(const std::filesystem::path& pat
                                       : std::vector<std::int64_t>{static_cast<std::int64_t>(s.rows),
                                                                   static_cast<std::int64_t>(s.columns.size())};
   d.file_bytes = o.reader.file_size();
-  d.raw_f32_bytes = s.rows * codec::row_elements(s) * s.columns.size() * 4;
+  d.raw_f32_bytes = codec::raw_f32_bytes(s);
   d.chunks = o.chunks.size();
   std::map<std::string, std::uint64_t> sizes;
   for (const auto& e : o.reader.entries()) {

@@ -62,6 +62,8 @@ Stats decode_stats(std::span<const std::byte> b, std::size_t columns, const std:
 
 // Elements per row (1 for tables' columns; product of field dims after the first).
 std::uint64_t row_elements(const Schema& s);
+// Every value as float32 (element count x 4): the numerator of compression_ratio.
+inline std::uint64_t raw_f32_bytes(const Schema& s) { return s.rows * row_elements(s) * s.columns.size() * 4; }
 // Field chunk dims {frames, middle, last} for `frames` frames.
 std::array<std::size_t, 3> field_dims(const Schema& s, std::size_t frames);
 

@@ -312,9 +312,8 @@ void append_name(std::string& out, const std::string& name, char delim) {
   std::string special = "\"\r\n";
   special += delim == kWhitespace ? std::string(" \t#") : std::string(1, delim);
   double v;
-  const bool quote = parse_number(name, v) || name.empty() || name.find_first_of(special) != std::string::npos ||
-                     (!name.empty() && (name.front() == ' ' || name.back() == ' ' ||
-                                        name.front() == '\t' || name.back() == '\t'));
+  const bool quote = name.empty() || parse_number(name, v) || name.find_first_of(special) != std::string::npos ||
+                     name.front() == ' ' || name.back() == ' ' || name.front() == '\t' || name.back() == '\t';
   if (!quote) {
     out += name;
     return;

@@ -13,6 +13,11 @@ std::string lower(std::string_view s) {
   return out;
 }
 
+// `name` (lower case, no dot) is a text table's: csv, tsv, txt, dat.
+bool is_text_table(std::string_view name) {
+  return std::find(std::begin(kTextTableNames), std::end(kTextTableNames), name) != std::end(kTextTableNames);
+}
+
 }  // namespace
 
 std::string_view format_name(FileFormat f) noexcept {
@@ -33,7 +38,7 @@ FileFormat format_from_path(const std::filesystem::path& path) noexcept {
     const std::string ext = lower(path.extension().string());
     if (ext == ".npy") return FileFormat::Npy;
     if (ext == ".npz") return FileFormat::Npz;
-    if (ext == ".csv" || ext == ".tsv" || ext == ".txt" || ext == ".dat") return FileFormat::Csv;
+    if (!ext.empty() && is_text_table(std::string_view(ext).substr(1))) return FileFormat::Csv;
     if (ext == ".h5" || ext == ".hdf5") return FileFormat::Hdf5;
     if (ext == ".root") return FileFormat::Root;
     if (ext == ".baler") return FileFormat::Baler;
@@ -46,7 +51,7 @@ FileFormat parse_format(std::string_view name) {
   const std::string n = lower(name);
   if (n == "npy") return FileFormat::Npy;
   if (n == "npz") return FileFormat::Npz;
-  if (n == "csv" || n == "tsv" || n == "txt" || n == "dat") return FileFormat::Csv;
+  if (is_text_table(n)) return FileFormat::Csv;
   if (n == "h5" || n == "hdf5") return FileFormat::Hdf5;
   if (n == "root") return FileFormat::Root;
   if (n == "baler") return FileFormat::Baler;
@@ -55,10 +60,8 @@ FileFormat parse_format(std::string_view name) {
 }
 
 std::string recorded_format_name(const DataSpec& spec) {
-  if (spec.format == FileFormat::Csv) {
-    const std::string ext = lower(spec.path.extension().string());
-    if (ext == ".tsv" || ext == ".txt" || ext == ".dat") return ext.substr(1);
-  }
+  const std::string ext = lower(spec.path.extension().string());
+  if (spec.format == FileFormat::Csv && !ext.empty() && is_text_table(ext.substr(1))) return ext.substr(1);
   return std::string(format_name(spec.format));
 }
 

@@ -2,6 +2,7 @@
 // column selection; list_objects.
 #include <fnmatch.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "baler/atomic_file.hpp"
@@ -124,10 +125,13 @@ char csv_delimiter(const ReadOptions& options, const std::filesystem::path& path
                                       d + "'");
   const char by_extension = csv_delimiter_for(path);
   if (by_extension != ',') return by_extension;
-  // A .csv written with ';' (decimal commas' locales) or tabs: its first line tells.
+  // A .csv written with ';' (decimal commas' locales) or tabs: its first line tells (read
+  // within the first 64 KiB: a file with no line end there is not read whole for this).
   std::ifstream in(path, std::ios::binary);
-  std::string line;
-  std::getline(in, line);
+  std::string line(std::size_t{1} << 16, '\0');
+  in.read(line.data(), static_cast<std::streamsize>(line.size()));
+  line.resize(static_cast<std::size_t>(in.gcount()));
+  line.resize(std::min(line.size(), line.find_first_of("\r\n")));
   if (line.find(',') == std::string::npos) {
     if (line.find(';') != std::string::npos) return ';';
     if (line.find('\t') != std::string::npos) return '\t';

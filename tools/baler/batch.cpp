@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
-#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -43,16 +42,25 @@ std::string bytes_text(std::uint64_t bytes) {
   return buf;
 }
 
-std::string seconds_text(double s) {
-  char buf[32];
-  if (s < 1) return "<1 s";
-  if (s < 60) std::snprintf(buf, sizeof buf, "%.0f s", s);
-  else if (s < 3600) std::snprintf(buf, sizeof buf, "%.0f min %02.0f s", std::floor(s / 60), std::fmod(s, 60));
-  else std::snprintf(buf, sizeof buf, "%.0f h %02.0f min", std::floor(s / 3600), std::fmod(s / 60, 60));
-  return buf;
+// Native bytes of one row of `l` (a table's row, a field's frame), for MB/s.
+std::uint64_t native_row_bytes(const DataLayout& l) {
+  if (l.kind == DataKind::Field) return l.row_elements() * dtype_size(l.field_dtype);
+  std::uint64_t n = 0;
+  for (const DType t : l.dtypes) n += dtype_size(t);
+  return n;
 }
 
 }  // namespace
+
+std::string duration_text(double s) {
+  char b[32];
+  if (!std::isfinite(s) || s < 0) return "?";
+  const long t = std::lround(s);
+  if (t >= 3600) std::snprintf(b, sizeof b, "%ldh%02ldm", t / 3600, (t / 60) % 60);
+  else if (t >= 60) std::snprintf(b, sizeof b, "%ldm%02lds", t / 60, t % 60);
+  else std::snprintf(b, sizeof b, "%lds", t);
+  return b;
+}
 
 std::vector<fs::path> expand_inputs(const std::vector<std::string>& args, const std::set<FileFormat>& formats) {
   std::vector<fs::path> out;
@@ -124,6 +132,12 @@ Progress::Progress(std::string what, std::uint64_t row_bytes, std::string unit)
 
 Progress::~Progress() { clear(); }
 
+ProgressFn Progress::start(std::optional<Progress>& bar, const std::string& what, const DataLayout& layout) {
+  if (!wanted()) return {};
+  bar.emplace(what, native_row_bytes(layout));
+  return bar->fn();
+}
+
 void Progress::clear() {
   std::lock_guard lock(mutex_);
   if (drawn_) std::fprintf(stderr, "\r\033[K");
@@ -160,7 +174,7 @@ void Progress::update(std::string_view stage, std::uint64_t done, std::uint64_t 
     std::snprintf(buf, sizeof buf, ", %.1f MB/s", rate * static_cast<double>(row_bytes_) / 1e6);
     line += buf;
   }
-  if (done > 0 && done < total) line += ", ETA " + seconds_text(static_cast<double>(total - done) / rate);
+  if (done > 0 && done < total) line += ", ETA " + duration_text(static_cast<double>(total - done) / rate);
   draw(line);
 }
 

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -39,13 +40,9 @@ void make_output_dir(const std::filesystem::path& dir);
 void check_distinct_outputs(const std::vector<std::filesystem::path>& inputs,
                             const std::vector<std::filesystem::path>& outputs);
 
-// Native bytes of one row of `l` (a table's row, a field's frame), for MB/s.
-inline std::uint64_t native_row_bytes(const DataLayout& l) {
-  if (l.kind == DataKind::Field) return l.row_elements() * dtype_size(l.field_dtype);
-  std::uint64_t n = 0;
-  for (const DType t : l.dtypes) n += dtype_size(t);
-  return n;
-}
+// A time span as "45s", "3m07s" or "2h05m" ("?" when not finite or negative): ETAs of train
+// and of the progress line.
+std::string duration_text(double seconds);
 
 // One line of progress on stderr, redrawn at most 4 times a second, shown only when stderr is
 // a terminal, --quiet is off and the work has run for half a second; the line is erased when
@@ -66,6 +63,9 @@ class Progress {
   ProgressFn fn() {
     return [this](std::string_view s, std::uint64_t d, std::uint64_t t) { update(s, d, t); };
   }
+  // The progress line of one input named `what` with `layout` (MB/s from its native bytes per
+  // row): emplaced into `bar` and its ProgressFn returned when wanted(), else an empty one.
+  static ProgressFn start(std::optional<Progress>& bar, const std::string& what, const DataLayout& layout);
 
  private:
   void draw(const std::string& line);
@@ -81,9 +81,9 @@ class Progress {
 
 // Runs job(i) for every input, `jobs` at a time. A job returns its one-line result or throws;
 // results are printed in input order as they become ready (stdout, unless `quiet_lines`), a
-// failure as "baler: error (NAME) in FILE: message" on stderr; the others go on. Then a
-// summary line "VERB N of M files (K failed)" with `extra` appended when given. Returns the
-// exit status: 0, or the number of failed files (at most 100).
+// failure as "baler: error (NAME) in FILE: message" on stderr; the others go on. Then (unless
+// `quiet_lines`) a summary line "VERB N of M file(s), K failed: IN to OUT" (bytes, when the
+// jobs gave them). Returns the exit status: 0, or the number of failed files (at most 100).
 struct BatchResult {
   std::string line;            // what to print for the file
   std::uint64_t in_bytes = 0;  // for the summary

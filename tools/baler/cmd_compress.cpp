@@ -39,10 +39,7 @@ CompressSummary run(const std::string& in, const fs::path& out, CompressOptions 
   o.source_format = recorded_format_name(spec);
   o.source_name = spec.path.filename().string();
   std::optional<Progress> bar;
-  if (progress && Progress::wanted()) {
-    bar.emplace(spec.path.filename().string(), native_row_bytes(source->layout()));
-    o.on_progress = bar->fn();
-  }
+  if (progress) o.on_progress = Progress::start(bar, spec.path.filename().string(), source->layout());
   return compress_source(*source, out, o);
 }
 
@@ -90,24 +87,24 @@ const std::set<FileFormat> kDataFormats = {FileFormat::Npy, FileFormat::Npz, Fil
 // Many inputs (or -O DIR): each into DIR/STEM.baler (else beside it), -j files at a time.
 int compress_many(const Args& a, const std::vector<fs::path>& inputs, const CompressOptions& o, const ReadOptions& ro) {
   require(a.out.empty(), ErrorCode::Usage, "-o names one output file; with several inputs give -O DIR");
-  std::vector<fs::path> outs;
+  std::vector<fs::path> files, outs;  // files: "f.h5:/ds" -> f.h5
   for (const auto& in : inputs) {
-    const fs::path file = parse_data_spec(in.string()).path;  // "f.h5:/ds": f.h5
-    outs.push_back(a.out_dir.empty() ? fs::path(file).replace_extension(".baler")
-                                     : fs::path(a.out_dir) / file.filename().replace_extension(".baler"));
+    files.push_back(parse_data_spec(in.string()).path);
+    outs.push_back(a.out_dir.empty() ? fs::path(files.back()).replace_extension(".baler")
+                                     : fs::path(a.out_dir) / files.back().filename().replace_extension(".baler"));
   }
   check_distinct_outputs(inputs, outs);
   if (!a.out_dir.empty()) make_output_dir(a.out_dir);  // after every check of the line
   CompressOptions one = o;
   one.threads = file_threads(inputs.size(), a.threads);
   return run_batch(inputs, a.threads, "compressed", global_options().quiet, [&](std::size_t i) {
-    check_output(parse_data_spec(inputs[i].string()).path, outs[i]);
+    check_output(files[i], outs[i]);
     const CompressSummary s = run(inputs[i].string(), outs[i], one, ro, a.model, false);
     char line[64];
     std::snprintf(line, sizeof line, ": %llu bytes, ratio %.3f", static_cast<unsigned long long>(s.file_bytes),
                   compression_ratio(s.raw_f32_bytes, s.file_bytes));
     std::error_code ec;
-    const auto in_bytes = fs::file_size(parse_data_spec(inputs[i].string()).path, ec);
+    const auto in_bytes = fs::file_size(files[i], ec);
     return BatchResult{inputs[i].string() + " -> " + outs[i].string() + line, ec ? 0 : in_bytes, s.file_bytes, 0};
   });
 }

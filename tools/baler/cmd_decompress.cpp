@@ -22,10 +22,7 @@ fs::path write_output(const fs::path& in, DecompressOptions o, const fs::path& o
   const DataLayout layout = container_layout(in, o);
   const auto sink = open_data_sink(spec, layout);
   std::optional<Progress> bar;
-  if (progress && Progress::wanted()) {
-    bar.emplace(in.filename().string(), native_row_bytes(layout));
-    o.on_progress = bar->fn();
-  }
+  if (progress) o.on_progress = Progress::start(bar, in.filename().string(), layout);
   decompress_into(in, *sink, o);
   sink->commit();
   return spec.path;
@@ -74,7 +71,7 @@ int decompress_many(const Args& a, const std::vector<fs::path>& inputs, const De
     outs.push_back(fs::path(a.out_dir) / fs::path(in.filename()).replace_extension(ext));
   }
   check_distinct_outputs(inputs, outs);
-  if (!a.out_dir.empty()) make_output_dir(a.out_dir);  // after every check of the line
+  make_output_dir(a.out_dir);  // after every check of the line
   DecompressOptions one = o;
   one.threads = file_threads(inputs.size(), a.threads);
   return run_batch(inputs, a.threads, "decompressed", global_options().quiet, [&](std::size_t i) {

@@ -3,7 +3,6 @@
 #include <iostream>
 #include <memory>
 
-#include "baler/codec.hpp"
 #include "baler/plot.hpp"
 #include "mode.hpp"
 #include "plot_bounds.hpp"
@@ -16,9 +15,9 @@ struct PlotFiles {
   std::string original, reconstructed, container, loss, out_dir;
 };
 
-std::map<std::string, ColumnInfo> column_infos(const fs::path& container) {
+std::map<std::string, ColumnInfo> column_infos(const std::vector<StoredBound>& bounds) {
   std::map<std::string, ColumnInfo> infos;
-  for (const auto& b : stored_bounds(container)) {
+  for (const auto& b : bounds) {
     ColumnInfo& i = infos[b.column];
     i.bound = b.bound;
     i.exact = b.exact;
@@ -39,10 +38,10 @@ int plot(const Config& config, const std::string& title, const PlotFiles& f) {
   in.original = &original;
   in.reconstructed = &reconstructed;
   if (!f.container.empty()) {
-    in.columns = column_infos(f.container);
-    const auto d = read_container_description(f.container);  // the ratio compress and info print
-    in.raw_f32_bytes = d.raw_f32_bytes;
-    in.compressed_bytes = d.file_bytes;
+    const StoredContainer stored = stored_container(f.container);
+    in.columns = column_infos(stored.bounds);
+    in.raw_f32_bytes = stored.raw_f32_bytes;  // the ratio compress and info print
+    in.compressed_bytes = stored.file_bytes;
   }
   if (!f.loss.empty()) in.loss = read_loss_csv(f.loss);
   const PlotReport report = make_plots(in, config.plot, f.out_dir);

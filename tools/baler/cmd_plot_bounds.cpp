@@ -1,16 +1,18 @@
-// The bounds a .baler container records, for `baler plot` (see plot_bounds.hpp).
+// The bounds and sizes a .baler container records, for `baler plot` (see plot_bounds.hpp).
 #include "baler/codec.hpp"
 #include "plot_bounds.hpp"
 
 namespace baler::cli {
 
-std::vector<StoredBound> stored_bounds(const std::filesystem::path& container) {
+StoredContainer stored_container(const std::filesystem::path& container) {
   const ContainerDescription d = read_container_description(container);
-  std::vector<StoredBound> out;
+  StoredContainer out;
   for (const auto& c : d.columns)
-    out.push_back({c.name, bound_string(c.requested), c.abs_bound,
-                   c.requested.kind == BoundKind::Exact, c.requested.kind == BoundKind::PwRel,
-                   c.bytes});
+    out.bounds.push_back({c.name, bound_string(c.requested), c.abs_bound,
+                          c.requested.kind == BoundKind::Exact, c.requested.kind == BoundKind::PwRel,
+                          c.bytes});
+  out.raw_f32_bytes = d.raw_f32_bytes;
+  out.file_bytes = d.file_bytes;
   return out;
 }
 

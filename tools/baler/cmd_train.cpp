@@ -13,6 +13,7 @@
 #include "baler/codec.hpp"
 #include "baler/table_model.hpp"
 
+#include "batch.hpp"
 #include "mode.hpp"
 #if BALER_WITH_TRAINING
 #include "baler/train.hpp"
@@ -98,16 +99,6 @@ std::string rate_text(double v) {
   return b;
 }
 
-std::string duration(double s) {
-  char b[32];
-  if (!std::isfinite(s) || s < 0) return "?";
-  const long t = std::lround(s);
-  if (t >= 3600) std::snprintf(b, sizeof b, "%ldh%02ldm", t / 3600, (t / 60) % 60);
-  else if (t >= 60) std::snprintf(b, sizeof b, "%ldm%02lds", t / 60, t % 60);
-  else std::snprintf(b, sizeof b, "%lds", t);
-  return b;
-}
-
 std::string shape_text(const std::vector<std::int64_t>& s) {
   std::string o;
   for (std::size_t i = 0; i < s.size(); ++i) o += (i ? "x" : "") + std::to_string(s[i]);
@@ -160,7 +151,7 @@ class ConsoleProgress : public ProgressSink {
     bar.resize(width, '.');
     std::fprintf(stderr, "\r\033[Kepoch %lld/%lld [%s] loss %s  val %s  lr %s  %s rows/s  ETA %s",
                  static_cast<long long>(epoch), static_cast<long long>(total_epochs_), bar.c_str(), sci(loss).c_str(),
-                 sci(last_.val_loss).c_str(), sci(last_.lr).c_str(), rate_text(rate).c_str(), duration(eta).c_str());
+                 sci(last_.val_loss).c_str(), sci(last_.lr).c_str(), rate_text(rate).c_str(), duration_text(eta).c_str());
   }
 
   void on_epoch(const EpochStats& e, std::int64_t total) override {
@@ -174,7 +165,7 @@ class ConsoleProgress : public ProgressSink {
     std::fprintf(stderr, "epoch %lld/%lld  loss %s  val %s  lr %s  %.2fs  %s rows/s  ETA %s\n",
                  static_cast<long long>(e.epoch), static_cast<long long>(total), sci(e.train_loss).c_str(),
                  sci(e.val_loss).c_str(), sci(e.lr).c_str(), e.seconds, rate_text(e.rows_per_second).c_str(),
-                 duration(eta).c_str());
+                 duration_text(eta).c_str());
   }
 
   void on_message(const std::string& m) override {

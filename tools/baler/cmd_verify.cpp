@@ -17,10 +17,9 @@ struct Args {
   int threads = 1;
 };
 
-// Decompresses `container` and checks it against `original`, chunk by chunk.
-VerifyReport verify_one(const std::string& container, const std::string& original, const AnyModel& m, int threads,
-                        bool progress) {
-  const auto desc = read_container_description(container);
+// Decompresses `container` (described by `desc`) and checks it against `original`, chunk by chunk.
+VerifyReport verify_one(const std::string& container, const ContainerDescription& desc, const std::string& original,
+                        const AnyModel& m, int threads, bool progress) {
   require(!desc.is_model_file, ErrorCode::Usage, container + " is a model file, not a compressed container");
   ReadOptions ro = cli_read_options();
   ro.kind = desc.kind;
@@ -31,10 +30,7 @@ VerifyReport verify_one(const std::string& container, const std::string& origina
   m.attach(o);
   o.threads = threads;
   std::optional<Progress> bar;
-  if (progress && Progress::wanted()) {
-    bar.emplace(fs::path(container).filename().string(), native_row_bytes(source->layout()));
-    o.on_progress = bar->fn();
-  }
+  if (progress) o.on_progress = Progress::start(bar, fs::path(container).filename().string(), source->layout());
   return verify_container(container, *source, o);
 }
 
@@ -47,7 +43,7 @@ int verify_many(const Args& a, const AnyModel& m) {
     const auto desc = read_container_description(inputs[i]);
     require(!desc.source_name.empty(), ErrorCode::Usage, inputs[i].string() + " records no original file name");
     const fs::path original = fs::path(a.originals) / desc.source_name;
-    const VerifyReport r = verify_one(inputs[i].string(), original.string(), m, threads, false);
+    const VerifyReport r = verify_one(inputs[i].string(), desc, original.string(), m, threads, false);
     std::error_code ec;
     const auto bytes = fs::file_size(original, ec);
     return BatchResult{inputs[i].string() + " against " + original.string() + ": " + (r.violations ? "FAILED, " : "OK, ") +
@@ -61,7 +57,8 @@ int plain_verify(const Args& a) {
   if (!a.originals.empty()) return verify_many(a, m);
   require(a.files.size() == 2, ErrorCode::Usage,
           "verify takes CONTAINER ORIGINAL, or containers and --originals DIR (the folder of the originals)");
-  const VerifyReport r = verify_one(a.files[0], a.files[1], m, a.threads, true);
+  const VerifyReport r =
+      verify_one(a.files[0], read_container_description(a.files[0]), a.files[1], m, a.threads, true);
   std::printf("%-24s %-14s %-14s %-14s %s\n", "column", "bound", "abs bound", "max abs error", "violations");
   for (const auto& c : r.columns)
     std::printf("%-24s %-14s %-14.6g %-14.6g %llu\n", c.name.c_str(), bound_string(c.requested).c_str(), c.abs_bound,

@@ -1,6 +1,7 @@
 // Helpers shared by the compress, decompress and verify commands (container <-> data files).
 #pragma once
 
+#include <algorithm>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -19,8 +20,8 @@ inline constexpr const char* kModelFileName = "model.balermodel";
 // File extension for writing data in `format` (".npz", ".csv", ".dat", ...); formats baler
 // cannot write (ROOT) fall back to ".npz".
 inline std::string data_extension(const std::string& format) {
-  for (const char* f : {"npy", "npz", "csv", "tsv", "txt", "dat"})
-    if (format == f) return "." + format;
+  const bool text = std::find(std::begin(kTextTableNames), std::end(kTextTableNames), format) != std::end(kTextTableNames);
+  if (format == "npy" || format == "npz" || text) return "." + format;
   if (format == "hdf5" || format == "h5") return ".h5";
   return ".npz";
 }

@@ -1,4 +1,4 @@
-// The per-column bounds a .baler container records, in plain types, for `baler plot`.
+// The per-column bounds and the sizes a .baler container records, in plain types, for `baler plot`.
 // (Its own header and file keep the codec and plot headers apart in tools/baler.)
 #pragma once
 
@@ -18,7 +18,13 @@ struct StoredBound {
   std::uint64_t bytes = 0; // compressed bytes of the column
 };
 
+struct StoredContainer {
+  std::vector<StoredBound> bounds;
+  std::uint64_t raw_f32_bytes = 0;  // the values as float32, and the file's bytes (model included):
+  std::uint64_t file_bytes = 0;     // compression_ratio's two terms
+};
+
 // Reads the container's description. Throws Error(Io|Malformed|Corrupt).
-std::vector<StoredBound> stored_bounds(const std::filesystem::path& container);
+StoredContainer stored_container(const std::filesystem::path& container);
 
 }  // namespace baler::cli
