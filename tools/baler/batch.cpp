@@ -128,7 +128,7 @@ bool Progress::wanted() {
 
 Progress::Progress(std::string what, std::uint64_t row_bytes, std::string unit)
     : what_(std::move(what)), row_bytes_(row_bytes), unit_(std::move(unit)), on_(wanted()), start_(std::chrono::steady_clock::now()),
-      stage_start_(start_), last_draw_(start_) {}
+      stage_start_(start_), last_draw_(start_), last_update_(start_) {}
 
 Progress::~Progress() { clear(); }
 
@@ -155,10 +155,11 @@ void Progress::update(std::string_view stage, std::uint64_t done, std::uint64_t 
   std::lock_guard lock(mutex_);
   const auto now = std::chrono::steady_clock::now();
   const bool new_stage = stage != stage_;
-  if (new_stage) {
+  if (new_stage) {  // the stage began when the one before reported last (the first: at start)
     stage_ = std::string(stage);
-    stage_start_ = now;
+    stage_start_ = last_update_;
   }
+  last_update_ = now;
   const double running = std::chrono::duration<double>(now - start_).count();
   const double since_draw = std::chrono::duration<double>(now - last_draw_).count();
   if ((running < 0.5 && !progress_forced()) || (drawn_ && !new_stage && since_draw < 0.25) || total == 0 || done >= total) return;

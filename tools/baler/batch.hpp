@@ -74,7 +74,7 @@ class Progress {
   std::string unit_;
   bool on_;
   std::string stage_;
-  std::chrono::steady_clock::time_point start_, stage_start_, last_draw_;
+  std::chrono::steady_clock::time_point start_, stage_start_, last_draw_, last_update_;
   bool drawn_ = false;
   std::mutex mutex_;
 };
