@@ -114,7 +114,8 @@ Schema initial_schema(const DataLayout& l, const CompressOptions& o, std::vector
   // nearest column.
   std::vector<std::string> names;
   for (const auto& c : s.columns) names.push_back(c.name);
-  for (const auto& [pattern, b] : o.column_bounds) {
+  for (const auto& entry : o.column_bounds) {
+    const std::string& pattern = entry.first;  // a named variable: clang 14 cannot capture a structured binding
     if (std::any_of(names.begin(), names.end(), [&](const std::string& n) { return glob_match(pattern, n); }))
       continue;
     const bool glob = pattern.find_first_of("*?[") != std::string::npos;
