@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "baler/dtype.hpp"
@@ -63,11 +64,20 @@ struct Column {
   friend bool operator==(const Column&, const Column&) = default;
 };
 
+// A column of text (CSV text, numpy unicode, HDF5 strings): kept exactly, never a model input.
+struct TextColumn {
+  std::string name;
+  std::size_t position = 0;  // its index among all the table's columns, numeric and text, in the source's order
+  std::vector<std::string> values;
+  friend bool operator==(const TextColumn&, const TextColumn&) = default;
+};
+
 // What a data set holds. A table has named columns of equal length, each with its own dtype
 // (rows = events). A field is one N-d array (frames × height × width, a volume, ...).
 struct Dataset {
   DataKind kind = DataKind::Table;
   std::vector<Column> columns;  // Table only
+  std::vector<TextColumn> text;  // Table only: text columns, in increasing position
   Array field;                  // Field only
   // Table read from one 2-D array (npy/npz, Baler's layout): written back the same way.
   bool table_from_matrix = false;
@@ -82,7 +92,17 @@ Dataset table_from_matrix(const Array& matrix, std::vector<std::string> names);
 // 2-D array (rows × columns) of a table whose columns all share one dtype.
 // Throws Error(Unsupported) when dtypes differ.
 Array table_to_matrix(const Dataset& table);
-// Column names, in order.
+// Column names, in order (numeric columns only).
 std::vector<std::string> column_names(const Dataset& table);
+
+// The order of a table's columns in its source: entry k is {true, i} for text column i or
+// {false, j} for numeric column j. `text_positions` are increasing and each < the total count.
+// Throws Error(Internal) if a position is out of order or range.
+std::vector<std::pair<bool, std::size_t>> column_order(std::size_t numeric,
+                                                      std::span<const std::size_t> text_positions);
+// Names of all of a table's columns, numeric and text, in source order.
+std::vector<std::string> all_column_names(const Dataset& table);
+// The table with only the columns at `keep` (indices into all_column_names), in that order.
+Dataset keep_columns(Dataset table, std::span<const std::size_t> keep);
 
 }  // namespace baler

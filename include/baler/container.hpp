@@ -14,7 +14,7 @@
 namespace baler::container {
 
 inline constexpr std::uint16_t kFormatMajor = 1;
-inline constexpr std::uint16_t kFormatMinor = 2;  // 1.2: the table model (1.1: separate extra-bit streams)
+inline constexpr std::uint16_t kFormatMinor = 3;  // 1.3: text columns, several data sets (1.2: the table model)
 inline constexpr std::size_t kHeaderSize = 16;
 inline constexpr std::size_t kEntrySize = 32;
 inline constexpr std::size_t kFooterSize = 32;
@@ -32,6 +32,7 @@ enum class SectionId : std::uint32_t {
   Stats = 6,
   TableModel = 7,  // format 1.2: the conditional table model, embedded or referenced by hash
   ModelGain = 8,   // format 1.2, optional: per column, bytes the plain codec would have used
+  Text = 9,        // format 1.3: a table's text columns, kept exactly
   Chunk = 16,
 };
 

@@ -32,11 +32,17 @@ namespace baler {
 // TTree::ReadFile and numpy.savetxt). Quotes work as in CSV with any delimiter.
 inline constexpr char kWhitespace = ' ';
 enum class CsvHeader { Auto, Yes, No };
+//
+// A column with a field that is not a number (text, an empty field; with a bool dtype, not a
+// bool word either) is a text column (Dataset::text): its fields are kept exactly as they read
+// (quotes removed), and *notes (when given) gets one line naming the column and the first such
+// field.
 Dataset parse_csv(std::string_view text, const std::string& what,
                   std::optional<DType> dtype = std::nullopt, CsvHeader header = CsvHeader::Auto,
-                  bool* had_header = nullptr, char delimiter = ',');
+                  bool* had_header = nullptr, char delimiter = ',', std::vector<std::string>* notes = nullptr);
 Dataset read_csv(const std::filesystem::path& path, std::optional<DType> dtype = std::nullopt,
-                 CsvHeader header = CsvHeader::Auto, bool* had_header = nullptr, char delimiter = ',');
+                 CsvHeader header = CsvHeader::Auto, bool* had_header = nullptr, char delimiter = ',',
+                 std::vector<std::string>* notes = nullptr);
 // The delimiter a file's extension implies: .tsv a tab, .txt and .dat kWhitespace, else ','.
 char csv_delimiter_for(const std::filesystem::path& path);
 
@@ -53,8 +59,11 @@ class CsvRows {
   ~CsvRows();
   CsvRows(const CsvRows&) = delete;
   CsvRows& operator=(const CsvRows&) = delete;
+  // Every column, numeric and text, in file order; dtypes() is meaningless for text columns.
   const std::vector<std::string>& names() const { return names_; }
   const std::vector<DType>& dtypes() const { return dtypes_; }
+  const std::vector<bool>& text() const { return text_; }  // per column: a text column
+  const std::vector<std::string>& notes() const { return notes_; }  // one per text column
   std::uint64_t rows() const { return rows_; }
   bool has_header() const { return has_header_; }
   Dataset read(std::uint64_t a, std::uint64_t b);
@@ -67,6 +76,8 @@ class CsvRows {
   bool has_header_ = true;
   std::vector<std::string> names_;
   std::vector<DType> dtypes_;
+  std::vector<bool> text_;
+  std::vector<std::string> notes_;
   std::uint64_t rows_ = 0, next_row_ = 0;
   std::unique_ptr<CsvFileRecords> records_;
 };

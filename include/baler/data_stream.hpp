@@ -19,6 +19,8 @@ struct DataLayout {
   bool table_from_matrix = false;            // tables: read from / written as one 2-D array
   std::vector<std::string> names;            // tables: column names
   std::vector<DType> dtypes;                 // tables: column dtypes
+  std::vector<std::string> text_names;       // tables: text columns (TextColumn), in position order
+  std::vector<std::size_t> text_positions;   // tables: their positions among all the columns
   DType field_dtype = DType::F64;            // fields
   std::vector<std::int64_t> field_shape;     // fields: full shape, shape[0] = frames
   std::uint64_t rows = 0;
@@ -32,6 +34,14 @@ struct DataLayout {
   }
 };
 
+// Names of every column of a table layout, numeric and text, in source order.
+inline std::vector<std::string> all_column_names(const DataLayout& l) {
+  std::vector<std::string> names;
+  for (auto [is_text, i] : column_order(l.names.size(), l.text_positions))
+    names.push_back(is_text ? l.text_names[i] : l.names[i]);
+  return names;
+}
+
 // Layout of an in-memory data set.
 inline DataLayout layout_of(const Dataset& d) {
   DataLayout l;
@@ -44,6 +54,10 @@ inline DataLayout layout_of(const Dataset& d) {
     for (const auto& c : d.columns) {
       l.names.push_back(c.name);
       l.dtypes.push_back(c.values.dtype);
+    }
+    for (const auto& t : d.text) {
+      l.text_names.push_back(t.name);
+      l.text_positions.push_back(t.position);
     }
   }
   l.rows = d.rows();
@@ -72,6 +86,9 @@ inline Dataset slice_rows(const Dataset& d, std::uint64_t a, std::uint64_t b) {
   if (d.kind == DataKind::Field) out.field = cut(d.field);
   else
     for (const auto& c : d.columns) out.columns.push_back({c.name, cut(c.values)});
+  for (const auto& t : d.text)
+    out.text.push_back({t.name, t.position, {t.values.begin() + static_cast<std::ptrdiff_t>(a),
+                                             t.values.begin() + static_cast<std::ptrdiff_t>(b)}});
   return out;
 }
 
@@ -136,6 +153,8 @@ class MemorySink final : public DataSink {
         c.values.bytes.reserve(layout.rows * dtype_size(layout.dtypes[j]));
         data_.columns.push_back(std::move(c));
       }
+      for (std::size_t t = 0; t < layout.text_names.size(); ++t)
+        data_.text.push_back({layout.text_names[t], layout.text_positions[t], {}});
     }
   }
   void write_rows(const Dataset& part) override {
@@ -147,6 +166,8 @@ class MemorySink final : public DataSink {
     if (data_.kind == DataKind::Field) add(data_.field, part.field);
     else
       for (std::size_t j = 0; j < data_.columns.size(); ++j) add(data_.columns[j].values, part.columns[j].values);
+    for (std::size_t t = 0; t < data_.text.size() && t < part.text.size(); ++t)
+      data_.text[t].values.insert(data_.text[t].values.end(), part.text[t].values.begin(), part.text[t].values.end());
   }
   void commit() override {}
   // The data set written so far.

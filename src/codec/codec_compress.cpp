@@ -13,6 +13,7 @@
 #include "chunk_codec.hpp"
 #include "codec_schema.hpp"
 #include "model_predictor.hpp"
+#include "text_section.hpp"
 #include "wire.hpp"
 
 namespace baler {
@@ -108,7 +109,8 @@ Schema initial_schema(const DataLayout& l, const CompressOptions& o, std::vector
                 std::to_string(kMaxChunkElements) + ")");
     s.chunk_rows = clamp_chunk_rows(o.chunk_rows, per);
   }
-  require(s.rows == 0 || (l.kind == DataKind::Field ? row_elements(s) : s.columns.size()) > 0, ErrorCode::Unsupported,
+  require(s.rows == 0 || (l.kind == DataKind::Field ? row_elements(s) : s.columns.size() + l.text_names.size()) > 0,
+          ErrorCode::Unsupported,
           std::to_string(s.rows) + " rows that hold no values");
   // A bound for a column that does not exist is a typo, not a wish: refuse it, naming the
   // nearest column.
@@ -118,6 +120,9 @@ Schema initial_schema(const DataLayout& l, const CompressOptions& o, std::vector
     const std::string& pattern = entry.first;  // a named variable: clang 14 cannot capture a structured binding
     if (std::any_of(names.begin(), names.end(), [&](const std::string& n) { return glob_match(pattern, n); }))
       continue;
+    for (const auto& t : l.text_names)
+      require(!glob_match(pattern, t), ErrorCode::Usage,
+              "the column bound '" + pattern + "' names column '" + t + "', which holds text: text is kept exactly");
     const bool glob = pattern.find_first_of("*?[") != std::string::npos;
     const std::string near = glob ? "" : nearest_name(pattern, names);
     std::string listed;
@@ -273,9 +278,9 @@ ModelChoice choose_model(DataSource& src, const Schema& s, const CompressOptions
 // known only when every chunk has chosen.
 class StreamWriter {
  public:
-  StreamWriter(const std::filesystem::path& path, Schema s, bool schema_first)
+  StreamWriter(const std::filesystem::path& path, Schema s, bool schema_first, const DataLayout& layout, int zstd_level)
       : w_(path, container::FileKind::Data), s_(std::move(s)), schema_first_(schema_first),
-        methods_(s_.columns.size()) {
+        methods_(s_.columns.size()), text_(layout, zstd_level) {
     st_.columns.resize(s_.columns.size());
     if (schema_first_) w_.add(container::SectionId::Schema, true, encode_schema(s_));
   }
@@ -301,6 +306,9 @@ class StreamWriter {
     }
   }
   bool model_used() const { return model_chunks_ > 0; }
+  void add_text(const Dataset& part) {
+    if (!text_.empty()) text_.add(part);
+  }
 
   CompressSummary finish(const CompressOptions& o, const ModelChoice& mc, const Predictor* p, std::uint64_t hash);
   // With a table model: its section (embedded unless `external`) and the per-column gains.
@@ -318,6 +326,7 @@ class StreamWriter {
   Stats st_;
   std::vector<std::set<std::string>> methods_;
   std::uint64_t model_chunks_ = 0;
+  TextSectionWriter text_;
 };
 
 CompressSummary StreamWriter::finish(const CompressOptions& o, const ModelChoice& mc, const Predictor* p,
@@ -349,6 +358,13 @@ void StreamWriter::close(CompressSummary& sum, const std::string& storage, std::
     for (const auto& m : methods_[j]) st_.columns[j].methods += (st_.columns[j].methods.empty() ? "" : "+") + m;
   st_.model_bytes = sum.model_bytes;
   st_.model_storage = storage;
+  std::vector<ColumnCoding> text_cols;
+  if (!text_.empty()) {
+    const auto payload = text_.finish();
+    w_.add(SectionId::Text, true, payload);
+    for (const auto& t : describe_text_section(payload, s_.rows, s_.columns.size(), "TEXT"))
+      text_cols.push_back({t.name, "text", {BoundKind::Exact, 0}, 0, "text+zstd", t.stored_bytes, 0, 0, 0, {}});
+  }
   w_.add(SectionId::ChunkIndex, true, encode_chunk_index(refs_));
   w_.add(SectionId::Stats, false, encode_stats(st_));
   w_.finish();
@@ -362,6 +378,7 @@ void StreamWriter::close(CompressSummary& sum, const std::string& storage, std::
     sum.columns.push_back({c.name, std::string(dtype_name(c.dtype)), c.bound, c.abs_bound, st_.columns[j].methods,
                            st_.columns[j].bytes, st_.columns[j].outliers, st_.columns[j].max_error, 0, {}});
   }
+  sum.columns.insert(sum.columns.end(), text_cols.begin(), text_cols.end());
 }
 
 CompressSummary StreamWriter::finish_table(const TableModel& given, bool external) {
@@ -413,7 +430,10 @@ void encode_all(DataSource& src, const Schema& s, const ModelUse& use, const Com
       firsts.push_back(a);
     }
     const auto chunks = encode_batch(parts, firsts, s, use, o.zstd_level, static_cast<int>(nt));
-    for (std::size_t i = 0; i < chunks.size(); ++i) w.add_chunk(chunks[i], firsts[i], parts[i].rows());
+    for (std::size_t i = 0; i < chunks.size(); ++i) {
+      w.add_chunk(chunks[i], firsts[i], parts[i].rows());
+      w.add_text(parts[i]);
+    }
     if (o.on_progress) o.on_progress("compressing", a < s.rows ? a : s.rows, s.rows);
   }
 }
@@ -446,7 +466,7 @@ CompressSummary compress_source(DataSource& src, const std::filesystem::path& ou
     check_bounds_need_model(s, nullptr);
     ModelUse use;
     use.tp = &tp;
-    StreamWriter w(out, s, false);
+    StreamWriter w(out, s, false, src.layout(), o.zstd_level);
     encode_all(src, s, use, o, w);
     return w.finish_table(*tm, external);
   }
@@ -465,7 +485,7 @@ CompressSummary compress_source(DataSource& src, const std::filesystem::path& ou
   if (mc && s.rows > 0)
     use.bytes_per_row = static_cast<double>(mc->sections.meta.size() + mc->sections.tensors.size()) /
                         static_cast<double>(s.rows);
-  StreamWriter w(out, s, !o.model);
+  StreamWriter w(out, s, !o.model, src.layout(), o.zstd_level);
   encode_all(src, s, use, o, w);
   return w.finish(o, mc ? *mc : ModelChoice{}, use.p, o.model ? model_hash(*o.model) : 0);
 }

@@ -21,11 +21,11 @@ OpenedContainer open_container(const std::filesystem::path& path) {
 
 OpenedContainer open_container(container::ContainerReader reader) {
   using container::SectionId;
-  OpenedContainer o{std::move(reader), {}, {}, std::nullopt, 0, false, std::nullopt};
+  OpenedContainer o{std::move(reader), {}, {}, std::nullopt, 0, false, std::nullopt, {}};
   auto& r = o.reader;
   require(r.kind() == container::FileKind::Data, ErrorCode::Malformed,
           r.what() + ": is a model file (.balermodel), not a compressed data container");
-  const std::set<std::uint32_t> known{1, 2, 3, 4, 5, 6, 7, 8, 16};
+  const std::set<std::uint32_t> known{1, 2, 3, 4, 5, 6, 7, 8, 9, 16};
   std::set<std::uint32_t> seen;
   for (const auto& e : r.entries()) {
     require(known.count(e.id) || !e.required, ErrorCode::Unsupported,
@@ -48,6 +48,10 @@ OpenedContainer open_container(container::ContainerReader reader) {
     br.le<std::uint32_t>("decoder layers");
     o.has_ref = true;
     require(!o.model, ErrorCode::Malformed, r.what() + ": both an embedded and an external model");
+  }
+  if (r.find(SectionId::Text) >= 0) {
+    require(o.schema.kind == DataKind::Table, ErrorCode::Malformed, r.what() + ": text columns in a field");
+    o.text = describe_text_section(r.section(SectionId::Text), o.schema.rows, o.schema.columns.size(), r.what());
   }
   if (r.find(SectionId::TableModel) >= 0) {
     require(!o.model && !o.has_ref, ErrorCode::Malformed, r.what() + ": both a table model and an autoencoder");
@@ -93,6 +97,7 @@ std::optional<Predictor> predictor_for(const OpenedContainer& o, const Model* ex
   return make_predictor(*external, o.schema, false, "model");
 }
 
+namespace {
 DataLayout layout_of_schema(const Schema& s, std::uint64_t rows) {
   DataLayout l;
   l.kind = s.kind;
@@ -110,6 +115,16 @@ DataLayout layout_of_schema(const Schema& s, std::uint64_t rows) {
   }
   return l;
 }
+}  // namespace
+
+DataLayout layout_of_container(const OpenedContainer& o, std::uint64_t rows) {
+  DataLayout l = layout_of_schema(o.schema, rows);
+  for (const auto& t : o.text) {
+    l.text_names.push_back(t.name);
+    l.text_positions.push_back(static_cast<std::size_t>(t.position));
+  }
+  return l;
+}
 
 namespace {
 
@@ -123,8 +138,12 @@ std::pair<std::uint64_t, std::uint64_t> row_range(const Schema& s, const Decompr
 }
 
 // The decoded rows [lo, hi) of one chunk as a data set of the container's kind.
-Dataset part_of(const Schema& s, const ChunkRef& ref, std::vector<Array> cols, std::uint64_t lo, std::uint64_t hi) {
+Dataset part_of(const Schema& s, const ChunkRef& ref, std::vector<Array> cols, std::uint64_t lo, std::uint64_t hi,
+                const std::vector<TextColumn>& text) {
   Dataset d;
+  for (const auto& t : text)
+    d.text.push_back({t.name, t.position, {t.values.begin() + static_cast<std::ptrdiff_t>(lo),
+                                           t.values.begin() + static_cast<std::ptrdiff_t>(hi)}});
   d.kind = s.kind;
   d.table_from_matrix = s.from_matrix;
   for (std::size_t j = 0; j < cols.size(); ++j) {
@@ -149,6 +168,10 @@ void for_each_part(const OpenedContainer& o, const DecompressOptions& opt, std::
   const Schema& s = o.schema;
   const auto pred = predictor_for(o, opt.model);
   const auto tpred = table_predictor_for(o, opt.table_model);
+  // Text columns are decoded whole (their values are small next to the numbers).
+  std::vector<TextColumn> text;
+  if (!o.text.empty())
+    text = decode_text_section(o.reader.section(container::SectionId::Text), s.rows, s.columns.size(), o.reader.what());
   std::vector<std::size_t> need;
   for (std::size_t k = 0; k < o.chunks.size(); ++k)
     if (o.chunks[k].first < b && o.chunks[k].first + o.chunks[k].count > a) need.push_back(k);
@@ -178,7 +201,7 @@ void for_each_part(const OpenedContainer& o, const DecompressOptions& opt, std::
     for (std::size_t i = 0; i < n; ++i) {
       const ChunkRef& ref = o.chunks[need[i0 + i]];
       const std::uint64_t lo = std::max(a, ref.first), hi = std::min(b, ref.first + ref.count);
-      fn(part_of(s, ref, std::move(cols[i]), lo, hi), lo);
+      fn(part_of(s, ref, std::move(cols[i]), lo, hi, text), lo);
       if (opt.on_progress) opt.on_progress(stage, hi - a, b - a);
     }
   }
@@ -191,7 +214,7 @@ void decode_into(const OpenedContainer& o, const DecompressOptions& opt, DataSin
 
 Dataset decode_all(const OpenedContainer& o, const DecompressOptions& opt) {
   const auto [a, b] = row_range(o.schema, opt);
-  MemorySink sink(layout_of_schema(o.schema, b - a));
+  MemorySink sink(layout_of_container(o, b - a));
   decode_into(o, opt, sink);
   return std::move(sink.data());
 }
@@ -210,7 +233,7 @@ Dataset decompress_memory(std::vector<std::byte> bytes, const std::string& what,
 DataLayout container_layout(const std::filesystem::path& path, const DecompressOptions& opt) {
   const auto o = codec::open_container(path);
   const auto [a, b] = codec::row_range(o.schema, opt);
-  return codec::layout_of_schema(o.schema, b - a);
+  return codec::layout_of_container(o, b - a);
 }
 
 void decompress_into(const std::filesystem::path& path, DataSink& sink, const DecompressOptions& opt) {
@@ -220,7 +243,12 @@ void decompress_into(const std::filesystem::path& path, DataSink& sink, const De
 namespace {
 
 // The original must have the container's kind, columns and shape.
-void check_same_layout(const codec::Schema& s, const DataLayout& l) {
+void check_same_layout(const codec::Schema& s, const std::vector<codec::TextColumnInfo>& text, const DataLayout& l) {
+  std::vector<std::string> names;
+  for (const auto& t : text) names.push_back(t.name);
+  require(names == l.text_names, ErrorCode::Malformed,
+          "verify: the original has " + std::to_string(l.text_names.size()) + " text columns, the container " +
+              std::to_string(names.size()) + (names.empty() ? "" : " ('" + names.front() + "', ...)"));
   require(l.kind == s.kind, ErrorCode::Malformed, "verify: the original is a different kind of data");
   if (s.kind == DataKind::Field) {
     require(l.field_shape == s.field_shape, ErrorCode::Malformed,
@@ -248,9 +276,10 @@ VerifyReport verify_container(const std::filesystem::path& path, DataSource& ori
   for (std::size_t i = 0; i < o.reader.entries().size(); ++i)
     if (o.reader.entries()[i].id != static_cast<std::uint32_t>(container::SectionId::Chunk)) (void)o.reader.section(i);
   const auto& s = o.schema;
-  check_same_layout(s, original.layout());
+  check_same_layout(s, o.text, original.layout());
   VerifyReport rep;
   for (const auto& c : s.columns) rep.columns.push_back({c.name, c.bound, c.abs_bound, 0, 0});
+  for (const auto& t : o.text) rep.columns.push_back({t.name, {BoundKind::Exact, 0}, 0, 0, 0});
   DecompressOptions all = opt;
   all.row_begin.reset();
   all.row_end.reset();
@@ -263,6 +292,9 @@ VerifyReport verify_container(const std::filesystem::path& path, DataSource& ori
       rep.columns[j].max_abs_error = std::max(rep.columns[j].max_abs_error, c.max_abs_error);
       rep.columns[j].violations += c.violations;
     }
+    for (std::size_t t = 0; t < back.text.size(); ++t)  // text comes back exactly or counts as violated
+      for (std::size_t i = 0; i < back.text[t].values.size(); ++i)
+        rep.columns[s.columns.size() + t].violations += back.text[t].values[i] != x.text.at(t).values.at(i);
   }, "verifying");
   for (const auto& c : rep.columns) rep.violations += c.violations;
   return rep;

@@ -23,6 +23,7 @@ std::string section_name(std::uint32_t id) {
     case 6: return "STATS";
     case 7: return "TABLE_MODEL";
     case 8: return "MODEL_GAIN";
+    case 9: return "TEXT";
     case 16: return "CHUNK";
   }
   return "unknown(" + std::to_string(id) + ")";
@@ -89,7 +90,7 @@ ContainerDescription read_container_description(const std::filesystem::path& pat
   d.source_name = s.source_name;
   d.shape = s.kind == DataKind::Field ? s.field_shape
                                       : std::vector<std::int64_t>{static_cast<std::int64_t>(s.rows),
-                                                                  static_cast<std::int64_t>(s.columns.size())};
+                                                                  static_cast<std::int64_t>(s.columns.size() + o.text.size())};
   d.file_bytes = o.reader.file_size();
   d.raw_f32_bytes = codec::raw_f32_bytes(s);
   d.chunks = o.chunks.size();
@@ -144,6 +145,8 @@ ContainerDescription read_container_description(const std::filesystem::path& pat
     if (c.integer_detected) cs.methods += " [integer column kept exact]";
     d.columns.push_back(std::move(cs));
   }
+  for (const auto& t : o.text)  // after the numeric columns, as compress reports them
+    d.columns.push_back({t.name, "text", {BoundKind::Exact, 0}, 0, "text+zstd", t.stored_bytes, 0, 0, 0, {}});
   return d;
 }
 

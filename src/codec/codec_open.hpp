@@ -8,6 +8,7 @@
 #include "codec_schema.hpp"
 #include "model_predictor.hpp"
 #include "table_predictor.hpp"
+#include "text_section.hpp"
 
 namespace baler::codec {
 
@@ -19,6 +20,7 @@ struct OpenedContainer {
   std::uint64_t model_ref = 0;
   bool has_ref = false;
   std::optional<TableModelSection> table;  // TABLE_MODEL (format 1.2)
+  std::vector<TextColumnInfo> text;        // TEXT (format 1.3): the text columns, values not read
 };
 
 // Opens a data container and checks every section it needs (not the chunks' payloads).
@@ -29,8 +31,9 @@ std::optional<Predictor> predictor_for(const OpenedContainer& o, const Model* ex
 // The table predictor the chunks need: the embedded table model, or `external` checked
 // against the section's hash (the model must outlive the predictor).
 std::optional<TablePredictor> table_predictor_for(const OpenedContainer& o, const TableModel* external);
-// Layout of `rows` rows of the container's data (decompress_into's sink is opened with it).
-DataLayout layout_of_schema(const Schema& s, std::uint64_t rows);
+// Layout of `rows` rows of the container's data, text columns included (decompress_into's
+// sink is opened with it).
+DataLayout layout_of_container(const OpenedContainer& o, std::uint64_t rows);
 // Compares one column (or the field) with its bound.
 ColumnCheck check_column(const ColumnSpec& spec, const Array& original, const Array& back);
 

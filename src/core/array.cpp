@@ -55,7 +55,8 @@ double Array::value(std::size_t i) const {
 }
 
 std::size_t Dataset::rows() const {
-  if (kind == DataKind::Table) return columns.empty() ? 0 : columns.front().values.size();
+  if (kind == DataKind::Table)
+    return !columns.empty() ? columns.front().values.size() : text.empty() ? 0 : text.front().values.size();
   return field.shape.empty() ? 1 : static_cast<std::size_t>(field.shape[0]);
 }
 
@@ -109,6 +110,51 @@ std::vector<std::string> column_names(const Dataset& table) {
   names.reserve(table.columns.size());
   for (const auto& c : table.columns) names.push_back(c.name);
   return names;
+}
+
+std::vector<std::pair<bool, std::size_t>> column_order(std::size_t numeric,
+                                                      std::span<const std::size_t> text_positions) {
+  const std::size_t total = numeric + text_positions.size();
+  std::vector<std::pair<bool, std::size_t>> order;
+  order.reserve(total);
+  std::size_t t = 0, j = 0;
+  for (std::size_t k = 0; k < total; ++k) {
+    if (t < text_positions.size() && text_positions[t] == k) order.emplace_back(true, t++);
+    else order.emplace_back(false, j++);
+  }
+  require(t == text_positions.size() && j == numeric, ErrorCode::Internal,
+          "text column positions out of order or range");
+  return order;
+}
+
+
+namespace {
+std::vector<std::size_t> text_positions(const Dataset& table) {
+  std::vector<std::size_t> pos;
+  for (const auto& t : table.text) pos.push_back(t.position);
+  return pos;
+}
+}  // namespace
+
+std::vector<std::string> all_column_names(const Dataset& table) {
+  std::vector<std::string> names;
+  for (auto [is_text, i] : column_order(table.columns.size(), text_positions(table)))
+    names.push_back(is_text ? table.text[i].name : table.columns[i].name);
+  return names;
+}
+
+Dataset keep_columns(Dataset table, std::span<const std::size_t> keep) {
+  const auto order = column_order(table.columns.size(), text_positions(table));
+  Dataset out;
+  out.kind = table.kind;
+  out.table_from_matrix = table.table_from_matrix;
+  for (std::size_t k = 0; k < keep.size(); ++k) {
+    require(keep[k] < order.size(), ErrorCode::Internal, "column index out of range");
+    const auto [is_text, i] = order[keep[k]];
+    if (is_text) out.text.push_back({std::move(table.text[i].name), k, std::move(table.text[i].values)});
+    else out.columns.push_back(std::move(table.columns[i]));
+  }
+  return out;
 }
 
 }  // namespace baler

@@ -280,6 +280,31 @@ Array parse_column(const CsvCells& cells, std::size_t c, DType t, bool forced, c
   return a;
 }
 
+// Whether a field reads as a value of a numeric column: a number, or with a forced bool dtype a
+// bool word. A column with any other field is a text column.
+bool numeric_field(std::string_view t, std::optional<DType> dtype) {
+  double v;
+  bool b;
+  return parse_number(t, v) || (dtype == DType::Bool && parse_bool(t, b));
+}
+
+std::string text_note(const std::string& what, const std::string& name, std::size_t line, const std::string& text) {
+  return what + ": column '" + name + "' holds text (line " + std::to_string(line) + ": '" + text +
+         "'), kept exactly as text";
+}
+
+// The table of `cells`: column c as text when is_text[c], else parsed as dtypes[c].
+Dataset cells_to_table(CsvCells& cells, const std::vector<bool>& is_text, const std::vector<DType>& dtypes,
+                       bool forced, const std::string& what) {
+  Dataset ds;
+  ds.kind = DataKind::Table;
+  for (std::size_t c = 0; c < cells.names.size(); ++c) {
+    if (is_text[c]) ds.text.push_back({cells.names[c], c, std::move(cells.columns[c])});
+    else ds.columns.push_back({cells.names[c], parse_column(cells, c, dtypes[c], forced, what)});
+  }
+  return ds;
+}
+
 bool all_integers(const std::vector<std::string>& texts) {
   for (const auto& t : texts) {
     std::int64_t v;
@@ -306,9 +331,10 @@ void append_value(std::string& out, T v) {
   }
 }
 
-void append_name(std::string& out, const std::string& name, char delim) {
-  // Quoted: a quote or a line end; the delimiter (a text table: a space, a tab, or a '#' that
-  // would start a comment); a number (so that it reads back as a name); nothing at all.
+// A column name or a text value. Quoted: a quote or a line end; the delimiter (a text table: a
+// space, a tab, or a '#' that would start a comment); a number (so that a name reads back as a
+// name); nothing at all; blanks at either end.
+void append_text(std::string& out, const std::string& name, char delim) {
   std::string special = "\"\r\n";
   special += delim == kWhitespace ? std::string(" \t#") : std::string(1, delim);
   double v;
@@ -397,14 +423,19 @@ CsvRows::CsvRows(const std::filesystem::path& path, std::optional<DType> dtype, 
   has_header_ = first_row_names(fields, header);
   names_ = has_header_ ? header_names(fields, what_) : numbered_names(fields.size());
   std::vector<bool> ints(names_.size(), true);
+  text_.assign(names_.size(), false);
   bool got = has_header_ ? rec.next(fields) : true;  // without a header the first record is data
   for (; got; got = rec.next(fields)) {
     check_field_count(fields, names_.size(), rec.record_line(), what_);
-    if (!dtype)
-      for (std::size_t c = 0; c < fields.size(); ++c) {
-        std::int64_t v;
-        ints[c] = ints[c] && parse_number(fields[c].text, v);
+    for (std::size_t c = 0; c < fields.size(); ++c) {
+      if (text_[c]) continue;
+      std::int64_t v;
+      ints[c] = ints[c] && parse_number(fields[c].text, v);
+      if (!ints[c] && !numeric_field(fields[c].text, dtype)) {
+        text_[c] = true;
+        notes_.push_back(text_note(what_, names_[c], rec.record_line(), fields[c].text));
       }
+    }
     ++rows_;
   }
   for (std::size_t c = 0; c < names_.size(); ++c)
@@ -432,29 +463,32 @@ Dataset CsvRows::read(std::uint64_t a, std::uint64_t b) {
     for (std::size_t c = 0; c < fields.size(); ++c) cells.columns[c].push_back(std::move(fields[c].text));
     cells.lines.push_back(records_->record_line());
   }
-  Dataset ds;
-  for (std::size_t c = 0; c < names_.size(); ++c) ds.columns.push_back({names_[c], parse_column(cells, c, dtypes_[c], forced_, what_)});
-  return ds;
+  return cells_to_table(cells, text_, dtypes_, forced_, what_);
 }
 
 
 Dataset parse_csv(std::string_view text, const std::string& what, std::optional<DType> dtype, CsvHeader header,
-                  bool* had_header, char delimiter) {
-  const CsvCells cells = scan(text, what, header, had_header, delimiter);
-  Dataset ds;
-  ds.kind = DataKind::Table;
+                  bool* had_header, char delimiter, std::vector<std::string>* notes) {
+  CsvCells cells = scan(text, what, header, had_header, delimiter);
+  std::vector<bool> is_text(cells.names.size(), false);
+  std::vector<DType> dtypes;
   for (std::size_t c = 0; c < cells.names.size(); ++c) {
-    const DType t = dtype ? *dtype : all_integers(cells.columns[c]) ? DType::I64 : DType::F64;
-    ds.columns.push_back({cells.names[c], parse_column(cells, c, t, dtype.has_value(), what)});
+    const auto& col = cells.columns[c];
+    for (std::size_t r = 0; r < col.size() && !is_text[c]; ++r)
+      if (!numeric_field(col[r], dtype)) {
+        is_text[c] = true;
+        if (notes) notes->push_back(text_note(what, cells.names[c], cells.lines[r], col[r]));
+      }
+    dtypes.push_back(dtype ? *dtype : all_integers(col) ? DType::I64 : DType::F64);
   }
-  return ds;
+  return cells_to_table(cells, is_text, dtypes, dtype.has_value(), what);
 }
 
 Dataset read_csv(const std::filesystem::path& path, std::optional<DType> dtype, CsvHeader header, bool* had_header,
-                 char delimiter) {
+                 char delimiter, std::vector<std::string>* notes) {
   const auto bytes = read_file_bytes(path);
   return parse_csv(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
-                   path.string(), dtype, header, had_header, delimiter);
+                   path.string(), dtype, header, had_header, delimiter, notes);
 }
 
 char csv_delimiter_for(const std::filesystem::path& path) {
@@ -469,7 +503,7 @@ std::string format_csv_header(const std::vector<std::string>& names, char delimi
   std::string out;
   for (std::size_t c = 0; c < names.size(); ++c) {
     if (c) out += delimiter;
-    append_name(out, names[c], delimiter);
+    append_text(out, names[c], delimiter);
   }
   return out + '\n';
 }
@@ -477,10 +511,17 @@ std::string format_csv_header(const std::vector<std::string>& names, char delimi
 void append_csv_rows(std::string& out, const Dataset& table, char delimiter) {
   require(table.kind == DataKind::Table, ErrorCode::Internal, "CSV rows of a field");
   const std::size_t rows = table.rows();
+  std::vector<std::size_t> positions;
+  for (const auto& t : table.text) positions.push_back(t.position);
+  const auto order = column_order(table.columns.size(), positions);
   for (std::size_t r = 0; r < rows; ++r) {
-    for (std::size_t c = 0; c < table.columns.size(); ++c) {
-      if (c) out += delimiter;
-      const Array& a = table.columns[c].values;
+    for (std::size_t k = 0; k < order.size(); ++k) {
+      if (k) out += delimiter;
+      if (order[k].first) {
+        append_text(out, table.text[order[k].second].values[r], delimiter);
+        continue;
+      }
+      const Array& a = table.columns[order[k].second].values;
       visit_dtype(a.dtype, [&](auto tag) { append_value(out, a.as<decltype(tag)>()[r]); });
     }
     out += '\n';
@@ -489,7 +530,7 @@ void append_csv_rows(std::string& out, const Dataset& table, char delimiter) {
 
 std::string format_csv(const Dataset& table, char delimiter) {
   require(table.kind == DataKind::Table, ErrorCode::Internal, "format_csv on a field");
-  std::string out = format_csv_header(column_names(table), delimiter);
+  std::string out = format_csv_header(all_column_names(table), delimiter);
   append_csv_rows(out, table, delimiter);
   return out;
 }

@@ -91,6 +91,9 @@ class NpySink final : public DataSink {
     NpyRows mode = NpyRows::Field;
     if (l.kind == DataKind::Table && l.names.empty())
       throw Error(ErrorCode::Unsupported, path.string() + ": a table without columns cannot be written to .npy");
+    if (l.kind == DataKind::Table && !l.text_names.empty())
+      throw Error(ErrorCode::Unsupported, path.string() + ": column '" + l.text_names.front() +
+                                              "' holds text, which a .npy cannot store with numbers; write .npz, .csv or .h5");
     if (l.kind == DataKind::Table) {
       mode = one_dtype(l) ? NpyRows::Matrix : NpyRows::Records;
       if (mode == NpyRows::Matrix) {
@@ -130,31 +133,40 @@ class NpzSink final : public DataSink {
     if (l.kind == DataKind::Field) {
       add_streamed("data", l, NpyRows::Field);
       add_small("names", encode_npy(Array(DType::F64, {0})));
-    } else if (one_dtype(l) && !l.names.empty()) {
+    } else if (one_dtype(l) && !l.names.empty() && l.text_names.empty()) {
       add_streamed("data", l, NpyRows::Matrix);
       add_small("names", encode_npy_strings(l.names));
     } else {
-      add_small("names", encode_npy_strings(l.names));
-      for (std::size_t j = 0; j < l.names.size(); ++j) {
-        const auto& name = l.names[j];
+      // One member per column in source order; text columns as numpy unicode arrays, built
+      // on commit from the values collected (text is small next to the numbers).
+      const auto names = all_column_names(l);
+      add_small("names", encode_npy_strings(names));
+      texts_.resize(l.text_names.size());
+      for (auto [is_text, j] : column_order(l.names.size(), l.text_positions)) {
+        const auto& name = is_text ? l.text_names[j] : l.names[j];
         bool clash = !safe_npz_key(name) || name == "names" || name == "data";
         for (const auto& m : members_) clash = clash || m.key == name;
         if (clash)
           throw Error(ErrorCode::Unsupported, path.string() + ": column name '" + name +
                                                   "' cannot be an npz key (empty, repeated, 'data', 'names' or "
                                                   "a path with '/', '\\' or '..'); write .csv or .h5 instead");
-        add_streamed(name, l, NpyRows::Column, j);
+        if (is_text) members_.push_back({name, {}, {}, {}, static_cast<int>(j)});
+        else add_streamed(name, l, NpyRows::Column, j);
       }
     }
   }
   void write_rows(const Dataset& part) override {
     for (auto& m : members_)
       if (m.rows) m.rows->write(part);
+    for (std::size_t t = 0; t < texts_.size(); ++t)
+      texts_[t].insert(texts_[t].end(), part.text.at(t).values.begin(), part.text.at(t).values.end());
   }
   void commit() override {
     std::vector<NpzMember> zip;
     for (auto& m : members_) {
-      if (m.rows) {
+      if (m.text >= 0) {
+        zip.push_back({m.key, encode_npy_strings(texts_[static_cast<std::size_t>(m.text)]), {}});
+      } else if (m.rows) {
         require(m.rows->complete(), ErrorCode::Internal, "npz output: not every row was written");
         m.file->close_stream();
         zip.push_back({m.key, {}, m.file->temp_path()});
@@ -171,6 +183,7 @@ class NpzSink final : public DataSink {
     std::vector<std::byte> npy;         // small members
     std::unique_ptr<AtomicFile> file;   // streamed members: never committed, removed at the end
     std::unique_ptr<NpyRowWriter> rows;
+    int text = -1;                      // text members: index into texts_
   };
   void add_small(const std::string& key, std::vector<std::byte> npy) { members_.push_back({key, std::move(npy), {}, {}}); }
   void add_streamed(const std::string& key, const DataLayout& l, NpyRows mode, std::size_t column = 0) {
@@ -180,6 +193,7 @@ class NpzSink final : public DataSink {
   }
   std::filesystem::path path_;
   std::vector<Member> members_;
+  std::vector<std::vector<std::string>> texts_;
 };
 
 // A table (or a 2-D field, as columns col0, col1, ...) as CSV text: header, then rows; the
@@ -188,7 +202,7 @@ class CsvSink final : public DataSink {
  public:
   CsvSink(const std::filesystem::path& path, const DataLayout& l)
       : file_(path), field_(l.kind == DataKind::Field), delim_(csv_delimiter_for(path)), rows_(l.rows) {
-    std::vector<std::string> names = l.names;
+    std::vector<std::string> names = field_ ? l.names : all_column_names(l);
     if (field_) {
       if (l.field_shape.size() != 2)
         throw Error(ErrorCode::Unsupported, path.string() + ": a CSV holds a table or a 2-D field, not shape " +

@@ -170,22 +170,22 @@ using TableReader = std::function<Dataset(std::uint64_t a, std::uint64_t b)>;
 
 class TableSource final : public DataSource {
  public:
+  // `text` (empty = none) marks the columns read as text (TextColumn); their dtypes are ignored.
   TableSource(const std::vector<std::string>& names, const std::vector<DType>& dtypes, std::uint64_t rows,
-              TableReader read, const ReadOptions& o, const std::string& what)
+              TableReader read, const ReadOptions& o, const std::string& what, const std::vector<bool>& text = {})
       : read_(std::move(read)), keep_(select_column_indices(names, o.columns, what)) {
-    layout_.rows = rows;
-    for (auto c : keep_) {
-      layout_.names.push_back(names[c]);
-      layout_.dtypes.push_back(dtypes[c]);
+    Dataset proto;  // the columns, without rows, to derive the kept layout from
+    for (std::size_t c = 0; c < names.size(); ++c) {
+      if (c < text.size() && text[c]) proto.text.push_back({names[c], c, {}});
+      else proto.columns.push_back({names[c], Array(dtypes[c], {0})});
     }
+    layout_ = layout_of(keep_columns(std::move(proto), keep_));
+    layout_.rows = rows;
   }
   const DataLayout& layout() const override { return layout_; }
   Dataset read_rows(std::uint64_t a, std::uint64_t b) override {
     require(a <= b && b <= layout_.rows, ErrorCode::Internal, "row range outside the source");
-    Dataset all = read_(a, b);
-    Dataset d;
-    for (auto c : keep_) d.columns.push_back(std::move(all.columns[c]));
-    return d;
+    return keep_columns(read_(a, b), keep_);
   }
 
  private:
@@ -248,11 +248,14 @@ std::unique_ptr<DataSource> npy_source(const DataSpec& spec, const ReadOptions& 
   return src ? std::move(src) : whole(spec, o, kWholeNpy);
 }
 
-// Baler's mixed-dtype npz layout: one 1-D member per column.
+// Baler's mixed-dtype npz layout: one 1-D member per column; a str member ('<U', '|S') is a
+// text column, read whole (text is small next to the numbers).
 std::unique_ptr<DataSource> npz_columns_source(std::shared_ptr<NpzReader> z, const std::vector<std::string>& names,
                                                const ReadOptions& o, const std::string& what) {
-  std::vector<std::shared_ptr<DataSource>> cols;
+  std::vector<std::shared_ptr<DataSource>> cols;  // null for a text column
+  std::vector<std::shared_ptr<const std::vector<std::string>>> texts;
   std::vector<DType> dtypes;
+  std::vector<bool> is_text;
   std::uint64_t rows = 0;
   ReadOptions one = o;
   one.columns.clear();
@@ -260,21 +263,37 @@ std::unique_ptr<DataSource> npz_columns_source(std::shared_ptr<NpzReader> z, con
   for (const auto& n : names) {
     auto bytes = std::make_shared<NpzBytes>(z, n);
     const NpyHeader h = read_npy_header(*bytes, z->what(n));
-    const DType t = npy_numeric_dtype(h.descr, z->what(n));
     require(h.shape.size() == 1 && (cols.empty() || static_cast<std::uint64_t>(h.shape[0]) == rows),
             ErrorCode::Malformed, z->what(n) + ": column of shape " + shape_string(h.shape) +
                                       " does not match the other columns");
     rows = static_cast<std::uint64_t>(h.shape[0]);
+    const bool text = h.descr.kind == 'U' || h.descr.kind == 'S';
+    is_text.push_back(text);
+    if (text) {
+      texts.push_back(std::make_shared<const std::vector<std::string>>(decode_npy_strings(z->member(n), z->what(n))));
+      dtypes.push_back(DType::U8);  // unused for text
+      cols.push_back(nullptr);
+      continue;
+    }
+    const DType t = npy_numeric_dtype(h.descr, z->what(n));
     dtypes.push_back(t);
+    texts.push_back(nullptr);
     cols.push_back(std::make_shared<ArraySource>(h.shape, t, std::vector<std::string>{}, n, npy_rows(bytes, h), one,
                                                  z->what(n)));
   }
-  auto read = [cols](std::uint64_t a, std::uint64_t b) {
+  auto read = [cols, texts, names](std::uint64_t a, std::uint64_t b) {
     Dataset d;
-    for (const auto& c : cols) d.columns.push_back(std::move(c->read_rows(a, b).columns[0]));
+    for (std::size_t c = 0; c < cols.size(); ++c) {
+      if (cols[c]) {
+        d.columns.push_back(std::move(cols[c]->read_rows(a, b).columns[0]));
+        continue;
+      }
+      const auto first = texts[c]->begin();
+      d.text.push_back({names[c], c, {first + static_cast<std::ptrdiff_t>(a), first + static_cast<std::ptrdiff_t>(b)}});
+    }
     return d;
   };
-  return std::make_unique<TableSource>(names, dtypes, rows, read, o, what);
+  return std::make_unique<TableSource>(names, dtypes, rows, read, o, what, is_text);
 }
 
 std::unique_ptr<DataSource> npz_source(const DataSpec& spec, const ReadOptions& o) {
@@ -331,8 +350,11 @@ std::unique_ptr<DataSource> csv_source(const DataSpec& spec, const ReadOptions& 
   if (o.kind == "field") return whole(spec, o, kWholeField);
   auto csv = std::make_shared<CsvRows>(spec.path, csv_dtype(o), csv_header(o), csv_delimiter(o, spec.path));
   if (!csv->has_header()) note_headerless_csv(spec.path, csv->names().size(), o);
+  if (o.on_note)
+    for (const auto& n : csv->notes()) o.on_note(n);
   auto read = [csv](std::uint64_t a, std::uint64_t b) { return csv->read(a, b); };
-  return std::make_unique<TableSource>(csv->names(), csv->dtypes(), csv->rows(), read, o, spec.path.string());
+  return std::make_unique<TableSource>(csv->names(), csv->dtypes(), csv->rows(), read, o, spec.path.string(),
+                                       csv->text());
 }
 
 // ROOT: flat (per-entry) selections stream; per-object (jagged) ones are read whole.
@@ -361,7 +383,7 @@ std::unique_ptr<DataSource> open_data_source(const DataSpec& spec, const ReadOpt
   // Rows that hold no values (a shape such as (10^11, 6, 0)) would be walked block after block
   // for nothing (found by fuzz_npy: a 185-byte file ran for minutes).
   const DataLayout& l = source->layout();
-  const std::uint64_t width = l.kind == DataKind::Field ? l.row_elements() : l.names.size();
+  const std::uint64_t width = l.kind == DataKind::Field ? l.row_elements() : l.names.size() + l.text_names.size();
   require(l.rows == 0 || width > 0, ErrorCode::Unsupported,
           spec.path.string() + ": " + std::to_string(l.rows) + (l.kind == DataKind::Field ? " frames" : " rows") +
               " that hold no values");

@@ -41,9 +41,20 @@ RawData read_npz_raw(const std::filesystem::path& path, const std::string& objec
   RawData raw;
   if (c.column_layout) {
     raw.is_table = true;
-    for (const auto& n : c.names) {
-      Array a = decode_npy(z.member(n), z.what(n));
-      require(a.ndim() == 1 && (raw.table.columns.empty() || a.size() == raw.table.rows()),
+    for (std::size_t k = 0; k < c.names.size(); ++k) {
+      const auto& n = c.names[k];
+      const auto bytes = z.member(n);
+      const char kind = parse_npy_header(bytes, z.what(n)).descr.kind;
+      const bool first = raw.table.columns.empty() && raw.table.text.empty();
+      if (kind == 'U' || kind == 'S') {  // a text column
+        auto values = decode_npy_strings(bytes, z.what(n));
+        require(first || values.size() == raw.table.rows(), ErrorCode::Malformed,
+                z.what(n) + ": text column of " + std::to_string(values.size()) + " values does not match the other columns");
+        raw.table.text.push_back({n, k, std::move(values)});
+        continue;
+      }
+      Array a = decode_npy(bytes, z.what(n));
+      require(a.ndim() == 1 && (first || a.size() == raw.table.rows()),
               ErrorCode::Malformed, z.what(n) + ": column of shape " + shape_string(a.shape) +
                                         " does not match the other columns");
       raw.table.columns.push_back({n, std::move(a)});
@@ -80,6 +91,9 @@ Dataset apply_kind(RawData raw, const std::string& kind, const std::string& what
   if (raw.is_table) {
     check_kind(kind);
     if (kind != "field") return std::move(raw.table);
+    if (!raw.table.text.empty())
+      throw Error(ErrorCode::Usage, what + ": column '" + raw.table.text.front().name +
+                                        "' holds text and cannot be part of a field (select numeric columns)");
     return as_field(has_one_dtype(raw.table) ? table_to_matrix(raw.table) : table_as_float64_matrix(raw.table));
   }
   const auto& shape = raw.array.shape;
@@ -251,10 +265,8 @@ Dataset select_columns(Dataset data, const std::vector<std::string>& patterns, c
   if (patterns.empty()) return data;
   if (data.kind != DataKind::Table)
     throw Error(ErrorCode::Usage, what + " is a field; columns can only be selected from a table");
-  std::vector<Column> kept;
-  for (auto c : select_column_indices(column_names(data), patterns, what)) kept.push_back(std::move(data.columns[c]));
-  data.columns = std::move(kept);
-  return data;
+  const auto keep = select_column_indices(all_column_names(data), patterns, what);
+  return keep_columns(std::move(data), keep);
 }
 
 Dataset read_dataset(const DataSpec& spec, const ReadOptions& options) {
@@ -269,9 +281,12 @@ Dataset read_dataset(const DataSpec& spec, const ReadOptions& options) {
       raw.is_table = true;
     {
       bool had_header = true;
+      std::vector<std::string> notes;
       raw.table = read_csv(spec.path, csv_dtype(options), csv_header(options), &had_header,
-                           csv_delimiter(options, spec.path));
-      if (!had_header) note_headerless_csv(spec.path, raw.table.columns.size(), options);
+                           csv_delimiter(options, spec.path), &notes);
+      if (!had_header) note_headerless_csv(spec.path, raw.table.columns.size() + raw.table.text.size(), options);
+      if (options.on_note)
+        for (const auto& n : notes) options.on_note(n);
       break;
     }
     case FileFormat::Root:

@@ -88,8 +88,11 @@ void print_dataset_info(const DataSpec& spec, std::ostream& out) {
       add_stats(st[0], part.field);
   }
   if (table) {
-    out << "kind:    table\nshape:   " << l.rows << " rows x " << l.names.size() << " columns\n" << stats_header();
+    out << "kind:    table\nshape:   " << l.rows << " rows x " << l.names.size() + l.text_names.size()
+        << " columns\n" << stats_header();
     for (std::size_t i = 0; i < st.size(); ++i) out << stats_row(std::to_string(i), l.names[i], l.dtypes[i], st[i]);
+    for (std::size_t t = 0; t < l.text_names.size(); ++t)
+      out << "  " << l.text_names[t] << ": text (column " << l.text_positions[t] << "), kept exactly\n";
   } else {
     out << "kind:    field\nshape:   " << shape_string(l.field_shape) << "\n"
         << stats_header() << stats_row("-", "(all values)", l.field_dtype, st[0]);
