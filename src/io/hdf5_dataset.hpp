@@ -19,6 +19,10 @@ struct Hdf5Dataset {
   std::string name;                 // "/group/ds"
   std::string what;                 // "file.h5:/group/ds", for messages
 };
+// Opens an HDF5 file for reading after checking that it is one and that libhdf5 can walk its
+// groups (in a child process: hdf5_reader.cpp). Throws Error(Io|Malformed).
+h5::Handle open_hdf5_file(const std::filesystem::path& path);
+
 // Opens dataset `object` (empty: the only one, or "/data"), checks its shape and that the file
 // stores enough bytes for it. Throws Error(Io|Malformed|Usage|Limit|Unsupported).
 Hdf5Dataset open_hdf5_dataset(const std::filesystem::path& path, const std::string& object);
@@ -45,5 +49,10 @@ Array read_hdf5_member(hid_t dset, const Hdf5Member& m, const std::vector<std::i
 // The HDF5 sink of open_data_sink (hdf5_writer.cpp); write_hdf5 is this sink given all rows.
 std::unique_ptr<DataSink> open_hdf5_sink(const std::filesystem::path& path, const std::string& object,
                                          const DataLayout& layout);
+// A sink writing dataset `object` (absolute; intermediate groups created) into the open `file`,
+// in open_hdf5_sink's layouts, created with `dcpl`; its commit() closes the dataset only.
+// `what` names the dataset in messages.
+std::unique_ptr<DataSink> open_hdf5_dataset_sink(hid_t file, const std::string& object, const DataLayout& layout,
+                                                 hid_t dcpl, const std::string& what);
 
 }  // namespace baler

@@ -57,7 +57,9 @@ void walk_in_child(const std::filesystem::path& path) {
                     ") walking the file's groups and datasets: the file is malformed");
 }
 
-Handle open_file(const std::filesystem::path& path) {
+}  // namespace
+
+Handle open_hdf5_file(const std::filesystem::path& path) {
   h5::silence_errors();
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec))
@@ -69,6 +71,8 @@ Handle open_file(const std::filesystem::path& path) {
   h5::check(f.get(), ErrorCode::Malformed, path.string() + ": cannot open the HDF5 file");
   return f;
 }
+
+namespace {
 
 herr_t collect_dataset(hid_t, const char* name, const H5O_info_t* info, void* out) {
   if (info->type == H5O_TYPE_DATASET)
@@ -298,7 +302,7 @@ Array read_hdf5_member(hid_t dset, const Hdf5Member& m, const std::vector<std::i
 
 Hdf5Dataset open_hdf5_dataset(const std::filesystem::path& path, const std::string& object) {
   Hdf5Dataset h;
-  h.file = open_file(path);
+  h.file = open_hdf5_file(path);
   h.name = choose_dataset(datasets_in(h.file.get(), path.string()), object, path.string());
   h.what = path.string() + ":" + h.name;
   h.dset = Handle(H5Dopen2(h.file.get(), h.name.c_str(), H5P_DEFAULT), H5Dclose);
@@ -314,7 +318,7 @@ Hdf5Dataset open_hdf5_dataset(const std::filesystem::path& path, const std::stri
 }
 
 std::vector<std::string> list_hdf5_datasets(const std::filesystem::path& path) {
-  Handle f = open_file(path);
+  Handle f = open_hdf5_file(path);
   return datasets_in(f.get(), path.string());
 }
 

@@ -3,6 +3,8 @@
 
 #include <cstring>
 
+#include "baler/array.hpp"
+
 namespace baler::h5 {
 namespace {
 
@@ -105,9 +107,34 @@ Handle file_type(DType t) {
   return copied(H5T_IEEE_F64LE);
 }
 
+Handle dataspace(const std::vector<std::int64_t>& shape, const std::string& what) {
+  const std::vector<hsize_t> dims(shape.begin(), shape.end());
+  Handle space(shape.empty() ? H5Screate(H5S_SCALAR)
+                             : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
+               H5Sclose);
+  check(space.get(), ErrorCode::Io, what + ": cannot create a dataspace of shape " + shape_string(shape));
+  return space;
+}
+
+Handle string_type(bool variable_length, std::size_t size, bool utf8) {
+  Handle t = copied(H5T_C_S1);
+  if (H5Tset_size(t.get(), variable_length ? H5T_VARIABLE : size) < 0 ||
+      H5Tset_cset(t.get(), utf8 ? H5T_CSET_UTF8 : H5T_CSET_ASCII) < 0 ||
+      (!variable_length && H5Tset_strpad(t.get(), H5T_STR_NULLPAD) < 0))
+    throw Error(ErrorCode::Internal, "HDF5: cannot build a string type of " + std::to_string(size) + " bytes");
+  return t;
+}
+
 bool is_numeric_type(hid_t type) {
   const H5T_class_t c = H5Tget_class(type);
   return c == H5T_INTEGER || c == H5T_FLOAT || (c == H5T_ENUM && is_bool_enum(type));
+}
+
+std::string type_class_name(hid_t type) {
+  static constexpr const char* kClass[] = {"integer", "float", "time", "string", "bitfield", "opaque",
+                                           "compound", "reference", "enum", "variable-length", "array"};
+  const H5T_class_t c = H5Tget_class(type);
+  return c >= 0 && c < 11 ? kClass[c] : "unknown";
 }
 
 DType dtype_of_type(hid_t type, const std::string& what) {
@@ -132,10 +159,7 @@ DType dtype_of_type(hid_t type, const std::string& what) {
   } else if (c == H5T_ENUM && is_bool_enum(type)) {
     return DType::Bool;
   }
-  static constexpr const char* kClass[] = {"integer", "float", "time", "string", "bitfield", "opaque",
-                                           "compound", "reference", "enum", "variable-length", "array"};
-  const std::string cls = c >= 0 && c < 11 ? kClass[c] : "unknown";
-  throw Error(ErrorCode::Unsupported, what + ": HDF5 " + cls + " type of " + std::to_string(size) +
+  throw Error(ErrorCode::Unsupported, what + ": HDF5 " + type_class_name(type) + " type of " + std::to_string(size) +
                                           " bytes is not supported (baler reads bool, int8..64, "
                                           "uint8..64, float16/32/64)");
 }

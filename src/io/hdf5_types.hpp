@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "baler/dtype.hpp"
 #include "baler/error.hpp"
@@ -72,7 +73,14 @@ Handle memory_type(DType t);
 Handle file_type(DType t);
 // The baler dtype of a stored numeric type; Error(Unsupported) naming `what` otherwise.
 DType dtype_of_type(hid_t type, const std::string& what);
+// "integer", "compound", ... for messages.
+std::string type_class_name(hid_t type);
 // True for classes dtype_of_type accepts (integer, float, the bool enum).
 bool is_numeric_type(hid_t type);
+// A scalar dataspace for an empty shape, else a simple one. Caller owns the result; Error(Io)
+// naming `what` when HDF5 refuses it.
+Handle dataspace(const std::vector<std::int64_t>& shape, const std::string& what);
+// A C string type: variable-length (`size` ignored) or `size` bytes null-padded, UTF-8 or ASCII.
+Handle string_type(bool variable_length, std::size_t size, bool utf8);
 
 }  // namespace baler::h5

@@ -1,5 +1,6 @@
-// Writing HDF5 files atomically, whole or in row order: N-d fields, 2-D matrices with `names`,
-// compound tables.
+// Writing HDF5 datasets in row order: N-d fields, 2-D matrices with `names`, compound tables;
+// into a new file renamed into place on commit (write_hdf5), or into a file another writer owns
+// (Hdf5TreeWriter).
 #include <algorithm>
 #include <cstring>
 
@@ -15,26 +16,18 @@ namespace {
 using h5::Handle;
 
 Handle create_dataset(hid_t file, const std::string& object, hid_t file_type,
-                      const std::vector<std::int64_t>& shape, const std::string& what) {
-  std::vector<hsize_t> dims(shape.begin(), shape.end());
-  Handle space(shape.empty() ? H5Screate(H5S_SCALAR)
-                             : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
-               H5Sclose);
-  h5::check(space.get(), ErrorCode::Io, what + ": cannot create a dataspace of shape " + shape_string(shape));
+                      const std::vector<std::int64_t>& shape, hid_t dcpl, const std::string& what) {
+  Handle space = h5::dataspace(shape, what);
   Handle lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
   if (!lcpl.valid() || H5Pset_create_intermediate_group(lcpl.get(), 1) < 0)
     throw Error(ErrorCode::Internal, "HDF5: cannot set up link creation");
-  Handle d(H5Dcreate2(file, object.c_str(), file_type, space.get(), lcpl.get(), H5P_DEFAULT, H5P_DEFAULT),
-           H5Dclose);
+  Handle d(H5Dcreate2(file, object.c_str(), file_type, space.get(), lcpl.get(), dcpl, H5P_DEFAULT), H5Dclose);
   h5::check(d.get(), ErrorCode::Io, what + ": cannot create dataset '" + object + "'");
   return d;
 }
 
 void write_names(hid_t dset, const std::vector<std::string>& names, const std::string& what) {
-  Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
-  if (!type.valid() || H5Tset_size(type.get(), H5T_VARIABLE) < 0 ||
-      H5Tset_cset(type.get(), H5T_CSET_UTF8) < 0)
-    throw Error(ErrorCode::Internal, "HDF5: cannot build a string type");
+  Handle type = h5::string_type(true, 0, true);
   const hsize_t n = names.size();
   Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
   Handle attr(H5Acreate2(dset, "names", type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
@@ -48,39 +41,34 @@ bool one_dtype(const DataLayout& l) {
   return std::all_of(l.dtypes.begin(), l.dtypes.end(), [&](DType t) { return t == l.dtypes.front(); });
 }
 
-// Layouts (hdf5_io.hpp): a field is an N-d dataset; a table read from one matrix whose columns
-// share a dtype is a 2-D dataset with a `names` attribute; any other table is a 1-D compound
-// dataset, one packed record per row (bool as h5py's enum FALSE/TRUE). Rows are written as
-// hyperslabs in order; the file is renamed into place on commit().
-class Hdf5Sink final : public DataSink {
+// One dataset of an open file, written in row order. Layouts (hdf5_io.hpp): a field is an N-d
+// dataset; a table read from one matrix whose columns share a dtype is a 2-D dataset with a
+// `names` attribute; any other table is a 1-D compound dataset, one packed record per row (bool
+// as h5py's enum FALSE/TRUE). Rows are written as hyperslabs in order; commit() closes the
+// dataset, the file is its owner's (Hdf5FileSink, Hdf5TreeWriter).
+class Hdf5DatasetSink final : public DataSink {
  public:
-  Hdf5Sink(const std::filesystem::path& path, const std::string& object, const DataLayout& l)
-      : file_(path), what_(path.string()), layout_(l) {
-    h5::silence_errors();
-    std::string obj = object.empty() ? "/data" : object;
-    if (obj.front() != '/') obj.insert(0, "/");
+  Hdf5DatasetSink(hid_t file, const std::string& object, const DataLayout& l, hid_t dcpl, std::string what)
+      : what_(std::move(what)), layout_(l) {
     if (l.kind == DataKind::Table && l.names.empty())
       throw Error(ErrorCode::Unsupported, what_ + ": a table without columns cannot be written to HDF5");
-    file_.close_stream();
-    f_ = Handle(H5Fcreate(file_.temp_path().c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
-    h5::check(f_.get(), ErrorCode::Io, "cannot create " + what_ + " (HDF5)");
     const auto rows = static_cast<std::int64_t>(l.rows);
     if (l.kind == DataKind::Field) {
       mode_ = Mode::Field;
       shape_ = l.field_shape;
       mem_ = h5::memory_type(l.field_dtype);
-      d_ = create_dataset(f_.get(), obj, h5::file_type(l.field_dtype).get(), shape_, what_);
+      d_ = create_dataset(file, object, h5::file_type(l.field_dtype).get(), shape_, dcpl, what_);
     } else if (l.table_from_matrix && one_dtype(l)) {
       mode_ = Mode::Matrix;
       shape_ = {rows, static_cast<std::int64_t>(l.names.size())};
       mem_ = h5::memory_type(l.dtypes[0]);
-      d_ = create_dataset(f_.get(), obj, h5::file_type(l.dtypes[0]).get(), shape_, what_);
+      d_ = create_dataset(file, object, h5::file_type(l.dtypes[0]).get(), shape_, dcpl, what_);
       write_names(d_.get(), l.names, what_);
     } else {
       mode_ = Mode::Compound;
       shape_ = {rows};
       Handle ft = compound_types();
-      d_ = create_dataset(f_.get(), obj, ft.get(), shape_, what_);
+      d_ = create_dataset(file, object, ft.get(), shape_, dcpl, what_);
     }
   }
 
@@ -114,9 +102,7 @@ class Hdf5Sink final : public DataSink {
   void commit() override {
     require(pos_ == layout_.rows, ErrorCode::Internal,
             what_ + ": " + std::to_string(pos_) + " of " + std::to_string(layout_.rows) + " rows written");
-    d_.reset();
-    if (H5Fclose(f_.release()) < 0) throw Error(ErrorCode::Io, "cannot write " + what_ + " (closing HDF5)" + h5::error_cause());
-    file_.commit();
+    d_.reset();  // a write error shows when the file is closed
   }
 
  private:
@@ -150,20 +136,53 @@ class Hdf5Sink final : public DataSink {
     return ft;
   }
 
-  AtomicFile file_;
   std::string what_;
   DataLayout layout_;
-  Handle f_, d_, mem_;
+  Handle d_, mem_;
   Mode mode_ = Mode::Field;
   std::vector<std::int64_t> shape_;
   std::uint64_t pos_ = 0;
 };
 
+// write_hdf5's sink: a new file holding one dataset, renamed into place on commit().
+class Hdf5FileSink final : public DataSink {
+ public:
+  Hdf5FileSink(const std::filesystem::path& path, const std::string& object, const DataLayout& l)
+      : file_(path), what_(path.string()) {
+    h5::silence_errors();
+    std::string obj = object.empty() ? "/data" : object;
+    if (obj.front() != '/') obj.insert(0, "/");
+    file_.close_stream();
+    f_ = Handle(H5Fcreate(file_.temp_path().c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
+    h5::check(f_.get(), ErrorCode::Io, "cannot create " + what_ + " (HDF5)");
+    dataset_ = std::make_unique<Hdf5DatasetSink>(f_.get(), obj, l, H5P_DEFAULT, what_);
+  }
+
+  void write_rows(const Dataset& part) override { dataset_->write_rows(part); }
+
+  void commit() override {
+    dataset_->commit();
+    if (H5Fclose(f_.release()) < 0) throw Error(ErrorCode::Io, "cannot write " + what_ + " (closing HDF5)" + h5::error_cause());
+    file_.commit();
+  }
+
+ private:
+  AtomicFile file_;  // declared first: the file is closed before its temporary is removed
+  std::string what_;
+  Handle f_;
+  std::unique_ptr<Hdf5DatasetSink> dataset_;
+};
+
 }  // namespace
+
+std::unique_ptr<DataSink> open_hdf5_dataset_sink(hid_t file, const std::string& object, const DataLayout& layout,
+                                                 hid_t dcpl, const std::string& what) {
+  return std::make_unique<Hdf5DatasetSink>(file, object, layout, dcpl, what);
+}
 
 std::unique_ptr<DataSink> open_hdf5_sink(const std::filesystem::path& path, const std::string& object,
                                          const DataLayout& layout) {
-  return std::make_unique<Hdf5Sink>(path, object, layout);
+  return std::make_unique<Hdf5FileSink>(path, object, layout);
 }
 
 void write_hdf5(const Dataset& data, const std::filesystem::path& path, const std::string& object) {
