@@ -321,16 +321,22 @@ std::unique_ptr<DataSource> hdf5_source(const DataSpec& spec, const ReadOptions&
     const auto members = hdf5_compound_members(h->type.get(), h->shape, h->what);
     std::vector<std::string> names;
     std::vector<DType> dtypes;
+    std::vector<bool> text;
     for (const auto& m : members) {
       names.push_back(m.name);
       dtypes.push_back(m.dtype);
+      text.push_back(m.text);
     }
     auto read = [h, members](std::uint64_t a, std::uint64_t b) {
       Dataset d;
-      for (const auto& m : members) d.columns.push_back({m.name, read_hdf5_member(h->dset.get(), m, h->shape, a, b, h->what)});
+      for (std::size_t k = 0; k < members.size(); ++k) {
+        const auto& m = members[k];
+        if (m.text) d.text.push_back({m.name, k, read_hdf5_text_member(h->dset.get(), m, h->shape, a, b, h->what)});
+        else d.columns.push_back({m.name, read_hdf5_member(h->dset.get(), m, h->shape, a, b, h->what)});
+      }
       return d;
     };
-    return std::make_unique<TableSource>(names, dtypes, rows, read, o, h->what);
+    return std::make_unique<TableSource>(names, dtypes, rows, read, o, h->what, text);
   }
   const DType t = h5::dtype_of_type(h->type.get(), h->what);
   std::vector<std::string> names;

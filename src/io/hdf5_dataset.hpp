@@ -30,11 +30,14 @@ Hdf5Dataset open_hdf5_dataset(const std::filesystem::path& path, const std::stri
 // Column names of a 2-D dataset from its `names` or `column_names` attribute; {} if neither.
 std::vector<std::string> hdf5_column_names(hid_t dset, std::size_t cols, const std::string& what);
 
-// Numeric members of a 1-D compound type (others skipped); Error(Unsupported) if none or if
-// the dataset is not 1-D.
+// Numeric and string members of a 1-D compound type, in order (others skipped: arrays, nested
+// records); Error(Unsupported) if none is numeric or if the dataset is not 1-D.
 struct Hdf5Member {
   std::string name;
   DType dtype;
+  bool text = false;          // a string member: a text column (dtype unused)
+  std::size_t fixed_size = 0;  // text: bytes per value of a fixed-size string; 0 = variable length
+  bool utf8 = true;           // text: the member's character set (HDF5 does not convert between them)
 };
 std::vector<Hdf5Member> hdf5_compound_members(hid_t type, const std::vector<std::int64_t>& shape,
                                               const std::string& what);
@@ -42,6 +45,9 @@ std::vector<Hdf5Member> hdf5_compound_members(hid_t type, const std::vector<std:
 // Reads rows [a, b) (along the first dimension, all of the others) as `mem_type` into `out`.
 void read_hdf5_rows(hid_t dset, hid_t mem_type, const std::vector<std::int64_t>& shape, std::uint64_t a,
                     std::uint64_t b, void* out, const std::string& what);
+// Rows [a, b) of a string member (a fixed-size value ends at its first NUL).
+std::vector<std::string> read_hdf5_text_member(hid_t dset, const Hdf5Member& m, const std::vector<std::int64_t>& shape,
+                                               std::uint64_t a, std::uint64_t b, const std::string& what);
 // Rows [a, b) of one compound member as a column (bools normalised).
 Array read_hdf5_member(hid_t dset, const Hdf5Member& m, const std::vector<std::int64_t>& shape, std::uint64_t a,
                        std::uint64_t b, const std::string& what);

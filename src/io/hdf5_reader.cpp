@@ -3,6 +3,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <csignal>
 #include <cstring>
 #include <limits>
@@ -260,10 +262,20 @@ std::vector<Hdf5Member> hdf5_compound_members(hid_t type, const std::vector<std:
     const std::string name = raw_name;
     H5free_memory(raw_name);
     Handle member(H5Tget_member_type(type, static_cast<unsigned>(i)), H5Tclose);
-    if (!h5::is_numeric_type(member.get())) continue;  // strings, arrays, nested records
+    if (H5Tget_class(member.get()) == H5T_STRING) {
+      const htri_t vlen = H5Tis_variable_str(member.get());
+      const std::size_t size = H5Tget_size(member.get());
+      if (vlen < 0 || (!vlen && (size == 0 || size > (std::size_t{1} << 16))))
+        throw Error(ErrorCode::Unsupported, what + ": string member '" + name + "' of " + std::to_string(size) +
+                                                " bytes per value (limit 65536)");
+      out.push_back({name, DType::U8, true, vlen ? 0 : size, H5Tget_cset(member.get()) == H5T_CSET_UTF8});
+      continue;
+    }
+    if (!h5::is_numeric_type(member.get())) continue;  // arrays, nested records
     out.push_back({name, h5::dtype_of_type(member.get(), what + " member '" + name + "'")});
   }
-  if (out.empty()) throw Error(ErrorCode::Unsupported, what + ": the compound dataset has no numeric member");
+  if (std::none_of(out.begin(), out.end(), [](const Hdf5Member& m) { return !m.text; }))
+    throw Error(ErrorCode::Unsupported, what + ": the compound dataset has no numeric member");
   return out;
 }
 
@@ -286,6 +298,35 @@ void read_hdf5_rows(hid_t dset, hid_t mem_type, const std::vector<std::int64_t>&
        H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr) < 0) ||
       H5Dread(dset, mem_type, mspace.get(), fspace.get(), H5P_DEFAULT, out) < 0)
     throw Error(ErrorCode::Malformed, what + ": cannot read rows " + std::to_string(a) + ":" + std::to_string(b));
+}
+
+std::vector<std::string> read_hdf5_text_member(hid_t dset, const Hdf5Member& m, const std::vector<std::int64_t>& shape,
+                                               std::uint64_t a, std::uint64_t b, const std::string& what) {
+  const std::size_t n = static_cast<std::size_t>(b - a);
+  const std::size_t width = m.fixed_size ? m.fixed_size : sizeof(char*);
+  Handle str = h5::string_type(m.fixed_size == 0, m.fixed_size, m.utf8);
+  Handle mem(H5Tcreate(H5T_COMPOUND, width), H5Tclose);
+  if (!mem.valid() || H5Tinsert(mem.get(), m.name.c_str(), 0, str.get()) < 0)
+    throw Error(ErrorCode::Malformed, what + ": cannot read compound member '" + m.name + "'");
+  std::vector<char> buf(n * width, 0);
+  read_hdf5_rows(dset, mem.get(), shape, a, b, buf.data(), what + " member '" + m.name + "'");
+  std::vector<std::string> out;
+  out.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const char* p = buf.data() + i * width;
+    if (m.fixed_size) {
+      out.emplace_back(p, strnlen(p, width));
+      continue;
+    }
+    char* s;
+    std::memcpy(&s, p, sizeof s);
+    out.emplace_back(s ? s : "");
+  }
+  if (!m.fixed_size) {  // the library allocated every variable-length value
+    Handle space(H5Screate_simple(1, std::array<hsize_t, 1>{n}.data(), nullptr), H5Sclose);
+    if (n) H5Dvlen_reclaim(mem.get(), space.get(), H5P_DEFAULT, buf.data());
+  }
+  return out;
 }
 
 Array read_hdf5_member(hid_t dset, const Hdf5Member& m, const std::vector<std::int64_t>& shape, std::uint64_t a,
@@ -329,8 +370,12 @@ RawData read_hdf5_raw(const std::filesystem::path& path, const std::string& obje
   if (H5Tget_class(h.type.get()) == H5T_COMPOUND) {
     raw.is_table = true;
     raw.table.kind = DataKind::Table;
-    for (const auto& m : hdf5_compound_members(h.type.get(), h.shape, h.what))
-      raw.table.columns.push_back({m.name, read_hdf5_member(h.dset.get(), m, h.shape, 0, rows, h.what)});
+    const auto members = hdf5_compound_members(h.type.get(), h.shape, h.what);
+    for (std::size_t k = 0; k < members.size(); ++k) {
+      const auto& m = members[k];
+      if (m.text) raw.table.text.push_back({m.name, k, read_hdf5_text_member(h.dset.get(), m, h.shape, 0, rows, h.what)});
+      else raw.table.columns.push_back({m.name, read_hdf5_member(h.dset.get(), m, h.shape, 0, rows, h.what)});
+    }
     return raw;
   }
   const DType t = h5::dtype_of_type(h.type.get(), h.what);

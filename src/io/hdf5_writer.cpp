@@ -58,7 +58,7 @@ class Hdf5DatasetSink final : public DataSink {
       shape_ = l.field_shape;
       mem_ = h5::memory_type(l.field_dtype);
       d_ = create_dataset(file, object, h5::file_type(l.field_dtype).get(), shape_, dcpl, what_);
-    } else if (l.table_from_matrix && one_dtype(l)) {
+    } else if (l.table_from_matrix && one_dtype(l) && l.text_names.empty()) {
       mode_ = Mode::Matrix;
       shape_ = {rows, static_cast<std::int64_t>(l.names.size())};
       mem_ = h5::memory_type(l.dtypes[0]);
@@ -78,7 +78,8 @@ class Hdf5DatasetSink final : public DataSink {
     std::vector<std::byte> buf;
     const void* data = nullptr;
     if (mode_ == Mode::Field) data = part.field.bytes.data();
-    else buf = pack_rows(part, false);  // matrix rows and compound records alike
+    else if (mode_ == Mode::Matrix) buf = pack_rows(part, false);
+    else buf = pack_records(part);
     if (!data) data = buf.data();
     if (shape_.empty()) {  // a 0-d field: one value
       if (H5Dwrite(d_.get(), mem_.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
@@ -114,32 +115,60 @@ class Hdf5DatasetSink final : public DataSink {
     return n;
   }
 
-  // Builds the file and memory compound types (memory type kept in mem_); returns the file type.
+  // Builds the file and memory compound types (memory type kept in mem_), one member per column
+  // in source order, text as variable-length UTF-8 strings (h5py's str); returns the file type.
   Handle compound_types() {
+    order_ = column_order(layout_.names.size(), layout_.text_positions);
     std::size_t row_size = 0;
-    for (auto t : layout_.dtypes) row_size += dtype_size(t);
+    for (auto [is_text, j] : order_) row_size += is_text ? sizeof(const char*) : dtype_size(layout_.dtypes[j]);
     Handle ft(H5Tcreate(H5T_COMPOUND, row_size), H5Tclose);
     mem_ = Handle(H5Tcreate(H5T_COMPOUND, row_size), H5Tclose);
     h5::check(ft.get(), ErrorCode::Internal, "HDF5: cannot create a compound type");
     h5::check(mem_.get(), ErrorCode::Internal, "HDF5: cannot create a compound type");
+    record_ = row_size;
     std::size_t offset = 0;
-    for (std::size_t j = 0; j < layout_.names.size(); ++j) {
-      const auto& name = layout_.names[j];
-      Handle cf = h5::file_type(layout_.dtypes[j]);
-      Handle cm = h5::memory_type(layout_.dtypes[j]);
+    for (auto [is_text, j] : order_) {
+      const auto& name = is_text ? layout_.text_names[j] : layout_.names[j];
+      Handle cf = is_text ? h5::string_type(true, 0, true) : h5::file_type(layout_.dtypes[j]);
+      Handle cm = is_text ? h5::string_type(true, 0, true) : h5::memory_type(layout_.dtypes[j]);
       if (name.empty() || H5Tinsert(ft.get(), name.c_str(), offset, cf.get()) < 0 ||
           H5Tinsert(mem_.get(), name.c_str(), offset, cm.get()) < 0)
         throw Error(ErrorCode::Unsupported, what_ + ": column name '" + name +
                                                 "' cannot be an HDF5 compound member (empty or repeated)");
-      offset += dtype_size(layout_.dtypes[j]);
+      offset += is_text ? sizeof(const char*) : dtype_size(layout_.dtypes[j]);
     }
     return ft;
+  }
+
+  // The rows of `part` as native compound records; text members point into part's strings.
+  std::vector<std::byte> pack_records(const Dataset& part) const {
+    const std::size_t rows = part.rows();
+    std::vector<std::byte> buf(rows * record_);
+    std::size_t offset = 0;
+    for (auto [is_text, j] : order_) {
+      if (is_text) {
+        const auto& values = part.text.at(j).values;
+        for (std::size_t r = 0; r < rows; ++r) {
+          const char* p = values[r].c_str();
+          std::memcpy(buf.data() + r * record_ + offset, &p, sizeof p);
+        }
+        offset += sizeof(const char*);
+        continue;
+      }
+      const Array& a = part.columns.at(j).values;
+      const std::size_t es = dtype_size(a.dtype);
+      for (std::size_t r = 0; r < rows; ++r) std::memcpy(buf.data() + r * record_ + offset, a.bytes.data() + r * es, es);
+      offset += es;
+    }
+    return buf;
   }
 
   std::string what_;
   DataLayout layout_;
   Handle d_, mem_;
   Mode mode_ = Mode::Field;
+  std::vector<std::pair<bool, std::size_t>> order_;  // compound: the members, text or numeric column
+  std::size_t record_ = 0;                           // compound: bytes per record in memory
   std::vector<std::int64_t> shape_;
   std::uint64_t pos_ = 0;
 };

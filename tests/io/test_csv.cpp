@@ -119,8 +119,9 @@ TEST(Csv, TextColumnsAreKeptExactly) {
                {"'label' holds text"});
 }
 
-// Text columns in the other formats: npz as numpy str arrays (read back as text), HDF5 as
-// variable-length UTF-8 strings; .npy cannot hold them with numbers and says so.
+// Text columns in the other formats: npz as numpy str arrays, HDF5 as variable-length UTF-8
+// string members of the compound (both read back as text); .npy cannot hold them with numbers
+// and says so.
 TEST(Csv, TextColumnsInNpzAndNpy) {
   Dataset t;
   t.columns.push_back({"x", random_array(DType::F32, {3}, 1)});
@@ -130,6 +131,10 @@ TEST(Csv, TextColumnsInNpzAndNpy) {
   EXPECT_EQ(read_dataset(parse_data_spec((dir / "t.npz").string())), t);
   auto src = open_data_source(parse_data_spec((dir / "t.npz").string()));
   EXPECT_EQ(src->read_rows(1, 3).text.at(0).values, (std::vector<std::string>{"", "long text, with comma"}));
+  write_dataset(t, parse_data_spec((dir / "t.h5").string()));  // a compound with a string member
+  EXPECT_EQ(read_dataset(parse_data_spec((dir / "t.h5").string())), t);
+  EXPECT_EQ(open_data_source(parse_data_spec((dir / "t.h5").string()))->read_rows(2, 3).text.at(0).values,
+            (std::vector<std::string>{"long text, with comma"}));
   expect_error([&] { write_dataset(t, parse_data_spec((dir / "t.npy").string())); }, ErrorCode::Unsupported,
                {"'name' holds text"});
   EXPECT_FALSE(std::filesystem::exists(dir / "t.npy"));
