@@ -14,6 +14,7 @@
 #include "baler/array.hpp"
 #include "baler/config.hpp"
 #include "baler/data_stream.hpp"
+#include "baler/hdf5_tree.hpp"
 #include "baler/model.hpp"
 #include "baler/ratio.hpp"
 
@@ -105,6 +106,31 @@ CompressSummary compress_dataset(const Dataset& data, const std::filesystem::pat
 CompressSummary compress_source(DataSource& source, const std::filesystem::path& out,
                                 const CompressOptions& options);
 
+// A container: a file, or one data set of a bundle (format 1.3: one container holding several
+// data sets, an HDF5 file's datasets), named by its object path ("/fields/u"). On the command
+// line: FILE.baler:/fields/u.
+struct ContainerRef {
+  std::filesystem::path path;
+  std::string member;  // empty: the file itself
+  ContainerRef(std::filesystem::path p, std::string m = {}) : path(std::move(p)), member(std::move(m)) {}
+  ContainerRef(const std::string& p) : path(p) {}
+  ContainerRef(const char* p) : path(p) {}
+  std::string what() const { return member.empty() ? path.string() : path.string() + ":" + member; }
+};
+
+// A bundle's contents: its members' object paths, in the order stored, and the source file's
+// groups, datasets and attributes.
+struct BundleContents {
+  std::vector<std::string> members;
+  Hdf5Tree tree;
+};
+// The contents of a bundle, or nullopt for a container of one data set. Throws as decompress.
+std::optional<BundleContents> read_bundle(const std::filesystem::path& path);
+// Writes a bundle (atomically): each member a finished container file, copied whole, under
+// its object path. Throws Error(Io|Usage) (a repeated or relative object path).
+void write_bundle(const std::filesystem::path& out,
+                  const std::vector<std::pair<std::string, std::filesystem::path>>& members, const Hdf5Tree& tree);
+
 struct DecompressOptions {
   std::optional<std::int64_t> row_begin, row_end;  // [begin, end) rows/frames; empty = all
   const Model* model = nullptr;  // required when the container references an external model
@@ -114,19 +140,20 @@ struct DecompressOptions {
 };
 
 // Decompresses a container: same kind, column names, dtypes and shape as the input. Throws
-// Error(Io|Corrupt|Malformed|Limit|Unsupported|ModelMismatch).
-Dataset decompress_file(const std::filesystem::path& path, const DecompressOptions& options = {});
+// Error(Io|Corrupt|Malformed|Limit|Unsupported|ModelMismatch); Error(Usage) for a bundle
+// named without a member (naming its members).
+Dataset decompress_file(const ContainerRef& ref, const DecompressOptions& options = {});
 // The same from a container held in memory (`what` names it in messages).
 Dataset decompress_memory(std::vector<std::byte> bytes, const std::string& what,
                           const DecompressOptions& options = {});
 
 // What decompress_into gives for `options`: the container's kind, names, dtypes and shape,
 // with rows = the selected range. Throws as decompress_file.
-DataLayout container_layout(const std::filesystem::path& path, const DecompressOptions& options = {});
+DataLayout container_layout(const ContainerRef& ref, const DecompressOptions& options = {});
 // Decodes the selected rows chunk by chunk into `sink` (rows in order; the caller commits the
 // sink). Only the chunks that overlap the range are read; at most `threads` decoded chunks
 // are held at a time.
-void decompress_into(const std::filesystem::path& path, DataSink& sink, const DecompressOptions& options = {});
+void decompress_into(const ContainerRef& ref, DataSink& sink, const DecompressOptions& options = {});
 
 // Facts about a container without decoding the data (for `baler info`).
 struct ContainerDescription {
@@ -143,10 +170,10 @@ struct ContainerDescription {
   std::vector<ColumnCoding> columns;  // from SCHEMA and STATS
   bool is_model_file = false;
 };
-ContainerDescription read_container_description(const std::filesystem::path& path);
+ContainerDescription read_container_description(const ContainerRef& ref);
 // Human-readable text of the above (sections, sizes, ratios with and without the model,
 // bounds, model hash, fallbacks chosen).
-std::string describe_container(const std::filesystem::path& path);
+std::string describe_container(const ContainerRef& ref);
 
 // The bound of each column as stored in a container, checked against an original data set.
 struct ColumnCheck {
@@ -162,10 +189,10 @@ struct VerifyReport {
 };
 // Decompresses `path` and compares it with `original` value by value, each column against
 // the bound recorded in the container. Throws Error(Malformed) if shapes or names differ.
-VerifyReport verify_container(const std::filesystem::path& path, const Dataset& original,
+VerifyReport verify_container(const ContainerRef& ref, const Dataset& original,
                               const DecompressOptions& options = {});
 // The same against a source read chunk by chunk alongside the container's chunks.
-VerifyReport verify_container(const std::filesystem::path& path, DataSource& original,
+VerifyReport verify_container(const ContainerRef& ref, DataSource& original,
                               const DecompressOptions& options = {});
 
 }  // namespace baler

@@ -33,7 +33,9 @@ enum class SectionId : std::uint32_t {
   TableModel = 7,  // format 1.2: the conditional table model, embedded or referenced by hash
   ModelGain = 8,   // format 1.2, optional: per column, bytes the plain codec would have used
   Text = 9,        // format 1.3: a table's text columns, kept exactly
+  DataSets = 10,   // format 1.3: a bundle's members (object paths) and the source's tree
   Chunk = 16,
+  Member = 17,     // format 1.3: one data set of a bundle, a complete container
 };
 
 struct SectionEntry {
@@ -78,6 +80,8 @@ class ContainerReader {
  public:
   explicit ContainerReader(const std::filesystem::path& path);
   ContainerReader(std::vector<std::byte> bytes, std::string what);
+  // The container stored in bytes [offset, offset + size) of a file (a bundle's member).
+  ContainerReader(const std::filesystem::path& path, std::uint64_t offset, std::uint64_t size, std::string what);
   ~ContainerReader();
   ContainerReader(ContainerReader&&) noexcept;
 
@@ -99,6 +103,7 @@ class ContainerReader {
   std::string what_;
   std::vector<std::byte> memory_;
   std::FILE* file_ = nullptr;
+  std::uint64_t base_ = 0;  // where the container starts in file_
   std::uint64_t file_size_ = 0;
   FileKind kind_ = FileKind::Data;
   std::uint16_t minor_ = 0;

@@ -9,14 +9,25 @@
 
 #include "baler/codec.hpp"
 #include "baler/container.hpp"
+#include "bundle.hpp"
 #include "chunk_codec.hpp"
 #include "codec_open.hpp"
 
 namespace baler {
 namespace codec {
 
-OpenedContainer open_container(const std::filesystem::path& path) {
-  return open_container(container::ContainerReader(path));
+OpenedContainer open_container(const ContainerRef& ref) {
+  if (!ref.member.empty()) return open_container(open_member(ref));
+  container::ContainerReader r(ref.path);
+  if (r.kind() == container::FileKind::Data && r.find(container::SectionId::DataSets) >= 0) {
+    const auto b = read_bundle_index(r);
+    std::string names;
+    for (std::size_t k = 0; k < b.members.size() && k < 8; ++k) names += (k ? ", " : "") + b.members[k].object;
+    if (b.members.size() > 8) names += ", ...";
+    throw Error(ErrorCode::Usage, ref.path.string() + " holds " + std::to_string(b.members.size()) + " data sets (" +
+                                      names + "); name one as " + ref.path.string() + ":" + b.members[0].object);
+  }
+  return open_container(std::move(r));
 }
 
 OpenedContainer open_container(container::ContainerReader reader) {
@@ -222,22 +233,22 @@ Dataset decode_all(const OpenedContainer& o, const DecompressOptions& opt) {
 }  // namespace
 }  // namespace codec
 
-Dataset decompress_file(const std::filesystem::path& path, const DecompressOptions& opt) {
-  return codec::decode_all(codec::open_container(path), opt);
+Dataset decompress_file(const ContainerRef& ref, const DecompressOptions& opt) {
+  return codec::decode_all(codec::open_container(ref), opt);
 }
 
 Dataset decompress_memory(std::vector<std::byte> bytes, const std::string& what, const DecompressOptions& opt) {
   return codec::decode_all(codec::open_container(container::ContainerReader(std::move(bytes), what)), opt);
 }
 
-DataLayout container_layout(const std::filesystem::path& path, const DecompressOptions& opt) {
-  const auto o = codec::open_container(path);
+DataLayout container_layout(const ContainerRef& ref, const DecompressOptions& opt) {
+  const auto o = codec::open_container(ref);
   const auto [a, b] = codec::row_range(o.schema, opt);
   return codec::layout_of_container(o, b - a);
 }
 
-void decompress_into(const std::filesystem::path& path, DataSink& sink, const DecompressOptions& opt) {
-  codec::decode_into(codec::open_container(path), opt, sink);
+void decompress_into(const ContainerRef& ref, DataSink& sink, const DecompressOptions& opt) {
+  codec::decode_into(codec::open_container(ref), opt, sink);
 }
 
 namespace {
@@ -269,8 +280,13 @@ void check_same_layout(const codec::Schema& s, const std::vector<codec::TextColu
 
 }  // namespace
 
-VerifyReport verify_container(const std::filesystem::path& path, DataSource& original, const DecompressOptions& opt) {
-  const auto o = codec::open_container(path);
+VerifyReport verify_container(const ContainerRef& ref, DataSource& original, const DecompressOptions& opt) {
+  if (!ref.member.empty()) {  // the member's own checksum in the bundle: a damaged bundle never verifies
+    const container::ContainerReader outer(ref.path);
+    for (const auto& m : codec::read_bundle_index(outer).members)
+      if (m.object == ref.member) (void)outer.section(m.section);
+  }
+  const auto o = codec::open_container(ref);
   // Every section's checksum, the optional ones (STATS, MODEL_GAIN) included: a damaged file
   // never verifies.
   for (std::size_t i = 0; i < o.reader.entries().size(); ++i)
@@ -300,14 +316,14 @@ VerifyReport verify_container(const std::filesystem::path& path, DataSource& ori
   return rep;
 }
 
-VerifyReport verify_container(const std::filesystem::path& path, const Dataset& original, const DecompressOptions& opt) {
+VerifyReport verify_container(const ContainerRef& ref, const Dataset& original, const DecompressOptions& opt) {
   if (original.kind == DataKind::Table)
     for (const auto& col : original.columns)
       require(col.values.ndim() == 1 && col.values.size() == original.rows(), ErrorCode::Malformed,
               "verify: column " + col.name + " of the original is not a 1-D column of " +
                   std::to_string(original.rows()) + " rows");
   MemorySource src(original);
-  return verify_container(path, src, opt);
+  return verify_container(ref, src, opt);
 }
 
 }  // namespace baler

@@ -24,6 +24,8 @@ std::string section_name(std::uint32_t id) {
     case 7: return "TABLE_MODEL";
     case 8: return "MODEL_GAIN";
     case 9: return "TEXT";
+    case 10: return "DATA_SETS";
+    case 17: return "MEMBER";
     case 16: return "CHUNK";
   }
   return "unknown(" + std::to_string(id) + ")";
@@ -64,9 +66,10 @@ ColumnCheck check_column(const ColumnSpec& spec, const Array& x, const Array& y)
 
 }  // namespace codec
 
-ContainerDescription read_container_description(const std::filesystem::path& path) {
+ContainerDescription read_container_description(const ContainerRef& ref) {
   ContainerDescription d;
-  {
+  const std::filesystem::path& path = ref.path;
+  if (ref.member.empty()) {
     container::ContainerReader probe(path);
     if (probe.kind() == container::FileKind::Model) {
       d.is_model_file = true;
@@ -83,7 +86,7 @@ ContainerDescription read_container_description(const std::filesystem::path& pat
       return d;
     }
   }
-  const auto o = codec::open_container(path);
+  const auto o = codec::open_container(ref);
   const auto& s = o.schema;
   d.kind = s.kind == DataKind::Table ? "table" : "field";
   d.source_format = s.source_format;
@@ -150,10 +153,19 @@ ContainerDescription read_container_description(const std::filesystem::path& pat
   return d;
 }
 
-std::string describe_container(const std::filesystem::path& path) {
-  const auto d = read_container_description(path);
+std::string describe_container(const ContainerRef& ref) {
   std::ostringstream os;
-  os << path.string() << ": " << (d.is_model_file ? "baler model file" : "baler container") << ", format "
+  if (ref.member.empty())
+    if (const auto bundle = read_bundle(ref.path)) {  // the bundle, then each member
+      std::error_code ec;
+      os << ref.path.string() << ": baler bundle, format " << container::kFormatMajor << ".x, "
+         << std::filesystem::file_size(ref.path, ec) << " bytes, " << bundle->members.size() << " data sets ("
+         << bundle->tree.objects.size() << " groups and datasets with their attributes)\n";
+      for (const auto& m : bundle->members) os << "\n" << describe_container(ContainerRef(ref.path, m));
+      return os.str();
+    }
+  const auto d = read_container_description(ref);
+  os << ref.what() << ": " << (d.is_model_file ? "baler model file" : "baler container") << ", format "
      << container::kFormatMajor << ".x, " << d.file_bytes << " bytes\n";
   if (d.is_model_file) {
     os << "model: " << (d.model_kind.empty() ? "autoencoder" : d.model_kind) << ", hash " << codec::hex64(d.model_hash) << "\n";

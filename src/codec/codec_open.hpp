@@ -24,7 +24,9 @@ struct OpenedContainer {
 };
 
 // Opens a data container and checks every section it needs (not the chunks' payloads).
-OpenedContainer open_container(const std::filesystem::path& path);
+// A bundle's member when ref names one; Error(Usage) naming the members for a bundle named
+// without one.
+OpenedContainer open_container(const ContainerRef& ref);
 OpenedContainer open_container(container::ContainerReader reader);
 // The predictor the chunks need: embedded model, or `external` checked against MODEL_REF.
 std::optional<Predictor> predictor_for(const OpenedContainer& o, const Model* external);

@@ -138,6 +138,25 @@ ContainerReader::ContainerReader(const std::filesystem::path& path) : what_(path
   }
 }
 
+ContainerReader::ContainerReader(const std::filesystem::path& path, std::uint64_t offset, std::uint64_t size,
+                                 std::string what)
+    : what_(std::move(what)), base_(offset), file_size_(size) {
+  std::error_code ec;
+  const auto total = std::filesystem::file_size(path, ec);
+  if (ec) throw Error(ErrorCode::Io, what_ + ": cannot get the file size: " + ec.message());
+  require(offset <= total && size <= total - offset, ErrorCode::Corrupt,
+          what_ + ": lies past the end of " + path.string());
+  file_ = std::fopen(path.c_str(), "rb");
+  if (!file_) throw Error(ErrorCode::Io, what_ + ": cannot open " + path.string() + " for reading");
+  try {
+    parse();
+  } catch (...) {
+    std::fclose(file_);
+    file_ = nullptr;
+    throw;
+  }
+}
+
 ContainerReader::ContainerReader(std::vector<std::byte> bytes, std::string what)
     : what_(std::move(what)), memory_(std::move(bytes)) {
   file_size_ = memory_.size();
@@ -145,7 +164,7 @@ ContainerReader::ContainerReader(std::vector<std::byte> bytes, std::string what)
 }
 
 ContainerReader::ContainerReader(ContainerReader&& o) noexcept
-    : what_(std::move(o.what_)), memory_(std::move(o.memory_)), file_(o.file_),
+    : what_(std::move(o.what_)), memory_(std::move(o.memory_)), file_(o.file_), base_(o.base_),
       file_size_(o.file_size_), kind_(o.kind_), minor_(o.minor_), entries_(std::move(o.entries_)) {
   o.file_ = nullptr;
 }
@@ -164,7 +183,7 @@ void ContainerReader::read_at(std::uint64_t offset, std::span<std::byte> out) co
     if (!out.empty()) std::memcpy(out.data(), memory_.data() + offset, out.size());
     return;
   }
-  if (std::fseek(file_, static_cast<long>(offset), SEEK_SET) != 0 ||
+  if (std::fseek(file_, static_cast<long>(base_ + offset), SEEK_SET) != 0 ||
       std::fread(out.data(), 1, out.size(), file_) != out.size())
     throw Error(ErrorCode::Io, what_ + ": cannot read " + std::to_string(out.size()) +
                                    " bytes at offset " + std::to_string(offset));

@@ -11,18 +11,43 @@ namespace baler::cli {
 namespace fs = std::filesystem;
 namespace {
 
+// A bundle back into one HDF5 file: every member at its path, then the groups and attributes.
+fs::path write_bundle_output(const fs::path& in, const BundleContents& b, DecompressOptions o, const DataSpec& spec,
+                             bool progress) {
+  require(spec.format == FileFormat::Hdf5 && spec.object.empty(), ErrorCode::Usage,
+          in.string() + " holds " + std::to_string(b.members.size()) + " data sets: write .h5 (all of them, with the "
+          "file's groups and attributes) or decompress one as " + in.string() + ":" + b.members.front());
+  require(!o.row_begin && !o.row_end, ErrorCode::Usage,
+          "--rows picks rows of one data set; name one as " + in.string() + ":" + b.members.front());
+  Hdf5TreeWriter w(spec.path);
+  for (const auto& m : b.members) {
+    const ContainerRef ref(in, m);
+    const DataLayout layout = container_layout(ref, o);
+    const auto sink = w.dataset_sink(m, layout);
+    std::optional<Progress> bar;
+    if (progress) o.on_progress = Progress::start(bar, in.filename().string() + ":" + m, layout);
+    decompress_into(ref, *sink, o);
+    sink->commit();
+  }
+  w.write_attributes(b.tree);
+  w.commit();
+  return spec.path;
+}
+
 // Decodes `in` chunk by chunk straight into the output file (written atomically); a progress
 // line on the terminal when `progress`. Returns the path written.
-fs::path write_output(const fs::path& in, DecompressOptions o, const fs::path& out, const std::string& format,
+fs::path write_output(const ContainerRef& in, DecompressOptions o, const fs::path& out, const std::string& format,
                       bool progress = true) {
   DataSpec spec = parse_data_spec(out.string());
   if (!format.empty()) spec.format = parse_format(format);
   require(spec.format != FileFormat::Unknown && spec.format != FileFormat::Baler && spec.format != FileFormat::Root,
           ErrorCode::Usage, "cannot write " + out.string() + ": give an extension (.npz, .npy, .csv, .h5) or --format");
+  if (in.member.empty())
+    if (const auto bundle = read_bundle(in.path)) return write_bundle_output(in.path, *bundle, o, spec, progress);
   const DataLayout layout = container_layout(in, o);
   const auto sink = open_data_sink(spec, layout);
   std::optional<Progress> bar;
-  if (progress) o.on_progress = Progress::start(bar, in.filename().string(), layout);
+  if (progress) o.on_progress = Progress::start(bar, in.path.filename().string(), layout);
   decompress_into(in, *sink, o);
   sink->commit();
   return spec.path;
@@ -41,7 +66,7 @@ int project_decompress(const Project& p) {
   m.attach(o);
   o.threads = cfg.training.threads > 0 ? cfg.training.threads : 1;
   std::string format = cfg.compression.output_format;
-  if (format == "auto") format = read_container_description(in).source_format;
+  if (format == "auto") format = source_format_of(in);
   std::error_code ec;
   fs::create_directories(p.paths.decompressed, ec);
   const std::string ext = data_extension(format);
@@ -65,7 +90,7 @@ int decompress_many(const Args& a, const std::vector<fs::path>& inputs, const De
   for (const auto& in : inputs) {
     std::string ext = ".npz";
     try {  // a container that cannot be read fails in its own job
-      ext = data_extension(a.format.empty() ? read_container_description(in).source_format : a.format);
+      ext = data_extension(a.format.empty() ? source_format_of(container_ref(in.string())) : a.format);
     } catch (const Error&) {
     }
     outs.push_back(fs::path(a.out_dir) / fs::path(in.filename()).replace_extension(ext));
@@ -76,7 +101,7 @@ int decompress_many(const Args& a, const std::vector<fs::path>& inputs, const De
   one.threads = file_threads(inputs.size(), a.threads);
   return run_batch(inputs, a.threads, "decompressed", global_options().quiet, [&](std::size_t i) {
     check_output(inputs[i], outs[i]);
-    const fs::path written = write_output(inputs[i], one, outs[i], a.format, false);
+    const fs::path written = write_output(container_ref(inputs[i].string()), one, outs[i], a.format, false);
     std::error_code ec;
     const auto in_bytes = fs::file_size(inputs[i], ec);
     const auto out_bytes = fs::file_size(written, ec);
@@ -93,16 +118,16 @@ int plain_decompress(const Args& a) {
   const auto inputs = expand_inputs(a.in, {FileFormat::Baler});
   if (!is_one_file(a.in, inputs, a.out_dir)) return decompress_many(a, inputs, o);
   require(!a.out.empty(), ErrorCode::Usage, "give the output file with -o FILE (or a folder with -O DIR)");
-  const fs::path in = a.in[0];
+  const ContainerRef in = container_ref(a.in[0]);
   const fs::path out = parse_data_spec(a.out).path;
-  check_output(in, out);
+  check_output(in.path, out);
   std::string format = a.format;
   if (format.empty() && format_from_path(a.out) == FileFormat::Unknown) {
     // No extension: the input's format. An extension baler does not write is a mistake.
     if (!out.extension().empty())
       throw Error(ErrorCode::Usage, "cannot write " + out.string() + ": unknown extension '" +
                                         out.extension().string() + "'; use .npz, .npy, .csv, .h5 or --format");
-    format = data_extension(read_container_description(in).source_format).substr(1);
+    format = data_extension(source_format_of(in)).substr(1);
   }
   const fs::path written = write_output(in, o, a.out, format);
   if (!global_options().quiet) std::printf("wrote %s\n", written.c_str());

@@ -18,9 +18,9 @@ struct Args {
 };
 
 // Decompresses `container` (described by `desc`) and checks it against `original`, chunk by chunk.
-VerifyReport verify_one(const std::string& container, const ContainerDescription& desc, const std::string& original,
+VerifyReport verify_one(const ContainerRef& container, const ContainerDescription& desc, const std::string& original,
                         const AnyModel& m, int threads, bool progress) {
-  require(!desc.is_model_file, ErrorCode::Usage, container + " is a model file, not a compressed container");
+  require(!desc.is_model_file, ErrorCode::Usage, container.what() + " is a model file, not a compressed container");
   ReadOptions ro = cli_read_options();
   ro.kind = desc.kind;
   if (desc.kind == "table")
@@ -30,8 +30,36 @@ VerifyReport verify_one(const std::string& container, const ContainerDescription
   m.attach(o);
   o.threads = threads;
   std::optional<Progress> bar;
-  if (progress) o.on_progress = Progress::start(bar, fs::path(container).filename().string(), source->layout());
+  if (progress) o.on_progress = Progress::start(bar, container.path.filename().string(), source->layout());
   return verify_container(container, *source, o);
+}
+
+// A container, or every data set of a bundle against the same dataset of the original file
+// (columns named "/path:column").
+VerifyReport verify_any(const ContainerRef& container, const std::string& original, const AnyModel& m, int threads,
+                        bool progress) {
+  const auto bundle = container.member.empty() ? read_bundle(container.path) : std::nullopt;
+  if (!bundle) return verify_one(container, read_container_description(container), original, m, threads, progress);
+  const DataSpec orig = parse_data_spec(original);
+  require(orig.object.empty(), ErrorCode::Usage, container.path.string() + " holds several data sets; give the whole original file");
+  VerifyReport all;
+  for (const auto& member : bundle->members) {
+    const ContainerRef ref(container.path, member);
+    VerifyReport r = verify_one(ref, read_container_description(ref), orig.path.string() + ":" + member, m, threads, progress);
+    for (auto& c : r.columns) {
+      c.name = member + ":" + c.name;
+      all.columns.push_back(std::move(c));
+    }
+    all.violations += r.violations;
+  }
+  return all;
+}
+
+// The original's file name a container records (a bundle: its members').
+std::string recorded_source(const ContainerRef& ref) {
+  if (ref.member.empty())
+    if (const auto b = read_bundle(ref.path)) return read_container_description(ContainerRef(ref.path, b->members.front())).source_name;
+  return read_container_description(ref).source_name;
 }
 
 // Containers checked against the originals in a folder, found by the file name each container
@@ -40,10 +68,11 @@ int verify_many(const Args& a, const AnyModel& m) {
   const auto inputs = expand_inputs(a.files, {FileFormat::Baler});
   const int threads = file_threads(inputs.size(), a.threads);
   return run_batch(inputs, a.threads, "verified", false, [&](std::size_t i) {
-    const auto desc = read_container_description(inputs[i]);
-    require(!desc.source_name.empty(), ErrorCode::Usage, inputs[i].string() + " records no original file name");
-    const fs::path original = fs::path(a.originals) / desc.source_name;
-    const VerifyReport r = verify_one(inputs[i].string(), desc, original.string(), m, threads, false);
+    const ContainerRef ref = container_ref(inputs[i].string());
+    const std::string source = recorded_source(ref);
+    require(!source.empty(), ErrorCode::Usage, inputs[i].string() + " records no original file name");
+    const fs::path original = fs::path(a.originals) / source;
+    const VerifyReport r = verify_any(ref, original.string(), m, threads, false);
     std::error_code ec;
     const auto bytes = fs::file_size(original, ec);
     return BatchResult{inputs[i].string() + " against " + original.string() + ": " + (r.violations ? "FAILED, " : "OK, ") +
@@ -57,8 +86,7 @@ int plain_verify(const Args& a) {
   if (!a.originals.empty()) return verify_many(a, m);
   require(a.files.size() == 2, ErrorCode::Usage,
           "verify takes CONTAINER ORIGINAL, or containers and --originals DIR (the folder of the originals)");
-  const VerifyReport r =
-      verify_one(a.files[0], read_container_description(a.files[0]), a.files[1], m, a.threads, true);
+  const VerifyReport r = verify_any(container_ref(a.files[0]), a.files[1], m, a.threads, true);
   std::printf("%-24s %-14s %-14s %-14s %s\n", "column", "bound", "abs bound", "max abs error", "violations");
   for (const auto& c : r.columns)
     std::printf("%-24s %-14s %-14.6g %-14.6g %llu\n", c.name.c_str(), bound_string(c.requested).c_str(), c.abs_bound,

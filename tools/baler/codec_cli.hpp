@@ -3,10 +3,15 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 
+#include <fnmatch.h>
+
 #include "baler/codec.hpp"
+#include "baler/hdf5_io.hpp"
+#include "baler/hdf5_tree.hpp"
 #include "baler/io.hpp"
 #include "baler/io_stream.hpp"
 #include "baler/model.hpp"
@@ -24,6 +29,41 @@ inline std::string data_extension(const std::string& format) {
   if (format == "npy" || format == "npz" || text) return "." + format;
   if (format == "hdf5" || format == "h5") return ".h5";
   return ".npz";
+}
+
+// "X.baler" or "X.baler:/group/ds" (one data set of a bundle).
+inline ContainerRef container_ref(const std::string& spec) {
+  const DataSpec d = parse_data_spec(spec);
+  return ContainerRef(d.path, d.object);
+}
+
+// The format a container's data came from (a bundle: HDF5, the only format that holds one).
+inline std::string source_format_of(const ContainerRef& ref) {
+  if (ref.member.empty() && read_bundle(ref.path)) return "hdf5";
+  return read_container_description(ref).source_format;
+}
+
+// An HDF5 input that becomes a bundle (format 1.3: several data sets in one container, with
+// the file's groups and attributes): the datasets an object glob ("f.h5:/fields/*") matches,
+// or with no object every dataset of a file that holds more than one, or whose tree an
+// ordinary container would lose (groups, attributes, a dataset other than /data). Empty: an
+// ordinary container of one data set. `tree` receives the file's tree (notes: skipped parts).
+inline std::vector<std::string> bundle_objects(const DataSpec& spec, Hdf5Tree& tree,
+                                               const std::function<void(const std::string&)>& on_note) {
+  if (spec.format != FileFormat::Hdf5) return {};
+  const bool glob = spec.object.find_first_of("*?[") != std::string::npos;
+  if (!spec.object.empty() && !glob) return {};
+  tree = read_hdf5_tree(spec.path, on_note);
+  std::vector<std::string> objects;
+  for (const auto& o : tree.objects)
+    if (o.is_dataset && (!glob || fnmatch(spec.object.c_str(), o.path.c_str(), FNM_PATHNAME) == 0)) objects.push_back(o.path);
+  require(!objects.empty(), ErrorCode::Usage, spec.path.string() + " has no dataset matching '" + spec.object + "'");
+  if (glob) return objects;
+  bool plain = objects.size() == 1 && objects[0] == "/data";  // what an ordinary container restores
+  for (const auto& o : tree.objects)
+    for (const auto& a : o.attributes) plain = plain && o.path == "/data" && a.name == "names";
+  plain = plain && tree.objects.size() == 2;
+  return plain ? std::vector<std::string>{} : objects;
 }
 
 // A model file of either kind: an autoencoder or a table model.
