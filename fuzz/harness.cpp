@@ -104,13 +104,16 @@ bool read_both_ways(const DataSpec& spec) {
 
 bool run_container(std::span<const std::uint8_t> bytes) {
   bool accepted = true;
+  TempInput file(bytes, ".baler");
   try {
-    decompress_memory(as_bytes(bytes), "fuzz input");
+    if (const auto bundle = read_bundle(file.path()))  // every data set of a bundle, read in place
+      for (const auto& m : bundle->members) decompress_file(ContainerRef(file.path(), m));
+    else
+      decompress_memory(as_bytes(bytes), "fuzz input");
   } catch (const Error& e) {
     refusal(e);
     accepted = false;
   }
-  TempInput file(bytes, ".baler");
   try {
     describe_container(file.path());
   } catch (const Error& e) {

@@ -61,6 +61,10 @@ B compress "$tmp/table.csv" -o "$tmp/table_mixed.baler" -e rel=1e-4 --column-bou
 B compress "$tmp/table.csv" -o "$tmp/table_learn.baler" -e rel=1e-5 --learn
 B compress "$tmp/field.npy" -o "$tmp/field_rel.baler" -e rel=1e-3
 B compress "$tmp/field.npy" -o "$tmp/field_exact.baler" -e exact --chunk-rows 2
+# Format 1.3: a text column (TEXT section) and a bundle (an HDF5 dataset under a group).
+printf 'id,label,x\n1,a,0.5\n2,"b, c",1.5\n3,,2.5\n' > "$tmp/text.csv"
+B compress "$tmp/text.csv" -o "$tmp/table_text.baler" -e abs=1e-3
+B compress "$tmp/table_group.h5" -o "$tmp/bundle.baler" -e abs=1e-3
 for c in container container_resealed; do cp "$tmp"/*.baler "corpus/$c/"; done
 
 # Models: a table model and a small dense autoencoder (one epoch; needs the LibTorch build).

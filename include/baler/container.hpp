@@ -80,7 +80,8 @@ class ContainerReader {
  public:
   explicit ContainerReader(const std::filesystem::path& path);
   ContainerReader(std::vector<std::byte> bytes, std::string what);
-  // The container stored in bytes [offset, offset + size) of a file (a bundle's member).
+  // The container stored in bytes [offset, offset + size) of a file (a bundle's member; size
+  // ~0: to the end of the file).
   ContainerReader(const std::filesystem::path& path, std::uint64_t offset, std::uint64_t size, std::string what);
   ~ContainerReader();
   ContainerReader(ContainerReader&&) noexcept;

@@ -159,7 +159,7 @@ std::string describe_container(const ContainerRef& ref) {
     if (const auto bundle = read_bundle(ref.path)) {  // the bundle, then each member
       std::error_code ec;
       os << ref.path.string() << ": baler bundle, format " << container::kFormatMajor << ".x, "
-         << std::filesystem::file_size(ref.path, ec) << " bytes, " << bundle->members.size() << " data sets ("
+         << std::filesystem::file_size(ref.path, ec) << " bytes, " << bundle->members.size() << (bundle->members.size() == 1 ? " data set (" : " data sets (")
          << bundle->tree.objects.size() << " groups and datasets with their attributes)\n";
       for (const auto& m : bundle->members) os << "\n" << describe_container(ContainerRef(ref.path, m));
       return os.str();

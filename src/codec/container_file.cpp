@@ -119,24 +119,7 @@ std::vector<std::byte> build_container(
 
 // ---- reader ----
 
-ContainerReader::ContainerReader(const std::filesystem::path& path) : what_(path.string()) {
-  file_ = std::fopen(path.c_str(), "rb");
-  if (!file_) throw Error(ErrorCode::Io, what_ + ": cannot open for reading");
-  std::error_code ec;
-  const auto size = std::filesystem::file_size(path, ec);
-  if (ec) {
-    std::fclose(file_);
-    throw Error(ErrorCode::Io, what_ + ": cannot get the file size: " + ec.message());
-  }
-  file_size_ = size;
-  try {
-    parse();
-  } catch (...) {
-    std::fclose(file_);
-    file_ = nullptr;
-    throw;
-  }
-}
+ContainerReader::ContainerReader(const std::filesystem::path& path) : ContainerReader(path, 0, ~std::uint64_t{0}, path.string()) {}
 
 ContainerReader::ContainerReader(const std::filesystem::path& path, std::uint64_t offset, std::uint64_t size,
                                  std::string what)
@@ -144,10 +127,11 @@ ContainerReader::ContainerReader(const std::filesystem::path& path, std::uint64_
   std::error_code ec;
   const auto total = std::filesystem::file_size(path, ec);
   if (ec) throw Error(ErrorCode::Io, what_ + ": cannot get the file size: " + ec.message());
-  require(offset <= total && size <= total - offset, ErrorCode::Corrupt,
+  if (size == ~std::uint64_t{0}) file_size_ = total;  // the whole file
+  require(offset <= total && file_size_ <= total - offset, ErrorCode::Corrupt,
           what_ + ": lies past the end of " + path.string());
   file_ = std::fopen(path.c_str(), "rb");
-  if (!file_) throw Error(ErrorCode::Io, what_ + ": cannot open " + path.string() + " for reading");
+  if (!file_) throw Error(ErrorCode::Io, what_ + ": cannot open for reading");
   try {
     parse();
   } catch (...) {

@@ -67,7 +67,10 @@ std::vector<fs::path> expand_inputs(const std::vector<std::string>& args, const 
   for (const auto& a : args) {
     const fs::path p(a);
     std::error_code ec;
-    if (fs::is_directory(p, ec)) {
+    const DataSpec spec = parse_data_spec(a);
+    if (!spec.object.empty() && fs::is_regular_file(spec.path, ec)) {  // "f.h5:/ds" (its object may be a glob)
+      out.push_back(p);
+    } else if (fs::is_directory(p, ec)) {
       const auto found = sorted_matches(p, [&](const fs::path& f) {
         const std::string name = f.filename().string();
         const bool sidecar = name.size() > 10 && name.ends_with(".names.txt");  // X.npy's column names

@@ -1,10 +1,13 @@
 // `baler info FILE` / `--mode info`: what a data file holds (per-column statistics), what a
 // ROOT file holds, and in project form the project's paths, input and outputs.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <memory>
 
+#include "baler/hdf5_io.hpp"
+#include "baler/hdf5_tree.hpp"
 #include "baler/root.hpp"
 #include "baler/io_stream.hpp"
 #include "mode.hpp"
@@ -105,9 +108,12 @@ void print_outputs(const ProjectPaths& p, std::ostream& out) {
     out << "  " << dir.filename().string() << ":";
     std::size_t count = 0;
     std::error_code ec;
-    for (const auto& e : fs::directory_iterator(dir, ec)) {
-      if (!e.is_regular_file()) continue;
-      out << "\n    " << e.path().filename().string() << " (" << e.file_size() << " bytes)";
+    std::vector<fs::path> files;  // subfolders too: the plots of a bundle's data sets
+    for (const auto& e : fs::recursive_directory_iterator(dir, ec))
+      if (e.is_regular_file()) files.push_back(e.path());
+    std::sort(files.begin(), files.end());
+    for (const auto& f : files) {
+      out << "\n    " << f.lexically_relative(dir).string() << " (" << fs::file_size(f, ec) << " bytes)";
       ++count;
     }
     out << (count ? "\n" : (ec ? " (missing)\n" : " (empty)\n"));
@@ -173,6 +179,24 @@ void print_file_info(const std::string& spec_text, std::ostream& out) {
       throw Error(ErrorCode::Unsupported, "cannot tell the format of " + spec.path.string() +
                                               " from its name: expected .npy .npz .csv .h5 "
                                               ".hdf5 .root or .baler");
+    case FileFormat::Hdf5:  // a file of several datasets: its tree, then each dataset
+      if (spec.object.empty())
+        if (const auto all = list_hdf5_datasets(spec.path); all.size() > 1) {
+          const Hdf5Tree tree = read_hdf5_tree(spec.path, nullptr);
+          out << "hdf5:    " << all.size() << " datasets; groups and datasets with their attributes:\n";
+          for (const auto& o : tree.objects) {
+            out << "  " << o.path << (o.is_dataset ? " (dataset)" : "");
+            for (const auto& a : o.attributes) out << (&a == &o.attributes.front() ? ": " : ", ") << a.name;
+            out << "\n";
+          }
+          for (const auto& obj : all) {
+            out << "\n" << spec.path.string() << ":" << obj << "\n";
+            print_dataset_info(DataSpec{spec.path, obj, FileFormat::Hdf5}, out);
+          }
+          return;
+        }
+      print_dataset_info(spec, out);
+      return;
     default: print_dataset_info(spec, out);
   }
 }

@@ -1,5 +1,6 @@
 // `baler plot` / `--mode plot`: figures and summary of original vs decompressed data (with the
 // bounds the container records and the training loss), through baler_plot's make_plots.
+#include <algorithm>
 #include <iostream>
 #include <memory>
 
@@ -13,6 +14,7 @@ namespace {
 
 struct PlotFiles {
   std::string original, reconstructed, container, loss, out_dir;
+  std::string member;  // a bundle's data set: the container's member
 };
 
 std::map<std::string, ColumnInfo> column_infos(const std::vector<StoredBound>& bounds) {
@@ -38,7 +40,7 @@ int plot(const Config& config, const std::string& title, const PlotFiles& f) {
   in.original = &original;
   in.reconstructed = &reconstructed;
   if (!f.container.empty()) {
-    const StoredContainer stored = stored_container(f.container);
+    const StoredContainer stored = stored_container(f.container, f.member);
     in.columns = column_infos(stored.bounds);
     in.raw_f32_bytes = stored.raw_f32_bytes;  // the ratio compress and info print
     in.compressed_bytes = stored.file_bytes;
@@ -74,7 +76,22 @@ int project_plot(const Project& p) {
   const fs::path loss = p.paths.training / "loss.csv";
   if (fs::exists(loss)) f.loss = loss.string();
   f.out_dir = p.paths.plotting.string();
-  return plot(p.config, p.workspace + "/" + p.name, f);
+  const auto members = f.container.empty() ? std::vector<std::string>{} : bundle_members(f.container);
+  if (members.empty()) return plot(p.config, p.workspace + "/" + p.name, f);
+  // A bundle: each data set against the same dataset of the original, in a folder of its own
+  // named after its path ("/fields/u" -> fields_u).
+  const std::string original_file = parse_data_spec(input).path.string();
+  for (const auto& m : members) {
+    PlotFiles one = f;
+    one.member = m;
+    one.original = original_file + ":" + m;
+    one.reconstructed = f.reconstructed + ":" + m;
+    std::string folder = m.substr(1);
+    std::replace(folder.begin(), folder.end(), '/', '_');
+    one.out_dir = (p.paths.plotting / folder).string();
+    plot(p.config, p.workspace + "/" + p.name + " " + m, one);
+  }
+  return 0;
 }
 
 struct PlotArgs {
@@ -100,6 +117,11 @@ const ModeRegistrar reg{Mode{
         const Config c = a->source.load();
         PlotFiles f = a->files;
         if (f.original.empty()) f.original = c.data.input_path;
+        if (!f.container.empty()) {  // X.baler:/path: one data set of a bundle
+          const DataSpec spec = parse_data_spec(f.container);
+          f.container = spec.path.string();
+          f.member = spec.object;
+        }
         return plot(c, fs::path(f.original).filename().string(), f);
       };
     },

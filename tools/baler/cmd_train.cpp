@@ -11,6 +11,8 @@
 #include <thread>
 
 #include "baler/codec.hpp"
+#include "baler/hdf5_io.hpp"
+#include "baler/io_stream.hpp"
 #include "baler/table_model.hpp"
 
 #include "batch.hpp"
@@ -211,11 +213,37 @@ class ConsoleProgress : public ProgressSink {
   std::chrono::steady_clock::time_point start_, epoch_start_;
 };
 
+// The data set to train on: `input`, or for an HDF5 file of several datasets (which compress
+// turns into a bundle) its largest, with a note: the model serves the data sets it fits.
+DataSpec training_spec(const std::string& input, const ReadOptions& options) {
+  DataSpec spec = parse_data_spec(input);
+  if (spec.format != FileFormat::Hdf5 || !spec.object.empty()) return spec;
+  const auto all = list_hdf5_datasets(spec.path);
+  if (all.size() < 2) return spec;
+  std::uint64_t best = 0;
+  for (const auto& obj : all) {
+    std::uint64_t values = 0;
+    try {
+      const auto l = open_data_source(DataSpec{spec.path, obj, FileFormat::Hdf5}, options)->layout();
+      values = l.rows * (l.kind == DataKind::Field ? l.row_elements() : l.names.size());
+    } catch (const Error&) {  // a dataset baler cannot read is not a candidate
+      continue;
+    }
+    if (values > best) best = values, spec.object = obj;
+  }
+  require(best > 0, ErrorCode::Unsupported, spec.path.string() + ": no dataset to train on");
+  if (!global_options().quiet)
+    std::fprintf(stderr, "baler: note: %s holds %zu datasets; training on the largest, %s (data.input_path = %s:/path "
+                         "picks another); compress uses the model for the datasets it fits\n",
+                 spec.path.c_str(), all.size(), spec.object.c_str(), spec.path.c_str());
+  return spec;
+}
+
 int run_train(const Config& given, const std::string& input, const std::filesystem::path& out_dir) {
   require(!input.empty(), ErrorCode::Config,
           "no input data: set data.input_path in the configuration or give --input FILE");
   const ReadOptions options = cli_read_options(given.data);
-  const Dataset data = read_dataset(parse_data_spec(input), options);
+  const Dataset data = read_dataset(training_spec(input, options), options);
   Config config = given;
   if (config.model.model_name == "auto")
     config.model.model_name = data.kind == DataKind::Table ? "TableModel" : "AE";

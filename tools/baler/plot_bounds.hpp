@@ -24,7 +24,10 @@ struct StoredContainer {
   std::uint64_t file_bytes = 0;     // compression_ratio's two terms
 };
 
-// Reads the container's description. Throws Error(Io|Malformed|Corrupt).
-StoredContainer stored_container(const std::filesystem::path& container);
+// Reads the description of a container (`member`: one data set of a bundle, else "").
+// Throws Error(Io|Malformed|Corrupt).
+StoredContainer stored_container(const std::filesystem::path& container, const std::string& member = "");
+// The data sets of a bundle, in order; empty for a container of one data set.
+std::vector<std::string> bundle_members(const std::filesystem::path& container);
 
 }  // namespace baler::cli

@@ -1,0 +1,87 @@
+// HDF5 files of several datasets through `baler`: one bundle holding every dataset with the
+// file's groups and attributes, restored as the same tree. h5py makes the file and compares
+// the tree written back (an independent reader: tests/cli/h5_tree_check.py).
+#include <fstream>
+
+#include "baler/codec.hpp"
+#include "baler/io.hpp"
+#include "cli/cli_test_support.hpp"
+
+namespace baler::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kCheck = std::string(BALER_SOURCE_DIR) + "/tests/cli/h5_tree_check.py";
+
+// Debian's python3, where install-deps puts h5py (another python3 may come first on PATH).
+int python(const TempDir& dir, const std::string& args) {
+  const int raw = std::system(("cd " + quoted(dir.path()) + " && /usr/bin/python3 " + quoted(kCheck) + " " + args).c_str());
+  return WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+}
+
+TEST(CliBundle, Hdf5TreeComesBackWithItsPathsAndAttributes) {
+  TempDir dir;
+  ASSERT_EQ(python(dir, "make two.h5"), 0) << "h5py is needed (scripts/install-deps.sh)";
+  Result r = run(dir, "compress two.h5 -o two.baler");
+  ASSERT_EQ(r.status, 0) << r.err;
+  for (const char* col : {"/fields/run1/u:data", "/jets/table:pt", "/jets/table:label"})
+    EXPECT_NE(r.out.find(col), std::string::npos) << col << "\n" << r.out;
+  r = run(dir, "info two.baler");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("baler bundle"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("2 data sets"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("two.baler:/jets/table: baler container"), std::string::npos) << r.out;
+  // The same tree, shapes, dtypes, attributes and text, as h5py sees them; numbers within bounds.
+  r = run(dir, "decompress two.baler -o back.h5");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(python(dir, "compare two.h5 back.h5"), 0);
+  EXPECT_EQ(python(dir, "compare two.h5 two.h5"), 0);
+  r = run(dir, "verify two.baler two.h5");
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("/jets/table:label"), std::string::npos) << r.out;
+  // The project workflow's default output name: the input's format, so .h5.
+  r = run(dir, "decompress two.baler -O out");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(python(dir, "compare two.h5 out/two.h5"), 0);
+  // One data set by its path; a wrong path names the ones there are.
+  r = run(dir, "decompress two.baler:/jets/table -o table.csv");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::string csv = slurp(dir / "table.csv");
+  EXPECT_EQ(csv.substr(0, csv.find('\n')), "pt,eta,n,label");
+  EXPECT_NE(csv.find(",\"light, \"\"q\"\"\"\n"), std::string::npos) << csv.substr(0, 200);
+  EXPECT_EQ(run(dir, "verify two.baler:/fields/run1/u two.h5:/fields/run1/u").status, 0);
+  expect_error(run(dir, "decompress two.baler:/jets/nope -o x.npz"), 2, "usage", "it holds /fields/run1/u, /jets/table");
+  // Several data sets go only to .h5; --rows needs one data set.
+  expect_error(run(dir, "decompress two.baler -o back.npz"), 2, "usage", "holds 2 data sets: write .h5");
+  expect_error(run(dir, "decompress two.baler -o b2.h5 --rows 0:10"), 2, "usage", "--rows picks rows of one data set");
+  EXPECT_FALSE(fs::exists(dir / "back.npz"));
+  EXPECT_FALSE(fs::exists(dir / "b2.h5"));
+  // A glob picks datasets: a bundle of those only; a bound must name a column of some dataset.
+  ASSERT_EQ(run(dir, "compress 'two.h5:/jets/*' -o jets.baler -q --column-bound eta=abs=0.01").status, 0);
+  const auto bundle = read_bundle(dir / "jets.baler");
+  ASSERT_TRUE(bundle.has_value());
+  EXPECT_EQ(bundle->members, std::vector<std::string>{"/jets/table"});
+  expect_error(run(dir, "compress two.h5 -o x.baler -q --column-bound etta=abs=1"), 2, "usage",
+               "'etta' matches no column of any dataset");
+  expect_error(run(dir, "compress 'two.h5:/none/*' -o x.baler -q"), 2, "usage", "no dataset matching '/none/*'");
+}
+
+// The Baler project workflow with only input_path set, from newProject to plot, on the HDF5
+// file of two datasets: each data set gets its own plots.
+TEST(CliBundle, ProjectWorkflowOnAnHdf5FileOfTwoDatasets) {
+  TempDir dir;
+  ASSERT_EQ(python(dir, "make two.h5"), 0);
+  for (const char* step : {"newProject --input two.h5", "train --set training.epochs=2", "compress", "decompress",
+                           "plot", "info"}) {
+    const Result r = run(dir, std::string("--project ws p --mode ") + step);
+    ASSERT_EQ(r.status, 0) << step << ": " << r.err;
+  }
+  const fs::path out = dir / "workspaces/ws/p/output";
+  EXPECT_EQ(python(dir, "compare two.h5 " + quoted((out / "decompressed_output/two.h5").string())), 0);
+  for (const char* page : {"plotting/jets_table/report.html", "plotting/fields_run1_u/report.html"})
+    EXPECT_TRUE(fs::exists(out / page)) << page;
+}
+
+}  // namespace
+}  // namespace baler::test
