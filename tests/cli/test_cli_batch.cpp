@@ -66,7 +66,7 @@ TEST(CliBatch, AFailingFileDoesNotStopTheOthers) {
   TempDir dir;
   write_table(dir / "a.csv", 1);
   write_table(dir / "c.csv", 3);
-  std::ofstream(dir / "b.csv") << "x,y\n1,oops\n";
+  std::ofstream(dir / "b.csv") << "x,y\n1,2\n3\n";  // a row short of a field
   const Result r = run(dir, "compress a.csv b.csv missing.csv c.csv -O out -j 2");
   EXPECT_EQ(r.status, 2) << r.err;
   EXPECT_NE(r.err.find("baler: error (malformed) in b.csv: "), std::string::npos) << r.err;

@@ -53,3 +53,21 @@ TEST(PlotProject, FieldProjectWritesHeatMapsAndFrameErrors) {
   expect_png(out / "field_errors.png");
   EXPECT_FALSE(slurp(out / "summary.md").empty());
 }
+
+// The Baler workflow with only data.input_path set (and few epochs, to keep the test short),
+// newProject -> train -> compress -> decompress -> plot, on every kind of input the issue names
+// (the two-dataset HDF5 file: tests/cli/test_cli_bundle.cpp).
+TEST(PlotProject, WorkflowRunsOnCsvRootNpzTableAndField) {
+  for (const char* input : {"cms/Zmumu_Run2011A.csv", "root/uproot-HZZ.root", "lhcb/LHCb_B2HHH.npz",
+                            "cfd/CFD_animation.npz"}) {
+    SCOPED_TRACE(input);
+    TempDir dir;
+    for (const std::string step : {"newProject --input " + quoted(data_file(input).string()),
+                                   std::string("train --set training.epochs=2"), std::string("compress"),
+                                   std::string("decompress"), std::string("plot")}) {
+      const Result r = run(dir, "--project ws p --mode " + step);
+      ASSERT_EQ(r.status, 0) << step << ": " << r.err;
+    }
+    EXPECT_TRUE(fs::exists(dir / "workspaces/ws/p/output/plotting/report.html"));
+  }
+}
