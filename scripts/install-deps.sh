@@ -11,6 +11,7 @@ PACKAGES=(
   libplplot-dev plplot-driver-cairo
   libzfp-dev
   libgtest-dev libgmock-dev
+  python3-dev pybind11-dev python3-numpy python3-pytest  # import baler (python/) and its tests
   python3-h5py  # tests: an independent reader of the HDF5 trees baler writes back
   clang libclang-rt-14-dev llvm-14  # make fuzz: libFuzzer, sanitizer runtimes, llvm-symbolizer
 )

@@ -1,0 +1,318 @@
+// `baler._baler`: the compiled half of `import baler` (pybind11). Plain types only cross the
+// boundary: numpy arrays (C-contiguous, native byte order: the Python half makes them so),
+// lists of str, dicts of options. The work runs with the GIL released. No LibTorch here, so
+// `import baler` stays light; training runs the `baler` tool out of process (baler/__init__.py).
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+#include <pybind11/stl/filesystem.h>
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <unistd.h>
+
+#include "baler/codec.hpp"
+#include "baler/config.hpp"
+#include "baler/io.hpp"
+#include "baler/io_stream.hpp"
+#include "baler/table_model.hpp"
+
+namespace py = pybind11;
+namespace fs = std::filesystem;
+using namespace baler;
+
+namespace {
+
+// A model file of either kind, kept alive while the options point at it.
+struct AnyModel {
+  std::optional<Model> ae;
+  std::optional<TableModel> table;
+};
+
+// A temporary file removed when it goes out of scope (compress to bytes goes through one: the
+// container writer streams to a file, so bytes equal the CLI's).
+struct TempPath {
+  fs::path path;
+  explicit TempPath(const char* suffix) {
+    std::string pattern = (fs::temp_directory_path() / "baler-py-XXXXXX").string() + suffix;
+    const int fd = mkstemps(pattern.data(), static_cast<int>(std::strlen(suffix)));
+    if (fd < 0) throw Error(ErrorCode::Io, "cannot create a temporary file in " + fs::temp_directory_path().string());
+    close(fd);
+    path = pattern;
+  }
+  ~TempPath() {
+    std::error_code ec;
+    fs::remove(path, ec);
+  }
+};
+
+std::vector<std::byte> read_all(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::vector<char> b((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in.good() && !in.eof()) throw Error(ErrorCode::Io, "cannot read " + p.string());
+  const auto* s = reinterpret_cast<const std::byte*>(b.data());
+  return {s, s + b.size()};
+}
+
+// The dtype of a numpy array: "<f4"-style kind and size, native order (checked by the caller).
+DType dtype_of(const py::array& a, const std::string& what) {
+  const auto dt = a.dtype();
+  const char kind = dt.kind();
+  const auto size = static_cast<std::size_t>(dt.itemsize());
+  for (int c = 0; c < kDTypeCount; ++c) {
+    const auto t = static_cast<DType>(c);
+    if (dtype_size(t) != size) continue;
+    const bool match = (kind == 'b' && t == DType::Bool) || (kind == 'i' && is_signed_int(t)) ||
+                       (kind == 'u' && is_unsigned_int(t)) || (kind == 'f' && is_float(t));
+    if (match) return t;
+  }
+  throw Error(ErrorCode::Unsupported, what + ": numpy dtype '" + std::string(py::str(static_cast<const py::handle&>(dt))) +
+                                          "' is not one baler stores (bool, int8..64, uint8..64, float16/32/64)");
+}
+
+// A copy of a C-contiguous, native-order numpy array (the Python half guarantees both).
+Array to_array(const py::array& a, const std::string& what) {
+  require((a.flags() & py::array::c_style) != 0, ErrorCode::Internal, what + ": not C-contiguous");
+  std::vector<std::int64_t> shape(a.shape(), a.shape() + a.ndim());
+  Array out(dtype_of(a, what), shape);
+  if (!out.bytes.empty()) std::memcpy(out.bytes.data(), a.data(), out.bytes.size());
+  return out;
+}
+
+py::array to_numpy(const Array& a) {
+  const std::string code = [&] {
+    switch (a.dtype) {
+      case DType::Bool: return "?";
+      case DType::I8: return "i1";
+      case DType::I16: return "i2";
+      case DType::I32: return "i4";
+      case DType::I64: return "i8";
+      case DType::U8: return "u1";
+      case DType::U16: return "u2";
+      case DType::U32: return "u4";
+      case DType::U64: return "u8";
+      case DType::F16: return "f2";
+      case DType::F32: return "f4";
+      case DType::F64: return "f8";
+    }
+    return "f8";
+  }();
+  py::array out(py::dtype(code), std::vector<py::ssize_t>(a.shape.begin(), a.shape.end()));
+  if (!a.bytes.empty()) std::memcpy(out.mutable_data(), a.bytes.data(), a.bytes.size());
+  return out;
+}
+
+CompressOptions options_from(const py::dict& opt, std::optional<AnyModel>& keep) {
+  CompressOptions o = compress_options_from_config(Config{}.compression);  // the CLI's defaults
+  for (auto [k, v] : opt) {
+    const std::string key = py::str(k);
+    if (v.is_none()) continue;
+    if (key == "bound") o.bound = parse_error_bound(v.cast<std::string>());
+    else if (key == "column_bounds")
+      for (auto [name, b] : v.cast<py::dict>()) o.column_bounds[py::str(name)] = parse_error_bound(b.cast<std::string>());
+    else if (key == "threads") o.threads = v.cast<int>();
+    else if (key == "chunk_rows") o.chunk_rows = v.cast<std::int64_t>();
+    else if (key == "learn") o.learn = v.cast<bool>();
+    else if (key == "model_storage") o.external_model = v.cast<std::string>() == "external";
+    else if (key == "source_name") o.source_name = v.cast<std::string>();
+    else if (key == "source_format") o.source_format = v.cast<std::string>();
+    else if (key == "model") {
+      const std::string path = v.cast<std::string>();
+      keep.emplace();
+      if (is_table_model_file(path)) keep->table = load_table_model_file(path);
+      else keep->ae = load_model_file(path);
+    } else {
+      throw Error(ErrorCode::Usage, "unknown option '" + key + "'");
+    }
+  }
+  if (keep) {
+    o.model = keep->ae ? &*keep->ae : nullptr;
+    o.table_model = keep->table ? &*keep->table : nullptr;
+  }
+  return o;
+}
+
+// A column's name and bound, as summaries and verify reports give them.
+py::dict column_dict(const std::string& name, const ErrorBound& bound, double abs_bound) {
+  py::dict d;
+  d["name"] = name;
+  d["bound"] = bound_string(bound);
+  d["abs_bound"] = abs_bound;
+  return d;
+}
+
+py::dict summary_dict(const CompressSummary& s) {
+  py::dict d;
+  d["file_bytes"] = s.file_bytes;
+  d["model_bytes"] = s.model_bytes;
+  d["raw_f32_bytes"] = s.raw_f32_bytes;
+  d["ratio"] = compression_ratio(s.raw_f32_bytes, s.file_bytes);
+  d["model_storage"] = s.model_storage;
+  py::list cols;
+  for (const auto& c : s.columns) {
+    py::dict cd = column_dict(c.name, c.requested, c.abs_bound);
+    cd["dtype"] = c.dtype;
+    cd["bytes"] = c.bytes;
+    cd["max_error"] = c.max_error;
+    cols.append(cd);
+  }
+  d["columns"] = cols;
+  return d;
+}
+
+Dataset table_from(const py::list& names, const py::list& arrays, const py::list& text, bool from_matrix) {
+  Dataset d;
+  d.kind = DataKind::Table;
+  d.table_from_matrix = from_matrix;
+  for (std::size_t j = 0; j < names.size(); ++j) {
+    const std::string name = names[j].cast<std::string>();
+    d.columns.push_back({name, to_array(arrays[j].cast<py::array>(), "column '" + name + "'")});
+  }
+  for (auto item : text) {
+    auto t = item.cast<py::tuple>();
+    d.text.push_back({t[0].cast<std::string>(), t[1].cast<std::size_t>(), t[2].cast<std::vector<std::string>>()});
+  }
+  return d;
+}
+
+py::bytes compress_to_bytes(const Dataset& d, const py::dict& opt) {
+  std::optional<AnyModel> keep;
+  const CompressOptions o = options_from(opt, keep);
+  TempPath tmp(".baler");
+  std::vector<std::byte> bytes;
+  {
+    py::gil_scoped_release release;
+    compress_dataset(d, tmp.path, o);
+    bytes = read_all(tmp.path);
+  }
+  return py::bytes(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+}
+
+py::dict dataset_dict(const Dataset& d, const std::string& source_format, const std::string& source_name) {
+  py::dict out;
+  out["kind"] = d.kind == DataKind::Field ? "field" : "table";
+  out["from_matrix"] = d.table_from_matrix;
+  out["source_format"] = source_format;
+  out["source_name"] = source_name;
+  if (d.kind == DataKind::Field) {
+    out["field"] = to_numpy(d.field);
+    return out;
+  }
+  py::list cols, text;
+  for (const auto& c : d.columns) cols.append(py::make_tuple(c.name, to_numpy(c.values)));
+  for (const auto& t : d.text) text.append(py::make_tuple(t.name, t.position, t.values));
+  out["columns"] = cols;
+  out["text"] = text;
+  return out;
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_baler, m) {
+  m.doc() = "baler's compiled core (use the baler package)";
+  static py::exception<Error> native(m, "NativeError");
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const Error& e) {
+      PyErr_SetObject(native.ptr(), py::make_tuple(error_code_name(e.code()), std::string(e.what())).ptr());
+    }
+  });
+
+  m.def("compress_table", [](const py::list& names, const py::list& arrays, const py::list& text, bool from_matrix,
+                             const py::dict& opt) { return compress_to_bytes(table_from(names, arrays, text, from_matrix), opt); });
+  m.def("compress_field", [](const py::array& a, const py::dict& opt) {
+    Dataset d;
+    d.kind = DataKind::Field;
+    d.field = to_array(a, "array");
+    return compress_to_bytes(d, opt);
+  });
+  m.def("decompress", [](const py::bytes& data, const std::optional<std::string>& model, int threads) {
+    const std::string_view view = data;
+    std::vector<std::byte> bytes(reinterpret_cast<const std::byte*>(view.data()),
+                                 reinterpret_cast<const std::byte*>(view.data()) + view.size());
+    TempPath tmp(".baler");  // the description (source format and name) is read from a file
+    {
+      std::ofstream(tmp.path, std::ios::binary).write(view.data(), static_cast<std::streamsize>(view.size()));
+    }
+    std::optional<AnyModel> keep;
+    DecompressOptions o;
+    o.threads = threads;
+    if (model) {
+      keep.emplace();
+      if (is_table_model_file(*model)) keep->table = load_table_model_file(*model);
+      else keep->ae = load_model_file(*model);
+      o.model = keep->ae ? &*keep->ae : nullptr;
+      o.table_model = keep->table ? &*keep->table : nullptr;
+    }
+    Dataset d;
+    ContainerDescription desc;
+    {
+      py::gil_scoped_release release;
+      desc = read_container_description(tmp.path);
+      d = decompress_memory(std::move(bytes), "bytes", o);
+    }
+    return dataset_dict(d, desc.source_format, desc.source_name);
+  }, py::arg("data"), py::arg("model") = py::none(), py::arg("threads") = 1);
+  m.def("compress_file", [](const std::string& in, const std::string& out, const py::dict& opt) {
+    std::optional<AnyModel> keep;
+    CompressOptions o = options_from(opt, keep);
+    const DataSpec spec = parse_data_spec(in);
+    o.source_format = recorded_format_name(spec);
+    o.source_name = spec.path.filename().string();
+    CompressSummary s;
+    {
+      py::gil_scoped_release release;
+      const auto source = open_data_source(spec, {});
+      s = compress_source(*source, out, o);
+    }
+    return summary_dict(s);
+  });
+  m.def("decompress_file", [](const std::string& in, const std::string& out, int threads) {
+    py::gil_scoped_release release;
+    DecompressOptions o;
+    o.threads = threads;
+    const ContainerRef ref = [&] {
+      const DataSpec s = parse_data_spec(in);
+      return ContainerRef(s.path, s.object);
+    }();
+    const DataLayout layout = container_layout(ref, o);
+    const auto sink = open_data_sink(parse_data_spec(out), layout);
+    decompress_into(ref, *sink, o);
+    sink->commit();
+  });
+  m.def("info", [](const std::string& path) {
+    py::gil_scoped_release release;
+    const DataSpec s = parse_data_spec(path);
+    return describe_container(ContainerRef(s.path, s.object));
+  });
+  m.def("verify", [](const std::string& container, const std::string& original, int threads) {
+    VerifyReport r;
+    {
+      py::gil_scoped_release release;
+      const DataSpec c = parse_data_spec(container);
+      const ContainerRef ref(c.path, c.object);
+      const ContainerDescription desc = read_container_description(ref);
+      ReadOptions ro;
+      ro.kind = desc.kind;
+      if (desc.kind == "table")
+        for (const auto& col : desc.columns) ro.columns.push_back(col.name);
+      const auto source = open_data_source(parse_data_spec(original), ro);
+      DecompressOptions o;
+      o.threads = threads;
+      r = verify_container(ref, *source, o);
+    }
+    py::list cols;
+    for (const auto& c : r.columns) {
+      py::dict d = column_dict(c.name, c.requested, c.abs_bound);
+      d["max_abs_error"] = c.max_abs_error;
+      d["violations"] = c.violations;
+      cols.append(d);
+    }
+    py::dict out;
+    out["violations"] = r.violations;
+    out["columns"] = cols;
+    return out;
+  });
+}

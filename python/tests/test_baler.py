@@ -1,0 +1,146 @@
+"""`import baler`: round trips within the bound on the shared tables and fields, the same bytes
+as the command line, every input kind, and errors as baler.Error subclasses."""
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import baler
+
+
+def shared_arrays(data_dir):
+    """(label, array, names) for every shared table and field."""
+    out = []
+    z = np.load(data_dir / "lhcb/LHCb_B2HHH.npz")
+    out.append(("lhcb", z["data"], list(z["names"])))
+    for f in ["cfd/CFD_animation.npz", "cfd/CFD_still.npz"]:
+        out.append((f, np.load(data_dir / f)["data"], None))
+    for f in ["cms/Zmumu_Run2011A.npy", "cms/nanoAOD_ttbar_Jets_flattened.npy", "root/HZZ_events_flat.npy",
+              "root/Zmumu_events_flat.npy"]:
+        out.append((f, np.load(data_dir / f), None))
+    for f in ["fields/" + p.name for p in sorted((data_dir / "fields").glob("*.npy"))]:
+        out.append((f, np.load(data_dir / f), None))
+    return out
+
+
+def check_within(orig, back, rel, what):
+    """Each column (a table's) or the whole array (a field) within rel x its finite range;
+    NaN and infinities where they were; integer-valued columns exact."""
+    assert back.dtype == orig.dtype and back.shape == orig.shape, what
+    table = orig.ndim == 2 and orig.shape[1] <= 256  # compress's rule: a table's bound is per column
+    cols = [orig[:, j] for j in range(orig.shape[1])] if table else [orig.reshape(-1)]
+    bcols = [back[:, j] for j in range(back.shape[1])] if table else [back.reshape(-1)]
+    for j, (x, y) in enumerate(zip(cols, bcols)):
+        x64, y64 = x.astype(np.float64), y.astype(np.float64)
+        finite = np.isfinite(x64)
+        assert np.array_equal(np.isnan(x64), np.isnan(y64)), f"{what} column {j}: NaN moved"
+        assert np.array_equal(x64[~finite & ~np.isnan(x64)], y64[~finite & ~np.isnan(x64)]), f"{what} column {j}: inf"
+        if not finite.any():
+            continue
+        span = x64[finite].max() - x64[finite].min()
+        err = np.abs(x64[finite] - y64[finite]).max()
+        assert err <= rel * span, f"{what} column {j}: error {err} > {rel * span}"
+
+
+def test_import_loads_no_libtorch():
+    code = "import baler, sys; maps = open('/proc/self/maps').read(); sys.exit('libtorch' in maps)"
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_shared_data_round_trip_within_the_bound(data_dir):
+    for label, a, names in shared_arrays(data_dir):
+        blob = baler.compress(a, bound="rel=1e-3", names=names, threads=2)
+        back = baler.decompress(blob)
+        assert isinstance(back, np.ndarray), label
+        check_within(a, back, 1e-3, label)
+
+
+def test_bytes_equal_the_command_line(data_dir, baler_bin, tmp_path):
+    z = np.load(data_dir / "lhcb/LHCb_B2HHH.npz")
+    for src, data, names, fmt in [("lhcb/LHCb_B2HHH.npz", z["data"], list(z["names"]), "npz"),
+                                  ("cfd/CFD_animation.npz", np.load(data_dir / "cfd/CFD_animation.npz")["data"], None, "npz"),
+                                  ("cms/Zmumu_Run2011A.npy", np.load(data_dir / "cms/Zmumu_Run2011A.npy"),
+                                   [l.strip() for l in open(data_dir / "cms/Zmumu_Run2011A.names.txt")], "npy")]:
+        out = tmp_path / "cli.baler"
+        subprocess.run([baler_bin, "compress", str(data_dir / src), "-o", str(out), "-e", "rel=1e-3", "-q"], check=True)
+        blob = baler.compress(data, bound="rel=1e-3", names=names, name=src.split("/")[1], source_format=fmt)
+        assert blob == out.read_bytes(), src
+
+
+def test_every_input_kind_comes_back_as_it_went_in():
+    rng = np.random.default_rng(3)
+    cols = {"pt": rng.exponential(20, 500).astype(np.float32), "n": rng.integers(0, 5, 500).astype(np.int16),
+            "tag": np.array(["b", "light, q", ""] * 166 + ["c", "c"])}
+    back = baler.decompress(baler.compress(cols, bound="abs=0.01"))
+    assert list(back) == ["pt", "n", "tag"]
+    assert back["n"].dtype == np.int16 and np.array_equal(back["n"], cols["n"])
+    assert np.abs(back["pt"] - cols["pt"]).max() <= 0.01
+    assert list(back["tag"]) == list(cols["tag"])
+    rec = np.zeros(300, dtype=[("x", "<f8"), ("ok", "?"), ("name", "U8")])
+    rec["x"] = rng.normal(size=300)
+    rec["ok"] = rng.integers(0, 2, 300).astype(bool)
+    rec["name"] = ["mu"] * 300
+    back = baler.decompress(baler.compress(rec, bound="exact"))
+    assert back.dtype.names == ("x", "ok", "name") and np.array_equal(back["x"], rec["x"])
+    assert np.array_equal(back["ok"], rec["ok"]) and list(back["name"]) == list(rec["name"])
+    one = rng.normal(size=1000)
+    back = baler.decompress(baler.compress(one, bound="abs=1e-6"))
+    assert back.shape == one.shape and np.abs(back - one).max() <= 1e-6
+    field = rng.normal(size=(6, 20, 20)).astype(np.float32)
+    assert baler.decompress(baler.compress(field, bound="exact")).tobytes() == field.tobytes()
+    # Non-contiguous and big-endian arrays are copied into shape, not refused.
+    wide = rng.normal(size=(50, 8))
+    back = baler.decompress(baler.compress(wide[:, ::2].astype(">f8"), bound="exact"))
+    assert np.array_equal(back, wide[:, ::2])
+
+
+def test_nan_only_and_special_values_are_kept():
+    cols = {"nan": np.full(100, np.nan), "x": np.r_[np.inf, -np.inf, np.arange(98.0)]}
+    back = baler.decompress(baler.compress(cols))
+    assert np.isnan(back["nan"]).all()
+    assert back["x"][0] == np.inf and back["x"][1] == -np.inf
+
+
+def test_bad_input_raises_baler_errors_with_their_code():
+    with pytest.raises(baler.UnsupportedError) as e:
+        baler.compress(np.array([object(), object()]))
+    assert e.value.code == "unsupported"
+    with pytest.raises(baler.UnsupportedError):
+        baler.compress(np.ones(10, dtype=np.complex64))
+    with pytest.raises(baler.ConfigError) as e:
+        baler.compress(np.ones(10), bound="rell=1e-3")
+    assert "rell=1e-3" in str(e.value) and isinstance(e.value, baler.Error)
+    with pytest.raises(baler.UsageError):
+        baler.compress({"a": np.ones(3), "b": np.ones((3, 2))})
+    with pytest.raises(baler.UsageError):
+        baler.compress(np.ones(10), bound=1e-3)
+    with pytest.raises(baler.UsageError):
+        baler.compress({"x": np.ones(10)}, column_bounds={"y": "abs=1"})
+    with pytest.raises(baler.Error) as e:
+        baler.decompress(b"not a container at all, just some bytes here")
+    assert e.value.code in ("malformed", "corrupt")
+    blob = bytearray(baler.compress(np.arange(1000.0)))
+    blob[40] ^= 0xFF
+    with pytest.raises(baler.CorruptError):
+        baler.decompress(bytes(blob))
+
+
+def test_files_info_verify_and_train(data_dir, tmp_path, baler_bin, monkeypatch):
+    src = data_dir / "lhcb/LHCb_B2HHH.npz"
+    s = baler.compress_file(src, tmp_path / "l.baler", bound="rel=1e-3")
+    assert s["file_bytes"] == (tmp_path / "l.baler").stat().st_size and s["ratio"] > 3
+    assert "LHCb_B2HHH.npz" in baler.info(tmp_path / "l.baler")
+    assert baler.verify(tmp_path / "l.baler", src)["violations"] == 0
+    baler.decompress_file(tmp_path / "l.baler", tmp_path / "back.npz")
+    back = np.load(tmp_path / "back.npz")
+    check_within(np.load(src)["data"], back["data"], 1e-3, "lhcb file")
+    with pytest.raises(baler.IoError):
+        baler.compress_file(tmp_path / "missing.npz", tmp_path / "m.baler")
+    monkeypatch.setenv("BALER_BIN", baler_bin)
+    out = baler.train("ws", "p", input_path=data_dir / "cms/Zmumu_Run2011A.csv", cwd=tmp_path,
+                      settings={"training.epochs": 1})
+    assert (tmp_path / "workspaces/ws/p/output/training/model.balermodel").exists(), out
+    with pytest.raises(baler.Error) as e:
+        baler.train("ws", "p", settings={"no.such": 1}, cwd=tmp_path)
+    assert e.value.code in ("config", "usage") and "no.such" in str(e.value)
