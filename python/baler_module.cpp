@@ -30,8 +30,8 @@ struct AnyModel {
   std::optional<TableModel> table;
 };
 
-// A temporary file removed when it goes out of scope (compress to bytes goes through one: the
-// container writer streams to a file, so bytes equal the CLI's).
+// A temporary file removed when it goes out of scope (decompress reads the recorded source
+// format and name through one).
 struct TempPath {
   fs::path path;
   explicit TempPath(const char* suffix) {
@@ -46,14 +46,6 @@ struct TempPath {
     fs::remove(path, ec);
   }
 };
-
-std::vector<std::byte> read_all(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::vector<char> b((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (!in.good() && !in.eof()) throw Error(ErrorCode::Io, "cannot read " + p.string());
-  const auto* s = reinterpret_cast<const std::byte*>(b.data());
-  return {s, s + b.size()};
-}
 
 // The dtype of a numpy array: "<f4"-style kind and size, native order (checked by the caller).
 DType dtype_of(const py::array& a, const std::string& what) {
@@ -179,12 +171,10 @@ Dataset table_from(const py::list& names, const py::list& arrays, const py::list
 py::bytes compress_to_bytes(const Dataset& d, const py::dict& opt) {
   std::optional<AnyModel> keep;
   const CompressOptions o = options_from(opt, keep);
-  TempPath tmp(".baler");
   std::vector<std::byte> bytes;
   {
     py::gil_scoped_release release;
-    compress_dataset(d, tmp.path, o);
-    bytes = read_all(tmp.path);
+    bytes = compress_to_memory(d, o);
   }
   return py::bytes(reinterpret_cast<const char*>(bytes.data()), bytes.size());
 }

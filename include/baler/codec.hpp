@@ -105,6 +105,9 @@ CompressSummary compress_dataset(const Dataset& data, const std::filesystem::pat
 // equal compress_dataset's on the same data (compress_dataset is this on a MemorySource).
 CompressSummary compress_source(DataSource& source, const std::filesystem::path& out,
                                 const CompressOptions& options);
+// The container's bytes in memory (the same bytes compress_dataset writes to a file).
+std::vector<std::byte> compress_to_memory(const Dataset& data, const CompressOptions& options,
+                                          CompressSummary* summary = nullptr);
 
 // A container: a file, or one data set of a bundle (format 1.3: one container holding several
 // data sets, an HDF5 file's datasets), named by its object path ("/fields/u"). On the command

@@ -51,11 +51,15 @@ std::uint64_t xxh64(std::span<const std::byte> data) noexcept;
 std::uint64_t xxh64(std::span<const std::byte> a, std::span<const std::byte> b);
 
 // Builds a container section by section. Sections are streamed to `path` through an
-// AtomicFile as they are added; finish() writes the table and footer and commits.
+// AtomicFile (or appended to a buffer) as they are added; finish() writes the table and footer
+// and commits.
 class ContainerWriter {
  public:
   ContainerWriter(const std::filesystem::path& path, FileKind kind);
+  // Into memory: the container's bytes are appended to *out (which must outlive the writer).
+  ContainerWriter(std::vector<std::byte>* out, FileKind kind);
   ~ContainerWriter();
+  ContainerWriter(ContainerWriter&&) noexcept;
   void add(SectionId id, bool required, std::span<const std::byte> payload);
   void finish();
   std::uint64_t bytes_written() const { return pos_; }

@@ -195,6 +195,18 @@ def verify(container, original, threads=1):
     return _call(_baler.verify, os.fspath(container), os.fspath(original), int(threads))
 
 
+def _register_numcodecs():
+    """baler's numcodecs codec, registered at once when numcodecs is already loaded (importing
+    it here would triple import baler's time); otherwise numcodecs finds it through the
+    `numcodecs.codecs` entry point (build/python/baler-*.dist-info) when a config names it."""
+    import sys
+    if "numcodecs" in sys.modules:
+        from . import numcodecs  # noqa: F401  (registers the codec)
+
+
+_register_numcodecs()
+
+
 def _tool():
     here = os.environ.get("BALER_BIN") or shutil.which("baler")
     if not here:

@@ -278,8 +278,8 @@ ModelChoice choose_model(DataSource& src, const Schema& s, const CompressOptions
 // known only when every chunk has chosen.
 class StreamWriter {
  public:
-  StreamWriter(const std::filesystem::path& path, Schema s, bool schema_first, const DataLayout& layout, int zstd_level)
-      : w_(path, container::FileKind::Data), s_(std::move(s)), schema_first_(schema_first),
+  StreamWriter(container::ContainerWriter w, Schema s, bool schema_first, const DataLayout& layout, int zstd_level)
+      : w_(std::move(w)), s_(std::move(s)), schema_first_(schema_first),
         methods_(s_.columns.size()), text_(layout, zstd_level) {
     st_.columns.resize(s_.columns.size());
     if (schema_first_) w_.add(container::SectionId::Schema, true, encode_schema(s_));
@@ -441,8 +441,52 @@ void encode_all(DataSource& src, const Schema& s, const ModelUse& use, const Com
 }  // namespace
 }  // namespace codec
 
+namespace {
+// A table's columns must be 1-D and of one length (text columns included).
+void check_table_columns(const Dataset& data) {
+  if (data.kind != DataKind::Table) return;
+  for (const auto& col : data.columns)
+    require(col.values.ndim() == 1 && col.values.size() == data.rows(), ErrorCode::Malformed,
+            "column " + col.name + " is not a 1-D column of " + std::to_string(data.rows()) + " rows");
+  for (const auto& t : data.text)
+    require(t.values.size() == data.rows(), ErrorCode::Malformed,
+            "text column " + t.name + " has " + std::to_string(t.values.size()) + " values, not " +
+                std::to_string(data.rows()));
+}
+}  // namespace
+
+namespace codec {
+namespace {
+// Where a container goes: a file (written atomically) or a buffer.
+struct Target {
+  std::filesystem::path path;
+  std::vector<std::byte>* memory = nullptr;
+  container::ContainerWriter writer() const {
+    return memory ? container::ContainerWriter(memory, container::FileKind::Data)
+                  : container::ContainerWriter(path, container::FileKind::Data);
+  }
+};
+
+CompressSummary compress_to(DataSource& src, const Target& out, const CompressOptions& o);
+}  // namespace
+}  // namespace codec
+
 CompressSummary compress_source(DataSource& src, const std::filesystem::path& out, const CompressOptions& o) {
-  using namespace codec;
+  return codec::compress_to(src, codec::Target{out, nullptr}, o);
+}
+
+std::vector<std::byte> compress_to_memory(const Dataset& data, const CompressOptions& o, CompressSummary* summary) {
+  check_table_columns(data);
+  MemorySource src(data);
+  std::vector<std::byte> bytes;
+  const CompressSummary s = codec::compress_to(src, codec::Target{{}, &bytes}, o);
+  if (summary) *summary = s;
+  return bytes;
+}
+
+namespace codec {
+namespace {
+CompressSummary compress_to(DataSource& src, const Target& out, const CompressOptions& o) {
   Schema s = plan_schema(src, o);
   std::optional<TableModel> learned;
   const TableModel* tm = o.table_model;
@@ -466,7 +510,7 @@ CompressSummary compress_source(DataSource& src, const std::filesystem::path& ou
     check_bounds_need_model(s, nullptr);
     ModelUse use;
     use.tp = &tp;
-    StreamWriter w(out, s, false, src.layout(), o.zstd_level);
+    StreamWriter w(out.writer(), s, false, src.layout(), o.zstd_level);
     encode_all(src, s, use, o, w);
     return w.finish_table(*tm, external);
   }
@@ -485,16 +529,16 @@ CompressSummary compress_source(DataSource& src, const std::filesystem::path& ou
   if (mc && s.rows > 0)
     use.bytes_per_row = static_cast<double>(mc->sections.meta.size() + mc->sections.tensors.size()) /
                         static_cast<double>(s.rows);
-  StreamWriter w(out, s, !o.model, src.layout(), o.zstd_level);
+  StreamWriter w(out.writer(), s, !o.model, src.layout(), o.zstd_level);
   encode_all(src, s, use, o, w);
   return w.finish(o, mc ? *mc : ModelChoice{}, use.p, o.model ? model_hash(*o.model) : 0);
 }
 
+}  // namespace
+}  // namespace codec
+
 CompressSummary compress_dataset(const Dataset& data, const std::filesystem::path& out, const CompressOptions& o) {
-  if (data.kind == DataKind::Table)
-    for (const auto& col : data.columns)
-      require(col.values.ndim() == 1 && col.values.size() == data.rows(), ErrorCode::Malformed,
-              "column " + col.name + " is not a 1-D column of " + std::to_string(data.rows()) + " rows");
+  check_table_columns(data);
   MemorySource src(data);
   return compress_source(src, out, o);
 }

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 
 #include "baler/atomic_file.hpp"
 #include "baler/bytes.hpp"
@@ -71,34 +72,46 @@ std::uint64_t xxh64(std::span<const std::byte> a, std::span<const std::byte> b) 
 // ---- writer ----
 
 struct ContainerWriter::Impl {
-  AtomicFile file;
+  std::optional<AtomicFile> file;
+  std::vector<std::byte>* memory = nullptr;
   std::vector<std::byte> header;
-  explicit Impl(const std::filesystem::path& p) : file(p) {}
+  void write(std::span<const std::byte> b) {
+    if (memory) memory->insert(memory->end(), b.begin(), b.end());
+    else file->write(b);
+  }
 };
 
-ContainerWriter::ContainerWriter(const std::filesystem::path& path, FileKind kind)
-    : impl_(std::make_unique<Impl>(path)) {
+ContainerWriter::ContainerWriter(const std::filesystem::path& path, FileKind kind) : impl_(std::make_unique<Impl>()) {
+  impl_->file.emplace(path);
   impl_->header = header_bytes(kind);
-  impl_->file.write(impl_->header);
+  impl_->write(impl_->header);
+  pos_ = impl_->header.size();
+}
+
+ContainerWriter::ContainerWriter(std::vector<std::byte>* out, FileKind kind) : impl_(std::make_unique<Impl>()) {
+  impl_->memory = out;
+  impl_->header = header_bytes(kind);
+  impl_->write(impl_->header);
   pos_ = impl_->header.size();
 }
 
 ContainerWriter::~ContainerWriter() = default;
+ContainerWriter::ContainerWriter(ContainerWriter&&) noexcept = default;
 
 void ContainerWriter::add(SectionId id, bool required, std::span<const std::byte> payload) {
   require(entries_.size() < kMaxSections, ErrorCode::Limit, "too many sections in a container");
   entries_.push_back({static_cast<std::uint32_t>(id), required, pos_, payload.size(), xxh64(payload)});
-  impl_->file.write(payload);
+  impl_->write(payload);
   pos_ += payload.size();
 }
 
 void ContainerWriter::finish() {
   const auto table = table_bytes(entries_);
   const auto footer = footer_bytes(pos_, impl_->header, table, entries_.size());
-  impl_->file.write(table);
-  impl_->file.write(footer);
+  impl_->write(table);
+  impl_->write(footer);
   pos_ += table.size() + footer.size();
-  impl_->file.commit();
+  if (impl_->file) impl_->file->commit();
 }
 
 std::vector<std::byte> build_container(
