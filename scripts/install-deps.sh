@@ -14,6 +14,7 @@ PACKAGES=(
   python3-dev pybind11-dev python3-numpy python3-pytest  # import baler (python/) and its tests
   python3-numcodecs python3-zarr  # baler.numcodecs: the codec and its zarr test
   python3-hdf5plugin hdf5-filter-plugin-zfp-serial  # tests: zfp as an HDF5 filter, beside baler's
+  python3-dask python3-distributed  # baler.dask: many files over a dask.distributed cluster
   python3-h5py  # tests: an independent reader of the HDF5 trees baler writes back
   clang libclang-rt-14-dev llvm-14  # make fuzz: libFuzzer, sanitizer runtimes, llvm-symbolizer
 )

@@ -214,11 +214,24 @@ def _tool():
     return here
 
 
-def train(workspace, project, input_path=None, settings=None, cwd=None):
-    """Runs `baler --project WORKSPACE PROJECT --mode train` in another process (LibTorch stays
-    out of this one), first `--mode newProject --input input_path` when input_path is given;
-    settings: {"training.epochs": 5, ...}. Returns the tool's output; raises baler.Error with
-    the tool's code when it fails."""
+def train(workspace, project, input_path=None, data=None, settings=None, cwd=None):
+    """Trains a model as `baler --project WORKSPACE PROJECT --mode train` does, in another
+    process (LibTorch stays out of this one). With input_path (a data file) or data (an
+    ndarray, structured array or dict of columns, saved first as PROJECT_input.npy / .npz in
+    cwd) the project is created first (`--mode newProject`). settings: {"training.epochs": 5,
+    ...}. Returns the path of the trained model file (`output/training/model.balermodel`);
+    raises baler.Error with the tool's code when it fails."""
+    cwd = os.fspath(cwd) if cwd is not None else os.getcwd()
+    if data is not None:
+        if input_path is not None:
+            raise UsageError("give input_path or data, not both")
+        if isinstance(data, dict):
+            input_path = os.path.join(cwd, f"{project}_input.npz")
+            names = list(data)
+            np.savez(input_path, names=np.array(names), **{k: np.asarray(v) for k, v in data.items()})
+        else:
+            input_path = os.path.join(cwd, f"{project}_input.npy")
+            np.save(input_path, np.asarray(data))
     sets = []
     for k, v in (settings or {}).items():
         sets += ["--set", f"{k}={v}"]
@@ -226,11 +239,9 @@ def train(workspace, project, input_path=None, settings=None, cwd=None):
     if input_path is not None:
         steps.append(["--mode", "newProject", "--input", os.fspath(input_path)])
     steps.append(["--mode", "train"] + sets)
-    out = ""
     for step in steps:
         r = subprocess.run([_tool(), "--project", workspace, project] + step, cwd=cwd, capture_output=True, text=True)
-        out += r.stdout
         if r.returncode != 0:
             code = _CODES[r.returncode - 1] if 1 <= r.returncode <= len(_CODES) else "internal"
             raise _CLASSES[code](r.stderr.strip() or f"baler exited with {r.returncode}", code)
-    return out
+    return os.path.join(cwd, "workspaces", workspace, project, "output", "training", "model.balermodel")
