@@ -72,7 +72,8 @@ Array to_array(const py::array& a, const std::string& what) {
   return out;
 }
 
-py::array to_numpy(const Array& a) {
+// The array's own buffer handed to numpy (no copy): a capsule owns it from here on.
+py::array to_numpy(Array&& a) {
   const std::string code = [&] {
     switch (a.dtype) {
       case DType::Bool: return "?";
@@ -90,9 +91,11 @@ py::array to_numpy(const Array& a) {
     }
     return "f8";
   }();
-  py::array out(py::dtype(code), std::vector<py::ssize_t>(a.shape.begin(), a.shape.end()));
-  if (!a.bytes.empty()) std::memcpy(out.mutable_data(), a.bytes.data(), a.bytes.size());
-  return out;
+  if (a.bytes.empty()) return py::array(py::dtype(code), std::vector<py::ssize_t>(a.shape.begin(), a.shape.end()));
+  auto* owned = new std::vector<std::byte>(std::move(a.bytes));
+  py::capsule free_when_done(owned, [](void* p) { delete static_cast<std::vector<std::byte>*>(p); });
+  return py::array(py::dtype(code), std::vector<py::ssize_t>(a.shape.begin(), a.shape.end()), owned->data(),
+                   free_when_done);
 }
 
 CompressOptions options_from(const py::dict& opt, std::optional<AnyModel>& keep) {
@@ -179,18 +182,18 @@ py::bytes compress_to_bytes(const Dataset& d, const py::dict& opt) {
   return py::bytes(reinterpret_cast<const char*>(bytes.data()), bytes.size());
 }
 
-py::dict dataset_dict(const Dataset& d, const std::string& source_format, const std::string& source_name) {
+py::dict dataset_dict(Dataset&& d, const std::string& source_format, const std::string& source_name) {
   py::dict out;
   out["kind"] = d.kind == DataKind::Field ? "field" : "table";
   out["from_matrix"] = d.table_from_matrix;
   out["source_format"] = source_format;
   out["source_name"] = source_name;
   if (d.kind == DataKind::Field) {
-    out["field"] = to_numpy(d.field);
+    out["field"] = to_numpy(std::move(d.field));
     return out;
   }
   py::list cols, text;
-  for (const auto& c : d.columns) cols.append(py::make_tuple(c.name, to_numpy(c.values)));
+  for (auto& c : d.columns) cols.append(py::make_tuple(c.name, to_numpy(std::move(c.values))));
   for (const auto& t : d.text) text.append(py::make_tuple(t.name, t.position, t.values));
   out["columns"] = cols;
   out["text"] = text;
@@ -243,7 +246,7 @@ PYBIND11_MODULE(_baler, m) {
       desc = read_container_description(tmp.path);
       d = decompress_memory(std::move(bytes), "bytes", o);
     }
-    return dataset_dict(d, desc.source_format, desc.source_name);
+    return dataset_dict(std::move(d), desc.source_format, desc.source_name);
   }, py::arg("data"), py::arg("model") = py::none(), py::arg("threads") = 1);
   m.def("compress_file", [](const std::string& in, const std::string& out, const py::dict& opt) {
     std::optional<AnyModel> keep;

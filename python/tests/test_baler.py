@@ -102,6 +102,13 @@ def test_every_input_kind_comes_back_as_it_went_in():
     assert np.array_equal(back, wide[:, ::2])
 
 
+def test_empty_inputs_round_trip():
+    back = baler.decompress(baler.compress({"x": np.zeros(0), "n": np.zeros(0, dtype=np.int8)}))
+    assert back["x"].shape == (0,) and back["n"].dtype == np.int8
+    field = np.zeros((0, 4, 4), dtype=np.float32)
+    assert baler.decompress(baler.compress(field)).shape == (0, 4, 4)
+
+
 def test_nan_only_and_special_values_are_kept():
     cols = {"nan": np.full(100, np.nan), "x": np.r_[np.inf, -np.inf, np.arange(98.0)]}
     back = baler.decompress(baler.compress(cols))
