@@ -63,15 +63,6 @@ DType dtype_of(const py::array& a, const std::string& what) {
                                           "' is not one baler stores (bool, int8..64, uint8..64, float16/32/64)");
 }
 
-// A copy of a C-contiguous, native-order numpy array (the Python half guarantees both).
-Array to_array(const py::array& a, const std::string& what) {
-  require((a.flags() & py::array::c_style) != 0, ErrorCode::Internal, what + ": not C-contiguous");
-  std::vector<std::int64_t> shape(a.shape(), a.shape() + a.ndim());
-  Array out(dtype_of(a, what), shape);
-  if (!out.bytes.empty()) std::memcpy(out.bytes.data(), a.data(), out.bytes.size());
-  return out;
-}
-
 // The array's own buffer handed to numpy (no copy): a capsule owns it from here on.
 py::array to_numpy(Array&& a) {
   const std::string code = [&] {
@@ -156,28 +147,109 @@ py::dict summary_dict(const CompressSummary& s) {
   return d;
 }
 
-Dataset table_from(const py::list& names, const py::list& arrays, const py::list& text, bool from_matrix) {
-  Dataset d;
-  d.kind = DataKind::Table;
-  d.table_from_matrix = from_matrix;
-  for (std::size_t j = 0; j < names.size(); ++j) {
-    const std::string name = names[j].cast<std::string>();
-    d.columns.push_back({name, to_array(arrays[j].cast<py::array>(), "column '" + name + "'")});
+// Rows of numpy arrays read in place (no copy of the whole array: compress takes a chunk of rows
+// at a time, as it does from a file). The arrays stay referenced, so alive, while it works; the
+// Python half made them C-contiguous and native-endian.
+class NumpySource final : public DataSource {
+ public:
+  // A table (columns, text) or a field (one array).
+  NumpySource(std::vector<std::string> names, std::vector<py::array> arrays, std::vector<TextColumn> text,
+              bool from_matrix, bool field)
+      : arrays_(std::move(arrays)), text_(std::move(text)) {
+    layout_.kind = field ? DataKind::Field : DataKind::Table;
+    layout_.table_from_matrix = from_matrix;
+    for (std::size_t j = 0; j < arrays_.size(); ++j) {
+      const auto& a = arrays_[j];
+      require((a.flags() & py::array::c_style) != 0, ErrorCode::Internal, "array not C-contiguous");
+      const DType t = dtype_of(a, field ? "array" : "column '" + names[j] + "'");
+      dtypes_.push_back(t);
+      shapes_.emplace_back(a.shape(), a.shape() + a.ndim());
+      data_.push_back(static_cast<const std::byte*>(a.data()));
+    }
+    if (field) {
+      layout_.field_dtype = dtypes_.at(0);
+      layout_.field_shape = shapes_.at(0);
+      layout_.rows = shapes_[0].empty() ? 1 : static_cast<std::uint64_t>(shapes_[0][0]);
+      return;
+    }
+    if (from_matrix && arrays_.size() == 1 && shapes_[0].size() == 2) {  // one 2-D array: columns in place
+      matrix_ = true;
+      const auto cols = static_cast<std::size_t>(shapes_[0][1]);
+      require(names.size() == cols, ErrorCode::Usage, std::to_string(names.size()) + " names for " +
+                                                          std::to_string(cols) + " columns");
+      layout_.names = std::move(names);
+      layout_.dtypes.assign(cols, dtypes_[0]);
+      layout_.rows = static_cast<std::uint64_t>(shapes_[0][0]);
+      return;
+    }
+    layout_.names = std::move(names);
+    layout_.dtypes = dtypes_;
+    for (const auto& t : text_) {
+      layout_.text_names.push_back(t.name);
+      layout_.text_positions.push_back(t.position);
+    }
+    layout_.rows = !shapes_.empty() ? static_cast<std::uint64_t>(shapes_[0].at(0)) : text_.empty() ? 0 : text_[0].values.size();
+    for (std::size_t j = 0; j < shapes_.size(); ++j)
+      require(shapes_[j].size() == 1 && static_cast<std::uint64_t>(shapes_[j][0]) == layout_.rows, ErrorCode::Usage,
+              "column '" + layout_.names[j] + "' has shape " + shape_string(shapes_[j]) + "; columns are 1-D, " +
+                  std::to_string(layout_.rows) + " rows");
+    for (const auto& t : text_)
+      require(t.values.size() == layout_.rows, ErrorCode::Usage,
+              "text column '" + t.name + "' has " + std::to_string(t.values.size()) + " values, not " +
+                  std::to_string(layout_.rows));
   }
-  for (auto item : text) {
-    auto t = item.cast<py::tuple>();
-    d.text.push_back({t[0].cast<std::string>(), t[1].cast<std::size_t>(), t[2].cast<std::vector<std::string>>()});
+  const DataLayout& layout() const override { return layout_; }
+  Dataset read_rows(std::uint64_t a, std::uint64_t b) override {
+    Dataset d;
+    d.kind = layout_.kind;
+    d.table_from_matrix = layout_.table_from_matrix;
+    auto cut = [&](std::size_t j) {
+      std::vector<std::int64_t> shape = shapes_[j].empty() ? std::vector<std::int64_t>{} : shapes_[j];
+      std::uint64_t row = dtype_size(dtypes_[j]);
+      for (std::size_t k = 1; k < shape.size(); ++k) row *= static_cast<std::uint64_t>(shape[k]);
+      if (!shape.empty()) shape[0] = static_cast<std::int64_t>(b - a);
+      Array out(dtypes_[j], shape);
+      if (!out.bytes.empty()) std::memcpy(out.bytes.data(), data_[j] + a * row, out.bytes.size());
+      return out;
+    };
+    if (d.kind == DataKind::Field) {
+      d.field = cut(0);
+      return d;
+    }
+    if (matrix_) {  // column j of rows [a, b) of a row-major (rows, cols) array
+      const std::size_t cols = layout_.names.size(), es = dtype_size(dtypes_[0]);
+      for (std::size_t j = 0; j < cols; ++j) {
+        Array out(dtypes_[0], {static_cast<std::int64_t>(b - a)});
+        for (std::uint64_t r = a; r < b; ++r)
+          std::memcpy(out.bytes.data() + (r - a) * es, data_[0] + (r * cols + j) * es, es);
+        d.columns.push_back({layout_.names[j], std::move(out)});
+      }
+      return d;
+    }
+    for (std::size_t j = 0; j < data_.size(); ++j) d.columns.push_back({layout_.names[j], cut(j)});
+    for (const auto& t : text_)
+      d.text.push_back({t.name, t.position, {t.values.begin() + static_cast<std::ptrdiff_t>(a),
+                                             t.values.begin() + static_cast<std::ptrdiff_t>(b)}});
+    return d;
   }
-  return d;
-}
 
-py::bytes compress_to_bytes(const Dataset& d, const py::dict& opt) {
+ private:
+  std::vector<py::array> arrays_;
+  std::vector<TextColumn> text_;
+  std::vector<DType> dtypes_;
+  std::vector<std::vector<std::int64_t>> shapes_;
+  std::vector<const std::byte*> data_;
+  DataLayout layout_;
+  bool matrix_ = false;
+};
+
+py::bytes compress_to_bytes(DataSource& src, const py::dict& opt) {
   std::optional<AnyModel> keep;
   const CompressOptions o = options_from(opt, keep);
   std::vector<std::byte> bytes;
   {
     py::gil_scoped_release release;
-    bytes = compress_to_memory(d, o);
+    bytes = compress_to_memory(src, o);
   }
   return py::bytes(reinterpret_cast<const char*>(bytes.data()), bytes.size());
 }
@@ -213,13 +285,18 @@ PYBIND11_MODULE(_baler, m) {
     }
   });
 
-  m.def("compress_table", [](const py::list& names, const py::list& arrays, const py::list& text, bool from_matrix,
-                             const py::dict& opt) { return compress_to_bytes(table_from(names, arrays, text, from_matrix), opt); });
+  // A table: 1-D columns, or (from_matrix) one 2-D array whose columns are read in place.
+  m.def("compress_table", [](const std::vector<std::string>& names, const std::vector<py::array>& arrays,
+                             const std::vector<std::tuple<std::string, std::size_t, std::vector<std::string>>>& text,
+                             bool from_matrix, const py::dict& opt) {
+    std::vector<TextColumn> t;
+    for (const auto& [name, pos, values] : text) t.push_back({name, pos, values});
+    NumpySource src(names, arrays, std::move(t), from_matrix, false);
+    return compress_to_bytes(src, opt);
+  });
   m.def("compress_field", [](const py::array& a, const py::dict& opt) {
-    Dataset d;
-    d.kind = DataKind::Field;
-    d.field = to_array(a, "array");
-    return compress_to_bytes(d, opt);
+    NumpySource src({}, {a}, {}, false, true);
+    return compress_to_bytes(src, opt);
   });
   m.def("decompress", [](const py::bytes& data, const std::optional<std::string>& model, int threads) {
     const std::string_view view = data;

@@ -108,6 +108,8 @@ CompressSummary compress_source(DataSource& source, const std::filesystem::path&
 // The container's bytes in memory (the same bytes compress_dataset writes to a file).
 std::vector<std::byte> compress_to_memory(const Dataset& data, const CompressOptions& options,
                                           CompressSummary* summary = nullptr);
+std::vector<std::byte> compress_to_memory(DataSource& source, const CompressOptions& options,
+                                          CompressSummary* summary = nullptr);
 
 // A container: a file, or one data set of a bundle (format 1.3: one container holding several
 // data sets, an HDF5 file's datasets), named by its object path ("/fields/u"). On the command

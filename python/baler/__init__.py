@@ -139,11 +139,10 @@ def compress(data, bound="rel=1e-3", column_bounds=None, model=None, threads=1, 
         return _call(_baler.compress_table, ["col0"], [a], [], False, opts)
     if a.ndim != 2:
         raise UsageError(f"an array of shape {a.shape} is a field, not a table")
-    cols = [np.ascontiguousarray(a[:, j]) for j in range(a.shape[1])]
     names = [str(n) for n in names] if names is not None else [f"col{j}" for j in range(a.shape[1])]
     if len(names) != a.shape[1]:
         raise UsageError(f"{len(names)} names for {a.shape[1]} columns")
-    return _call(_baler.compress_table, names, cols, [], True, opts)
+    return _call(_baler.compress_table, names, [a], [], True, opts)  # columns read in place
 
 
 def decompress(blob, model=None, threads=1):

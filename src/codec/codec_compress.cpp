@@ -475,13 +475,17 @@ CompressSummary compress_source(DataSource& src, const std::filesystem::path& ou
   return codec::compress_to(src, codec::Target{out, nullptr}, o);
 }
 
-std::vector<std::byte> compress_to_memory(const Dataset& data, const CompressOptions& o, CompressSummary* summary) {
-  check_table_columns(data);
-  MemorySource src(data);
+std::vector<std::byte> compress_to_memory(DataSource& src, const CompressOptions& o, CompressSummary* summary) {
   std::vector<std::byte> bytes;
   const CompressSummary s = codec::compress_to(src, codec::Target{{}, &bytes}, o);
   if (summary) *summary = s;
   return bytes;
+}
+
+std::vector<std::byte> compress_to_memory(const Dataset& data, const CompressOptions& o, CompressSummary* summary) {
+  check_table_columns(data);
+  MemorySource src(data);
+  return compress_to_memory(src, o, summary);
 }
 
 namespace codec {
