@@ -15,8 +15,10 @@ namespace baler {
 struct NpyField {
   std::string name;
   char order = '<';
-  DType dtype = DType::F64;
+  DType dtype = DType::F64;  // numeric fields
   std::size_t offset = 0;  // bytes from the start of the record
+  char kind = 'f';         // numpy kind; 'U' or 'S': a string field, read as a text column
+  std::size_t size = 0;    // bytes of the field
   bool swap() const noexcept;  // true if the field is not in this machine's byte order
 };
 
@@ -27,7 +29,7 @@ struct NpyDescr {
   char kind = 'f';          // numpy kind: b i u f (numbers), U S (strings), V (records)
   std::size_t itemsize = 0; // bytes per element (per record for V)
   std::string text;         // the descr as written, for messages
-  std::vector<NpyField> fields;  // kind V: the numeric fields (padding skipped)
+  std::vector<NpyField> fields;  // kind V: the numeric and string fields (padding skipped)
   bool swap() const noexcept;  // true if the data are not in this machine's byte order
   DType dtype() const;         // kinds b i u f only; Error(Internal) for others
 };

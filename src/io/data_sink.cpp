@@ -91,9 +91,12 @@ class NpySink final : public DataSink {
     NpyRows mode = NpyRows::Field;
     if (l.kind == DataKind::Table && l.names.empty())
       throw Error(ErrorCode::Unsupported, path.string() + ": a table without columns cannot be written to .npy");
-    if (l.kind == DataKind::Table && !l.text_names.empty())
-      throw Error(ErrorCode::Unsupported, path.string() + ": column '" + l.text_names.front() +
-                                              "' holds text, which a .npy cannot store with numbers; write .npz, .csv or .h5");
+    if (l.kind == DataKind::Table && !l.text_names.empty()) {
+      // A record array with '<Un' fields: their width is known only once every row is in, so
+      // the rows are held until commit (text tables are small next to fields).
+      rows_held_ = std::make_unique<MemorySink>(l);
+      return;
+    }
     if (l.kind == DataKind::Table) {
       mode = one_dtype(l) ? NpyRows::Matrix : NpyRows::Records;
       if (mode == NpyRows::Matrix) {
@@ -103,9 +106,13 @@ class NpySink final : public DataSink {
     }
     rows_ = std::make_unique<NpyRowWriter>(file_, l, mode);
   }
-  void write_rows(const Dataset& part) override { rows_->write(part); }
+  void write_rows(const Dataset& part) override {
+    if (rows_held_) rows_held_->write_rows(part);
+    else rows_->write(part);
+  }
   void commit() override {
-    require(rows_->complete(), ErrorCode::Internal, "npy output: not every row was written");
+    if (rows_held_) file_.write(encode_npy_records(rows_held_->data()));
+    require(rows_held_ || rows_->complete(), ErrorCode::Internal, "npy output: not every row was written");
     if (sidecar_) sidecar_->write(names_);
     file_.commit();
     if (sidecar_) {
@@ -122,6 +129,7 @@ class NpySink final : public DataSink {
   std::unique_ptr<AtomicFile> sidecar_;
   std::vector<std::byte> names_;
   std::unique_ptr<NpyRowWriter> rows_;
+  std::unique_ptr<MemorySink> rows_held_;  // a table with text columns
 };
 
 // Baler's npz layouts: a field as `data` (+ an empty `names`, like Baler's CFD files); a

@@ -211,16 +211,18 @@ std::unique_ptr<DataSource> npy_records_source(std::shared_ptr<ByteSource> bytes
                                             " (baler reads 1-D record arrays as tables)");
   std::vector<std::string> names;
   std::vector<DType> dtypes;
+  std::vector<bool> text;
   for (const auto& f : h.descr.fields) {
     names.push_back(f.name);
     dtypes.push_back(f.dtype);
+    text.push_back(f.kind == 'U' || f.kind == 'S');
   }
   auto read = [bytes, h](std::uint64_t a, std::uint64_t b) {
     std::vector<std::byte> recs((b - a) * h.descr.itemsize);
     if (!recs.empty()) bytes->read(h.data_offset + a * h.descr.itemsize, recs);
     return npy_records_to_table(recs.data(), static_cast<std::size_t>(b - a), h.descr);
   };
-  return std::make_unique<TableSource>(names, dtypes, static_cast<std::uint64_t>(h.shape[0]), read, o, what);
+  return std::make_unique<TableSource>(names, dtypes, static_cast<std::uint64_t>(h.shape[0]), read, o, what, text);
 }
 
 // Column names of a 2-D array (empty: none) and the name of a 1-D one, from the header's shape.

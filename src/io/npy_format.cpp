@@ -153,7 +153,9 @@ std::uint64_t npy_data_bytes(const NpyHeader& h, std::uint64_t count, std::uint6
 
 std::string npy_descr(DType t) { return "'" + std::string(kDescr[static_cast<int>(t)]) + "'"; }
 
-std::string npy_records_descr(const std::vector<std::string>& names, const std::vector<DType>& dtypes) {
+namespace {
+// [('name', 'type'), ...] of a record array, refusing names a .npy field cannot have.
+std::string records_descr(const std::vector<std::string>& names, const std::vector<std::string>& types) {
   std::string descr = "[";
   for (std::size_t c = 0; c < names.size(); ++c) {
     bool bad = names[c].empty() || names[c].find_first_of("\r\n") != std::string::npos;
@@ -161,9 +163,16 @@ std::string npy_records_descr(const std::vector<std::string>& names, const std::
     if (bad)
       throw Error(ErrorCode::Unsupported, "column name '" + names[c] +
                                               "' cannot be a .npy field name (empty, repeated or multi-line)");
-    descr += (c ? ", (" : "(") + py_string(names[c]) + ", '" + kDescr[static_cast<int>(dtypes[c])] + "')";
+    descr += (c ? ", (" : "(") + py_string(names[c]) + ", '" + types[c] + "')";
   }
   return descr + "]";
+}
+}  // namespace
+
+std::string npy_records_descr(const std::vector<std::string>& names, const std::vector<DType>& dtypes) {
+  std::vector<std::string> types;
+  for (auto t : dtypes) types.push_back(kDescr[static_cast<int>(t)]);
+  return records_descr(names, types);
 }
 
 void npy_to_native(std::byte* data, std::size_t count, const NpyDescr& d) {
@@ -172,10 +181,40 @@ void npy_to_native(std::byte* data, std::size_t count, const NpyDescr& d) {
     for (std::size_t i = 0; i < count; ++i) data[i] = data[i] != std::byte{0} ? std::byte{1} : std::byte{0};
 }
 
+// One fixed-width numpy string: 'S' bytes, or 'U' UTF-32 code points (in `swap`ped order) as
+// UTF-8; trailing NULs are padding, as numpy reads them.
+std::string npy_string_value(const std::byte* p, std::size_t width, char kind, bool swap, const std::string& what) {
+  std::string s;
+  if (kind == 'S') {
+    s.assign(reinterpret_cast<const char*>(p), width);
+  } else {
+    for (std::size_t k = 0; k < width / 4; ++k) {
+      std::uint32_t cp;
+      std::memcpy(&cp, p + 4 * k, 4);
+      if (swap) cp = byteswap_value(cp);
+      if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        throw Error(ErrorCode::Malformed, what + " holds code point " + std::to_string(cp) + ", which is not Unicode");
+      if (cp == 0) s += '\0';
+      else append_utf8(s, cp);
+    }
+  }
+  while (!s.empty() && s.back() == '\0') s.pop_back();
+  return s;
+}
+
 Dataset npy_records_to_table(const std::byte* records, std::size_t count, const NpyDescr& d) {
   Dataset ds;
   ds.kind = DataKind::Table;
-  for (const NpyField& f : d.fields) {
+  for (std::size_t k = 0; k < d.fields.size(); ++k) {
+    const NpyField& f = d.fields[k];
+    if (f.kind == 'U' || f.kind == 'S') {  // a text column, in its place among the fields
+      TextColumn t{f.name, k, {}};
+      for (std::size_t r = 0; r < count; ++r)
+        t.values.push_back(npy_string_value(records + r * d.itemsize + f.offset, f.size, f.kind, f.swap(),
+                                            "field '" + f.name + "' row " + std::to_string(r)));
+      ds.text.push_back(std::move(t));
+      continue;
+    }
     Array col(f.dtype, {static_cast<std::int64_t>(count)});
     const std::size_t es = dtype_size(f.dtype);
     for (std::size_t r = 0; r < count; ++r)
@@ -237,8 +276,47 @@ std::vector<std::byte> pack_rows(const Dataset& table, bool little_endian) {
 std::vector<std::byte> encode_npy_records(const Dataset& table) {
   std::vector<DType> dtypes;
   for (const auto& c : table.columns) dtypes.push_back(c.values.dtype);
-  const std::string descr = npy_records_descr(column_names(table), dtypes);
-  return encode_with_descr(descr, {static_cast<std::int64_t>(table.rows())}, pack_rows(table, true), 1);
+  if (table.text.empty())
+    return encode_with_descr(npy_records_descr(column_names(table), dtypes), {static_cast<std::int64_t>(table.rows())},
+                             pack_rows(table, true), 1);
+  // Text columns as '<Un' fields (n: the longest value's code points), in their places.
+  std::vector<std::size_t> positions, widths;
+  std::vector<std::vector<std::vector<std::uint32_t>>> cps(table.text.size());
+  for (std::size_t t = 0; t < table.text.size(); ++t) {
+    positions.push_back(table.text[t].position);
+    std::size_t w = 1;
+    for (const auto& v : table.text[t].values) {
+      cps[t].push_back(utf8_to_utf32(v));
+      w = std::max(w, cps[t].back().size());
+    }
+    widths.push_back(w);
+  }
+  const auto order = column_order(table.columns.size(), positions);
+  std::vector<std::string> types;
+  std::size_t record = 0;
+  for (auto [is_text, i] : order) {
+    types.push_back(is_text ? "<U" + std::to_string(widths[i]) : kDescr[static_cast<int>(dtypes[i])]);
+    record += is_text ? 4 * widths[i] : dtype_size(dtypes[i]);
+  }
+  const std::size_t rows = table.rows();
+  std::vector<std::byte> data(rows * record, std::byte{0});
+  std::size_t offset = 0;
+  for (auto [is_text, i] : order) {
+    for (std::size_t r = 0; r < rows; ++r) {
+      std::byte* out = data.data() + r * record + offset;
+      if (!is_text) {
+        std::memcpy(out, table.columns[i].values.bytes.data() + r * dtype_size(dtypes[i]), dtype_size(dtypes[i]));
+        if (std::endian::native != std::endian::little) byteswap_inplace(out, 1, dtype_size(dtypes[i]));
+        continue;
+      }
+      for (std::size_t k = 0; k < cps[i][r].size(); ++k) {
+        const std::uint32_t le = std::endian::native == std::endian::little ? cps[i][r][k] : byteswap_value(cps[i][r][k]);
+        std::memcpy(out + 4 * k, &le, 4);
+      }
+    }
+    offset += is_text ? 4 * widths[i] : dtype_size(dtypes[i]);
+  }
+  return encode_with_descr(records_descr(all_column_names(table), types), {static_cast<std::int64_t>(rows)}, data, 1);
 }
 
 std::vector<std::string> decode_npy_strings(std::span<const std::byte> bytes, const std::string& what) {
@@ -254,27 +332,9 @@ std::vector<std::string> decode_npy_strings(std::span<const std::byte> bytes, co
   const auto data = data_span(bytes, h, count, what);
   std::vector<std::string> out;
   const std::size_t width = h.descr.itemsize;
-  for (std::size_t i = 0; i < count; ++i) {
-    const std::byte* p = data.data() + i * width;
-    std::string s;
-    if (h.descr.kind == 'S') {
-      s.assign(reinterpret_cast<const char*>(p), width);
-    } else {
-      for (std::size_t k = 0; k < width / 4; ++k) {
-        std::uint32_t cp;
-        std::memcpy(&cp, p + 4 * k, 4);
-        if (h.descr.swap()) cp = byteswap_value(cp);
-        if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-          throw Error(ErrorCode::Malformed, what + ": name " + std::to_string(i) +
-                                                " holds code point " + std::to_string(cp) +
-                                                ", which is not Unicode");
-        if (cp == 0) s += '\0';
-        else append_utf8(s, cp);
-      }
-    }
-    while (!s.empty() && s.back() == '\0') s.pop_back();
-    out.push_back(std::move(s));
-  }
+  for (std::size_t i = 0; i < count; ++i)
+    out.push_back(npy_string_value(data.data() + i * width, width, h.descr.kind, h.descr.swap(),
+                                   what + ": value " + std::to_string(i)));
   return out;
 }
 

@@ -155,7 +155,9 @@ DType NpyDescr::dtype() const {
   throw Error(ErrorCode::Internal, "npy dtype '" + text + "' is not numeric");
 }
 
-bool NpyField::swap() const noexcept { return order_differs(order, dtype_size(dtype)); }
+bool NpyField::swap() const noexcept {
+  return order_differs(order, kind == 'U' ? 4 : kind == 'S' ? 1 : dtype_size(dtype));
+}
 
 namespace {
 
@@ -184,13 +186,11 @@ NpyDescr parse_record_descr(const PyValue& v, const std::string& what) {
       continue;
     }
     const NpyDescr f = parse_simple_descr(item.items[1], what + " field '" + name + "'");
-    if (f.kind == 'U' || f.kind == 'S')
-      throw Error(ErrorCode::Unsupported, what + " field '" + name + "': dtype '" + f.text +
-                                              "' is a string; baler reads numeric fields");
-    d.fields.push_back({name, f.order, f.dtype(), d.itemsize});
+    const bool text = f.kind == 'U' || f.kind == 'S';
+    d.fields.push_back({name, f.order, text ? DType::U8 : f.dtype(), d.itemsize, f.kind, f.itemsize});
     d.itemsize += f.itemsize;
   }
-  if (d.fields.empty()) throw Error(ErrorCode::Unsupported, what + ": structured dtype without numeric fields");
+  if (d.fields.empty()) throw Error(ErrorCode::Unsupported, what + ": structured dtype without fields");
   return d;
 }
 

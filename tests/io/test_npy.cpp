@@ -128,11 +128,20 @@ TEST(Npy, StructuredArraysReadAsTables) {
   EXPECT_EQ(std::bit_cast<std::uint64_t>(t.columns[1].values.as<double>()[1]), std::bit_cast<std::uint64_t>(-0.0));
   EXPECT_EQ(t.columns[2].values.as<bool>()[1], true);
   EXPECT_EQ(decode_npy_records(encode_npy_records(t), "again"), t);
-  for (const std::string& d : {std::string("[('a', '<f8', (2,))]"), std::string("[('a', '<U3')]"),
-                               std::string("[(('title', 'a'), '<f8')]")}) {
+  for (const std::string& d : {std::string("[('a', '<f8', (2,))]"), std::string("[(('title', 'a'), '<f8')]")}) {
     const std::string bad = npy_image("{'descr': " + d + ", 'fortran_order': False, 'shape': (1,)}", std::string(24, '\0'));
     expect_error([&] { decode_npy_records(span_of(bad), "sub.npy"); }, ErrorCode::Unsupported, {"sub.npy"});
   }
+  // A string field is a text column ('>U' big-endian code points included); a code point
+  // beyond Unicode is malformed.
+  std::string text_data("\0\0\0a\0\0\0b\0\0\0\0", 12);
+  const std::string text = npy_image("{'descr': [('s', '>U3')], 'fortran_order': False, 'shape': (1,)}", text_data);
+  const Dataset st = decode_npy_records(span_of(text), "s.npy");
+  ASSERT_EQ(st.text.size(), 1u);
+  EXPECT_EQ(st.text[0].values, std::vector<std::string>{"ab"});
+  text_data[1] = '\x7f';
+  const std::string bad_cp = npy_image("{'descr': [('s', '>U3')], 'fortran_order': False, 'shape': (1,)}", text_data);
+  expect_error([&] { decode_npy_records(span_of(bad_cp), "cp.npy"); }, ErrorCode::Malformed, {"not Unicode"});
   const std::string two_d = npy_image("{'descr': [('a', '<f8')], 'fortran_order': False, 'shape': (1, 1)}", std::string(8, '\0'));
   expect_error([&] { decode_npy_records(span_of(two_d), "2d.npy"); }, ErrorCode::Unsupported, {"2d.npy", "(1, 1)"});
   const std::string short_data = npy_image("{'descr': [('a', '<f8'), ('b', '<i2')], 'fortran_order': False, 'shape': (2,)}", std::string(19, '\0'));
