@@ -213,34 +213,48 @@ def _tool():
     return here
 
 
-def train(workspace, project, input_path=None, data=None, settings=None, cwd=None):
-    """Trains a model as `baler --project WORKSPACE PROJECT --mode train` does, in another
-    process (LibTorch stays out of this one). With input_path (a data file) or data (an
-    ndarray, structured array or dict of columns, saved first as PROJECT_input.npy / .npz in
-    cwd) the project is created first (`--mode newProject`). settings: {"training.epochs": 5,
-    ...}. Returns the path of the trained model file (`output/training/model.balermodel`);
-    raises baler.Error with the tool's code when it fails."""
+def train(input_path=None, data=None, config=None, settings=None, output="training", project=None, cwd=None):
+    """Trains a model as `baler train` does, in another process (LibTorch stays out of this
+    one), and returns the path of the model file (model.balermodel).
+
+    The data: input_path (a data file), or data (an ndarray, structured array or dict of
+    columns, saved first as baler_input.npy / .npz in cwd), or the config's data.input_path.
+    config: a TOML file (docs/CONFIG.md); settings: {"training.epochs": 5, ...} overrides.
+    The model goes to `output` (a folder, relative to cwd). With project=("WS", "P") the
+    project form runs instead (`--project WS P --mode train`, after `--mode newProject` when
+    there is data), as Baler users know it; the model is then the project's. Raises baler.Error
+    with the tool's code when it fails."""
     cwd = os.fspath(cwd) if cwd is not None else os.getcwd()
     if data is not None:
         if input_path is not None:
             raise UsageError("give input_path or data, not both")
         if isinstance(data, dict):
-            input_path = os.path.join(cwd, f"{project}_input.npz")
-            names = list(data)
-            np.savez(input_path, names=np.array(names), **{k: np.asarray(v) for k, v in data.items()})
+            input_path = os.path.join(cwd, "baler_input.npz")
+            np.savez(input_path, names=np.array(list(data)), **{k: np.asarray(v) for k, v in data.items()})
         else:
-            input_path = os.path.join(cwd, f"{project}_input.npy")
+            input_path = os.path.join(cwd, "baler_input.npy")
             np.save(input_path, np.asarray(data))
     sets = []
     for k, v in (settings or {}).items():
         sets += ["--set", f"{k}={v}"]
-    steps = []
-    if input_path is not None:
-        steps.append(["--mode", "newProject", "--input", os.fspath(input_path)])
-    steps.append(["--mode", "train"] + sets)
+    if project is not None:
+        workspace, name = project
+        steps = [["--project", workspace, name, "--mode", "newProject", "--input", os.fspath(input_path)]] if input_path else []
+        if config is not None:
+            raise UsageError("a project has its own config: change it with settings")
+        steps.append(["--project", workspace, name, "--mode", "train"] + sets)
+        model = os.path.join(cwd, "workspaces", workspace, name, "output", "training", "model.balermodel")
+    else:
+        args = ["train", "--output", os.fspath(output)] + sets
+        if input_path is not None:
+            args += ["--input", os.fspath(input_path)]
+        if config is not None:
+            args += ["--config", os.fspath(config)]
+        steps = [args]
+        model = os.path.join(cwd, os.fspath(output), "model.balermodel")
     for step in steps:
-        r = subprocess.run([_tool(), "--project", workspace, project] + step, cwd=cwd, capture_output=True, text=True)
+        r = subprocess.run([_tool()] + step, cwd=cwd, capture_output=True, text=True)
         if r.returncode != 0:
             code = _CODES[r.returncode - 1] if 1 <= r.returncode <= len(_CODES) else "internal"
             raise _CLASSES[code](r.stderr.strip() or f"baler exited with {r.returncode}", code)
-    return os.path.join(cwd, "workspaces", workspace, project, "output", "training", "model.balermodel")
+    return model

@@ -152,17 +152,20 @@ def test_files_info_verify_and_train(data_dir, tmp_path, baler_bin, monkeypatch)
     with pytest.raises(baler.IoError):
         baler.compress_file(tmp_path / "missing.npz", tmp_path / "m.baler")
     monkeypatch.setenv("BALER_BIN", baler_bin)
-    model = baler.train("ws", "p", input_path=data_dir / "cms/Zmumu_Run2011A.csv", cwd=tmp_path,
+    model = baler.train(data_dir / "cms/Zmumu_Run2011A.csv", project=("ws", "p"), cwd=tmp_path,
                         settings={"training.epochs": 1})
     assert model == str(tmp_path / "workspaces/ws/p/output/training/model.balermodel")
     assert (tmp_path / "workspaces/ws/p/output/training/model.balermodel").exists()
+    (tmp_path / "c.toml").write_text(f'[data]\ninput_path = "{data_dir / "lhcb/LHCb_B2HHH.npz"}"\n')
+    model = baler.train(config=tmp_path / "c.toml", output="lhcb", cwd=tmp_path)
+    assert model == str(tmp_path / "lhcb/model.balermodel") and (tmp_path / "lhcb/model.balermodel").exists()
     # From arrays: the table model trained on them serves compress.
     rng = np.random.default_rng(5)
     x = rng.normal(size=3000)
     cols = {"x": x, "y": 2 * x + rng.normal(scale=0.01, size=3000)}
-    model = baler.train("ws", "arrays", data=cols, cwd=tmp_path, settings={"model.model_name": "TableModel"})
+    model = baler.train(data=cols, cwd=tmp_path, settings={"model.model_name": "TableModel"})
     back = baler.decompress(baler.compress(cols, bound="abs=1e-3", model=model))
     assert np.abs(back["y"] - cols["y"]).max() <= 1e-3
     with pytest.raises(baler.Error) as e:
-        baler.train("ws", "p", settings={"no.such": 1}, cwd=tmp_path)
+        baler.train(project=("ws", "p"), settings={"no.such": 1}, cwd=tmp_path)
     assert e.value.code in ("config", "usage") and "no.such" in str(e.value)
