@@ -78,7 +78,8 @@ template <typename OnColumn, typename OnBlock>
 void walk_text(std::span<const std::byte> payload, std::uint64_t rows, std::size_t numeric, const std::string& what,
                OnColumn on_column, OnBlock on_block) {
   ByteReader r(payload, what + " TEXT");
-  const auto n = get_count(r, get_varint(r, "text column count"), kMaxTextColumns, 7, "text column count");
+  // A column takes at least 6 bytes: name length (4), position and block count (1 each).
+  const auto n = get_count(r, get_varint(r, "text column count"), kMaxTextColumns, 6, "text column count");
   require(n > 0, ErrorCode::Malformed, what + " TEXT: no text columns");
   std::uint64_t prev = 0;
   for (std::uint64_t t = 0; t < n; ++t) {

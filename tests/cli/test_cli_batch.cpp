@@ -148,3 +148,24 @@ TEST(CliBatch, ProgressOnlyOnATerminal) {
   EXPECT_EQ(run(dir, "compress t.csv -o t.baler -q", "BALER_PROGRESS=1").err, "");
   EXPECT_EQ(run(dir, "compress t.csv -o t.baler").err, "");  // stderr is a file here
 }
+
+namespace baler::test {
+namespace {
+
+// -j defaults to every core (0); the bytes are those of -j 1, 2 and 3, and so is the data back.
+TEST(CliBatch, DefaultThreadsUseEveryCoreWithTheSameBytes) {
+  TempDir dir;
+  const std::string in = quoted(data_file("lhcb/LHCb_B2HHH.npz").string());
+  ASSERT_EQ(run(dir, "compress " + in + " -o all.baler --chunk-rows 500 -q").status, 0);
+  for (const char* j : {"1", "2", "3"}) {
+    ASSERT_EQ(run(dir, "compress " + in + " -o j.baler --chunk-rows 500 -q -j " + std::string(j)).status, 0);
+    EXPECT_EQ(slurp(dir / "j.baler"), slurp(dir / "all.baler")) << "-j " << j;
+  }
+  ASSERT_EQ(run(dir, "decompress all.baler -o a.npz -q").status, 0);
+  ASSERT_EQ(run(dir, "decompress all.baler -o b.npz -q -j 1").status, 0);
+  EXPECT_EQ(slurp(dir / "a.npz"), slurp(dir / "b.npz"));
+  EXPECT_NE(run(dir, "compress --help").out.find("default: every core"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace baler::test

@@ -1,6 +1,7 @@
 // Many files in one command (compress, decompress, verify) and the progress line on a terminal.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -10,6 +11,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "baler/codec.hpp"
@@ -96,5 +98,12 @@ int run_batch(const std::vector<std::filesystem::path>& inputs, int jobs, const 
 // `-j` for one file: threads inside it; for several files: files at a time (each on one
 // thread). The output never depends on it.
 inline int file_threads(std::size_t files, int jobs) { return files > 1 ? 1 : jobs; }
+
+// -j N as given: N > 0 threads, 0 (the default) every core, as zstd -T0.
+inline int threads_or_all_cores(int j) {
+  if (j > 0) return j;
+  const unsigned n = std::thread::hardware_concurrency();
+  return n > 0 ? static_cast<int>(std::min(n, 64u)) : 1;
+}
 
 }  // namespace baler::cli

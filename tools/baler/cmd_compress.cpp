@@ -168,7 +168,7 @@ struct Args {
   bool learn = false;
   std::vector<std::string> column_bounds;
   std::int64_t chunk_rows = 0;
-  int threads = 1;
+  int threads = 0;  // 0: every core
   ConfigSource config;
 };
 
@@ -249,10 +249,12 @@ const ModeRegistrar reg{Mode{
       sub.add_option("--chunk-rows", a->chunk_rows, "rows (tables) or frames (fields) per chunk");
       sub.add_option("--kind", a->kind, "auto, table or field")->capture_default_str();
       sub.add_option("--threads,-j", a->threads,
-                     "worker threads; with several inputs, files at a time (output does not depend on it)")
-          ->capture_default_str();
+                     "worker threads (default: every core); with several inputs, files at a time (output does not depend on it)");
       add_config_options(sub, a->config);
-      return [a] { return plain_compress(*a); };
+      return [a] {
+        a->threads = threads_or_all_cores(a->threads);
+        return plain_compress(*a);
+      };
     },
     project_compress,
     nullptr,

@@ -78,7 +78,7 @@ int project_decompress(const Project& p) {
 struct Args {
   std::vector<std::string> in;
   std::string out, out_dir, format, rows, model;
-  int threads = 1;
+  int threads = 0;  // 0: every core
 };
 
 // Many containers (or -O DIR): each into DIR/STEM.EXT (EXT from --format, else the format the
@@ -147,9 +147,11 @@ const ModeRegistrar reg{Mode{
       sub.add_option("--rows", a->rows, "A:B decodes rows (or frames) A to B-1 only");
       sub.add_option("--model,-m", a->model, "the model file, for containers compressed with an external model");
       sub.add_option("--threads,-j", a->threads,
-                     "worker threads; with several inputs, files at a time (output does not depend on it)")
-          ->capture_default_str();
-      return [a] { return plain_decompress(*a); };
+                     "worker threads (default: every core); with several inputs, files at a time (output does not depend on it)");
+      return [a] {
+        a->threads = threads_or_all_cores(a->threads);
+        return plain_decompress(*a);
+      };
     },
     project_decompress,
     nullptr,

@@ -14,7 +14,7 @@ namespace {
 struct Args {
   std::vector<std::string> files;
   std::string originals, model;
-  int threads = 1;
+  int threads = 0;  // 0: every core
 };
 
 // Decompresses `container` (described by `desc`) and checks it against `original`, chunk by chunk.
@@ -108,10 +108,12 @@ const ModeRegistrar reg{Mode{
       sub.add_option("--originals", a->originals,
                      "folder of the original files, found by the name each container records");
       sub.add_option("--threads,-j", a->threads,
-                     "worker threads; with several containers, files at a time")
-          ->capture_default_str();
+                     "worker threads (default: every core); with several containers, files at a time");
       sub.add_option("--model,-m", a->model, "the model file, for containers compressed with an external model");
-      return [a] { return plain_verify(*a); };
+      return [a] {
+        a->threads = threads_or_all_cores(a->threads);
+        return plain_verify(*a);
+      };
     },
     nullptr,
     nullptr,
