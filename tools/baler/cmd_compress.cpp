@@ -138,7 +138,7 @@ int project_compress(const Project& p) {
   const auto& cfg = p.config;
   require(!cfg.data.input_path.empty(), ErrorCode::Config, "data.input_path is not set in " + p.paths.config_file.string());
   CompressOptions o = compress_options_from_config(cfg.compression);
-  o.threads = cfg.training.threads > 0 ? cfg.training.threads : 1;
+  o.threads = threads_or_all_cores(cfg.training.threads);  // 0 = every core, as -j
   const fs::path model = p.paths.training / kModelFileName;
   const DataSpec spec = parse_data_spec(cfg.data.input_path);
   const fs::path out = p.paths.compressed / (spec.path.stem().string() + ".baler");

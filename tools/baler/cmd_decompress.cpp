@@ -64,7 +64,7 @@ int project_decompress(const Project& p) {
   const auto m = load_optional_model(fs::exists(model) ? model.string() : "");
   DecompressOptions o;
   m.attach(o);
-  o.threads = cfg.training.threads > 0 ? cfg.training.threads : 1;
+  o.threads = threads_or_all_cores(cfg.training.threads);  // 0 = every core, as -j
   std::string format = cfg.compression.output_format;
   if (format == "auto") format = source_format_of(in);
   std::error_code ec;
