@@ -7,10 +7,7 @@
 #include <pybind11/stl.h>
 #include <pybind11/stl/filesystem.h>
 
-#include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <unistd.h>
 
 #include "baler/codec.hpp"
 #include "baler/config.hpp"
@@ -19,33 +16,15 @@
 #include "baler/table_model.hpp"
 
 namespace py = pybind11;
-namespace fs = std::filesystem;
 using namespace baler;
 
 namespace {
 
-// A model file of either kind, kept alive while the options point at it.
-struct AnyModel {
-  std::optional<Model> ae;
-  std::optional<TableModel> table;
-};
-
-// A temporary file removed when it goes out of scope (decompress reads the recorded source
-// format and name through one).
-struct TempPath {
-  fs::path path;
-  explicit TempPath(const char* suffix) {
-    std::string pattern = (fs::temp_directory_path() / "baler-py-XXXXXX").string() + suffix;
-    const int fd = mkstemps(pattern.data(), static_cast<int>(std::strlen(suffix)));
-    if (fd < 0) throw Error(ErrorCode::Io, "cannot create a temporary file in " + fs::temp_directory_path().string());
-    close(fd);
-    path = pattern;
-  }
-  ~TempPath() {
-    std::error_code ec;
-    fs::remove(path, ec);
-  }
-};
+// "x.baler" or "x.baler:/group/ds" (one data set of a bundle), as the command line takes it.
+ContainerRef container_ref(const std::string& spec) {
+  const DataSpec d = parse_data_spec(spec);
+  return ContainerRef(d.path, d.object);
+}
 
 // The dtype of a numpy array: "<f4"-style kind and size, native order (checked by the caller).
 DType dtype_of(const py::array& a, const std::string& what) {
@@ -89,7 +68,7 @@ py::array to_numpy(Array&& a) {
                    free_when_done);
 }
 
-CompressOptions options_from(const py::dict& opt, std::optional<AnyModel>& keep) {
+CompressOptions options_from(const py::dict& opt, AnyModel& keep) {
   CompressOptions o = compress_options_from_config(Config{}.compression);  // the CLI's defaults
   for (auto [k, v] : opt) {
     const std::string key = py::str(k);
@@ -103,19 +82,12 @@ CompressOptions options_from(const py::dict& opt, std::optional<AnyModel>& keep)
     else if (key == "model_storage") o.external_model = v.cast<std::string>() == "external";
     else if (key == "source_name") o.source_name = v.cast<std::string>();
     else if (key == "source_format") o.source_format = v.cast<std::string>();
-    else if (key == "model") {
-      const std::string path = v.cast<std::string>();
-      keep.emplace();
-      if (is_table_model_file(path)) keep->table = load_table_model_file(path);
-      else keep->ae = load_model_file(path);
-    } else {
+    else if (key == "model") keep = load_optional_model(v.cast<std::string>());
+    else {
       throw Error(ErrorCode::Usage, "unknown option '" + key + "'");
     }
   }
-  if (keep) {
-    o.model = keep->ae ? &*keep->ae : nullptr;
-    o.table_model = keep->table ? &*keep->table : nullptr;
-  }
+  keep.attach(o);
   return o;
 }
 
@@ -227,9 +199,7 @@ class NumpySource final : public DataSource {
       return d;
     }
     for (std::size_t j = 0; j < data_.size(); ++j) d.columns.push_back({layout_.names[j], cut(j)});
-    for (const auto& t : text_)
-      d.text.push_back({t.name, t.position, {t.values.begin() + static_cast<std::ptrdiff_t>(a),
-                                             t.values.begin() + static_cast<std::ptrdiff_t>(b)}});
+    for (const auto& t : text_) d.text.push_back(text_rows(t, a, b));
     return d;
   }
 
@@ -244,7 +214,7 @@ class NumpySource final : public DataSource {
 };
 
 py::bytes compress_to_bytes(DataSource& src, const py::dict& opt) {
-  std::optional<AnyModel> keep;
+  AnyModel keep;
   const CompressOptions o = options_from(opt, keep);
   std::vector<std::byte> bytes;
   {
@@ -302,31 +272,20 @@ PYBIND11_MODULE(_baler, m) {
     const std::string_view view = data;
     std::vector<std::byte> bytes(reinterpret_cast<const std::byte*>(view.data()),
                                  reinterpret_cast<const std::byte*>(view.data()) + view.size());
-    TempPath tmp(".baler");  // the description (source format and name) is read from a file
-    {
-      std::ofstream(tmp.path, std::ios::binary).write(view.data(), static_cast<std::streamsize>(view.size()));
-    }
-    std::optional<AnyModel> keep;
+    const AnyModel keep = load_optional_model(model.value_or(""));
     DecompressOptions o;
     o.threads = threads;
-    if (model) {
-      keep.emplace();
-      if (is_table_model_file(*model)) keep->table = load_table_model_file(*model);
-      else keep->ae = load_model_file(*model);
-      o.model = keep->ae ? &*keep->ae : nullptr;
-      o.table_model = keep->table ? &*keep->table : nullptr;
-    }
+    keep.attach(o);
     Dataset d;
-    ContainerDescription desc;
+    ContainerDescription desc;  // the recorded source format and name tell what went in
     {
       py::gil_scoped_release release;
-      desc = read_container_description(tmp.path);
-      d = decompress_memory(std::move(bytes), "bytes", o);
+      d = decompress_memory(std::move(bytes), "bytes", o, &desc);
     }
     return dataset_dict(std::move(d), desc.source_format, desc.source_name);
   }, py::arg("data"), py::arg("model") = py::none(), py::arg("threads") = 1);
   m.def("compress_file", [](const std::string& in, const std::string& out, const py::dict& opt) {
-    std::optional<AnyModel> keep;
+    AnyModel keep;
     CompressOptions o = options_from(opt, keep);
     const DataSpec spec = parse_data_spec(in);
     o.source_format = recorded_format_name(spec);
@@ -343,10 +302,7 @@ PYBIND11_MODULE(_baler, m) {
     py::gil_scoped_release release;
     DecompressOptions o;
     o.threads = threads;
-    const ContainerRef ref = [&] {
-      const DataSpec s = parse_data_spec(in);
-      return ContainerRef(s.path, s.object);
-    }();
+    const ContainerRef ref = container_ref(in);
     const DataLayout layout = container_layout(ref, o);
     const auto sink = open_data_sink(parse_data_spec(out), layout);
     decompress_into(ref, *sink, o);
@@ -354,15 +310,13 @@ PYBIND11_MODULE(_baler, m) {
   });
   m.def("info", [](const std::string& path) {
     py::gil_scoped_release release;
-    const DataSpec s = parse_data_spec(path);
-    return describe_container(ContainerRef(s.path, s.object));
+    return describe_container(container_ref(path));
   });
   m.def("verify", [](const std::string& container, const std::string& original, int threads) {
     VerifyReport r;
     {
       py::gil_scoped_release release;
-      const DataSpec c = parse_data_spec(container);
-      const ContainerRef ref(c.path, c.object);
+      const ContainerRef ref = container_ref(container);
       const ContainerDescription desc = read_container_description(ref);
       ReadOptions ro;
       ro.kind = desc.kind;

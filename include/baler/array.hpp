@@ -72,6 +72,11 @@ struct TextColumn {
   friend bool operator==(const TextColumn&, const TextColumn&) = default;
 };
 
+// Rows [a, b) of a text column (a copy; the caller checks the range).
+inline TextColumn text_rows(const TextColumn& t, std::size_t a, std::size_t b) {
+  return {t.name, t.position, {t.values.begin() + static_cast<std::ptrdiff_t>(a), t.values.begin() + static_cast<std::ptrdiff_t>(b)}};
+}
+
 // What a data set holds. A table has named columns of equal length, each with its own dtype
 // (rows = events). A field is one N-d array (frames × height × width, a volume, ...).
 struct Dataset {

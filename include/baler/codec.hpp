@@ -148,9 +148,11 @@ struct DecompressOptions {
 // Error(Io|Corrupt|Malformed|Limit|Unsupported|ModelMismatch); Error(Usage) for a bundle
 // named without a member (naming its members).
 Dataset decompress_file(const ContainerRef& ref, const DecompressOptions& options = {});
-// The same from a container held in memory (`what` names it in messages).
+struct ContainerDescription;
+// The same from a container held in memory (`what` names it in messages); `description`, when
+// given, receives what read_container_description would say of it.
 Dataset decompress_memory(std::vector<std::byte> bytes, const std::string& what,
-                          const DecompressOptions& options = {});
+                          const DecompressOptions& options = {}, ContainerDescription* description = nullptr);
 
 // What decompress_into gives for `options`: the container's kind, names, dtypes and shape,
 // with rows = the selected range. Throws as decompress_file.

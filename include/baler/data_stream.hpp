@@ -86,9 +86,7 @@ inline Dataset slice_rows(const Dataset& d, std::uint64_t a, std::uint64_t b) {
   if (d.kind == DataKind::Field) out.field = cut(d.field);
   else
     for (const auto& c : d.columns) out.columns.push_back({c.name, cut(c.values)});
-  for (const auto& t : d.text)
-    out.text.push_back({t.name, t.position, {t.values.begin() + static_cast<std::ptrdiff_t>(a),
-                                             t.values.begin() + static_cast<std::ptrdiff_t>(b)}});
+  for (const auto& t : d.text) out.text.push_back(text_rows(t, a, b));
   return out;
 }
 

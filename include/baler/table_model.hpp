@@ -108,6 +108,27 @@ TableModel load_table_model_file(const std::filesystem::path& path);
 // True if `path` is a model file holding a table model (reads the section table only).
 bool is_table_model_file(const std::filesystem::path& path);
 
+// A model file of either kind, an autoencoder or a table model, held while compress or
+// decompress options point at it (attach).
+struct AnyModel {
+  std::optional<Model> ae;
+  std::optional<TableModel> table;
+  template <typename Options>
+  void attach(Options& o) const {
+    o.model = ae ? &*ae : nullptr;
+    o.table_model = table ? &*table : nullptr;
+  }
+};
+
+// The model in FILE, either kind, or none when the path is empty. Throws as the loaders do.
+inline AnyModel load_optional_model(const std::string& path) {
+  AnyModel m;
+  if (path.empty()) return m;
+  if (is_table_model_file(path)) m.table = load_table_model_file(path);
+  else m.ae = load_model_file(path);
+  return m;
+}
+
 // What learning found, for `train` and `compress --learn` to print.
 struct LearnedColumn {
   std::string name;

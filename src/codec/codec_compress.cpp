@@ -360,9 +360,8 @@ void StreamWriter::close(CompressSummary& sum, const std::string& storage, std::
   st_.model_storage = storage;
   std::vector<ColumnCoding> text_cols;
   if (!text_.empty()) {
-    const auto payload = text_.finish();
-    w_.add(SectionId::Text, true, payload);
-    for (const auto& t : describe_text_section(payload, s_.rows, s_.columns.size(), "TEXT"))
+    w_.add(SectionId::Text, true, text_.finish());
+    for (const auto& t : text_.columns())
       text_cols.push_back({t.name, "text", {BoundKind::Exact, 0}, 0, "text+zstd", t.stored_bytes, 0, 0, 0, {}});
   }
   w_.add(SectionId::ChunkIndex, true, encode_chunk_index(refs_));

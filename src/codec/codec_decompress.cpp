@@ -152,9 +152,7 @@ std::pair<std::uint64_t, std::uint64_t> row_range(const Schema& s, const Decompr
 Dataset part_of(const Schema& s, const ChunkRef& ref, std::vector<Array> cols, std::uint64_t lo, std::uint64_t hi,
                 const std::vector<TextColumn>& text) {
   Dataset d;
-  for (const auto& t : text)
-    d.text.push_back({t.name, t.position, {t.values.begin() + static_cast<std::ptrdiff_t>(lo),
-                                           t.values.begin() + static_cast<std::ptrdiff_t>(hi)}});
+  for (const auto& t : text) d.text.push_back(text_rows(t, lo, hi));
   d.kind = s.kind;
   d.table_from_matrix = s.from_matrix;
   for (std::size_t j = 0; j < cols.size(); ++j) {
@@ -237,8 +235,11 @@ Dataset decompress_file(const ContainerRef& ref, const DecompressOptions& opt) {
   return codec::decode_all(codec::open_container(ref), opt);
 }
 
-Dataset decompress_memory(std::vector<std::byte> bytes, const std::string& what, const DecompressOptions& opt) {
-  return codec::decode_all(codec::open_container(container::ContainerReader(std::move(bytes), what)), opt);
+Dataset decompress_memory(std::vector<std::byte> bytes, const std::string& what, const DecompressOptions& opt,
+                          ContainerDescription* description) {
+  const auto o = codec::open_container(container::ContainerReader(std::move(bytes), what));
+  if (description) *description = codec::describe_opened(o);
+  return codec::decode_all(o, opt);
 }
 
 DataLayout container_layout(const ContainerRef& ref, const DecompressOptions& opt) {

@@ -64,29 +64,9 @@ ColumnCheck check_column(const ColumnSpec& spec, const Array& x, const Array& y)
   return c;
 }
 
-}  // namespace codec
 
-ContainerDescription read_container_description(const ContainerRef& ref) {
+ContainerDescription describe_opened(const OpenedContainer& o) {
   ContainerDescription d;
-  const std::filesystem::path& path = ref.path;
-  if (ref.member.empty()) {
-    container::ContainerReader probe(path);
-    if (probe.kind() == container::FileKind::Model) {
-      d.is_model_file = true;
-      d.file_bytes = probe.file_size();
-      for (const auto& e : probe.entries()) d.sections.push_back({codec::section_name(e.id), e.size});
-      if (probe.find(container::SectionId::TableModel) >= 0) {
-        d.table_model = std::make_shared<TableModel>(load_table_model_file(path));
-        d.model_hash = table_model_hash(*d.table_model);
-        d.model_kind = "table model";
-      } else {
-        d.model_hash = container::load_model_with_hash(path).hash;
-      }
-      d.model_bytes = d.file_bytes;
-      return d;
-    }
-  }
-  const auto o = codec::open_container(ref);
   const auto& s = o.schema;
   d.kind = s.kind == DataKind::Table ? "table" : "field";
   d.source_format = s.source_format;
@@ -151,6 +131,30 @@ ContainerDescription read_container_description(const ContainerRef& ref) {
   for (const auto& t : o.text)  // after the numeric columns, as compress reports them
     d.columns.push_back({t.name, "text", {BoundKind::Exact, 0}, 0, "text+zstd", t.stored_bytes, 0, 0, 0, {}});
   return d;
+}
+}  // namespace codec
+
+ContainerDescription read_container_description(const ContainerRef& ref) {
+  ContainerDescription d;
+  const std::filesystem::path& path = ref.path;
+  if (ref.member.empty()) {
+    container::ContainerReader probe(path);
+    if (probe.kind() == container::FileKind::Model) {
+      d.is_model_file = true;
+      d.file_bytes = probe.file_size();
+      for (const auto& e : probe.entries()) d.sections.push_back({codec::section_name(e.id), e.size});
+      if (probe.find(container::SectionId::TableModel) >= 0) {
+        d.table_model = std::make_shared<TableModel>(load_table_model_file(path));
+        d.model_hash = table_model_hash(*d.table_model);
+        d.model_kind = "table model";
+      } else {
+        d.model_hash = container::load_model_with_hash(path).hash;
+      }
+      d.model_bytes = d.file_bytes;
+      return d;
+    }
+  }
+  return codec::describe_opened(codec::open_container(ref));
 }
 
 std::string describe_container(const ContainerRef& ref) {

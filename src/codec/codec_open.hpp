@@ -36,6 +36,8 @@ std::optional<TablePredictor> table_predictor_for(const OpenedContainer& o, cons
 // Layout of `rows` rows of the container's data, text columns included (decompress_into's
 // sink is opened with it).
 DataLayout layout_of_container(const OpenedContainer& o, std::uint64_t rows);
+// What `info` says of an opened data container (read_container_description without the file).
+ContainerDescription describe_opened(const OpenedContainer& o);
 // Compares one column (or the field) with its bound.
 ColumnCheck check_column(const ColumnSpec& spec, const Array& original, const Array& back);
 

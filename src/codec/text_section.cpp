@@ -31,6 +31,7 @@ void TextSectionWriter::close_block(Col& c) {
   const auto z = zstd_compress(c.open, level_);
   put_varint(w, z.size());
   w.append(z);
+  c.stored += z.size();
   c.blocks.insert(c.blocks.end(), w.buffer().begin(), w.buffer().end());
   ++c.block_count;
   c.open.clear();
@@ -51,9 +52,14 @@ void TextSectionWriter::add(const Dataset& part) {
       const auto* p = reinterpret_cast<const std::byte*>(v.data());
       c.open.insert(c.open.end(), p, p + v.size());
       ++c.open_rows;
-      raw_bytes_ += v.size();
     }
   }
+}
+
+std::vector<TextColumnInfo> TextSectionWriter::columns() const {
+  std::vector<TextColumnInfo> out;
+  for (const auto& c : cols_) out.push_back({c.name, c.position, c.stored});
+  return out;
 }
 
 std::vector<std::byte> TextSectionWriter::finish() {

@@ -15,6 +15,13 @@ namespace baler::codec {
 inline constexpr std::uint64_t kTextBlockBytes = std::uint64_t{1} << 24;
 inline constexpr std::uint64_t kMaxTextBlockBytes = std::uint64_t{1} << 26;
 
+// A text column as the section records it: name, position and the bytes of its zstd frames.
+struct TextColumnInfo {
+  std::string name;
+  std::uint64_t position = 0;
+  std::uint64_t stored_bytes = 0;  // its blocks in the container
+};
+
 // Builds the TEXT payload as rows arrive: each column's values are cut into blocks of about
 // kTextBlockBytes, each compressed once it is full, so memory holds the compressed text and
 // one block per column.
@@ -24,7 +31,9 @@ class TextSectionWriter {
   bool empty() const { return cols_.empty(); }
   void add(const Dataset& part);  // part.text in the layout's order
   std::vector<std::byte> finish();
-  std::uint64_t raw_bytes() const { return raw_bytes_; }  // the values' own bytes, for info
+  // After finish(): each column's name, position and stored bytes (as describe_text_section
+  // reads them back).
+  std::vector<TextColumnInfo> columns() const;
 
  private:
   struct Col {
@@ -34,11 +43,11 @@ class TextSectionWriter {
     std::uint64_t block_count = 0;
     std::vector<std::byte> open;    // the block being filled: varint length | bytes per value
     std::uint64_t open_rows = 0;
+    std::uint64_t stored = 0;       // bytes of its zstd frames
   };
   void close_block(Col& c);
   std::vector<Col> cols_;
   int level_;
-  std::uint64_t raw_bytes_ = 0;
 };
 
 // The text columns of a TEXT payload. `rows` = the SCHEMA's rows (each column holds that many
@@ -47,12 +56,6 @@ class TextSectionWriter {
 std::vector<TextColumn> decode_text_section(std::span<const std::byte> payload, std::uint64_t rows,
                                             std::size_t numeric, const std::string& what);
 
-// Names and positions only (for info and layouts), without decompressing the values.
-struct TextColumnInfo {
-  std::string name;
-  std::uint64_t position = 0;
-  std::uint64_t stored_bytes = 0;  // its blocks in the container
-};
 std::vector<TextColumnInfo> describe_text_section(std::span<const std::byte> payload, std::uint64_t rows,
                                                   std::size_t numeric, const std::string& what);
 

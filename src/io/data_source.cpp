@@ -255,7 +255,7 @@ std::unique_ptr<DataSource> npy_source(const DataSpec& spec, const ReadOptions& 
 std::unique_ptr<DataSource> npz_columns_source(std::shared_ptr<NpzReader> z, const std::vector<std::string>& names,
                                                const ReadOptions& o, const std::string& what) {
   std::vector<std::shared_ptr<DataSource>> cols;  // null for a text column
-  std::vector<std::shared_ptr<const std::vector<std::string>>> texts;
+  std::vector<std::shared_ptr<const TextColumn>> texts;  // null for a numeric column
   std::vector<DType> dtypes;
   std::vector<bool> is_text;
   std::uint64_t rows = 0;
@@ -272,7 +272,8 @@ std::unique_ptr<DataSource> npz_columns_source(std::shared_ptr<NpzReader> z, con
     const bool text = h.descr.kind == 'U' || h.descr.kind == 'S';
     is_text.push_back(text);
     if (text) {
-      texts.push_back(std::make_shared<const std::vector<std::string>>(decode_npy_strings(z->member(n), z->what(n))));
+      texts.push_back(std::make_shared<const TextColumn>(
+          TextColumn{n, is_text.size() - 1, decode_npy_strings(z->member(n), z->what(n))}));
       dtypes.push_back(DType::U8);  // unused for text
       cols.push_back(nullptr);
       continue;
@@ -283,15 +284,11 @@ std::unique_ptr<DataSource> npz_columns_source(std::shared_ptr<NpzReader> z, con
     cols.push_back(std::make_shared<ArraySource>(h.shape, t, std::vector<std::string>{}, n, npy_rows(bytes, h), one,
                                                  z->what(n)));
   }
-  auto read = [cols, texts, names](std::uint64_t a, std::uint64_t b) {
+  auto read = [cols, texts](std::uint64_t a, std::uint64_t b) {
     Dataset d;
     for (std::size_t c = 0; c < cols.size(); ++c) {
-      if (cols[c]) {
-        d.columns.push_back(std::move(cols[c]->read_rows(a, b).columns[0]));
-        continue;
-      }
-      const auto first = texts[c]->begin();
-      d.text.push_back({names[c], c, {first + static_cast<std::ptrdiff_t>(a), first + static_cast<std::ptrdiff_t>(b)}});
+      if (cols[c]) d.columns.push_back(std::move(cols[c]->read_rows(a, b).columns[0]));
+      else d.text.push_back(text_rows(*texts[c], a, b));
     }
     return d;
   };

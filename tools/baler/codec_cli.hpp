@@ -66,26 +66,6 @@ inline std::vector<std::string> bundle_objects(const DataSpec& spec, Hdf5Tree& t
   return plain ? std::vector<std::string>{} : objects;
 }
 
-// A model file of either kind: an autoencoder or a table model.
-struct AnyModel {
-  std::optional<Model> ae;
-  std::optional<TableModel> table;
-  template <typename Options>
-  void attach(Options& o) const {
-    o.model = ae ? &*ae : nullptr;
-    o.table_model = table ? &*table : nullptr;
-  }
-};
-
-// Model from FILE, or nothing when the path is empty.
-inline AnyModel load_optional_model(const std::string& path) {
-  AnyModel m;
-  if (path.empty()) return m;
-  if (is_table_model_file(path)) m.table = load_table_model_file(path);
-  else m.ae = load_model_file(path);
-  return m;
-}
-
 // Refuses (Usage, before any work) an output that is the input file itself, by any name
 // (hard or symbolic links included): writing it would destroy the only copy.
 inline void refuse_same_file(const std::filesystem::path& in, const std::filesystem::path& out) {
