@@ -118,16 +118,15 @@ class Hdf5DatasetSink final : public DataSink {
   // Builds the file and memory compound types (memory type kept in mem_), one member per column
   // in source order, text as variable-length UTF-8 strings (h5py's str); returns the file type.
   Handle compound_types() {
-    order_ = column_order(layout_.names.size(), layout_.text_positions);
+    const auto order = column_order(layout_.names.size(), layout_.text_positions);
     std::size_t row_size = 0;
-    for (auto [is_text, j] : order_) row_size += is_text ? sizeof(const char*) : dtype_size(layout_.dtypes[j]);
+    for (auto [is_text, j] : order) row_size += is_text ? sizeof(const char*) : dtype_size(layout_.dtypes[j]);
     Handle ft(H5Tcreate(H5T_COMPOUND, row_size), H5Tclose);
     mem_ = Handle(H5Tcreate(H5T_COMPOUND, row_size), H5Tclose);
     h5::check(ft.get(), ErrorCode::Internal, "HDF5: cannot create a compound type");
     h5::check(mem_.get(), ErrorCode::Internal, "HDF5: cannot create a compound type");
-    record_ = row_size;
     std::size_t offset = 0;
-    for (auto [is_text, j] : order_) {
+    for (auto [is_text, j] : order) {
       const auto& name = is_text ? layout_.text_names[j] : layout_.names[j];
       Handle cf = is_text ? h5::string_type(true, 0, true) : h5::file_type(layout_.dtypes[j]);
       Handle cm = is_text ? h5::string_type(true, 0, true) : h5::memory_type(layout_.dtypes[j]);
@@ -142,33 +141,17 @@ class Hdf5DatasetSink final : public DataSink {
 
   // The rows of `part` as native compound records; text members point into part's strings.
   std::vector<std::byte> pack_records(const Dataset& part) const {
-    const std::size_t rows = part.rows();
-    std::vector<std::byte> buf(rows * record_);
-    std::size_t offset = 0;
-    for (auto [is_text, j] : order_) {
-      if (is_text) {
-        const auto& values = part.text.at(j).values;
-        for (std::size_t r = 0; r < rows; ++r) {
-          const char* p = values[r].c_str();
-          std::memcpy(buf.data() + r * record_ + offset, &p, sizeof p);
-        }
-        offset += sizeof(const char*);
-        continue;
-      }
-      const Array& a = part.columns.at(j).values;
-      const std::size_t es = dtype_size(a.dtype);
-      for (std::size_t r = 0; r < rows; ++r) std::memcpy(buf.data() + r * record_ + offset, a.bytes.data() + r * es, es);
-      offset += es;
-    }
-    return buf;
+    const std::vector<std::size_t> widths(part.text.size(), sizeof(const char*));
+    return pack_rows(part, false, widths, [&](std::size_t t, std::size_t r, std::byte* out) {
+      const char* p = part.text[t].values[r].c_str();
+      std::memcpy(out, &p, sizeof p);
+    });
   }
 
   std::string what_;
   DataLayout layout_;
   Handle d_, mem_;
   Mode mode_ = Mode::Field;
-  std::vector<std::pair<bool, std::size_t>> order_;  // compound: the members, text or numeric column
-  std::size_t record_ = 0;                           // compound: bytes per record in memory
   std::vector<std::int64_t> shape_;
   std::uint64_t pos_ = 0;
 };

@@ -256,17 +256,33 @@ Dataset decode_npy_records(std::span<const std::byte> bytes, const std::string& 
 }
 
 std::vector<std::byte> pack_rows(const Dataset& table, bool little_endian) {
+  return pack_rows(table, little_endian, {}, {});
+}
+
+std::vector<std::byte> pack_rows(const Dataset& table, bool little_endian, std::span<const std::size_t> text_widths,
+                                 const PutText& put_text) {
+  std::vector<std::size_t> positions;  // no widths: the numeric columns only
+  if (!text_widths.empty())
+    for (const auto& t : table.text) positions.push_back(t.position);
+  const auto order = column_order(table.columns.size(), positions);
+  auto width = [&](std::pair<bool, std::size_t> c) {
+    return c.first ? text_widths[c.second] : dtype_size(table.columns[c.second].values.dtype);
+  };
   std::size_t record = 0;
-  for (const auto& c : table.columns) record += dtype_size(c.values.dtype);
+  for (auto c : order) record += width(c);
   const std::size_t rows = table.rows();
   std::vector<std::byte> data(rows * record);
   std::size_t offset = 0;
-  for (const auto& c : table.columns) {
-    const std::size_t es = dtype_size(c.values.dtype);
+  for (auto c : order) {
+    const std::size_t es = width(c);
     for (std::size_t r = 0; r < rows; ++r) {
-      std::memcpy(data.data() + r * record + offset, c.values.bytes.data() + r * es, es);
-      if (little_endian && std::endian::native != std::endian::little)
-        byteswap_inplace(data.data() + r * record + offset, 1, es);
+      std::byte* out = data.data() + r * record + offset;
+      if (c.first) {
+        put_text(c.second, r, out);
+        continue;
+      }
+      std::memcpy(out, table.columns[c.second].values.bytes.data() + r * es, es);
+      if (little_endian && std::endian::native != std::endian::little) byteswap_inplace(out, 1, es);
     }
     offset += es;
   }
@@ -276,9 +292,6 @@ std::vector<std::byte> pack_rows(const Dataset& table, bool little_endian) {
 std::vector<std::byte> encode_npy_records(const Dataset& table) {
   std::vector<DType> dtypes;
   for (const auto& c : table.columns) dtypes.push_back(c.values.dtype);
-  if (table.text.empty())
-    return encode_with_descr(npy_records_descr(column_names(table), dtypes), {static_cast<std::int64_t>(table.rows())},
-                             pack_rows(table, true), 1);
   // Text columns as '<Un' fields (n: the longest value's code points), in their places.
   std::vector<std::size_t> positions, widths;
   std::vector<std::vector<std::vector<std::uint32_t>>> cps(table.text.size());
@@ -289,34 +302,19 @@ std::vector<std::byte> encode_npy_records(const Dataset& table) {
       cps[t].push_back(utf8_to_utf32(v));
       w = std::max(w, cps[t].back().size());
     }
-    widths.push_back(w);
+    widths.push_back(4 * w);
   }
-  const auto order = column_order(table.columns.size(), positions);
   std::vector<std::string> types;
-  std::size_t record = 0;
-  for (auto [is_text, i] : order) {
-    types.push_back(is_text ? "<U" + std::to_string(widths[i]) : kDescr[static_cast<int>(dtypes[i])]);
-    record += is_text ? 4 * widths[i] : dtype_size(dtypes[i]);
-  }
-  const std::size_t rows = table.rows();
-  std::vector<std::byte> data(rows * record, std::byte{0});
-  std::size_t offset = 0;
-  for (auto [is_text, i] : order) {
-    for (std::size_t r = 0; r < rows; ++r) {
-      std::byte* out = data.data() + r * record + offset;
-      if (!is_text) {
-        std::memcpy(out, table.columns[i].values.bytes.data() + r * dtype_size(dtypes[i]), dtype_size(dtypes[i]));
-        if (std::endian::native != std::endian::little) byteswap_inplace(out, 1, dtype_size(dtypes[i]));
-        continue;
-      }
-      for (std::size_t k = 0; k < cps[i][r].size(); ++k) {
-        const std::uint32_t le = std::endian::native == std::endian::little ? cps[i][r][k] : byteswap_value(cps[i][r][k]);
-        std::memcpy(out + 4 * k, &le, 4);
-      }
+  for (auto [is_text, i] : column_order(table.columns.size(), positions))
+    types.push_back(is_text ? "<U" + std::to_string(widths[i] / 4) : kDescr[static_cast<int>(dtypes[i])]);
+  const auto data = pack_rows(table, true, widths, [&](std::size_t t, std::size_t r, std::byte* out) {
+    for (std::size_t k = 0; k < cps[t][r].size(); ++k) {  // the rest stays zero: numpy's padding
+      const std::uint32_t le = std::endian::native == std::endian::little ? cps[t][r][k] : byteswap_value(cps[t][r][k]);
+      std::memcpy(out + 4 * k, &le, 4);
     }
-    offset += is_text ? 4 * widths[i] : dtype_size(dtypes[i]);
-  }
-  return encode_with_descr(records_descr(all_column_names(table), types), {static_cast<std::int64_t>(rows)}, data, 1);
+  });
+  return encode_with_descr(records_descr(all_column_names(table), types), {static_cast<std::int64_t>(table.rows())},
+                           data, 1);
 }
 
 std::vector<std::string> decode_npy_strings(std::span<const std::byte> bytes, const std::string& what) {

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -43,7 +45,13 @@ RawData read_hdf5_raw(const std::filesystem::path& path, const std::string& obje
 
 // The table's values row by row, each row the columns' values packed in order (npy records,
 // 2-D matrices, HDF5 compounds); little-endian when asked, else native order (npy_format.cpp).
+// Text columns are left out.
 std::vector<std::byte> pack_rows(const Dataset& table, bool little_endian);
+// The same with the text columns in their places: text column t takes text_widths[t] bytes of
+// each record, written by put_text(t, row, where) (a pointer for HDF5, UTF-32 for npy).
+using PutText = std::function<void(std::size_t text, std::size_t row, std::byte* where)>;
+std::vector<std::byte> pack_rows(const Dataset& table, bool little_endian, std::span<const std::size_t> text_widths,
+                                 const PutText& put_text);
 
 // Shared by read_dataset and the chunked sources (dataset_reader.cpp):
 
