@@ -65,3 +65,8 @@ bench: build
 
 clean:
 	rm -rf $(BUILD) $(FUZZ_BUILD) $(SANITIZE_BUILD)
+
+# The JSROOT cross-check alone (tests/jsroot/README.md): installs jsroot with npm on first use.
+.PHONY: test-jsroot
+test-jsroot: build
+	cd $(BUILD) && BALER_DATA_DIR=$(BALER_DATA_DIR) ctest --output-on-failure -R '^jsroot_'

@@ -35,3 +35,16 @@ if [ ${#missing[@]} -gt 0 ]; then
 else
   echo "install-deps: all ${#PACKAGES[@]} packages present"
 fi
+
+# tests/jsroot: JSROOT (npm) runs on node as an independent reader of ROOT files; its test
+# installs it with npm into the build folder. Checked by command, not by package: a node from
+# another source (e.g. one that bundles npm) is kept. Debian 12's nodejs is node 18.
+js_missing=()
+command -v node >/dev/null 2>&1 || js_missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || js_missing+=(npm)
+if [ ${#js_missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${js_missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -q
+  $SUDO apt-get install -y -q --no-install-recommends "${js_missing[@]}"
+fi

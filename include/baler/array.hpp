@@ -109,5 +109,9 @@ std::vector<std::pair<bool, std::size_t>> column_order(std::size_t numeric,
 std::vector<std::string> all_column_names(const Dataset& table);
 // The table with only the columns at `keep` (indices into all_column_names), in that order.
 Dataset keep_columns(Dataset table, std::span<const std::size_t> keep);
+// Indices of the columns matching `patterns` (names or fnmatch globs; all if empty), in pattern
+// order, each once. Throws Error(Usage) naming `what` and a pattern that matches nothing.
+std::vector<std::size_t> select_column_indices(const std::vector<std::string>& names,
+                                               const std::vector<std::string>& patterns, const std::string& what);
 
 }  // namespace baler

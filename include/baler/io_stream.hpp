@@ -2,7 +2,9 @@
 // stays bounded for files larger than RAM. The interfaces are in data_stream.hpp.
 #pragma once
 
+#include <filesystem>
 #include <memory>
+#include <string>
 
 #include "baler/data_stream.hpp"
 #include "baler/io.hpp"
@@ -31,5 +33,24 @@ std::unique_ptr<DataSource> open_data_source(const DataSpec& spec, const ReadOpt
 // Throws Error(Usage|Unsupported|Io) as write_dataset does, before writing anything when the
 // layout cannot be written in that format.
 std::unique_ptr<DataSink> open_data_sink(const DataSpec& spec, const DataLayout& layout);
+
+struct NpzCollector;
+// Several data sets into one .npz, each under its own key prefix (a bundle member "/events/NJet"
+// as "events/NJet"): a table as `PREFIX/names` + one member per column (`events/NJet/Jet_Px`),
+// a field as `PREFIX/data`. Each member sink is committed in turn; the file appears on commit()
+// (a writer destroyed before leaves nothing).
+class NpzBundleWriter {
+ public:
+  explicit NpzBundleWriter(std::filesystem::path path);
+  ~NpzBundleWriter();
+  NpzBundleWriter(const NpzBundleWriter&) = delete;
+  NpzBundleWriter& operator=(const NpzBundleWriter&) = delete;
+  std::unique_ptr<DataSink> member_sink(const std::string& prefix, const DataLayout& layout);
+  void commit();
+
+ private:
+  std::filesystem::path path_;
+  std::unique_ptr<NpzCollector> collected_;
+};
 
 }  // namespace baler

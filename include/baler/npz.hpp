@@ -80,8 +80,9 @@ struct NpzMember {
   std::filesystem::path file;    // or, when not empty, a file holding the image (read at write time)
 };
 
-// True if `key` can name an npz member safely: not empty, no '/' or '\\', no NUL, not "." or
-// "..": a name that would be a path (zip-slip) for other extractors is refused.
+// True if `key` can name an npz member safely: not empty, no '\\' or NUL; '/' only between
+// parts that are neither empty, "." nor ".." ("events/NJet/Jet_Px"): a name that would escape
+// the folder of an extractor (zip-slip: "/etc/x", "../x") is refused.
 bool safe_npz_key(const std::string& key);
 
 // Writes an .npz atomically, members stored uncompressed (like numpy.savez) with a fixed

@@ -25,16 +25,20 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "baler/data_stream.hpp"
+#include "baler/hdf5_tree.hpp"
 #include "baler/io.hpp"
 
 namespace baler {
 
 // Reads TTree `spec.object` ("tree", "dir/tree"; empty = the file's only tree) of a ROOT file
-// as a table (see above). Throws Error(Io|Malformed|Unsupported|Limit) naming the file, branch
+// as a table (see above), or, when spec.object names a table of a tree as read_root_bundle lays
+// it out ("/events/entries", "/events/NJet"), that table (ReadOptions::columns then picks its
+// columns by name or glob). Throws Error(Io|Malformed|Unsupported|Limit) naming the file, branch
 // and basket; Error(Usage) for a selection that matches nothing or a tree that does not exist.
 Dataset read_root_dataset(const DataSpec& spec, const ReadOptions& options);
 // The same, appending one line per skipped branch to `*notes` (when not null).
@@ -48,6 +52,37 @@ Dataset read_root_dataset(const DataSpec& spec, const ReadOptions& options,
 // whole. Notes and errors as read_root_dataset (a basket is checked when it is decoded).
 std::unique_ptr<DataSource> open_root_source(const DataSpec& spec, const ReadOptions& options,
                                              std::vector<std::string>* notes);
+
+// Every tree of a ROOT file (or the one spec.object names) as the members of a bundle (format
+// 1.3), each tree `T` as:
+//   group "/T"            attributes ROOT.class ("TTree", "TNtuple", ...), ROOT.title,
+//                         ROOT.entries, ROOT.branches (names, tree order), ROOT.leaves (each
+//                         branch's leaf list as ROOT titles it: "Jet_Px[NJet]/F", "x/D:y/I", "s/C"),
+//                         ROOT.members (the member names below: "entries", then one per
+//                         collection) and ROOT.counters (each collection's counter column)
+//   table "/T/entries"    one row per entry: flat branches (scalars, fixed arrays as a[0]...,
+//                         leaf lists as p.x), counters, strings (text columns)
+//   table "/T/<counter>"  one per jagged collection, one row per object: the branches counted by
+//                         <counter> ("/events/NJet": Jet_Px, Jet_Py, ...), counts checked; a
+//                         name taken already gets "_" appended
+// Branches that cannot be read (objects, another file's baskets) are left out with one note per
+// tree naming them. Throws Error(Usage) for a tree that does not exist or a file without trees,
+// else as read_root_dataset.
+struct RootBundle {
+  Hdf5Tree index;
+  std::vector<std::pair<std::string, Dataset>> members;  // object path, table
+};
+RootBundle read_root_bundle(const DataSpec& spec, const std::function<void(const std::string&)>& on_note);
+// Writes the trees of a bundle index in that layout back as a new ROOT file, atomically (nothing
+// at `out` on failure): each group with ROOT.class becomes that tree (TNtuple/TNtupleD kept),
+// its branches rebuilt from ROOT.branches and ROOT.leaves with the values `member` returns for
+// each member path ("/events/entries", "/events/NJet"). Baskets zlib-compressed (level 1).
+// Throws Error(Malformed) when the index and the members disagree (a column missing, a
+// collection's rows not the sum of its counter), Error(Io).
+void write_root_bundle(const std::filesystem::path& out, const Hdf5Tree& index,
+                       const std::function<Dataset(const std::string& member)>& member);
+// Whether a bundle index describes ROOT trees (a group with a ROOT.class attribute).
+bool is_root_bundle(const Hdf5Tree& index);
 
 // Human-readable listing of keys, directories, trees and branches (types, compression).
 std::string describe_root_file(const std::filesystem::path& path);

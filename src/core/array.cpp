@@ -1,6 +1,8 @@
 // Arrays, shapes and table <-> matrix conversions.
 #include "baler/array.hpp"
 
+#include <fnmatch.h>
+
 #include <cstring>
 #include <limits>
 
@@ -155,6 +157,31 @@ Dataset keep_columns(Dataset table, std::span<const std::size_t> keep) {
     else out.columns.push_back(std::move(table.columns[i]));
   }
   return out;
+}
+
+std::vector<std::size_t> select_column_indices(const std::vector<std::string>& names,
+                                               const std::vector<std::string>& patterns, const std::string& what) {
+  std::vector<std::size_t> kept;
+  if (patterns.empty()) {
+    for (std::size_t c = 0; c < names.size(); ++c) kept.push_back(c);
+    return kept;
+  }
+  std::vector<bool> taken(names.size(), false);
+  for (const auto& pattern : patterns) {
+    bool matched = false;
+    for (std::size_t c = 0; c < names.size(); ++c) {
+      if (fnmatch(pattern.c_str(), names[c].c_str(), 0) != 0) continue;
+      matched = true;
+      if (!taken[c]) kept.push_back(c);
+      taken[c] = true;
+    }
+    if (!matched) {
+      std::string list;
+      for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+      throw Error(ErrorCode::Usage, what + " has no column matching '" + pattern + "' (columns: " + list + ")");
+    }
+  }
+  return kept;
 }
 
 }  // namespace baler

@@ -132,16 +132,31 @@ class NpySink final : public DataSink {
   std::unique_ptr<MemorySink> rows_held_;  // a table with text columns
 };
 
+}  // namespace
+
+// What the member sinks of an NpzBundleWriter have finished: zip members and their files.
+struct NpzCollector {
+  std::vector<NpzMember> members;
+  std::vector<std::unique_ptr<AtomicFile>> files;  // never committed: removed with the writer
+  std::size_t serial = 0;                          // temporary file names
+};
+
+namespace {
+
 // Baler's npz layouts: a field as `data` (+ an empty `names`, like Baler's CFD files); a
 // one-dtype table as `data` (2-D) + `names`; any other table as `names` + one 1-D member per
 // column. Big members go through temporary files beside the output; zip on commit (stored).
 class NpzSink final : public DataSink {
  public:
-  NpzSink(const std::filesystem::path& path, const DataLayout& l) : path_(path) {
+  // `prefix` (a bundle member, e.g. "events/NJet"): every key under it, a table always one
+  // member per column; commit() then hands the members to `collector` instead of zipping.
+  NpzSink(const std::filesystem::path& path, const DataLayout& l, std::string prefix = {},
+          NpzCollector* collector = nullptr)
+      : path_(path), prefix_(prefix.empty() ? prefix : prefix + "/"), collector_(collector) {
     if (l.kind == DataKind::Field) {
       add_streamed("data", l, NpyRows::Field);
       add_small("names", encode_npy(Array(DType::F64, {0})));
-    } else if (one_dtype(l) && !l.names.empty() && l.text_names.empty()) {
+    } else if (prefix_.empty() && one_dtype(l) && !l.names.empty() && l.text_names.empty()) {
       add_streamed("data", l, NpyRows::Matrix);
       add_small("names", encode_npy_strings(l.names));
     } else {
@@ -157,7 +172,7 @@ class NpzSink final : public DataSink {
         if (clash)
           throw Error(ErrorCode::Unsupported, path.string() + ": column name '" + name +
                                                   "' cannot be an npz key (empty, repeated, 'data', 'names' or "
-                                                  "a path with '/', '\\' or '..'); write .csv or .h5 instead");
+                                                  "a path with '\\', an empty part or '..'); write .csv or .h5 instead");
         if (is_text) members_.push_back({name, {}, {}, {}, static_cast<int>(j)});
         else add_streamed(name, l, NpyRows::Column, j);
       }
@@ -173,16 +188,18 @@ class NpzSink final : public DataSink {
     std::vector<NpzMember> zip;
     for (auto& m : members_) {
       if (m.text >= 0) {
-        zip.push_back({m.key, encode_npy_strings(texts_[static_cast<std::size_t>(m.text)]), {}});
+        zip.push_back({prefix_ + m.key, encode_npy_strings(texts_[static_cast<std::size_t>(m.text)]), {}});
       } else if (m.rows) {
         require(m.rows->complete(), ErrorCode::Internal, "npz output: not every row was written");
         m.file->close_stream();
-        zip.push_back({m.key, {}, m.file->temp_path()});
+        zip.push_back({prefix_ + m.key, {}, m.file->temp_path()});
+        if (collector_) collector_->files.push_back(std::move(m.file));  // kept until the zip is written
       } else {
-        zip.push_back({m.key, std::move(m.npy), {}});
+        zip.push_back({prefix_ + m.key, std::move(m.npy), {}});
       }
     }
-    write_npz(path_, zip);
+    if (!collector_) return write_npz(path_, zip);
+    for (auto& z : zip) collector_->members.push_back(std::move(z));
   }
 
  private:
@@ -195,11 +212,14 @@ class NpzSink final : public DataSink {
   };
   void add_small(const std::string& key, std::vector<std::byte> npy) { members_.push_back({key, std::move(npy), {}, {}}); }
   void add_streamed(const std::string& key, const DataLayout& l, NpyRows mode, std::size_t column = 0) {
-    Member m{key, {}, std::make_unique<AtomicFile>(path_.string() + ".member" + std::to_string(members_.size())), {}};
+    const std::size_t serial = collector_ ? collector_->serial++ : members_.size();
+    Member m{key, {}, std::make_unique<AtomicFile>(path_.string() + ".member" + std::to_string(serial)), {}};
     m.rows = std::make_unique<NpyRowWriter>(*m.file, l, mode, column);
     members_.push_back(std::move(m));
   }
   std::filesystem::path path_;
+  std::string prefix_;
+  NpzCollector* collector_;
   std::vector<Member> members_;
   std::vector<std::vector<std::string>> texts_;
 };
@@ -238,6 +258,17 @@ class CsvSink final : public DataSink {
 };
 
 }  // namespace
+
+NpzBundleWriter::NpzBundleWriter(std::filesystem::path path)
+    : path_(std::move(path)), collected_(std::make_unique<NpzCollector>()) {}
+NpzBundleWriter::~NpzBundleWriter() = default;
+
+std::unique_ptr<DataSink> NpzBundleWriter::member_sink(const std::string& prefix, const DataLayout& layout) {
+  require(!prefix.empty(), ErrorCode::Internal, "npz bundle member without a name");
+  return std::make_unique<NpzSink>(path_, layout, prefix, collected_.get());
+}
+
+void NpzBundleWriter::commit() { write_npz(path_, collected_->members); }
 
 std::unique_ptr<DataSink> open_data_sink(const DataSpec& spec, const DataLayout& layout) {
   const std::string what = spec.path.string();

@@ -1,7 +1,5 @@
 // read_dataset: dispatch by format, names (npz `names`, .names.txt sidecar), the kind rule,
 // column selection; list_objects.
-#include <fnmatch.h>
-
 #include <algorithm>
 #include <fstream>
 
@@ -222,31 +220,6 @@ NpzChoice choose_npz_member(const NpzReader& z, const std::string& object) {
     }
   }
   return c;
-}
-
-std::vector<std::size_t> select_column_indices(const std::vector<std::string>& names,
-                                               const std::vector<std::string>& patterns, const std::string& what) {
-  std::vector<std::size_t> kept;
-  if (patterns.empty()) {
-    for (std::size_t c = 0; c < names.size(); ++c) kept.push_back(c);
-    return kept;
-  }
-  std::vector<bool> taken(names.size(), false);
-  for (const auto& pattern : patterns) {
-    bool matched = false;
-    for (std::size_t c = 0; c < names.size(); ++c) {
-      if (fnmatch(pattern.c_str(), names[c].c_str(), 0) != 0) continue;
-      matched = true;
-      if (!taken[c]) kept.push_back(c);
-      taken[c] = true;
-    }
-    if (!matched) {
-      std::string list;
-      for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
-      throw Error(ErrorCode::Usage, what + " has no column matching '" + pattern + "' (columns: " + list + ")");
-    }
-  }
-  return kept;
 }
 
 void check_single_object(const DataSpec& spec) {

@@ -186,7 +186,16 @@ std::vector<std::byte> NpzReader::member(const std::string& key) const {
 }
 
 bool safe_npz_key(const std::string& key) {
-  return !key.empty() && key != "." && key != ".." && key.find_first_of(std::string("/\\\0", 3)) == std::string::npos;
+  if (key.empty() || key.find_first_of(std::string("\\\0", 2)) != std::string::npos) return false;
+  // '/' separates groups ("events/NJet/Jet_Px"): no empty, "." or ".." part, so never a path
+  // that leaves the folder an extractor unpacks into.
+  for (std::size_t a = 0;;) {
+    const auto b = key.find('/', a);
+    const std::string part = key.substr(a, b == std::string::npos ? std::string::npos : b - a);
+    if (part.empty() || part == "." || part == "..") return false;
+    if (b == std::string::npos) return true;
+    a = b + 1;
+  }
 }
 
 void write_npz(const std::filesystem::path& path, const std::vector<NpzMember>& members) {

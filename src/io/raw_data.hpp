@@ -66,10 +66,6 @@ std::vector<std::string> npy_sidecar_names(const std::filesystem::path& npy, con
 // Throws Error(Malformed) when a 2-D array's name list has the wrong length.
 void check_name_count(const std::vector<std::string>& names, const std::vector<std::int64_t>& shape,
                       const std::string& names_what, const std::string& data_what);
-// Indices of the columns matching `patterns` (all if empty), in pattern order, each once.
-// Throws Error(Usage) naming a pattern that matches nothing.
-std::vector<std::size_t> select_column_indices(const std::vector<std::string>& names,
-                                               const std::vector<std::string>& patterns, const std::string& what);
 // Refuses an object name on a one-object format, .baler and unknown formats (Error(Usage)).
 void check_single_object(const DataSpec& spec);
 // ReadOptions::csv_dtype parsed; Error(Usage) for a bad name.

@@ -5,14 +5,15 @@
 #include <map>
 
 #include "baler/root.hpp"
-#include "root_table.hpp"
+#include "root_tree_tables.hpp"
 
 namespace baler {
 namespace {
 
 using namespace rootio;
 
-bool is_tree_class(const std::string& c) { return c == "TTree"; }
+// TNtuple and TNtupleD stream a TTree base first: they read as trees.
+bool is_tree_class(const std::string& c) { return c == "TTree" || c == "TNtuple" || c == "TNtupleD"; }
 
 std::string strip_cycle(const std::string& s) {
   const auto semi = s.rfind(';');
@@ -80,8 +81,12 @@ std::vector<Selected> select_plans(const Tree& tree, const std::vector<std::stri
 // Chooses per-event or per-object mode and checks the selection; returns the branches to read.
 std::vector<BranchPlan> decide(const std::vector<Selected>& sel, bool explicit_selection,
                                const std::string& what, std::vector<std::string>* notes) {
-  auto note = [&](const std::string& s) {
-    if (notes) notes->push_back(what + ": " + s);
+  // Skipped branches are gathered by reason into one note line (a tree may skip dozens).
+  std::vector<std::pair<std::string, std::vector<std::string>>> skipped;  // reason, branches
+  auto skip = [&](const std::string& reason, const std::string& name) {
+    auto it = std::find_if(skipped.begin(), skipped.end(), [&](const auto& s) { return s.first == reason; });
+    if (it == skipped.end()) it = skipped.insert(skipped.end(), {reason, {}});
+    it->second.push_back("'" + name + "'");
   };
   const bool per_object =
       explicit_selection && std::any_of(sel.begin(), sel.end(), [](const Selected& s) {
@@ -95,12 +100,14 @@ std::vector<BranchPlan> decide(const std::vector<Selected>& sel, bool explicit_s
       case BranchKind::Unsupported:
         require(!s.exact || !explicit_selection, ErrorCode::Unsupported,
                 what + ": branch '" + name + "' holds " + s.plan.reason + ", which baler cannot read");
-        note("skipped branch '" + name + "': " + s.plan.reason);
+        skip(s.plan.reason, name);
         break;
       case BranchKind::Jagged:
         if (!per_object) {
-          note("skipped jagged branch '" + name + "' (counted by " + s.plan.count_name +
-               "); select it to get one row per object");
+          skip("jagged, counted by " + s.plan.count_name +
+                   "; select a counter's branches for one row per object, or compress the whole file to keep every "
+                   "collection",
+               name);
           break;
         }
         if (counter.empty()) counter = s.plan.count_name, first = name;
@@ -118,10 +125,22 @@ std::vector<BranchPlan> decide(const std::vector<Selected>& sel, bool explicit_s
         require(!s.exact, ErrorCode::Usage,
                 what + ": per-event branch '" + name +
                     "' cannot go into a per-object table of jagged branches counted by " + counter);
-        note("skipped per-event branch '" + name + "' in a per-object table");
+        skip("per-event, in a per-object table", name);
         break;
       case BranchKind::Container: break;
     }
+  }
+  if (notes && !skipped.empty()) {
+    std::size_t count = 0;
+    std::string text;
+    for (const auto& [reason, names] : skipped) {
+      count += names.size();
+      std::string list;
+      for (std::size_t i = 0; i < names.size() && i < 6; ++i) list += (i ? ", " : "") + names[i];
+      if (names.size() > 6) list += ", ...";
+      text += (text.empty() ? "" : "; ") + std::to_string(names.size()) + " " + reason + " (" + list + ")";
+    }
+    notes->push_back(what + ": skipped " + std::to_string(count) + " branch" + (count == 1 ? "" : "es") + ": " + text);
   }
   require(!out.empty(), ErrorCode::Unsupported, what + ": no readable branches selected");
   return out;
@@ -147,8 +166,40 @@ std::unique_ptr<PlannedTree> plan_tree(const DataSpec& spec, const ReadOptions& 
 
 }  // namespace rootio
 
+std::optional<Dataset> read_root_member(const DataSpec& spec, const ReadOptions& options,
+                                        std::vector<std::string>* notes) {
+  std::string object = spec.object;
+  if (!object.empty() && object.front() == '/') object.erase(0, 1);
+  const auto slash = object.rfind('/');
+  if (slash == std::string::npos) return std::nullopt;
+  const std::string tree = object.substr(0, slash);
+  bool tree_found = false;
+  for (const auto& e : rootio::RootFile(spec.path).entries())
+    if (is_tree_class(e.key.class_name)) {
+      if (e.path == object) return std::nullopt;  // a tree inside a directory
+      tree_found = tree_found || e.path == tree;
+    }
+  if (!tree_found) return std::nullopt;
+  require(options.kind != "field", ErrorCode::Usage,
+          spec.path.string() + ": a ROOT tree is a table; it cannot be read as a field");
+  RootBundle b = read_root_bundle(DataSpec{spec.path, tree, FileFormat::Root}, [&](const std::string& n) {
+    if (notes) notes->push_back(n);
+  });
+  std::string names;
+  for (auto& [path, data] : b.members) {
+    if (path == "/" + object) {
+      const auto keep = select_column_indices(all_column_names(data), options.columns, spec.path.string() + ":" + path);
+      return keep_columns(std::move(data), keep);
+    }
+    names += (names.empty() ? "" : ", ") + path;
+  }
+  throw Error(ErrorCode::Usage, spec.path.string() + ": tree '" + tree + "' has no table '" + object.substr(slash + 1) +
+                                    "' (it holds " + names + ")");
+}
+
 Dataset read_root_dataset(const DataSpec& spec, const ReadOptions& options,
                           std::vector<std::string>* notes) {
+  if (auto member = read_root_member(spec, options, notes)) return std::move(*member);
   const auto t = plan_tree(spec, options, notes);
   return build_table(t->file, t->tree, t->plans);
 }

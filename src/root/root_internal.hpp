@@ -16,6 +16,31 @@
 
 namespace baler::rootio {
 
+// Streamed-object framing shared by the reader and the writer: a byte count carries this bit;
+// a class tag is new (kNewClassTag, then the name) or a reference (kClassMask | offset); offsets
+// count from the key start plus kMapOffset.
+inline constexpr std::uint32_t kByteCountMask = 0x40000000;
+inline constexpr std::uint32_t kNewClassTag = 0xFFFFFFFF;
+inline constexpr std::uint32_t kClassMask = 0x80000000;
+inline constexpr std::uint32_t kMapOffset = 2;
+
+// ROOT's letter for a numeric leaf type in branch titles ("x/F"): O B b S s I i L l F D.
+inline char root_type_code(DType t) {
+  switch (t) {
+    case DType::Bool: return 'O';
+    case DType::I8: return 'B';
+    case DType::U8: return 'b';
+    case DType::I16: return 'S';
+    case DType::U16: return 's';
+    case DType::I32: return 'I';
+    case DType::U32: return 'i';
+    case DType::I64: return 'L';
+    case DType::U64: return 'l';
+    case DType::F32: return 'F';
+    default: return 'D';
+  }
+}
+
 // Largest uncompressed payload of one key (TTree metadata, one basket) we accept; ROOT writes
 // baskets of a few MB. Larger declared sizes are refused before allocating (Error(Limit)).
 inline constexpr std::uint64_t kMaxObjectBytes = std::uint64_t{1} << 30;

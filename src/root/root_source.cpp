@@ -1,6 +1,6 @@
 // A ROOT tree as a DataSource: entry ranges of flat branches, decoded basket by basket.
 #include "baler/root.hpp"
-#include "root_table.hpp"
+#include "root_tree_tables.hpp"
 
 namespace baler {
 namespace {
@@ -34,6 +34,8 @@ class RootSource final : public DataSource {
 
 std::unique_ptr<DataSource> open_root_source(const DataSpec& spec, const ReadOptions& options,
                                              std::vector<std::string>* notes) {
+  if (auto member = read_root_member(spec, options, notes))  // a whole tree's table: read whole
+    return std::make_unique<MemorySource>(std::move(*member), "read whole");
   auto t = rootio::plan_tree(spec, options, notes);
   require(t->tree.entries >= 0, ErrorCode::Malformed,
           t->what + ": negative entry count " + std::to_string(t->tree.entries));

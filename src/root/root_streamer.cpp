@@ -7,10 +7,6 @@
 namespace baler::rootio {
 namespace {
 
-constexpr std::uint32_t kByteCountMask = 0x40000000;
-constexpr std::uint32_t kNewClassTag = 0xFFFFFFFF;
-constexpr std::uint32_t kClassMask = 0x80000000;
-constexpr std::uint32_t kMapOffset = 2;
 constexpr std::uint32_t kIsReferenced = 1u << 4;
 
 // A class version and, when the writer gave a byte count, where the object ends.
@@ -354,7 +350,15 @@ Branch TreeParser::branch(const ObjectHead& head, int depth) {
 }
 
 Tree TreeParser::parse() {
-  const auto v = s_.begin("TTree");
+  auto v = s_.begin("TTree");
+  // TNtuple (v2) and TNtupleD (v1) wrap a TTree base (then fNvar, not needed): a TTree's first
+  // member is its TNamed base (v1), a wrapper's is the TTree (v16+).
+  if (v.version < 16 && v.end) {
+    const std::size_t at = s_.r.pos();
+    const auto inner = s_.begin("TTree");
+    if (inner.version >= 16) v = inner;
+    else s_.r.seek(at, "TTree");
+  }
   if (v.version < 16 || v.version > 20)
     throw Error(ErrorCode::Unsupported, s_.r.what() + ": TTree version " +
                                             std::to_string(v.version) +

@@ -196,28 +196,36 @@ BranchPlan classify(const Tree& tree, const Branch& b, const std::string& what) 
   return p;
 }
 
-Dataset build_table(const RootFile& file, const Tree& tree, const std::vector<BranchPlan>& plans) {
-  if (plans.empty() || plans.front().kind != BranchKind::Jagged)
-    return FlatTableReader(file, tree, plans).read(0, tree.entries);
+Dataset read_jagged_objects(const RootFile& file, const Tree& tree, const std::vector<BranchPlan>& plans,
+                            std::vector<std::int64_t>& counts) {
   std::vector<ColumnBuilder> builders;
-  builders.emplace_back("event_index", DType::I64);
-  std::vector<std::int64_t> counts;
+  counts.clear();
   for (const auto& plan : plans) {
     const std::size_t first = builders.size();
     add_builders(tree, plan, builders);
     read_jagged(file, tree, plan, builders, first, counts, plans.front().branch->name);
   }
-  for (std::size_t e = 0; e < counts.size(); ++e)
-    for (std::int64_t k = 0; k < counts[e]; ++k) {
-      const auto v = static_cast<std::int64_t>(e);
-      const auto at = builders[0].bytes.size();
-      builders[0].bytes.resize(at + 8);
-      std::memcpy(builders[0].bytes.data() + at, &v, 8);
-    }
   Dataset out;
   out.kind = DataKind::Table;
   for (auto& b : builders) out.columns.push_back(b.finish());
   return out;
+}
+
+Dataset build_table(const RootFile& file, const Tree& tree, const std::vector<BranchPlan>& plans) {
+  if (plans.empty() || plans.front().kind != BranchKind::Jagged)
+    return FlatTableReader(file, tree, plans).read(0, tree.entries);
+  std::vector<std::int64_t> counts;
+  Dataset objects = read_jagged_objects(file, tree, plans, counts);
+  ColumnBuilder index("event_index", DType::I64);
+  for (std::size_t e = 0; e < counts.size(); ++e)
+    for (std::int64_t k = 0; k < counts[e]; ++k) {
+      const auto v = static_cast<std::int64_t>(e);
+      const auto at = index.bytes.size();
+      index.bytes.resize(at + 8);
+      std::memcpy(index.bytes.data() + at, &v, 8);
+    }
+  objects.columns.insert(objects.columns.begin(), index.finish());
+  return objects;
 }
 
 }  // namespace baler::rootio

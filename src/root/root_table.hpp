@@ -130,6 +130,11 @@ struct PlannedTree {
 std::unique_ptr<PlannedTree> plan_tree(const DataSpec& spec, const ReadOptions& options,
                                        std::vector<std::string>* notes);
 
+// The jagged branches of one counter (`plans`, all Jagged) as a table of objects, entry after
+// entry; `counts` receives each entry's object count (the branches must agree: Error(Malformed)).
+Dataset read_jagged_objects(const RootFile& file, const Tree& tree, const std::vector<BranchPlan>& plans,
+                            std::vector<std::int64_t>& counts);
+
 // Reads the planned branches (all Flat, or all Jagged with one counter) into a table.
 // Jagged: the first column is `event_index` (int64), then one row per object.
 Dataset build_table(const RootFile& file, const Tree& tree, const std::vector<BranchPlan>& plans);

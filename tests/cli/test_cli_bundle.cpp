@@ -5,6 +5,7 @@
 
 #include "baler/codec.hpp"
 #include "baler/io.hpp"
+#include "baler/npz.hpp"
 #include "cli/cli_test_support.hpp"
 
 namespace baler::test {
@@ -52,10 +53,15 @@ TEST(CliBundle, Hdf5TreeComesBackWithItsPathsAndAttributes) {
   EXPECT_NE(csv.find(",\"light, \"\"q\"\"\"\n"), std::string::npos) << csv.substr(0, 200);
   EXPECT_EQ(run(dir, "verify two.baler:/fields/run1/u two.h5:/fields/run1/u").status, 0);
   expect_error(run(dir, "decompress two.baler:/jets/nope -o x.npz"), 2, "usage", "it holds /fields/run1/u, /jets/table");
-  // Several data sets go only to .h5; --rows needs one data set.
-  expect_error(run(dir, "decompress two.baler -o back.npz"), 2, "usage", "holds 2 data sets: write .h5");
+  // Several data sets go to .h5 or .npz (one key prefix per data set); --rows needs one data set.
+  r = run(dir, "decompress two.baler -o back.npz");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const NpzReader npz(dir / "back.npz");
+  for (const char* key : {"fields/run1/u/data", "jets/table/names", "jets/table/pt", "jets/table/label"})
+    EXPECT_TRUE(npz.has(key)) << key;
+  expect_error(run(dir, "decompress two.baler -o back.csv"), 2, "usage", "holds 2 data sets: write .h5 or .npz");
   expect_error(run(dir, "decompress two.baler -o b2.h5 --rows 0:10"), 2, "usage", "--rows picks rows of one data set");
-  EXPECT_FALSE(fs::exists(dir / "back.npz"));
+  EXPECT_FALSE(fs::exists(dir / "back.csv"));
   EXPECT_FALSE(fs::exists(dir / "b2.h5"));
   // A glob picks datasets: a bundle of those only; a bound must name a column of some dataset.
   ASSERT_EQ(run(dir, "compress 'two.h5:/jets/*' -o jets.baler -q --column-bound eta=abs=0.01").status, 0);

@@ -39,30 +39,30 @@ struct MemberFiles {
   }
 };
 
-// Several datasets of an HDF5 file into one bundle: each dataset compressed into a member of
-// its own (bounds that name none of its columns left out; a model that does not fit it left
-// out with a note), then the members and the file's tree written together. The summary adds
-// up the members; its columns are named "/path:column".
-CompressSummary compress_bundle(const DataSpec& spec, const std::vector<std::string>& objects, Hdf5Tree tree,
-                                const fs::path& out, const CompressOptions& o, const ReadOptions& ro,
-                                const std::string& model_path, bool progress) {
+// The data sets of a bundle input (an HDF5 file's datasets, a ROOT file's trees) each
+// compressed into a member of its own (bounds that name none of its columns left out; a model
+// that does not fit it left out with a note), then the members and the index written together.
+// The summary adds up the members; its columns are named "/path:column".
+CompressSummary compress_bundle(const DataSpec& spec, BundleInput in, const fs::path& out, const CompressOptions& o,
+                                const ReadOptions& ro, const std::string& model_path, bool progress) {
   require(ro.columns.empty(), ErrorCode::Usage,
           "a column selection picks columns of one data set; " + spec.path.string() + " holds several: name one as " +
-              spec.path.string() + ":" + objects.front());
+              spec.path.string() + ":" + in.objects.front());
   auto note = [&](const std::string& text) {
     if (ro.on_note) ro.on_note(text);
   };
   std::vector<std::string> kept;
   std::vector<std::unique_ptr<DataSource>> sources;
-  for (const auto& obj : objects) {
+  for (std::size_t k = 0; k < in.objects.size(); ++k) {
     try {
-      sources.push_back(open_data_source(DataSpec{spec.path, obj, FileFormat::Hdf5}, ro));
-      kept.push_back(obj);
+      sources.push_back(in.open(k));
+      kept.push_back(in.objects[k]);
     } catch (const Error& e) {
       if (e.code() != ErrorCode::Unsupported) throw;
       note(std::string(e.what()) + "; the dataset is left out");
     }
   }
+  Hdf5Tree tree = std::move(in.tree);
   require(!sources.empty(), ErrorCode::Unsupported, spec.path.string() + ": no dataset baler can compress");
   auto names_of = [](const DataLayout& l) { return l.kind == DataKind::Field ? std::vector<std::string>{"data"} : all_column_names(l); };
   auto matches = [](const std::string& pattern, const std::vector<std::string>& names) {
@@ -82,7 +82,7 @@ CompressSummary compress_bundle(const DataSpec& spec, const std::vector<std::str
     mo.column_bounds.clear();
     for (const auto& [pattern, b] : o.column_bounds)
       if (matches(pattern, names_of(sources[k]->layout()))) mo.column_bounds[pattern] = b;
-    mo.source_format = "hdf5";
+    mo.source_format = in.format;
     mo.source_name = spec.path.filename().string();
     model.attach(mo);
     std::optional<Progress> bar;
@@ -121,9 +121,7 @@ CompressSummary compress_bundle(const DataSpec& spec, const std::vector<std::str
 CompressSummary run(const std::string& in, const fs::path& out, CompressOptions o, const ReadOptions& ro,
                     const std::string& model_path, bool progress = true) {
   const DataSpec spec = parse_data_spec(in);
-  Hdf5Tree tree;
-  if (const auto objects = bundle_objects(spec, tree, ro.on_note); !objects.empty())
-    return compress_bundle(spec, objects, std::move(tree), out, o, ro, model_path, progress);
+  if (auto bundle = bundle_input(spec, ro)) return compress_bundle(spec, std::move(*bundle), out, o, ro, model_path, progress);
   const auto source = open_data_source(spec, ro);  // read in chunks (CSV and ROOT: whole)
   const auto model = load_optional_model(model_path);
   model.attach(o);
@@ -166,7 +164,7 @@ struct Args {
   std::vector<std::string> in;
   std::string out, out_dir, bound, storage, precision, model, kind = "auto";
   bool learn = false;
-  std::vector<std::string> column_bounds;
+  std::vector<std::string> column_bounds, columns;
   std::int64_t chunk_rows = 0;
   int threads = 0;  // 0: every core
   ConfigSource config;
@@ -220,6 +218,7 @@ int plain_compress(const Args& a) {
   o.learn = a.learn;
   ReadOptions ro = cli_read_options();
   ro.kind = a.kind;
+  ro.columns = a.columns;
   const auto inputs = expand_inputs(a.in, kDataFormats);
   if (!is_one_file(a.in, inputs, a.out_dir)) return compress_many(a, inputs, o, ro);
   const fs::path out = a.out.empty() ? fs::path(parse_data_spec(a.in[0]).path).replace_extension(".baler") : fs::path(a.out);
@@ -248,6 +247,8 @@ const ModeRegistrar reg{Mode{
       sub.add_option("--weight-precision", a->precision, "embedded decoder weights: auto, f32, f16, int8");
       sub.add_option("--chunk-rows", a->chunk_rows, "rows (tables) or frames (fields) per chunk");
       sub.add_option("--kind", a->kind, "auto, table or field")->capture_default_str();
+      sub.add_option("--columns", a->columns,
+                     "table columns to keep (names or globs; ROOT: branches, e.g. 'Jet_*' for one row per jet)");
       sub.add_option("--threads,-j", a->threads,
                      "worker threads (default: every core); with several inputs, files at a time (output does not depend on it)");
       add_config_options(sub, a->config);

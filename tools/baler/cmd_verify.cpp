@@ -17,6 +17,17 @@ struct Args {
   int threads = 0;  // 0: every core
 };
 
+// Decompresses `container` and checks it against `source`, chunk by chunk.
+VerifyReport verify_source(const ContainerRef& container, DataSource& source, const AnyModel& m, int threads,
+                           bool progress) {
+  DecompressOptions o;
+  m.attach(o);
+  o.threads = threads;
+  std::optional<Progress> bar;
+  if (progress) o.on_progress = Progress::start(bar, container.path.filename().string(), source.layout());
+  return verify_container(container, source, o);
+}
+
 // Decompresses `container` (described by `desc`) and checks it against `original`, chunk by chunk.
 VerifyReport verify_one(const ContainerRef& container, const ContainerDescription& desc, const std::string& original,
                         const AnyModel& m, int threads, bool progress) {
@@ -26,15 +37,10 @@ VerifyReport verify_one(const ContainerRef& container, const ContainerDescriptio
   if (desc.kind == "table")
     for (const auto& c : desc.columns) ro.columns.push_back(c.name);
   const auto source = open_data_source(parse_data_spec(original), ro);  // read chunk by chunk
-  DecompressOptions o;
-  m.attach(o);
-  o.threads = threads;
-  std::optional<Progress> bar;
-  if (progress) o.on_progress = Progress::start(bar, container.path.filename().string(), source->layout());
-  return verify_container(container, *source, o);
+  return verify_source(container, *source, m, threads, progress);
 }
 
-// A container, or every data set of a bundle against the same dataset of the original file
+// A container, or every data set of a bundle against the same data set of the original file
 // (columns named "/path:column").
 VerifyReport verify_any(const ContainerRef& container, const std::string& original, const AnyModel& m, int threads,
                         bool progress) {
@@ -42,10 +48,21 @@ VerifyReport verify_any(const ContainerRef& container, const std::string& origin
   if (!bundle) return verify_one(container, read_container_description(container), original, m, threads, progress);
   const DataSpec orig = parse_data_spec(original);
   require(orig.object.empty(), ErrorCode::Usage, container.path.string() + " holds several data sets; give the whole original file");
+  // A ROOT original is read as compress read it (every tree whole); HDF5 datasets one by one.
+  std::optional<BundleInput> root;
+  if (orig.format == FileFormat::Root) root = bundle_input(orig, cli_read_options());
   VerifyReport all;
   for (const auto& member : bundle->members) {
     const ContainerRef ref(container.path, member);
-    VerifyReport r = verify_one(ref, read_container_description(ref), orig.path.string() + ":" + member, m, threads, progress);
+    VerifyReport r;
+    if (root) {
+      const auto k = std::find(root->objects.begin(), root->objects.end(), member) - root->objects.begin();
+      require(k < static_cast<std::ptrdiff_t>(root->objects.size()), ErrorCode::Usage,
+              original + " has no data set " + member + " (a tree or collection of the container)");
+      r = verify_source(ref, *root->open(static_cast<std::size_t>(k)), m, threads, progress);
+    } else {
+      r = verify_one(ref, read_container_description(ref), orig.path.string() + ":" + member, m, threads, progress);
+    }
     for (auto& c : r.columns) {
       c.name = member + ":" + c.name;
       all.columns.push_back(std::move(c));

@@ -15,6 +15,7 @@
 #include "baler/io.hpp"
 #include "baler/io_stream.hpp"
 #include "baler/model.hpp"
+#include "baler/root.hpp"
 #include "baler/table_model.hpp"
 
 namespace baler::cli {
@@ -22,11 +23,11 @@ namespace baler::cli {
 // The model a project trains: project.paths.training / kModelFileName.
 inline constexpr const char* kModelFileName = "model.balermodel";
 
-// File extension for writing data in `format` (".npz", ".csv", ".dat", ...); formats baler
-// cannot write (ROOT) fall back to ".npz".
+// File extension for writing data in `format` (".npz", ".csv", ".dat", ".root", ...); a format
+// baler cannot write falls back to ".npz".
 inline std::string data_extension(const std::string& format) {
   const bool text = std::find(std::begin(kTextTableNames), std::end(kTextTableNames), format) != std::end(kTextTableNames);
-  if (format == "npy" || format == "npz" || text) return "." + format;
+  if (format == "npy" || format == "npz" || format == "root" || text) return "." + format;
   if (format == "hdf5" || format == "h5") return ".h5";
   return ".npz";
 }
@@ -37,10 +38,14 @@ inline ContainerRef container_ref(const std::string& spec) {
   return ContainerRef(d.path, d.object);
 }
 
-// The format a container's data came from (a bundle: HDF5, the only format that holds one).
+// The format to write a container's data back in by default: its source's (a bundle: ROOT when
+// its index describes trees, else HDF5). A table selected from a ROOT tree (some branches, one
+// collection) is no whole tree: npz.
 inline std::string source_format_of(const ContainerRef& ref) {
-  if (ref.member.empty() && read_bundle(ref.path)) return "hdf5";
-  return read_container_description(ref).source_format;
+  if (ref.member.empty())
+    if (const auto b = read_bundle(ref.path)) return is_root_bundle(b->tree) ? "root" : "hdf5";
+  const std::string f = read_container_description(ref).source_format;
+  return f == "root" ? "npz" : f;
 }
 
 // An HDF5 input that becomes a bundle (format 1.3: several data sets in one container, with
@@ -64,6 +69,38 @@ inline std::vector<std::string> bundle_objects(const DataSpec& spec, Hdf5Tree& t
     for (const auto& a : o.attributes) plain = plain && o.path == "/data" && a.name == "names";
   plain = plain && tree.objects.size() == 2;
   return plain ? std::vector<std::string>{} : objects;
+}
+
+// An input that becomes a bundle: an HDF5 file of several datasets (bundle_objects), or a ROOT
+// file's trees read whole (no column selection: every tree, or the one named, as
+// read_root_bundle lays them out). Its data sets, the index, and a way to open each.
+struct BundleInput {
+  std::string format;                // "hdf5" | "root" (recorded in the members)
+  Hdf5Tree tree;
+  std::vector<std::string> objects;  // object paths, in the order stored
+  // Opens data set `k` (HDF5: Error(Unsupported) for a dataset baler cannot read).
+  std::function<std::unique_ptr<DataSource>(std::size_t k)> open;
+};
+inline std::optional<BundleInput> bundle_input(const DataSpec& spec, const ReadOptions& ro) {
+  BundleInput b;
+  if (spec.format == FileFormat::Root) {
+    if (!ro.columns.empty() || ro.kind == "field") return std::nullopt;
+    auto root = std::make_shared<RootBundle>(read_root_bundle(spec, ro.on_note));
+    b.format = "root";
+    b.tree = root->index;
+    for (const auto& m : root->members) b.objects.push_back(m.first);
+    b.open = [root](std::size_t k) -> std::unique_ptr<DataSource> {
+      return std::make_unique<MemorySource>(root->members.at(k).second);
+    };
+    return b;
+  }
+  b.objects = bundle_objects(spec, b.tree, ro.on_note);
+  if (b.objects.empty()) return std::nullopt;
+  b.format = "hdf5";
+  b.open = [spec, ro, objects = b.objects](std::size_t k) {
+    return open_data_source(DataSpec{spec.path, objects.at(k), FileFormat::Hdf5}, ro);
+  };
+  return b;
 }
 
 // Refuses (Usage, before any work) an output that is the input file itself, by any name

@@ -1,0 +1,58 @@
+// Native reader of ROOT's RNTuple (on-disk format 1.0, ROOT 6.34): the ROOT::RNTuple anchor key,
+// the header, footer and page-list envelopes, and the column pages, read whole into TreeTables.
+//
+// Mapping of top-level fields (describe_rntuple lists it per file):
+//   - a leaf of a fundamental type (bool, std::(u)int8..64_t, char, float, double), whatever
+//     its column encoding (plain, split, zigzag, delta, Real16, Real32Trunc, Real32Quant,
+//     several representations) -> one column of `flat` with the field's own dtype;
+//   - std::array<T, N> of such a leaf -> columns name[0] .. name[N-1];
+//   - std::string -> a TextColumn of `flat`;
+//   - enum / std::atomic wrappers -> their inner value under the wrapper's name;
+//   - a record (struct, untyped record) -> its members as `record.member` (recursively);
+//   - a collection (std::vector<T>, ROOT::VecOps::RVec<T>, untyped collections as written by
+//     ROOT's RNTupleImporter, sets, optionals) of such leaves or of a record of them -> a
+//     TreeCollection named after the collection field. Its per-entry object count is a
+//     column of `flat`, the collection's counter, named:
+//       1. after a ROOT::RNTupleCardinality field projected onto the collection, when there is
+//          one (the importer's `nMuon` for `_collection0`), with that field's integer type;
+//       2. else `n<field>` (uint32) when no top-level field has that name;
+//       3. else `#<field>` (uint32), which no RNTuple field name can be.
+//     The collection's `objects` columns are named: for a collection of leaves, the
+//     collection field's name (`Muon_pt`, arrays `Muon_p4[0]`..); for an untyped record (the
+//     importer's form), the member names as written (`Muon_pt`); for a typed record
+//     (std::vector<Muon>), `collection.member` (`Muon.pt`).
+//   - projected fields that alias data read elsewhere (the importer's RVec views such as
+//     `Muon_pt`) are skipped with a note naming their source; a cardinality projection is the
+//     counter of its collection (or, when that collection is not read, a flat count column).
+//   - anything else (nested collections, variants, ROOT-streamed classes, std::bitset, unknown
+//     column types) -> TreeTables::skipped, "name (reason)".
+//
+// Hostile input: every size, count, offset and checksum (anchor, envelopes, pages: XXH3-64) is
+// checked before use; errors are baler::Error(Malformed | Corrupt | Limit | Unsupported) naming
+// the file, the RNTuple and, where there is one, the field.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "root_internal.hpp"
+#include "tree_tables.hpp"
+
+namespace baler::rootio {
+
+// Largest total of decoded column bytes one RNTuple may need in memory (Error(Limit) beyond).
+inline constexpr std::uint64_t kMaxRNTupleBytes = std::uint64_t{4} << 30;
+
+// Paths of the RNTuple anchors in a file (keys of class ROOT::RNTuple, or
+// ROOT::Experimental::RNTuple of the same layout), in key order.
+std::vector<std::string> list_rntuples(const RootFile& file);
+
+// Reads RNTuple `path` ("Events", "dir/ntuple"; a ";cycle" suffix is ignored) whole.
+// class_name is "ROOT::RNTuple", title the RNTuple's description.
+TreeTables read_rntuple(const RootFile& file, const std::string& path);
+
+// One line per top-level field: name, type name, and how it maps (flat column, collection,
+// counter, skipped and why). Reads only the metadata (anchor, header, footer, page lists).
+std::vector<std::string> describe_rntuple(const RootFile& file, const std::string& path);
+
+}  // namespace baler::rootio

@@ -1,0 +1,153 @@
+// A whole TTree as tables (tree_tables.hpp): flat branches and strings one row per entry, the
+// jagged branches of each counter one table of objects, and a leaf-list descriptor per branch.
+#include <algorithm>
+#include <cstring>
+#include <map>
+
+#include "root_tree_tables.hpp"
+
+namespace baler::rootio {
+namespace {
+
+// Reads a TLeafC branch: each entry is a length byte (255: a 4-byte big-endian length follows)
+// and that many bytes, at the basket's entry offsets.
+TextColumn read_strings(const RootFile& file, const Tree& tree, const Branch& b, std::size_t position) {
+  TextColumn t{b.name, position, {}};
+  std::int64_t entry = 0;
+  const std::size_t n = basket_count(b);
+  for (std::size_t i = 0; i < n; ++i) {
+    const Basket basket = read_basket(file, b, i, "branch '" + b.name + "'");
+    const std::string where = file.name() + ": branch '" + b.name + "' basket " + std::to_string(i);
+    require(basket.entries == 0 || basket.offsets.size() == static_cast<std::size_t>(basket.entries) + 1,
+            ErrorCode::Malformed, where + ": a string branch basket has no entry offsets");
+    for (std::int64_t e = 0; e < basket.entries; ++e) {
+      const auto lo = static_cast<std::size_t>(basket.offsets[static_cast<std::size_t>(e)]);
+      const auto hi = static_cast<std::size_t>(basket.offsets[static_cast<std::size_t>(e) + 1]);
+      require(lo < hi && hi <= basket.data.size(), ErrorCode::Malformed,
+              where + ": entry " + std::to_string(e) + " has no length byte");
+      const auto* p = reinterpret_cast<const unsigned char*>(basket.data.data()) + lo;
+      std::size_t len = p[0], head = 1;
+      if (len == 255) {
+        require(hi - lo >= 5, ErrorCode::Malformed, where + ": entry " + std::to_string(e) + ": truncated long length");
+        len = (std::size_t{p[1]} << 24) | (std::size_t{p[2]} << 16) | (std::size_t{p[3]} << 8) | p[4];
+        head = 5;
+      }
+      require(len <= hi - lo - head, ErrorCode::Malformed,
+              where + ": entry " + std::to_string(e) + " declares " + std::to_string(len) + " characters in " +
+                  std::to_string(hi - lo - head) + " bytes");
+      t.values.emplace_back(reinterpret_cast<const char*>(p + head), len);
+    }
+    entry += basket.entries;
+  }
+  require(entry == tree.entries, ErrorCode::Malformed,
+          file.name() + ": branch '" + b.name + "' has " + std::to_string(entry) + " entries in its baskets but the tree has " +
+              std::to_string(tree.entries));
+  return t;
+}
+
+
+// The fixed dimensions of a leaf, from its title ("a[2][3]" -> {2, 3}) when they multiply to
+// its length, else {len} (or none for a scalar).
+std::vector<std::int64_t> fixed_dims(const Leaf& l) {
+  std::vector<std::int64_t> dims;
+  std::int64_t product = 1;
+  for (auto open = l.title.find('['); open != std::string::npos; open = l.title.find('[', open + 1)) {
+    const auto close = l.title.find(']', open);
+    if (close == std::string::npos) break;
+    const std::string inside = l.title.substr(open + 1, close - open - 1);
+    if (inside.empty() || inside.size() > 9 || inside.find_first_not_of("0123456789") != std::string::npos) continue;
+    dims.push_back(std::stoll(inside));
+    product *= dims.back();
+  }
+  if (product == l.len && (l.len > 1 || !dims.empty())) return dims;
+  return l.len == 1 ? std::vector<std::int64_t>{} : std::vector<std::int64_t>{l.len};
+}
+
+std::string leaf_descriptor(const Leaf& l) {
+  if (l.class_name == "TLeafC") return l.name + "/C";  // fLen is the longest string, not a dimension
+  std::string s = l.name;
+  if (l.jagged()) s += "[" + l.count_name + "]";
+  for (const auto d : fixed_dims(l)) s += "[" + std::to_string(d) + "]";
+  return s + "/" + root_type_code(*l.dtype);
+}
+
+}  // namespace
+
+std::string branch_descriptor(const Tree& tree, const Branch& b) {
+  std::string s;
+  for (const int id : b.leaves) s += (s.empty() ? "" : ":") + leaf_descriptor(tree.leaves[static_cast<std::size_t>(id)]);
+  return s;
+}
+
+TreeTables read_ttree_tables(const RootFile& file, const Entry& entry, std::vector<std::string>& descriptors,
+                             std::vector<std::string>& branch_names) {
+  TreeTables out;
+  out.path = entry.path;
+  out.class_name = entry.key.class_name;
+  const std::string what = file.name() + ": tree '" + entry.path + "'";
+  const Tree tree = parse_tree(file.payload(entry.key, "tree '" + entry.path + "'"), entry.key.keylen, what);
+  require(tree.entries >= 0, ErrorCode::Malformed, what + ": negative entry count " + std::to_string(tree.entries));
+  out.title = tree.title;
+  out.entries = tree.entries;
+
+  std::vector<BranchPlan> flat;
+  std::vector<const Branch*> strings;
+  std::vector<std::size_t> string_positions;
+  std::vector<std::pair<std::string, std::vector<BranchPlan>>> groups;  // counter, its branches (tree order)
+  std::size_t position = 0;  // columns of the flat table so far (numeric and text)
+  for (const Branch* b : all_branches(tree)) {
+    BranchPlan p = classify(tree, *b, what);
+    if (p.kind == BranchKind::Container) continue;
+    if (p.kind == BranchKind::Unsupported) {
+      const Leaf* l = b->leaves.size() == 1 ? &tree.leaves[static_cast<std::size_t>(b->leaves[0])] : nullptr;
+      if (!l || l->class_name != "TLeafC" || b->class_name != "TBranch") {
+        out.skipped.push_back(b->name + " (" + p.reason + ")");
+        continue;
+      }
+      strings.push_back(b);
+      string_positions.push_back(position++);
+    } else if (p.kind == BranchKind::Flat) {
+      flat.push_back(p);
+      for (const int id : b->leaves) position += static_cast<std::size_t>(tree.leaves[static_cast<std::size_t>(id)].len);
+    } else {
+      auto g = std::find_if(groups.begin(), groups.end(), [&](const auto& x) { return x.first == p.count_name; });
+      if (g == groups.end()) g = groups.insert(groups.end(), {p.count_name, {}});
+      g->second.push_back(p);
+    }
+    descriptors.push_back(branch_descriptor(tree, *b));
+    branch_names.push_back(b->name);
+  }
+
+  out.flat = FlatTableReader(file, tree, flat).read(0, tree.entries);
+  for (std::size_t k = 0; k < strings.size(); ++k)
+    out.flat.text.push_back(read_strings(file, tree, *strings[k], string_positions[k]));
+
+  for (auto& [counter, plans] : groups) {
+    // The counter must be a flat integer column of its own: the collection's object counts.
+    const auto c = std::find_if(out.flat.columns.begin(), out.flat.columns.end(),
+                                [&](const Column& col) { return col.name == counter; });
+    const bool usable = c != out.flat.columns.end() && (is_signed_int(c->values.dtype) || is_unsigned_int(c->values.dtype));
+    if (!usable) {
+      for (const auto& p : plans) {
+        out.skipped.push_back(p.branch->name + " (counted by '" + counter + "', which is not an integer branch of its own)");
+        const auto at = std::find(branch_names.begin(), branch_names.end(), p.branch->name) - branch_names.begin();
+        branch_names.erase(branch_names.begin() + at);
+        descriptors.erase(descriptors.begin() + at);
+      }
+      continue;
+    }
+    std::vector<std::int64_t> counts;
+    TreeCollection coll{counter, counter, read_jagged_objects(file, tree, plans, counts)};
+    require(counts.size() == static_cast<std::size_t>(tree.entries), ErrorCode::Malformed,
+            what + ": collection '" + counter + "' has " + std::to_string(counts.size()) + " entries");
+    for (std::size_t e = 0; e < counts.size(); ++e)
+      require(static_cast<std::int64_t>(c->values.value(e)) == counts[e], ErrorCode::Malformed,
+              what + ": entry " + std::to_string(e) + ": counter '" + counter + "' is " +
+                  std::to_string(static_cast<std::int64_t>(c->values.value(e))) + " but branch '" +
+                  plans.front().branch->name + "' holds " + std::to_string(counts[e]) + " objects");
+    out.collections.push_back(std::move(coll));
+  }
+  return out;
+}
+
+}  // namespace baler::rootio

@@ -1,0 +1,1171 @@
+// ROOT file writer: TFile header and top directory, TBasket keys streamed as branches fill,
+// TTree/TNtuple objects, TStreamerInfo records, key list and free segments.
+#include "root_writer.hpp"
+
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <bit>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <limits>
+#include <map>
+#include <optional>
+#include <set>
+
+#include <lz4.h>
+#include <lz4hc.h>
+#include <lzma.h>
+#include <xxhash.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include "baler/atomic_file.hpp"
+#include "baler/bytes.hpp"
+#include "baler/error.hpp"
+#include "root_internal.hpp"
+
+namespace baler::rootio {
+namespace {
+
+constexpr std::uint32_t kHeapBits = 0x03000000;    // TObject fBits: kNotDeleted | kIsOnHeap
+constexpr std::uint32_t kMemberBits = 0x02000000;  // objects that are members (not on the heap)
+constexpr std::int32_t kBegin = 100;               // fBEGIN: the top directory's key
+constexpr std::int64_t kStartBigFile = 2000000000;  // ROOT's limit for 32-bit seek pointers
+constexpr std::int32_t kEntryOffsetLen = 1000;      // ROOT's fEntryOffsetLen for variable-size branches
+constexpr std::size_t kMaxEntryBytes = std::size_t{1} << 28;
+constexpr std::int32_t kMaxBasketBytes = std::int32_t{1} << 28;
+constexpr std::size_t kMaxBlock = 0xFFFFFF;  // one compressed block holds at most 16 MiB - 1
+constexpr std::int32_t kFileVersion = 62600;  // ROOT 6.26 (TTree v20, TBranch v13)
+
+// Big-endian output buffer with ROOT's object and class tags (TBufferFile). Tags count from
+// the start of the key (`origin` = the key length) plus kMapOffset, as readers resolve them.
+class Out {
+ public:
+  explicit Out(std::uint32_t origin = 0) : origin_(origin) {}
+  std::vector<std::byte> bytes;
+
+  template <typename T> void put(T v) {
+    if constexpr (sizeof(T) > 1 && std::endian::native == std::endian::little) v = byteswap_value(v);
+    const std::size_t at = bytes.size();
+    bytes.resize(at + sizeof(T));
+    std::memcpy(bytes.data() + at, &v, sizeof(T));
+  }
+  void u8(std::uint8_t v) { put(v); }
+  void i16(std::int16_t v) { put(v); }
+  void i32(std::int32_t v) { put(v); }
+  void u32(std::uint32_t v) { put(v); }
+  void i64(std::int64_t v) { put(v); }
+  void f32(float v) { put(v); }
+  void f64(double v) { put(v); }
+  void raw(std::span<const std::byte> b) { bytes.insert(bytes.end(), b.begin(), b.end()); }
+  void zeros(std::size_t n) { bytes.resize(bytes.size() + n); }
+  // TString: one length byte, or 255 and a 4-byte length.
+  void tstring(std::string_view s) {
+    if (s.size() < 255) {
+      u8(static_cast<std::uint8_t>(s.size()));
+    } else {
+      u8(255);
+      i32(static_cast<std::int32_t>(s.size()));
+    }
+    raw(std::as_bytes(std::span(s.data(), s.size())));
+  }
+  // Reserves a byte count; close() fills it in.
+  std::size_t open() {
+    const std::size_t at = bytes.size();
+    u32(0);
+    return at;
+  }
+  std::size_t versioned(std::uint16_t version) {
+    const std::size_t at = open();
+    put(version);
+    return at;
+  }
+  void close(std::size_t at) {
+    const auto n = static_cast<std::uint32_t>(bytes.size() - at - 4);
+    require(n < kByteCountMask, ErrorCode::Limit, "a ROOT object over 1 GiB cannot be written");
+    std::uint32_t v = n | kByteCountMask;
+    if constexpr (std::endian::native == std::endian::little) v = byteswap_value(v);
+    std::memcpy(bytes.data() + at, &v, 4);
+  }
+  void tobject(std::uint32_t bits) {
+    i16(1);
+    u32(0);  // fUniqueID
+    u32(bits);
+  }
+  void tnamed(std::string_view name, std::string_view title, std::uint32_t bits = kHeapBits) {
+    const auto at = versioned(1);
+    tobject(bits);
+    tstring(name);
+    tstring(title);
+    close(at);
+  }
+  // Starts an object written through a pointer: byte count, then the class (its name the first
+  // time, a tag after). Returns the byte count's position; `*tag` is the object's tag.
+  std::size_t new_object(const std::string& cls, std::uint32_t* tag = nullptr) {
+    const std::size_t at = open();
+    if (tag) *tag = static_cast<std::uint32_t>(at) + origin_ + kMapOffset;
+    auto it = classes_.find(cls);
+    if (it != classes_.end()) {
+      u32(it->second | kClassMask);
+    } else {
+      classes_[cls] = static_cast<std::uint32_t>(bytes.size()) + origin_ + kMapOffset;
+      u32(kNewClassTag);
+      raw(std::as_bytes(std::span(cls.data(), cls.size() + 1)));  // with its NUL
+    }
+    return at;
+  }
+
+ private:
+  std::uint32_t origin_;
+  std::map<std::string, std::uint32_t> classes_;
+};
+
+// ---- Streamer infos, from tables -----------------------------------------------------------
+
+// Hidden: a member that counts in the class checksum but is not streamed (TSeqCollection's
+// fSorted: the class is version 0, its streamer custom).
+enum class Kind { Base, Basic, Pointer, Object, Any, ObjectPtr, String, Hidden };
+
+struct Member {
+  Kind kind;
+  const char* name;
+  const char* title;
+  int type = 0;              // TVirtualStreamerInfo type code
+  int size = 0;
+  const char* type_name = "";
+  int version = 0;           // Base: the base class version; Pointer: the counter's class version
+  const char* count_name = "";
+  const char* count_class = "";
+};
+
+struct ClassInfo {
+  const char* name;
+  int version;
+  std::vector<Member> members;
+};
+
+Member base(const char* name, const char* title, int version) {
+  const int type = std::string_view(name) == "TObject" ? 66 : std::string_view(name) == "TNamed" ? 67 : 0;
+  return {Kind::Base, name, title, type, 0, "BASE", version};
+}
+Member basic(const char* name, const char* title, int type, int size, const char* type_name) {
+  return {Kind::Basic, name, title, type, size, type_name};
+}
+Member i64m(const char* name, const char* title) { return basic(name, title, 16, 8, "Long64_t"); }
+Member intm(const char* name, const char* title) { return basic(name, title, 3, 4, "int"); }
+
+// The classes of a TTree file with the members ROOT 6 streams (names, types and titles as
+// ROOT's own streamer infos give them; the checksums are computed from them).
+const std::vector<ClassInfo>& classes() {
+  static const std::vector<ClassInfo> table = [] {
+    const char* named = "The basis for a named object (name, title)";
+    const char* leaf = "Leaf: description of a Branch data type";
+    std::vector<ClassInfo> t;
+    t.push_back({"TObject", 1,
+                 {basic("fUniqueID", "object unique identifier", 13, 4, "unsigned int"),
+                  basic("fBits", "bit field status word", 15, 4, "unsigned int")}});
+    t.push_back({"TNamed", 1,
+                 {base("TObject", "Basic ROOT object", 1),
+                  {Kind::String, "fName", "object identifier", 65, 24, "TString"},
+                  {Kind::String, "fTitle", "object title", 65, 24, "TString"}}});
+    t.push_back({"TAttLine", 2,
+                 {basic("fLineColor", "Line color", 2, 2, "short"),
+                  basic("fLineStyle", "Line style", 2, 2, "short"),
+                  basic("fLineWidth", "Line width", 2, 2, "short")}});
+    t.push_back({"TAttFill", 2,
+                 {basic("fFillColor", "Fill area color", 2, 2, "short"),
+                  basic("fFillStyle", "Fill area style", 2, 2, "short")}});
+    t.push_back({"TAttMarker", 2,
+                 {basic("fMarkerColor", "Marker color", 2, 2, "short"),
+                  basic("fMarkerStyle", "Marker style", 2, 2, "short"),
+                  basic("fMarkerSize", "Marker size", 5, 4, "float")}});
+    t.push_back({"ROOT::TIOFeatures", 1, {basic("fIOBits", "", 11, 1, "unsigned char")}});
+    t.push_back({"TCollection", 3,
+                 {base("TObject", "Basic ROOT object", 1),
+                  {Kind::String, "fName", "name of the collection", 65, 24, "TString"},
+                  intm("fSize", "number of elements in collection")}});
+    t.push_back({"TSeqCollection", 0,
+                 {base("TCollection", "Collection abstract base class", 3),
+                  {Kind::Hidden, "fSorted", "true if collection has been sorted", 18, 1, "bool"}}});
+    t.push_back({"TObjArray", 3,
+                 {base("TSeqCollection", "Sequenceable collection ABC", 0),
+                  intm("fLowerBound", "Lower bound of the array"),
+                  intm("fLast", "Last element in array containing an object")}});
+    t.push_back({"TString", 2, {}});
+    t.push_back({"TTree", 20,
+                 {base("TNamed", named, 1), base("TAttLine", "Line attributes", 2),
+                  base("TAttFill", "Fill area attributes", 2), base("TAttMarker", "Marker attributes", 2),
+                  i64m("fEntries", "Number of entries"),
+                  i64m("fTotBytes", "Total number of bytes in all branches before compression"),
+                  i64m("fZipBytes", "Total number of bytes in all branches after compression"),
+                  i64m("fSavedBytes", "Number of autosaved bytes"),
+                  i64m("fFlushedBytes", "Number of auto-flushed bytes"),
+                  basic("fWeight", "Tree weight (see TTree::SetWeight)", 8, 8, "double"),
+                  intm("fTimerInterval", "Timer interval in milliseconds"),
+                  intm("fScanField", "Number of runs before prompting in Scan"),
+                  intm("fUpdate", "Update frequency for EntryLoop"),
+                  intm("fDefaultEntryOffsetLen", "Initial Length of fEntryOffset table in the basket buffers"),
+                  basic("fNClusterRange", "Number of Cluster range in addition to the one defined by 'AutoFlush'", 6, 4, "int"),
+                  i64m("fMaxEntries", "Maximum number of entries in case of circular buffers"),
+                  i64m("fMaxEntryLoop", "Maximum number of entries to process"),
+                  i64m("fMaxVirtualSize", "Maximum total size of buffers kept in memory"),
+                  i64m("fAutoSave", "Autosave tree when fAutoSave entries written or -fAutoSave (compressed) bytes produced"),
+                  i64m("fAutoFlush", "Auto-flush tree when fAutoFlush entries written or -fAutoFlush (compressed) bytes produced"),
+                  i64m("fEstimate", "Number of entries to estimate histogram limits"),
+                  {Kind::Pointer, "fClusterRangeEnd", "[fNClusterRange] Last entry of a cluster range.", 56, 8, "Long64_t*", 20, "fNClusterRange", "TTree"},
+                  {Kind::Pointer, "fClusterSize", "[fNClusterRange] Number of entries in each cluster for a given range.", 56, 8, "Long64_t*", 20, "fNClusterRange", "TTree"},
+                  {Kind::Any, "fIOFeatures", "IO features to define for newly-written baskets and branches.", 62, 1, "ROOT::TIOFeatures"},
+                  {Kind::Object, "fBranches", "List of Branches", 61, 64, "TObjArray"},
+                  {Kind::Object, "fLeaves", "Direct pointers to individual branch leaves", 61, 64, "TObjArray"},
+                  {Kind::ObjectPtr, "fAliases", "List of aliases for expressions based on the tree branches.", 64, 8, "TList*"},
+                  {Kind::Any, "fIndexValues", "Sorted index values", 62, 24, "TArrayD"},
+                  {Kind::Any, "fIndex", "Index of sorted values", 62, 24, "TArrayI"},
+                  {Kind::ObjectPtr, "fTreeIndex", "Pointer to the tree Index (if any)", 64, 8, "TVirtualIndex*"},
+                  {Kind::ObjectPtr, "fFriends", "pointer to list of friend elements", 64, 8, "TList*"},
+                  {Kind::ObjectPtr, "fUserInfo", "pointer to a list of user objects associated to this Tree", 64, 8, "TList*"},
+                  {Kind::ObjectPtr, "fBranchRef", "Branch supporting the TRefTable (if any)", 64, 8, "TBranchRef*"}}});
+    const char* tree_title = "Tree descriptor (the main ROOT I/O class)";
+    t.push_back({"TNtuple", 2, {base("TTree", tree_title, 20), intm("fNvar", "Number of columns")}});
+    t.push_back({"TNtupleD", 1, {base("TTree", tree_title, 20), intm("fNvar", "Number of columns")}});
+    t.push_back({"TBranch", 13,
+                 {base("TNamed", named, 1), base("TAttFill", "Fill area attributes", 2),
+                  intm("fCompress", "Compression level and algorithm"),
+                  intm("fBasketSize", "Initial Size of  Basket Buffer"),
+                  intm("fEntryOffsetLen", "Initial Length of fEntryOffset table in the basket buffers"),
+                  intm("fWriteBasket", "Last basket number written"),
+                  i64m("fEntryNumber", "Current entry number (last one filled in this branch)"),
+                  {Kind::Any, "fIOFeatures", "IO features for newly-created baskets.", 62, 1, "ROOT::TIOFeatures"},
+                  intm("fOffset", "Offset of this branch"),
+                  basic("fMaxBaskets", "Maximum number of Baskets so far", 6, 4, "int"),
+                  intm("fSplitLevel", "Branch split level"),
+                  i64m("fEntries", "Number of entries"),
+                  i64m("fFirstEntry", "Number of the first entry in this branch"),
+                  i64m("fTotBytes", "Total number of bytes in all leaves before compression"),
+                  i64m("fZipBytes", "Total number of bytes in all leaves after compression"),
+                  {Kind::Object, "fBranches", "-> List of Branches of this branch", 61, 64, "TObjArray"},
+                  {Kind::Object, "fLeaves", "-> List of leaves of this branch", 61, 64, "TObjArray"},
+                  {Kind::Object, "fBaskets", "-> List of baskets of this branch", 61, 64, "TObjArray"},
+                  {Kind::Pointer, "fBasketBytes", "[fMaxBaskets] Length of baskets on file", 43, 4, "int*", 13, "fMaxBaskets", "TBranch"},
+                  {Kind::Pointer, "fBasketEntry", "[fMaxBaskets] Table of first entry in each basket", 56, 8, "Long64_t*", 13, "fMaxBaskets", "TBranch"},
+                  {Kind::Pointer, "fBasketSeek", "[fMaxBaskets] Addresses of baskets on file", 56, 8, "Long64_t*", 13, "fMaxBaskets", "TBranch"},
+                  {Kind::String, "fFileName", "Name of file where buffers are stored (\"\" if in same file as Tree header)", 65, 24, "TString"}}});
+    t.push_back({"TLeaf", 2,
+                 {base("TNamed", named, 1),
+                  intm("fLen", "Number of fixed length elements in the leaf's data."),
+                  intm("fLenType", "Number of bytes for this data type"),
+                  intm("fOffset", "Offset in ClonesArray object (if one)"),
+                  basic("fIsRange", "(=kTRUE if leaf has a range, kFALSE otherwise).  This is equivalent to being a 'leafcount'.  For a TLeafElement the range information is actually store in the TBranchElement.", 18, 1, "bool"),
+                  basic("fIsUnsigned", "(=kTRUE if unsigned, kFALSE otherwise)", 18, 1, "bool"),
+                  {Kind::ObjectPtr, "fLeafCount", "Pointer to Leaf count if variable length (we do not own the counter)", 64, 8, "TLeaf*"}}});
+    const struct { const char* cls; int type, size; const char* type_name; } leaves[] = {
+        {"TLeafO", 18, 1, "bool"}, {"TLeafB", 1, 1, "char"},        {"TLeafS", 2, 2, "short"},
+        {"TLeafI", 3, 4, "int"},   {"TLeafL", 16, 8, "Long64_t"},  {"TLeafF", 5, 4, "float"},
+        {"TLeafD", 8, 8, "double"}, {"TLeafC", 3, 4, "int"}};
+    for (const auto& l : leaves)
+      t.push_back({l.cls, 1,
+                   {base("TLeaf", leaf, 2),
+                    basic("fMinimum", "Minimum value if leaf range is specified", l.type, l.size, l.type_name),
+                    basic("fMaximum", "Maximum value if leaf range is specified", l.type, l.size, l.type_name)}});
+    return t;
+  }();
+  return table;
+}
+
+const ClassInfo* find_class(std::string_view name) {
+  for (const auto& c : classes())
+    if (name == c.name) return &c;
+  return nullptr;
+}
+
+std::uint32_t hash_chars(std::uint32_t id, std::string_view s) {
+  for (char c : s) id = id * 3 + static_cast<std::uint32_t>(static_cast<unsigned char>(c));
+  return id;
+}
+
+// ROOT's class checksum: the name, each base (name and checksum), each member's name and type
+// name and the counter named between brackets in its title.
+std::uint32_t checksum(const ClassInfo& c) {
+  std::uint32_t id = hash_chars(0, c.name);
+  for (const auto& m : c.members) {
+    id = hash_chars(id, m.name);
+    if (m.kind == Kind::Base) {
+      const ClassInfo* b = find_class(m.name);
+      id = id * 3 + (b ? checksum(*b) : 0);
+      continue;
+    }
+    id = hash_chars(id, m.type_name);
+    const std::string_view title = m.title;
+    const auto open = title.find('[');
+    const auto close = open == std::string_view::npos ? open : title.find(']', open);
+    if (close != std::string_view::npos) id = hash_chars(id, title.substr(open + 1, close - open - 1));
+  }
+  return id;
+}
+
+const char* element_class(Kind k) {
+  switch (k) {
+    case Kind::Base: return "TStreamerBase";
+    case Kind::Basic: return "TStreamerBasicType";
+    case Kind::Pointer: return "TStreamerBasicPointer";
+    case Kind::Object: return "TStreamerObject";
+    case Kind::Any: return "TStreamerObjectAny";
+    case Kind::ObjectPtr: return "TStreamerObjectPointer";
+    case Kind::String: case Kind::Hidden: break;
+  }
+  return "TStreamerString";
+}
+
+void write_element(Out& o, const Member& m) {
+  const auto obj = o.new_object(element_class(m.kind));
+  const auto outer = o.versioned(m.kind == Kind::Base ? 3 : 2);
+  const auto elem = o.versioned(4);  // TStreamerElement
+  o.tnamed(m.name, m.title);
+  o.i32(m.type);
+  o.i32(m.size);
+  o.i32(0);  // fArrayLength
+  o.i32(0);  // fArrayDim
+  // fMaxIndex[5]; a base keeps its class checksum in the second slot.
+  const ClassInfo* b = m.kind == Kind::Base ? find_class(m.name) : nullptr;
+  o.i32(0);
+  o.u32(b ? checksum(*b) : 0);
+  o.zeros(12);
+  o.tstring(m.type_name);
+  o.close(elem);
+  if (m.kind == Kind::Base) o.i32(m.version);
+  if (m.kind == Kind::Pointer) {
+    o.i32(m.version);
+    o.tstring(m.count_name);
+    o.tstring(m.count_class);
+  }
+  o.close(outer);
+  o.close(obj);
+}
+
+// The StreamerInfo key's TList of TStreamerInfo records for `names`.
+void write_streamer_list(Out& o, const std::vector<std::string>& names) {
+  const auto list = o.versioned(5);
+  o.tobject(kMemberBits);
+  o.tstring("");
+  o.i32(static_cast<std::int32_t>(names.size()));
+  for (const auto& name : names) {
+    const ClassInfo& c = *find_class(name);
+    const auto obj = o.new_object("TStreamerInfo");
+    const auto info = o.versioned(9);
+    o.tnamed(c.name, "", kHeapBits | 0x00010000);  // as ROOT writes them (kIsCompiled)
+    o.u32(checksum(c));
+    o.i32(c.version);
+    const auto arr = o.new_object("TObjArray");
+    const auto body = o.versioned(3);
+    o.tobject(kMemberBits);
+    o.tstring("");
+    std::int32_t streamed = 0;
+    for (const auto& m : c.members) streamed += m.kind != Kind::Hidden;
+    o.i32(streamed);
+    o.i32(0);  // fLowerBound
+    for (const auto& m : c.members)
+      if (m.kind != Kind::Hidden) write_element(o, m);
+    o.close(body);
+    o.close(arr);
+    o.close(info);
+    o.close(obj);
+    o.u8(0);  // the list entry's option string
+  }
+  o.close(list);
+}
+
+// ---- Compression ---------------------------------------------------------------------------
+
+enum class Algo { None = 0, Zlib = 1, Lzma = 2, Lz4 = 4, Zstd = 5 };
+
+// ROOT's block framing of `in` (blocks of at most 16 MiB - 1); empty when the result would not
+// be smaller than `in` (then the payload is stored as is, as ROOT does).
+std::vector<std::byte> compress_blocks(std::span<const std::byte> in, Algo algo, int level,
+                                       const std::string& what) {
+  std::vector<std::byte> out;
+  if (algo == Algo::None || in.size() < 64) return out;
+  std::vector<std::byte> tmp;
+  for (std::size_t pos = 0; pos < in.size();) {
+    const std::size_t n = std::min(kMaxBlock, in.size() - pos);
+    const auto src = in.subspan(pos, n);
+    std::size_t produced = 0;
+    char tag[3] = {};
+    switch (algo) {
+      case Algo::Zlib: {
+        uLongf len = compressBound(static_cast<uLong>(n));
+        tmp.resize(len);
+        if (compress2(reinterpret_cast<Bytef*>(tmp.data()), &len, reinterpret_cast<const Bytef*>(src.data()),
+                      static_cast<uLong>(n), level) != Z_OK)
+          throw Error(ErrorCode::Internal, what + ": zlib compression failed");
+        produced = len;
+        tag[0] = 'Z', tag[1] = 'L', tag[2] = Z_DEFLATED;
+        break;
+      }
+      case Algo::Lzma: {
+        tmp.resize(lzma_stream_buffer_bound(n));
+        std::size_t len = 0;
+        if (lzma_easy_buffer_encode(static_cast<std::uint32_t>(level), LZMA_CHECK_CRC32, nullptr,
+                                    reinterpret_cast<const std::uint8_t*>(src.data()), n,
+                                    reinterpret_cast<std::uint8_t*>(tmp.data()), &len, tmp.size()) != LZMA_OK)
+          throw Error(ErrorCode::Internal, what + ": lzma compression failed");
+        produced = len;
+        tag[0] = 'X', tag[1] = 'Z', tag[2] = 0;
+        break;
+      }
+      case Algo::Lz4: {
+        // 8 bytes of xxhash64 (big-endian) of the compressed bytes, then the LZ4 block.
+        const int bound = LZ4_compressBound(static_cast<int>(n));
+        tmp.resize(8 + static_cast<std::size_t>(bound));
+        char* dst = reinterpret_cast<char*>(tmp.data() + 8);
+        const char* s = reinterpret_cast<const char*>(src.data());
+        const int len = level >= 4 ? LZ4_compress_HC(s, dst, static_cast<int>(n), bound, level)
+                                   : LZ4_compress_default(s, dst, static_cast<int>(n), bound);
+        if (len <= 0) throw Error(ErrorCode::Internal, what + ": lz4 compression failed");
+        std::uint64_t h = XXH64(dst, static_cast<std::size_t>(len), 0);
+        for (int i = 7; i >= 0; --i, h >>= 8) tmp[static_cast<std::size_t>(i)] = std::byte(h & 0xFF);
+        produced = 8 + static_cast<std::size_t>(len);
+        tag[0] = 'L', tag[1] = '4', tag[2] = static_cast<char>(LZ4_versionNumber() / 10000);
+        break;
+      }
+      case Algo::Zstd: {
+        tmp.resize(ZSTD_compressBound(n));
+        const std::size_t len = ZSTD_compress(tmp.data(), tmp.size(), src.data(), n, level);
+        if (ZSTD_isError(len)) throw Error(ErrorCode::Internal, what + ": zstd compression failed");
+        produced = len;
+        tag[0] = 'Z', tag[1] = 'S', tag[2] = 1;
+        break;
+      }
+      case Algo::None: break;
+    }
+    if (produced > kMaxBlock || out.size() + 9 + produced >= in.size()) return {};
+    const std::uint32_t c = static_cast<std::uint32_t>(produced), u = static_cast<std::uint32_t>(n);
+    const std::byte head[9] = {std::byte(tag[0]), std::byte(tag[1]), std::byte(tag[2]),
+                               std::byte(c & 0xFF), std::byte((c >> 8) & 0xFF), std::byte((c >> 16) & 0xFF),
+                               std::byte(u & 0xFF), std::byte((u >> 8) & 0xFF), std::byte((u >> 16) & 0xFF)};
+    out.insert(out.end(), head, head + 9);
+    out.insert(out.end(), tmp.begin(), tmp.begin() + static_cast<std::ptrdiff_t>(produced));
+    pos += n;
+  }
+  return out;
+}
+
+// ---- Keys ----------------------------------------------------------------------------------
+
+struct KeyHead {
+  std::int32_t nbytes = 0, objlen = 0;
+  std::int16_t version = 1004, keylen = 0, cycle = 1;
+  std::int64_t seek = 0, pdir = kBegin;
+  std::string cls, name, title;
+};
+
+std::size_t tstring_size(std::string_view s) { return (s.size() < 255 ? 1 : 5) + s.size(); }
+
+std::int16_t key_length(bool large, std::string_view cls, std::string_view name, std::string_view title) {
+  const std::size_t n = (large ? 34 : 26) + tstring_size(cls) + tstring_size(name) + tstring_size(title);
+  require(n < 32000, ErrorCode::Usage, "ROOT key name '" + std::string(name) + "' is too long");
+  return static_cast<std::int16_t>(n);
+}
+
+void write_key_head(Out& o, const KeyHead& k, std::uint32_t datime) {
+  o.i32(k.nbytes);
+  o.i16(k.version);
+  o.i32(k.objlen);
+  o.u32(datime);
+  o.i16(k.keylen);
+  o.i16(k.cycle);
+  if (k.version > 1000) {
+    o.i64(k.seek);
+    o.i64(k.pdir);
+  } else {
+    o.i32(static_cast<std::int32_t>(k.seek));
+    o.i32(static_cast<std::int32_t>(k.pdir));
+  }
+  o.tstring(k.cls);
+  o.tstring(k.name);
+  o.tstring(k.title);
+}
+
+// ---- Leaves and branches -------------------------------------------------------------------
+
+const char* leaf_class(const RootLeafSpec& l) {
+  if (l.text) return "TLeafC";
+  switch (l.dtype) {
+    case DType::Bool: return "TLeafO";
+    case DType::I8: case DType::U8: return "TLeafB";
+    case DType::I16: case DType::U16: return "TLeafS";
+    case DType::I32: case DType::U32: return "TLeafI";
+    case DType::I64: case DType::U64: return "TLeafL";
+    case DType::F32: return "TLeafF";
+    default: return "TLeafD";
+  }
+}
+
+char type_code(const RootLeafSpec& l) { return l.text ? 'C' : root_type_code(l.dtype); }
+
+bool is_integer(DType t) { return is_signed_int(t) || is_unsigned_int(t); }
+
+// Native integer value `i` of a column of dtype `t`.
+std::int64_t int_at(std::span<const std::byte> v, DType t, std::size_t i, bool* overflow) {
+  std::int64_t out = 0;
+  visit_dtype(t, [&](auto x) {
+    using T = decltype(x);
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+      T value;
+      std::memcpy(&value, v.data() + i * sizeof(T), sizeof(T));
+      if constexpr (std::is_same_v<T, std::uint64_t>) {
+        if (value > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) *overflow = true;
+      }
+      out = static_cast<std::int64_t>(value);
+    }
+  });
+  return out;
+}
+
+struct LeafState {
+  RootLeafSpec spec;
+  std::string title;          // "a[3]", "Jet_Px[NJet]"
+  std::int32_t len = 1;       // elements per entry (per object when jagged)
+  std::int32_t offset = 0;    // byte offset in an entry of a leaf list
+  std::size_t elem = 1;       // bytes of one element
+  bool counter = false;       // counts a jagged branch: fIsRange, fMaximum kept
+  std::int64_t maximum = 0;   // counter: the largest count; TLeafC: the longest string + 1
+  std::uint32_t tag = 0;      // object tag in the TTree payload
+};
+
+struct BranchState {
+  std::string name, title;
+  std::vector<LeafState> leaves;
+  int counter = -1;           // index of the counting branch
+  bool variable = false;      // jagged or text: entry offsets in the baskets
+  std::size_t record = 0;     // bytes per entry (flat) or per object (jagged)
+  std::int16_t keylen = 0;    // of this branch's basket keys
+  std::vector<std::byte> data;       // the open basket, big-endian
+  std::vector<std::int32_t> offsets;  // entry starts in `data` (variable-size branches)
+  std::int64_t basket_first = 0, basket_entries = 0;
+  std::vector<std::int32_t> basket_bytes;
+  std::vector<std::int64_t> basket_entry, basket_seek;
+  std::int64_t tot_bytes = 0, zip_bytes = 0;
+};
+
+// Appends `count` native elements of `t` to `out` big-endian (bool as 0/1).
+void append_be(std::vector<std::byte>& out, const std::byte* p, std::size_t count, DType t) {
+  const std::size_t size = dtype_size(t);
+  const std::size_t at = out.size();
+  out.resize(at + count * size);
+  std::byte* d = out.data() + at;
+  if (t == DType::Bool) {
+    for (std::size_t i = 0; i < count; ++i) d[i] = std::byte{p[i] != std::byte{0}};
+    return;
+  }
+  std::memcpy(d, p, count * size);
+  if (std::endian::native == std::endian::little && size > 1) byteswap_inplace(d, count, size);
+}
+
+// Every date in the file: 2000-01-01 00:00:00 in ROOT's TDatime packing (years since 1995, month,
+// day, hour, minute, second), so that equal data give equal files (like the npz writer's fixed
+// timestamp).
+constexpr std::uint32_t kFixedDatime = (std::uint32_t{2000 - 1995} << 26) | (1u << 22) | (1u << 17);
+
+bool bad_name(const std::string& s) {
+  return s.empty() || s.find_first_of("[]:/ \t\n") != std::string::npos;
+}
+
+}  // namespace
+
+std::uint32_t root_class_checksum(std::string_view class_name) {
+  const ClassInfo* c = find_class(class_name);
+  return c ? checksum(*c) : 0;
+}
+
+struct RootFileWriter::Impl {
+  std::filesystem::path path;
+  std::string file_name;  // the TFile key's name
+  RootWriteOptions options;
+  Algo algo = Algo::Zlib;
+  std::int32_t compress_setting = 101;
+  AtomicFile atomic;
+  std::FILE* file = nullptr;
+  std::uint64_t pos = 0;   // where the next key goes
+  std::uint32_t datime = kFixedDatime;
+  // Hash of every byte written: the file's UUID.
+  std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> hash{XXH3_createState(), XXH3_freeState};
+  std::int32_t nbytes_name = 0;  // TFile key + name + title
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> free_segments;  // first, last (inclusive)
+  std::vector<KeyHead> keys;      // of the top directory
+  std::set<std::string> classes_used;
+  std::optional<RootTreeSpec> spec;
+  std::vector<BranchState> branches;
+  std::int64_t entries = 0;
+  bool committed = false;
+
+  Impl(const std::filesystem::path& p, RootWriteOptions o) : path(p), options(std::move(o)), atomic(p) {
+    file_name = path.filename().string();
+    require(hash && XXH3_128bits_reset(hash.get()) == XXH_OK, ErrorCode::Internal, "xxhash state");
+    const std::string& c = options.compression;
+    const int level = options.level;
+    int max_level = 9;
+    if (c == "none") algo = Algo::None;
+    else if (c == "zlib") algo = Algo::Zlib;
+    else if (c == "lzma") algo = Algo::Lzma;
+    else if (c == "lz4") algo = Algo::Lz4, max_level = 12;
+    else if (c == "zstd") algo = Algo::Zstd, max_level = 22;
+    else throw Error(ErrorCode::Usage, path.string() + ": unknown ROOT compression '" + c + "' (zlib, zstd, lzma, lz4, none)");
+    require(algo == Algo::None || (level >= 1 && level <= max_level), ErrorCode::Usage,
+            path.string() + ": " + c + " level " + std::to_string(level) + " is out of range 1-" + std::to_string(max_level));
+    require(options.basket_bytes >= 1 && options.basket_bytes <= kMaxBasketBytes, ErrorCode::Usage,
+            path.string() + ": basket size " + std::to_string(options.basket_bytes) + " is out of range 1-" +
+                std::to_string(kMaxBasketBytes));
+    compress_setting = algo == Algo::None ? 0 : static_cast<int>(algo) * 100 + level;
+    atomic.close_stream();
+    file = std::fopen(atomic.temp_path().c_str(), "r+b");
+    require(file != nullptr, ErrorCode::Io, "cannot write " + path.string() + ": " + std::strerror(errno));
+    // The header and the top directory are written by commit(); reserve their bytes.
+    const auto keylen = key_length(false, "TFile", file_name, "");
+    nbytes_name = keylen + static_cast<std::int32_t>(tstring_size(file_name) + tstring_size(""));
+    write_raw(std::vector<std::byte>(static_cast<std::size_t>(kBegin + nbytes_name + 60)));
+    if (options.first_offset > pos) {
+      free_segments.push_back({pos, options.first_offset - 1});
+      seek_to(options.first_offset);
+    }
+  }
+
+  ~Impl() {
+    if (file) std::fclose(file);
+  }
+
+  void seek_to(std::uint64_t at) {
+    if (fseeko(file, static_cast<off_t>(at), SEEK_SET) != 0)
+      throw Error(ErrorCode::Io, "cannot write " + path.string() + ": " + std::strerror(errno));
+    pos = at;
+  }
+  void write_raw(std::span<const std::byte> b) {
+    if (!b.empty()) XXH3_128bits_update(hash.get(), b.data(), b.size());
+    if (!b.empty() && std::fwrite(b.data(), 1, b.size(), file) != b.size())
+      throw Error(ErrorCode::Io, "cannot write " + path.string() + ": " + std::strerror(errno));
+    pos += b.size();
+  }
+
+  // Writes a key at the end of the file: header, then `payload` compressed when that helps.
+  KeyHead write_key(KeyHead k, std::span<const std::byte> payload, const std::string& what) {
+    k.seek = static_cast<std::int64_t>(pos);
+    require(payload.size() < (std::size_t{1} << 30), ErrorCode::Limit,
+            path.string() + ": " + what + " is over 1 GiB");
+    const auto packed = compress_blocks(payload, algo, options.level, path.string() + ": " + what);
+    const std::span<const std::byte> stored = packed.empty() ? payload : std::span<const std::byte>(packed);
+    k.objlen = static_cast<std::int32_t>(payload.size());
+    k.nbytes = k.keylen + static_cast<std::int32_t>(stored.size());
+    Out head;
+    write_key_head(head, k, datime);
+    require(head.bytes.size() == static_cast<std::size_t>(k.keylen), ErrorCode::Internal, "key length");
+    write_raw(head.bytes);
+    write_raw(stored);
+    return k;
+  }
+
+  KeyHead new_key(const std::string& cls, const std::string& name, const std::string& title) {
+    KeyHead k;
+    k.cls = cls, k.name = name, k.title = title;
+    k.keylen = key_length(true, cls, name, title);
+    return k;
+  }
+
+  void begin_tree(const RootTreeSpec& s);
+  void append(std::int64_t n, std::span<const RootBranchData> data);
+  void flush(BranchState& b);
+  void end_tree();
+  void write_tree_object(Out& o);
+  void write_branch(Out& o, BranchState& b);
+  void write_leaf(Out& o, LeafState& l, const LeafState* count);
+  void commit();
+};
+
+void RootFileWriter::Impl::begin_tree(const RootTreeSpec& s) {
+  const std::string where = path.string() + ": tree '" + s.name + "'";
+  require(!committed, ErrorCode::Usage, where + ": the file is already committed");
+  require(!spec, ErrorCode::Usage, where + ": tree '" + (spec ? spec->name : "") + "' is still open (call end_tree)");
+  require(!s.name.empty() && s.name.find('/') == std::string::npos, ErrorCode::Usage,
+          path.string() + ": bad tree name '" + s.name + "'");
+  for (const auto& k : keys)
+    require(k.name != s.name, ErrorCode::Usage, where + ": a tree of this name is already in the file");
+  const bool ntuple = s.class_name == "TNtuple", ntupled = s.class_name == "TNtupleD";
+  require(s.class_name == "TTree" || ntuple || ntupled, ErrorCode::Usage,
+          where + ": class '" + s.class_name + "' is not TTree, TNtuple or TNtupleD");
+  std::vector<BranchState> out;
+  std::map<std::string, int> index;
+  for (const auto& bs : s.branches) {
+    const std::string bw = where + ": branch '" + bs.name + "'";
+    require(!bad_name(bs.name), ErrorCode::Usage, bw + ": a branch name must be non-empty without []:/ or spaces");
+    require(!index.count(bs.name), ErrorCode::Usage, bw + ": duplicate branch name");
+    require(!bs.leaves.empty(), ErrorCode::Usage, bw + ": no leaves");
+    BranchState b;
+    b.name = bs.name;
+    std::set<std::string> leaf_names;
+    std::int32_t offset = 0;
+    for (const auto& ls : bs.leaves) {
+      const std::string lw = bw + ": leaf '" + ls.name + "'";
+      require(!bad_name(ls.name) && leaf_names.insert(ls.name).second, ErrorCode::Usage,
+              lw + ": leaf names must be non-empty, unique, without []:/ or spaces");
+      LeafState l;
+      l.spec = ls;
+      l.offset = offset;
+      if (ls.text) {
+        require(bs.leaves.size() == 1 && ls.dims.empty() && bs.counter.empty(), ErrorCode::Usage,
+                lw + ": a string leaf must be its branch's only leaf, without dimensions or counter");
+        b.variable = true;
+        l.title = ls.name;
+      } else {
+        require(ls.dtype != DType::F16, ErrorCode::Usage, lw + ": ROOT has no float16 leaves");
+        l.elem = dtype_size(ls.dtype);
+        std::int64_t len = 1;
+        std::string dims;
+        for (auto d : ls.dims) {
+          require(d > 0, ErrorCode::Usage, lw + ": dimension " + std::to_string(d) + " is not positive");
+          len *= d;
+          require(len * static_cast<std::int64_t>(l.elem) <= static_cast<std::int64_t>(kMaxEntryBytes),
+                  ErrorCode::Usage, lw + ": the fixed array is too large");
+          dims += "[" + std::to_string(d) + "]";
+        }
+        l.len = static_cast<std::int32_t>(len);
+        l.title = ls.name + dims;
+        b.record += static_cast<std::size_t>(len) * l.elem;
+        offset += static_cast<std::int32_t>(len * static_cast<std::int64_t>(l.elem));
+      }
+      b.leaves.push_back(std::move(l));
+    }
+    if (!bs.counter.empty()) {
+      auto it = index.find(bs.counter);
+      require(it != index.end(), ErrorCode::Usage,
+              bw + ": counter '" + bs.counter + "' is not an earlier branch of the tree");
+      BranchState& c = out[static_cast<std::size_t>(it->second)];
+      require(c.leaves.size() == 1 && c.counter < 0 && !c.leaves[0].spec.text && c.leaves[0].len == 1 &&
+                  c.leaves[0].spec.dims.empty() && is_integer(c.leaves[0].spec.dtype),
+              ErrorCode::Usage, bw + ": counter '" + bs.counter + "' is not a branch of one scalar integer leaf");
+      require(bs.leaves.size() == 1, ErrorCode::Usage, bw + ": a jagged branch has exactly one leaf");
+      c.leaves[0].counter = true;
+      b.counter = it->second;
+      b.variable = true;
+      auto& l = b.leaves[0];
+      const auto bracket = l.title.find('[');
+      const std::string dims = bracket == std::string::npos ? "" : l.title.substr(bracket);
+      l.title = l.spec.name + "[" + c.leaves[0].spec.name + "]" + dims;
+    }
+    if (ntuple || ntupled) {
+      const DType want = ntuple ? DType::F32 : DType::F64;
+      require(b.counter < 0 && b.leaves.size() == 1 && !b.leaves[0].spec.text && b.leaves[0].spec.dims.empty() &&
+                  b.leaves[0].spec.dtype == want,
+              ErrorCode::Usage, bw + ": every branch of a " + s.class_name + " is one " +
+                                    (ntuple ? "float32" : "float64") + " scalar");
+    }
+    for (const auto& l : b.leaves) b.title += (b.title.empty() ? "" : ":") + l.title + "/" + type_code(l.spec);
+    b.keylen = static_cast<std::int16_t>(key_length(true, "TBasket", b.name, s.name) + 19);
+    index[bs.name] = static_cast<int>(out.size());
+    out.push_back(std::move(b));
+  }
+  branches = std::move(out);
+  spec = s;
+  entries = 0;
+}
+
+void RootFileWriter::Impl::append(std::int64_t n, std::span<const RootBranchData> data) {
+  require(spec.has_value(), ErrorCode::Usage, path.string() + ": append() outside begin_tree()/end_tree()");
+  const std::string where = path.string() + ": tree '" + spec->name + "'";
+  require(n >= 0, ErrorCode::Usage, where + ": negative entry count " + std::to_string(n));
+  require(data.size() == branches.size(), ErrorCode::Usage,
+          where + ": append() got " + std::to_string(data.size()) + " branch data for " +
+              std::to_string(branches.size()) + " branches");
+  const auto count = static_cast<std::size_t>(n);
+  // Check every size before writing anything, so that an error leaves the tree as it was.
+  std::vector<std::vector<std::int64_t>> counts(branches.size());
+  for (std::size_t i = 0; i < branches.size(); ++i) {
+    const BranchState& b = branches[i];
+    const RootBranchData& d = data[i];
+    const std::string bw = where + ": branch '" + b.name + "'";
+    if (b.leaves[0].spec.text) {
+      require(d.text.size() == count, ErrorCode::Usage,
+              bw + ": " + std::to_string(d.text.size()) + " strings for " + std::to_string(n) + " entries");
+      for (const auto& s : d.text)
+        require(s.size() + 5 <= kMaxEntryBytes, ErrorCode::Limit, bw + ": a string over 256 MiB");
+      continue;
+    }
+    std::uint64_t objects = count;
+    if (b.counter >= 0) {
+      const BranchState& c = branches[static_cast<std::size_t>(b.counter)];
+      const DType t = c.leaves[0].spec.dtype;
+      auto& cs = counts[i];
+      cs.resize(count);
+      objects = 0;
+      for (std::size_t e = 0; e < count; ++e) {
+        bool overflow = false;
+        cs[e] = int_at(data[static_cast<std::size_t>(b.counter)].values, t, e, &overflow);
+        require(cs[e] >= 0 && !overflow, ErrorCode::Malformed,
+                bw + ": entry " + std::to_string(entries + static_cast<std::int64_t>(e)) + " has a negative count (" +
+                    std::to_string(cs[e]) + ") in counter '" + c.name + "'");
+        require(static_cast<std::uint64_t>(cs[e]) * b.record <= kMaxEntryBytes, ErrorCode::Limit,
+                bw + ": entry " + std::to_string(entries + static_cast<std::int64_t>(e)) + " holds " +
+                    std::to_string(cs[e]) + " objects, over 256 MiB");
+        objects += static_cast<std::uint64_t>(cs[e]);
+      }
+    }
+    require(d.values.size() == objects * b.record, ErrorCode::Usage,
+            bw + ": " + std::to_string(d.values.size()) + " bytes of values for " + std::to_string(n) +
+                " entries, expected " + std::to_string(objects * b.record));
+  }
+  for (std::size_t i = 0; i < branches.size(); ++i) {
+    BranchState& b = branches[i];
+    const RootBranchData& d = data[i];
+    if (b.leaves[0].counter) {  // keep the largest count (ROOT sizes its read buffers by it)
+      for (std::size_t e = 0; e < count; ++e) {
+        bool overflow = false;
+        b.leaves[0].maximum = std::max(b.leaves[0].maximum, int_at(d.values, b.leaves[0].spec.dtype, e, &overflow));
+      }
+    }
+    const std::byte* p = d.values.data();
+    // Appends the big-endian bytes of `objects` records starting at p.
+    const auto put_records = [&](std::size_t objects) {
+      if (b.leaves.size() == 1) {
+        append_be(b.data, p, objects * static_cast<std::size_t>(b.leaves[0].len), b.leaves[0].spec.dtype);
+        p += objects * b.record;
+        return;
+      }
+      for (std::size_t r = 0; r < objects; ++r)
+        for (const auto& l : b.leaves) {
+          append_be(b.data, p, static_cast<std::size_t>(l.len), l.spec.dtype);
+          p += static_cast<std::size_t>(l.len) * l.elem;
+        }
+    };
+    std::size_t e = 0;
+    while (e < count) {
+      std::size_t take = 1;
+      if (!b.variable) {
+        const std::size_t room = b.data.size() < static_cast<std::size_t>(options.basket_bytes)
+                                     ? static_cast<std::size_t>(options.basket_bytes) - b.data.size() : 0;
+        take = std::min(count - e, std::max<std::size_t>(1, (room + b.record - 1) / b.record));
+        put_records(take);
+      } else {
+        b.offsets.push_back(static_cast<std::int32_t>(b.data.size()));
+        if (b.leaves[0].spec.text) {
+          const std::string& s = d.text[e];
+          Out o;
+          o.tstring(s);
+          b.data.insert(b.data.end(), o.bytes.begin(), o.bytes.end());
+          b.leaves[0].maximum = std::max<std::int64_t>(b.leaves[0].maximum, static_cast<std::int64_t>(s.size()) + 1);
+        } else {
+          put_records(b.counter >= 0 ? static_cast<std::size_t>(counts[i][e]) : 1);
+        }
+      }
+      b.basket_entries += static_cast<std::int64_t>(take);
+      e += take;
+      if (b.data.size() >= static_cast<std::size_t>(options.basket_bytes)) flush(b);
+    }
+  }
+  entries += n;
+}
+
+void RootFileWriter::Impl::flush(BranchState& b) {
+  if (b.basket_entries == 0) return;
+  const std::int32_t last = b.keylen + static_cast<std::int32_t>(b.data.size());
+  if (b.variable) {  // entry offsets from the key start, then a trailing zero, as ROOT writes them
+    Out o;
+    o.i32(static_cast<std::int32_t>(b.offsets.size()) + 1);
+    for (auto off : b.offsets) o.i32(off + b.keylen);
+    o.i32(0);
+    b.data.insert(b.data.end(), o.bytes.begin(), o.bytes.end());
+  }
+  KeyHead k = new_key("TBasket", b.name, spec->name);
+  k.keylen = b.keylen;
+  const std::string what = "tree '" + spec->name + "' branch '" + b.name + "' basket " + std::to_string(b.basket_bytes.size());
+  // The key header ends with the TBasket fields: they are written with it.
+  k.seek = static_cast<std::int64_t>(pos);
+  const auto packed = compress_blocks(b.data, algo, options.level, path.string() + ": " + what);
+  const std::span<const std::byte> stored = packed.empty() ? std::span<const std::byte>(b.data) : std::span<const std::byte>(packed);
+  k.objlen = static_cast<std::int32_t>(b.data.size());
+  k.nbytes = k.keylen + static_cast<std::int32_t>(stored.size());
+  Out head;
+  write_key_head(head, k, datime);
+  head.i16(3);                                                         // TBasket version
+  head.i32(std::max(options.basket_bytes, k.keylen + k.objlen));        // fBufferSize
+  head.i32(b.variable ? kEntryOffsetLen : static_cast<std::int32_t>(b.record));  // fNevBufSize
+  head.i32(static_cast<std::int32_t>(b.basket_entries));                // fNevBuf
+  head.i32(last);                                                      // fLast
+  head.u8(0);                                                          // header only
+  require(head.bytes.size() == static_cast<std::size_t>(k.keylen), ErrorCode::Internal, "basket key length");
+  write_raw(head.bytes);
+  write_raw(stored);
+  b.basket_bytes.push_back(k.nbytes);
+  b.basket_entry.push_back(b.basket_first);
+  b.basket_seek.push_back(k.seek);
+  b.tot_bytes += k.objlen + k.keylen;
+  b.zip_bytes += k.nbytes;
+  b.basket_first += b.basket_entries;
+  b.basket_entries = 0;
+  b.data.clear();
+  b.offsets.clear();
+}
+
+void RootFileWriter::Impl::write_leaf(Out& o, LeafState& l, const LeafState* count) {
+  const std::string cls = leaf_class(l.spec);
+  classes_used.insert(cls);
+  const auto obj = o.new_object(cls, &l.tag);
+  const auto outer = o.versioned(1);
+  const auto inner = o.versioned(2);  // TLeaf
+  o.tnamed(l.spec.name, l.title);
+  o.i32(l.spec.text ? 1 : l.len);
+  o.i32(l.spec.text ? 1 : static_cast<std::int32_t>(l.elem));  // fLenType
+  o.i32(l.offset);
+  o.u8(l.counter ? 1 : 0);  // fIsRange: a counter
+  o.u8(!l.spec.text && is_unsigned_int(l.spec.dtype) ? 1 : 0);
+  if (count) o.u32(count->tag);  // a reference to the counter leaf, streamed earlier
+  else o.u32(0);
+  o.close(inner);
+  // fMinimum, fMaximum in the leaf's type: only counters (largest count) and strings keep them.
+  const std::int64_t mx = l.maximum;
+  if (l.spec.text) {
+    o.i32(0), o.i32(static_cast<std::int32_t>(std::min<std::int64_t>(mx, std::numeric_limits<std::int32_t>::max())));
+  } else {
+    switch (l.spec.dtype) {
+      case DType::Bool: case DType::I8: case DType::U8:
+        o.u8(0), o.u8(static_cast<std::uint8_t>(mx)); break;
+      case DType::I16: case DType::U16: o.i16(0), o.i16(static_cast<std::int16_t>(mx)); break;
+      case DType::I32: case DType::U32: o.i32(0), o.i32(static_cast<std::int32_t>(mx)); break;
+      case DType::I64: case DType::U64: o.i64(0), o.i64(mx); break;
+      case DType::F32: o.f32(0), o.f32(0); break;
+      default: o.f64(0), o.f64(0); break;
+    }
+  }
+  o.close(outer);
+  o.close(obj);
+}
+
+void RootFileWriter::Impl::write_branch(Out& o, BranchState& b) {
+  const auto obj = o.new_object("TBranch");
+  const auto body = o.versioned(13);
+  o.tnamed(b.name, b.title);
+  const auto fill = o.versioned(2);  // TAttFill
+  o.i16(0), o.i16(1001);
+  o.close(fill);
+  const auto nb = static_cast<std::int32_t>(b.basket_bytes.size());
+  const std::int32_t max_baskets = std::max(10, nb + 1);
+  o.i32(compress_setting);
+  o.i32(options.basket_bytes);                     // fBasketSize
+  o.i32(b.variable ? kEntryOffsetLen : 0);         // fEntryOffsetLen
+  o.i32(nb);                                       // fWriteBasket
+  o.i64(entries);                                  // fEntryNumber
+  const auto io = o.versioned(1);                  // fIOFeatures
+  o.u8(0);
+  o.close(io);
+  o.i32(0);            // fOffset
+  o.i32(max_baskets);  // fMaxBaskets
+  o.i32(0);            // fSplitLevel
+  o.i64(entries);      // fEntries
+  o.i64(0);            // fFirstEntry
+  o.i64(b.tot_bytes);
+  o.i64(b.zip_bytes);
+  const auto objarray = [&](auto&& items, std::int32_t n) {
+    const auto at = o.versioned(3);
+    o.tobject(kMemberBits);
+    o.tstring("");
+    o.i32(n);
+    o.i32(0);  // fLowerBound
+    items();
+    o.close(at);
+  };
+  objarray([] {}, 0);  // fBranches
+  const LeafState* count = b.counter >= 0 ? &branches[static_cast<std::size_t>(b.counter)].leaves[0] : nullptr;
+  objarray([&] { for (auto& l : b.leaves) write_leaf(o, l, count); }, static_cast<std::int32_t>(b.leaves.size()));
+  objarray([] {}, 0);  // fBaskets: every basket is on disk
+  // fBasketBytes, fBasketEntry, fBasketSeek [fMaxBaskets]; fBasketEntry[fWriteBasket] = fEntries.
+  o.u8(1);
+  for (std::int32_t i = 0; i < max_baskets; ++i) o.i32(i < nb ? b.basket_bytes[static_cast<std::size_t>(i)] : 0);
+  o.u8(1);
+  for (std::int32_t i = 0; i < max_baskets; ++i)
+    o.i64(i < nb ? b.basket_entry[static_cast<std::size_t>(i)] : i == nb ? entries : 0);
+  o.u8(1);
+  for (std::int32_t i = 0; i < max_baskets; ++i) o.i64(i < nb ? b.basket_seek[static_cast<std::size_t>(i)] : 0);
+  o.tstring("");  // fFileName
+  o.close(body);
+  o.close(obj);
+}
+
+void RootFileWriter::Impl::write_tree_object(Out& o) {
+  std::int64_t tot = 0, zip = 0;
+  for (const auto& b : branches) tot += b.tot_bytes, zip += b.zip_bytes;
+  const auto body = o.versioned(20);
+  o.tnamed(spec->name, spec->title);
+  const auto line = o.versioned(2);
+  o.i16(602), o.i16(1), o.i16(1);
+  o.close(line);
+  const auto fill = o.versioned(2);
+  o.i16(0), o.i16(1001);
+  o.close(fill);
+  const auto marker = o.versioned(2);
+  o.i16(1), o.i16(1), o.f32(1.0f);
+  o.close(marker);
+  o.i64(entries);
+  o.i64(tot), o.i64(zip), o.i64(zip), o.i64(zip);  // fTotBytes, fZipBytes, fSavedBytes, fFlushedBytes
+  o.f64(1.0);                                       // fWeight
+  o.i32(0), o.i32(25), o.i32(0);                    // fTimerInterval, fScanField, fUpdate
+  o.i32(kEntryOffsetLen);                           // fDefaultEntryOffsetLen
+  o.i32(0);                                         // fNClusterRange
+  o.i64(1000000000000), o.i64(1000000000000);       // fMaxEntries, fMaxEntryLoop
+  o.i64(0), o.i64(-300000000), o.i64(-30000000);    // fMaxVirtualSize, fAutoSave, fAutoFlush
+  o.i64(1000000);                                   // fEstimate
+  o.u8(0), o.u8(0);                                 // fClusterRangeEnd, fClusterSize: none
+  const auto io = o.versioned(1);
+  o.u8(0);
+  o.close(io);
+  const auto branch_list = o.versioned(3);
+  o.tobject(kMemberBits);
+  o.tstring("");
+  o.i32(static_cast<std::int32_t>(branches.size()));
+  o.i32(0);
+  for (auto& b : branches) write_branch(o, b);
+  o.close(branch_list);
+  std::int32_t nleaves = 0;
+  for (const auto& b : branches) nleaves += static_cast<std::int32_t>(b.leaves.size());
+  const auto leaf_list = o.versioned(3);  // fLeaves: references to the leaves above
+  o.tobject(kMemberBits);
+  o.tstring("");
+  o.i32(nleaves);
+  o.i32(0);
+  for (const auto& b : branches)
+    for (const auto& l : b.leaves) o.u32(l.tag);
+  o.close(leaf_list);
+  o.u32(0);            // fAliases
+  o.i32(0);            // fIndexValues (TArrayD, empty)
+  o.i32(0);            // fIndex (TArrayI, empty)
+  o.u32(0), o.u32(0), o.u32(0), o.u32(0);  // fTreeIndex, fFriends, fUserInfo, fBranchRef
+  o.close(body);
+}
+
+void RootFileWriter::Impl::end_tree() {
+  require(spec.has_value(), ErrorCode::Usage, path.string() + ": end_tree() without begin_tree()");
+  for (auto& b : branches) flush(b);
+  KeyHead k = new_key(spec->class_name, spec->name, spec->title);
+  Out o(static_cast<std::uint32_t>(k.keylen));
+  const bool ntuple = spec->class_name != "TTree";
+  std::size_t outer = 0;
+  if (ntuple) outer = o.versioned(spec->class_name == "TNtuple" ? 2 : 1);
+  write_tree_object(o);
+  if (ntuple) {
+    o.i32(static_cast<std::int32_t>(branches.size()));  // fNvar
+    o.close(outer);
+    classes_used.insert(spec->class_name);
+  }
+  keys.push_back(write_key(k, o.bytes, "tree '" + spec->name + "'"));
+  spec.reset();
+  branches.clear();
+}
+
+void RootFileWriter::Impl::commit() {
+  require(!committed, ErrorCode::Usage, path.string() + ": already committed");
+  if (spec) end_tree();
+  // Streamer infos of the classes in the file, bases and members first.
+  std::vector<std::string> names;
+  if (!keys.empty()) {
+    names = {"TNamed", "TObject", "TAttLine", "TAttFill", "TAttMarker", "ROOT::TIOFeatures", "TTree"};
+    for (const char* n : {"TNtuple", "TNtupleD"})
+      if (classes_used.count(n)) names.push_back(n);
+    names.insert(names.end(), {"TBranch", "TLeaf"});
+    for (const auto& c : classes())
+      if (std::string_view(c.name).rfind("TLeaf", 0) == 0 && classes_used.count(c.name)) names.push_back(c.name);
+    names.insert(names.end(), {"TObjArray", "TSeqCollection", "TCollection", "TString"});
+  }
+  KeyHead ik = new_key("TList", "StreamerInfo", "Doubly linked list");
+  Out info(static_cast<std::uint32_t>(ik.keylen));
+  write_streamer_list(info, names);
+  ik = write_key(ik, info.bytes, "streamer infos");
+  // The top directory's key list (stored raw, as ROOT does: readers parse it in place).
+  KeyHead lk = new_key("TFile", file_name, "");
+  Out list;
+  list.i32(static_cast<std::int32_t>(keys.size()));
+  for (const auto& k : keys) write_key_head(list, k, datime);
+  const auto keep = algo;
+  algo = Algo::None;
+  lk = write_key(lk, list.bytes, "key list");
+  // Free segments: gaps, then everything after the end of the file (whose end depends on the
+  // list's own size: a record is 10 bytes, 18 with 64-bit pointers). Stored raw.
+  KeyHead fk = new_key("TFile", file_name, "");
+  const std::size_t nfree = free_segments.size() + 1;
+  const auto big = [](std::uint64_t v) { return v > static_cast<std::uint64_t>(kStartBigFile); };
+  std::uint64_t list_bytes = 0;
+  for (const auto& seg : free_segments) list_bytes += big(seg.second) ? 18 : 10;
+  std::uint64_t end = pos + static_cast<std::uint64_t>(fk.keylen) + list_bytes + 10;
+  if (big(end)) end += 8;
+  auto segments = free_segments;
+  segments.push_back({end, big(end) ? end + 1000000000000ull : static_cast<std::uint64_t>(kStartBigFile)});
+  Out fr;
+  for (const auto& [first, last] : segments) {
+    if (big(last)) {
+      fr.i16(1001), fr.i64(static_cast<std::int64_t>(first)), fr.i64(static_cast<std::int64_t>(last));
+    } else {
+      fr.i16(1), fr.i32(static_cast<std::int32_t>(first)), fr.i32(static_cast<std::int32_t>(last));
+    }
+  }
+  fk = write_key(fk, fr.bytes, "free segments");
+  algo = keep;
+  require(pos == end, ErrorCode::Internal, "free segment list size");
+  const bool large = end > static_cast<std::uint64_t>(kStartBigFile);
+  // The header.
+  // The UUID (version 1, then 16 bytes) from the content: the same data give the same file.
+  XXH128_canonical_t digest;
+  XXH128_canonicalFromHash(&digest, XXH3_128bits_digest(hash.get()));
+  std::byte uuid[18] = {std::byte{0}, std::byte{1}};
+  std::memcpy(uuid + 2, digest.digest, 16);
+  Out h;
+  h.raw(std::as_bytes(std::span("root", 4)));
+  h.i32(kFileVersion + (large ? 1000000 : 0));
+  h.i32(kBegin);
+  if (large) {
+    h.i64(static_cast<std::int64_t>(end)), h.i64(fk.seek), h.i32(fk.nbytes), h.i32(static_cast<std::int32_t>(nfree));
+    h.i32(nbytes_name), h.u8(8), h.i32(compress_setting), h.i64(ik.seek), h.i32(ik.nbytes);
+  } else {
+    h.i32(static_cast<std::int32_t>(end)), h.i32(static_cast<std::int32_t>(fk.seek)), h.i32(fk.nbytes);
+    h.i32(static_cast<std::int32_t>(nfree)), h.i32(nbytes_name), h.u8(4), h.i32(compress_setting);
+    h.i32(static_cast<std::int32_t>(ik.seek)), h.i32(ik.nbytes);
+  }
+  h.raw(uuid);
+  h.zeros(static_cast<std::size_t>(kBegin) - h.bytes.size());
+  // The top directory: TFile key, name and title, TDirectory record (60 bytes either way).
+  KeyHead tk;
+  tk.version = 4, tk.cls = "TFile", tk.name = file_name, tk.title = "";
+  tk.keylen = key_length(false, "TFile", file_name, "");
+  tk.seek = kBegin, tk.pdir = 0;
+  tk.objlen = nbytes_name - tk.keylen + 60;
+  tk.nbytes = nbytes_name + 60;
+  write_key_head(h, tk, datime);
+  h.tstring(file_name);
+  h.tstring("");
+  const bool large_dir = lk.seek > kStartBigFile;
+  h.i16(large_dir ? 1005 : 5);
+  h.u32(datime), h.u32(datime);
+  h.i32(lk.nbytes), h.i32(nbytes_name);
+  if (large_dir) {
+    h.i64(kBegin), h.i64(0), h.i64(lk.seek);
+    h.raw(uuid);
+  } else {
+    h.i32(kBegin), h.i32(0), h.i32(static_cast<std::int32_t>(lk.seek));
+    h.raw(uuid);
+    h.zeros(12);  // room for the 64-bit pointers
+  }
+  require(h.bytes.size() == static_cast<std::size_t>(kBegin + nbytes_name + 60), ErrorCode::Internal, "header size");
+  seek_to(0);
+  write_raw(h.bytes);
+  const bool ok = std::fflush(file) == 0 && ::fsync(fileno(file)) == 0;
+  const bool closed = std::fclose(file) == 0;
+  file = nullptr;
+  if (!ok || !closed) throw Error(ErrorCode::Io, "cannot write " + path.string() + ": " + std::strerror(errno));
+  atomic.commit();
+  committed = true;
+}
+
+RootFileWriter::RootFileWriter(const std::filesystem::path& path, RootWriteOptions options)
+    : impl_(std::make_unique<Impl>(path, std::move(options))) {}
+RootFileWriter::~RootFileWriter() = default;
+void RootFileWriter::begin_tree(const RootTreeSpec& spec) { impl_->begin_tree(spec); }
+void RootFileWriter::append(std::int64_t entries, std::span<const RootBranchData> data) { impl_->append(entries, data); }
+void RootFileWriter::end_tree() { impl_->end_tree(); }
+void RootFileWriter::commit() { impl_->commit(); }
+
+}  // namespace baler::rootio

@@ -1,0 +1,102 @@
+// Whole ROOT trees as bundle members (read_root_bundle): the entries table, one table per jagged
+// collection with its counter checked, strings as text, the index that the writer rebuilds from.
+#include "root_test_util.hpp"
+
+namespace baler::test {
+namespace {
+
+const Dataset& member(const RootBundle& b, const std::string& path) {
+  for (const auto& m : b.members)
+    if (m.first == path) return m.second;
+  throw std::runtime_error("no member " + path);
+}
+
+const Hdf5Attribute& attribute(const RootBundle& b, const std::string& object, const std::string& name) {
+  for (const auto& o : b.index.objects)
+    if (o.path == object)
+      for (const auto& a : o.attributes)
+        if (a.name == name) return a;
+  throw std::runtime_error("no attribute " + object + " " + name);
+}
+
+TEST(RootBundle, HzzEveryCollectionIsATableOfItsOwn) {
+  std::vector<std::string> notes;
+  const auto b = read_root_bundle(root_spec(root_file("uproot-HZZ.root")), [&](const std::string& n) { notes.push_back(n); });
+  EXPECT_TRUE(notes.empty()) << notes.front();
+  std::vector<std::string> paths;
+  for (const auto& m : b.members) paths.push_back(m.first);
+  EXPECT_EQ(paths, (std::vector<std::string>{"/events/entries", "/events/NJet", "/events/NMuon", "/events/NElectron",
+                                             "/events/NPhoton"}));
+  EXPECT_TRUE(is_root_bundle(b.index));
+  // The entries table is the tree's flat branches (counters included), as uproot reads them.
+  const Dataset& flat = member(b, "/events/entries");
+  EXPECT_TRUE(flat == read_root(root_file("uproot-HZZ.root")));
+  // Each collection equals the per-object selection of its branches, without event_index.
+  for (const auto& [counter, glob] : std::vector<std::pair<std::string, std::string>>{
+           {"NJet", "Jet_*"}, {"NMuon", "Muon_*"}, {"NElectron", "Electron_*"}, {"NPhoton", "Photon_*"}}) {
+    SCOPED_TRACE(counter);
+    Dataset expected = read_root(root_file("uproot-HZZ.root"), "", {glob});
+    expected.columns.erase(expected.columns.begin());  // event_index
+    const Dataset& got = member(b, "/events/" + counter);
+    EXPECT_TRUE(got == expected);
+    double sum = 0;
+    for (std::size_t e = 0; e < flat.rows(); ++e) sum += column(flat, counter).values.value(e);
+    EXPECT_EQ(static_cast<double>(got.rows()), sum);
+  }
+  // What the writer rebuilds the tree from.
+  const auto& branches = attribute(b, "/events", "ROOT.branches").strings;
+  const auto& leaves = attribute(b, "/events", "ROOT.leaves").strings;
+  ASSERT_EQ(branches.size(), 51u);
+  ASSERT_EQ(leaves.size(), 51u);
+  EXPECT_EQ(branches[1], "Jet_Px");
+  EXPECT_EQ(leaves[1], "Jet_Px[NJet]/F");
+  EXPECT_EQ(leaves[6], "Jet_ID[NJet]/O");
+  EXPECT_EQ(leaves[0], "NJet/I");
+  EXPECT_EQ(attribute(b, "/events", "ROOT.class").strings, std::vector<std::string>{"TTree"});
+  EXPECT_EQ(attribute(b, "/events", "ROOT.members").strings,
+            (std::vector<std::string>{"entries", "NJet", "NMuon", "NElectron", "NPhoton"}));
+}
+
+TEST(RootBundle, StringBranchesBecomeTextColumnsInTheirPlace) {
+  const auto z = read_root_bundle(root_spec(root_file("uproot-Zmumu.root")), nullptr);
+  const Dataset& flat = member(z, "/events/entries");
+  ASSERT_EQ(flat.text.size(), 1u);
+  EXPECT_EQ(flat.text[0].name, "Type");
+  EXPECT_EQ(flat.text[0].position, 0u);  // the tree's first branch
+  ASSERT_EQ(flat.text[0].values.size(), 2304u);
+  for (const auto& v : flat.text[0].values) EXPECT_TRUE(v == "GT" || v == "TT" || v == "GG") << v;
+  EXPECT_EQ(flat.columns.size(), 19u);
+  EXPECT_EQ(attribute(z, "/events", "ROOT.leaves").strings[0], "Type/C");
+
+  // Every basic type, fixed arrays, one counter's slices, and a string, in all compressions.
+  const auto s = read_root_bundle(root_spec(root_file("uproot-sample-6.20.04-uncompressed.root")), nullptr);
+  const Dataset& sflat = member(s, "/sample/entries");
+  ASSERT_EQ(sflat.text.size(), 1u);
+  for (std::size_t i = 0; i < 30; ++i) EXPECT_EQ(sflat.text[0].values[i], "hey-" + std::to_string(i));
+  EXPECT_EQ(member(s, "/sample/n").rows(), 60u);
+  EXPECT_EQ(member(s, "/sample/n").columns.size(), 11u);
+  EXPECT_EQ(attribute(s, "/sample", "ROOT.leaves").strings[2], "ab[3]/O");
+  for (const char* f : {"uproot-sample-6.20.04-zlib.root", "uproot-sample-6.20.04-lz4.root", "uproot-sample-6.20.04-lzma.root"}) {
+    SCOPED_TRACE(f);
+    const auto other = read_root_bundle(root_spec(root_file(f)), nullptr);
+    EXPECT_TRUE(other.members == s.members);
+    EXPECT_TRUE(other.index == s.index);
+  }
+  const auto l = read_root_bundle(root_spec(root_file("uproot-leaflist.root")), nullptr);
+  EXPECT_EQ(attribute(l, "/tree", "ROOT.leaves").strings, std::vector<std::string>{"x/D:y/I:z/B"});
+}
+
+TEST(RootBundle, ErrorsNameTheTree) {
+  std::string msg;
+  try {
+    read_root_bundle(root_spec(root_file("uproot-HZZ.root"), "nope"), nullptr);
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::Usage);
+    msg = e.what();
+  }
+  EXPECT_NE(msg.find("events"), std::string::npos) << msg;
+}
+
+}  // namespace
+}  // namespace baler::test
