@@ -1149,9 +1149,6 @@ std::string strip_path(const std::string& path) {
   return p;
 }
 
-bool is_rntuple_class(const std::string& c) {
-  return c == "ROOT::RNTuple" || c == "ROOT::Experimental::RNTuple";
-}
 
 Entry find_rntuple(const RootFile& file, const std::string& path) {
   const auto want = strip_path(path);

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "baler/root.hpp"
+#include "rntuple.hpp"
 #include "root_tree_tables.hpp"
 
 namespace baler {
@@ -12,8 +13,6 @@ namespace {
 
 using namespace rootio;
 
-// TNtuple and TNtupleD stream a TTree base first: they read as trees.
-bool is_tree_class(const std::string& c) { return c == "TTree" || c == "TNtuple" || c == "TNtupleD"; }
 
 std::string strip_cycle(const std::string& s) {
   const auto semi = s.rfind(';');
@@ -23,7 +22,7 @@ std::string strip_cycle(const std::string& s) {
 Entry find_tree(const RootFile& file, const std::string& object) {
   std::vector<Entry> trees;
   for (auto& e : file.entries())
-    if (is_tree_class(e.key.class_name)) trees.push_back(e);
+    if (is_tree_or_rntuple(e.key.class_name)) trees.push_back(e);
   std::string names;
   for (const auto& t : trees) names += (names.empty() ? "" : ", ") + t.path;
   if (object.empty()) {
@@ -166,6 +165,30 @@ std::unique_ptr<PlannedTree> plan_tree(const DataSpec& spec, const ReadOptions& 
 
 }  // namespace rootio
 
+std::optional<Dataset> read_rntuple_entries(const DataSpec& spec, const ReadOptions& options,
+                                           std::vector<std::string>* notes) {
+  const rootio::RootFile file(spec.path);
+  const Entry entry = find_tree(file, spec.object);
+  if (!rootio::is_rntuple_class(entry.key.class_name)) return std::nullopt;
+  require(options.kind != "field", ErrorCode::Usage,
+          spec.path.string() + ": an RNTuple is a table; it cannot be read as a field");
+  rootio::TreeTables t = rootio::read_rntuple(file, entry.path);
+  const std::string what = file.name() + ": RNTuple '" + entry.path + "'";
+  std::erase_if(t.skipped, [](const std::string& s) { return s.find(" (projection of ") != std::string::npos; });
+  if (notes && !t.skipped.empty()) {
+    std::string list;
+    for (std::size_t i = 0; i < t.skipped.size() && i < 6; ++i) list += (i ? ", " : "") + t.skipped[i];
+    notes->push_back(what + ": skipped " + std::to_string(t.skipped.size()) + " field(s): " + list +
+                     (t.skipped.size() > 6 ? ", ..." : ""));
+  }
+  if (notes && !t.collections.empty())
+    notes->push_back(what + ": " + std::to_string(t.collections.size()) +
+                     " collection(s) not in the per-entry table; name one as " + spec.path.string() + ":/" + entry.path +
+                     "/" + rootio::collection_table_name(t.collections.front()) + ", or compress the whole file to keep them all");
+  const auto keep = select_column_indices(all_column_names(t.flat), options.columns, what);
+  return keep_columns(std::move(t.flat), keep);
+}
+
 std::optional<Dataset> read_root_member(const DataSpec& spec, const ReadOptions& options,
                                         std::vector<std::string>* notes) {
   std::string object = spec.object;
@@ -175,7 +198,7 @@ std::optional<Dataset> read_root_member(const DataSpec& spec, const ReadOptions&
   const std::string tree = object.substr(0, slash);
   bool tree_found = false;
   for (const auto& e : rootio::RootFile(spec.path).entries())
-    if (is_tree_class(e.key.class_name)) {
+    if (rootio::is_tree_or_rntuple(e.key.class_name)) {
       if (e.path == object) return std::nullopt;  // a tree inside a directory
       tree_found = tree_found || e.path == tree;
     }
@@ -200,6 +223,7 @@ std::optional<Dataset> read_root_member(const DataSpec& spec, const ReadOptions&
 Dataset read_root_dataset(const DataSpec& spec, const ReadOptions& options,
                           std::vector<std::string>* notes) {
   if (auto member = read_root_member(spec, options, notes)) return std::move(*member);
+  if (auto ntuple = read_rntuple_entries(spec, options, notes)) return std::move(*ntuple);
   const auto t = plan_tree(spec, options, notes);
   return build_table(t->file, t->tree, t->plans);
 }
@@ -212,7 +236,7 @@ std::vector<std::string> list_root_trees(const std::filesystem::path& path) {
   const RootFile file(path);
   std::vector<std::string> out;
   for (const auto& e : file.entries())
-    if (is_tree_class(e.key.class_name)) out.push_back(e.path);
+    if (is_tree_or_rntuple(e.key.class_name)) out.push_back(e.path);
   return out;
 }
 

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "baler/root.hpp"
+#include "rntuple.hpp"
 #include "root_tree_tables.hpp"
 
 namespace baler {
@@ -36,8 +37,43 @@ void add_groups(Hdf5Tree& index, const std::string& path) {
   }
 }
 
-// TODO(after the TNtuple reader lands): one definition with root_api.cpp's is_tree_class.
-bool is_tree_key(const std::string& c) { return c == "TTree" || c == "TNtuple" || c == "TNtupleD"; }
+// A per-entry or per-object table's columns as branches (an RNTuple's, which has no leaf lists
+// of its own): a run `a[0]`..`a[N-1]` is one array branch "a[N]/T", text "s/C"; a collection's
+// branches are counted by its counter ("pt[nMuon]/F") and follow every per-entry branch.
+void add_branches(const Dataset& d, const std::string& counter, std::vector<std::string>& names,
+                  std::vector<std::string>& leaves) {
+  const auto order = column_order(d.columns.size(), [&] {
+    std::vector<std::size_t> p;
+    for (const auto& t : d.text) p.push_back(t.position);
+    return p;
+  }());
+  const std::string count = counter.empty() ? "" : "[" + counter + "]";
+  for (std::size_t k = 0; k < order.size();) {
+    const auto [is_text, j] = order[k];
+    if (is_text) {
+      names.push_back(d.text[j].name);
+      leaves.push_back(d.text[j].name + "/C");
+      ++k;
+      continue;
+    }
+    const Column& c = d.columns[j];
+    std::size_t run = 1;  // columns base[0], base[1], ... of one dtype, in order
+    const auto open = c.name.rfind('[');
+    if (c.name.ends_with("[0]") && open != std::string::npos) {
+      const std::string base = c.name.substr(0, open);
+      while (k + run < order.size() && !order[k + run].first &&
+             d.columns[order[k + run].second].name == base + "[" + std::to_string(run) + "]" &&
+             d.columns[order[k + run].second].values.dtype == c.values.dtype)
+        ++run;
+      names.push_back(base);
+      leaves.push_back(base + count + "[" + std::to_string(run) + "]/" + rootio::root_type_code(c.values.dtype));
+    } else {
+      names.push_back(c.name);
+      leaves.push_back(c.name + count + "/" + rootio::root_type_code(c.values.dtype));
+    }
+    k += run;
+  }
+}
 
 }  // namespace
 
@@ -55,7 +91,7 @@ RootBundle read_root_bundle(const DataSpec& spec, const std::function<void(const
   if (const auto semi = want.rfind(';'); semi != std::string::npos) want.erase(semi);
   std::string names;
   for (const auto& e : file.entries())
-    if (is_tree_key(e.key.class_name)) {
+    if (rootio::is_tree_or_rntuple(e.key.class_name)) {
       names += (names.empty() ? "" : ", ") + e.path;
       if (want.empty() || e.path == want) trees.push_back(e);
     }
@@ -66,13 +102,24 @@ RootBundle read_root_bundle(const DataSpec& spec, const std::function<void(const
   out.index.objects.push_back({"/", false, {}});
   for (const auto& entry : trees) {
     std::vector<std::string> descriptors, branches;
-    rootio::TreeTables t = rootio::read_ttree_tables(file, entry, descriptors, branches);
-    const std::string what = file.name() + ": tree '" + t.path + "'";
+    rootio::TreeTables t;
+    if (rootio::is_rntuple_class(entry.key.class_name)) {
+      t = rootio::read_rntuple(file, entry.path);
+      add_branches(t.flat, "", branches, descriptors);
+      for (const auto& c : t.collections) add_branches(c.objects, c.counter, branches, descriptors);
+    } else {
+      t = rootio::read_ttree_tables(file, entry, descriptors, branches);
+    }
+    const std::string what = file.name() + ": " + (rootio::is_rntuple_class(t.class_name) ? "RNTuple '" : "tree '") + t.path + "'";
+    // An RNTuple's projections (the importer's views such as Muon_pt of _collection0) are no
+    // loss: their values are the collection's, written back as branches of the same names.
+    std::erase_if(t.skipped, [](const std::string& s) { return s.find(" (projection of ") != std::string::npos; });
     if (!t.skipped.empty() && on_note) {
       std::string list;
-      for (const auto& s : t.skipped) list += (list.empty() ? "" : ", ") + s;
-      on_note(what + ": " + std::to_string(t.skipped.size()) + " branch" + (t.skipped.size() == 1 ? "" : "es") +
-              " left out: " + list);
+      for (std::size_t i = 0; i < t.skipped.size() && i < 6; ++i) list += (i ? ", " : "") + t.skipped[i];
+      if (t.skipped.size() > 6) list += ", ...";
+      on_note(what + ": " + std::to_string(t.skipped.size()) + (rootio::is_rntuple_class(t.class_name) ? " field" : " branch") +
+              (t.skipped.size() == 1 ? "" : rootio::is_rntuple_class(t.class_name) ? "s" : "es") + " left out: " + list);
     }
     if (t.flat.columns.empty() && t.flat.text.empty()) {
       if (on_note) on_note(what + ": no branch baler can read; the tree is left out");
@@ -90,7 +137,7 @@ RootBundle read_root_bundle(const DataSpec& spec, const std::function<void(const
     std::vector<std::string> names{"entries"}, counters;
     out.members.emplace_back(group + "/entries", std::move(t.flat));
     for (auto& c : t.collections) {
-      std::string name = c.name;
+      std::string name = rootio::collection_table_name(c);
       while (std::find(names.begin(), names.end(), name) != names.end()) name += "_";
       names.push_back(name);
       counters.push_back(c.counter);

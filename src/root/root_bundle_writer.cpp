@@ -123,6 +123,7 @@ void write_tree(rootio::RootFileWriter& w, const Hdf5Object& group, const Hdf5Tr
   spec.name = group.path.substr(group.path.rfind('/') + 1);
   spec.title = strings_of(group, "ROOT.title", what).at(0);
   spec.class_name = strings_of(group, "ROOT.class", what).at(0);
+  if (spec.class_name != "TNtuple" && spec.class_name != "TNtupleD") spec.class_name = "TTree";  // an RNTuple too
 
   const Dataset flat = member(group.path + "/" + members[0]);
   std::vector<Dataset> collections;

@@ -2,6 +2,7 @@
 #include <sstream>
 
 #include "baler/root.hpp"
+#include "rntuple.hpp"
 #include "root_table.hpp"
 
 namespace baler {
@@ -60,7 +61,7 @@ void describe_tree(const RootFile& file, const Entry& e, std::ostringstream& out
   const auto payload = file.payload(e.key, "tree '" + e.path + "'");
   const Tree tree = parse_tree(payload, e.key.keylen, what);
   const auto branches = all_branches(tree);
-  out << "  TTree " << e.path << ";" << e.key.cycle << " entries " << tree.entries << ", "
+  out << "  " << e.key.class_name << " " << e.path << ";" << e.key.cycle << " entries " << tree.entries << ", "
       << branches.size() << " branches\n";
   for (const Branch* b : branches) {
     const auto plan = classify(tree, *b, what);
@@ -85,7 +86,9 @@ std::string describe_root_file(const std::filesystem::path& path) {
     out << "key " << e.path << ";" << e.key.cycle << " " << e.key.class_name << "  ("
         << e.key.nbytes << " bytes on disk, " << e.key.objlen << " uncompressed, "
         << key_storage(file, e.key) << ")\n";
-    if (e.key.class_name == "TTree") describe_tree(file, e, out);
+    if (is_ttree_class(e.key.class_name)) describe_tree(file, e, out);
+    if (is_rntuple_class(e.key.class_name))
+      for (const auto& line : describe_rntuple(file, e.path)) out << "      " << line << "\n";
   }
   return out.str();
 }

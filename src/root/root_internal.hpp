@@ -41,6 +41,13 @@ inline char root_type_code(DType t) {
   }
 }
 
+// Key classes read as trees: TTree, and TNtuple/TNtupleD, which stream a TTree base first.
+inline bool is_ttree_class(const std::string& c) { return c == "TTree" || c == "TNtuple" || c == "TNtupleD"; }
+// Key classes of RNTuple anchors (format 1.0).
+inline bool is_rntuple_class(const std::string& c) { return c == "ROOT::RNTuple" || c == "ROOT::Experimental::RNTuple"; }
+// Either: what `file.root:NAME` names.
+inline bool is_tree_or_rntuple(const std::string& c) { return is_ttree_class(c) || is_rntuple_class(c); }
+
 // Largest uncompressed payload of one key (TTree metadata, one basket) we accept; ROOT writes
 // baskets of a few MB. Larger declared sizes are refused before allocating (Error(Limit)).
 inline constexpr std::uint64_t kMaxObjectBytes = std::uint64_t{1} << 30;

@@ -28,4 +28,9 @@ namespace baler {
 // (then it names a tree). Throws Error(Usage) naming the tables of the tree for an unknown one.
 std::optional<Dataset> read_root_member(const DataSpec& spec, const ReadOptions& options,
                                         std::vector<std::string>* notes);
+// The per-entry table of the RNTuple spec.object names (or the file's only tree, when that is
+// an RNTuple), options.columns picked, with notes for skipped fields and the collections it
+// leaves out; nullopt when spec names a TTree. Throws find_tree's Error(Usage) for no such name.
+std::optional<Dataset> read_rntuple_entries(const DataSpec& spec, const ReadOptions& options,
+                                           std::vector<std::string>* notes);
 }  // namespace baler

@@ -18,6 +18,12 @@ struct TreeCollection {
   Dataset objects;      // one row per object, entry after entry; rows = sum of the counter
 };
 
+// The table name of a collection in a bundle: its own, or for the RNTuple importer's untyped
+// collections (`_collection0`) its counter (`nMuon`), as a TTree's collection goes by its counter.
+inline std::string collection_table_name(const TreeCollection& c) {
+  return c.name.starts_with("_collection") ? c.counter : c.name;
+}
+
 struct TreeTables {
   std::string path;        // "events", "dir/tree"
   std::string class_name;  // "TTree", "TNtuple", "TNtupleD", "ROOT::RNTuple"

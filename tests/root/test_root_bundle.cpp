@@ -86,6 +86,29 @@ TEST(RootBundle, StringBranchesBecomeTextColumnsInTheirPlace) {
   EXPECT_EQ(attribute(l, "/tree", "ROOT.leaves").strings, std::vector<std::string>{"x/D:y/I:z/B"});
 }
 
+// An RNTuple is a tree like a TTree: its collections are tables named by their counters, its
+// branches described so that the writer makes them TTree branches of the same names.
+TEST(RootBundle, RntupleCollectionsAreTablesOfTheirOwn) {
+  std::vector<std::string> notes;
+  const auto b = read_root_bundle(root_spec(root_file("Run2012BC_DoubleMuParked_Muons_1000evts_rntuple_v1-0-0-0.root")),
+                                  [&](const std::string& n) { notes.push_back(n); });
+  EXPECT_TRUE(notes.empty()) << notes.front();  // the importer's projections are no loss
+  ASSERT_EQ(b.members.size(), 2u);
+  EXPECT_EQ(b.members[0].first, "/Events/entries");
+  EXPECT_EQ(b.members[1].first, "/Events/nMuon");
+  const Dataset& objects = member(b, "/Events/nMuon");
+  EXPECT_EQ(objects.rows(), 2372u);
+  EXPECT_EQ(column_names(objects), (std::vector<std::string>{"Muon_pt", "Muon_eta", "Muon_phi", "Muon_mass", "Muon_charge"}));
+  EXPECT_EQ(attribute(b, "/Events", "ROOT.class").strings, std::vector<std::string>{"ROOT::RNTuple"});
+  EXPECT_EQ(attribute(b, "/Events", "ROOT.leaves").strings,
+            (std::vector<std::string>{"nMuon/i", "Muon_pt[nMuon]/F", "Muon_eta[nMuon]/F", "Muon_phi[nMuon]/F",
+                                      "Muon_mass[nMuon]/F", "Muon_charge[nMuon]/I"}));
+  const auto n = read_root_bundle(
+      root_spec(root_file("cmsopendata2015_ttbar_19980_NANOAOD_RNTupleImporter_rntuple_v1-0-0-1.root")), nullptr);
+  EXPECT_EQ(n.members.size(), 23u);  // entries + 22 collections
+  EXPECT_EQ(member(n, "/Events/nJet").rows(), 75u);
+}
+
 TEST(RootBundle, ErrorsNameTheTree) {
   std::string msg;
   try {
