@@ -281,7 +281,8 @@ std::unique_ptr<DataSink> open_data_sink(const DataSpec& spec, const DataLayout&
     case FileFormat::Csv: return std::make_unique<CsvSink>(spec.path, layout);
     case FileFormat::Hdf5: return open_hdf5_sink(spec.path, spec.object, layout);
     case FileFormat::Root:
-      throw Error(ErrorCode::Unsupported, what + ": baler reads ROOT files but does not write them");
+      throw Error(ErrorCode::Unsupported, what + ": baler writes ROOT files from whole trees only: compress the "
+                                                "ROOT file without --columns and decompress the whole .baler to .root");
     case FileFormat::Baler:
       throw Error(ErrorCode::Usage, what + ": use `baler compress` to write a .baler container");
     case FileFormat::Unknown: break;
