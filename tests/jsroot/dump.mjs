@@ -4,7 +4,12 @@
 // and prints it as one JSON object on stdout:
 //   TTree:   {"class", "name", "entries", "branches": {NAME: [one value per entry]},
 //             "types": {NAME: "float32[3]", ...}, "unread": {NAME: reason}, "notes": [...]}
-//   RNTuple: the same with "fields" instead of "branches" ("types" holds the field's type name).
+//             "titles": {NAME: "Jet_Px[NJet]/F"}, "leaves": {NAME: ["Jet_Px", ...]} (its leaves' names)
+//   RNTuple: the same with "fields" instead of "branches" ("types" holds the field's declared
+//            type name, "(untyped collection)" / "(untyped record)" for the importer's), plus
+//            "members": {COLLECTION: {MEMBER: type}} for a collection of a record, and
+//            "projections": {NAME: {"source": top-level field, "type": type}} for projected
+//            fields (aliases of another field's columns: cardinalities such as nMuon, RVec views).
 // NAMEs restrict the output to those top-level branches or fields (default: all of them).
 //
 // Values: a scalar is a number (bool: true/false); a fixed-size array, a jagged (counted)
@@ -142,7 +147,14 @@ async function dumpTree(tree, wanted) {
   const byName = new Map(all.map(b => [b.fName, b]));
   for (const n of wanted) if (!byName.has(n)) out.unread[n] = 'no such branch';
   const list = (wanted.length ? wanted.filter(n => byName.has(n)) : all.map(b => b.fName));
-  for (const n of list) out.types[n] = branchType(byName.get(n));
+  out.titles = {};
+  out.leaves = {};
+  for (const n of list) {
+    const br = byName.get(n);
+    out.types[n] = branchType(br);
+    out.titles[n] = br.fTitle;
+    out.leaves[n] = (br.fLeaves?.arr ?? []).map(l => l.fName);
+  }
   const values = await readAll(list, (sel, args) => treeProcess(tree, sel, args), out.unread);
   for (const n of list) {
     if (!(n in values)) continue;
@@ -159,36 +171,91 @@ async function dumpTree(tree, wanted) {
 }
 
 // ---- RNTuple ----
+// ROOT's RNTupleImporter writes each TTree collection as an untyped collection (`_collection0`,
+// structural role "collection", empty type name) of an untyped record (`_0`, role "record",
+// empty type name) whose members are the leaves (Muon_pt, ...). JSROOT 7.11.2 picks its reader
+// by type name, so it cannot decode these as stored. We relabel them in JSROOT's field
+// descriptors, names only (no column, no data and no other field changes): the collection as
+// `std::vector<...>` (JSROOT then reads its offset column as a collection, as it does for any
+// std::vector) and the record as a class (a type name and a non-zero checksum, which JSROOT uses
+// only to recognise a class made of sub-fields), so that JSROOT's own code decodes every value.
+// Each entry of such a collection is then an array of {member: value} objects.
+function relabelUntyped(builder, out) {
+  let collections = 0, records = 0;
+  const untyped = new Map();
+  builder.fieldDescriptors.forEach((f, i) => {
+    if (f.typeName || (f.sourceFieldId !== null && f.sourceFieldId !== undefined)) return;
+    const childs = builder.findChildFields(f), columns = builder.findColumns(f);
+    if (f.structRole === 1 && childs.length === 1 && columns.length === 1) {
+      untyped.set(f, '(untyped collection)');
+      f.typeName = 'std::vector<untyped>';
+      ++collections;
+    } else if (f.structRole === 2 && childs.length && !columns.length) {
+      untyped.set(f, '(untyped record)');
+      f.typeName = 'untyped_record';
+      f.checksum = 1;
+      ++records;
+    }
+  });
+  if (collections || records) {
+    out.notes.push(`${collections} untyped collections relabelled std::vector and ${records} untyped ` +
+                   'records relabelled as a class in JSROOT\'s field descriptors (names only), ' +
+                   'so that JSROOT decodes them');
+  }
+  return untyped;
+}
+
 async function dumpRNTuple(tuple, name, wanted) {
   const builder = await readHeaderFooter(tuple);
   if (!builder) throw new Error('cannot read the RNTuple header and footer');
   const out = { class: tuple._typename, name, entries: 0,
-                fields: {}, types: {}, unread: {}, notes: [] };
+                fields: {}, types: {}, members: {}, projections: {}, unread: {}, notes: [] };
   for (const s of builder.clusterSummaries) out.entries += Number(s.numEntries);
-  const top = builder.fieldDescriptors.filter((f, i) => f.parentFieldId === i);
+  const fds = builder.fieldDescriptors;
+  const top = fds.filter((f, i) => f.parentFieldId === i);
   const byName = new Map(top.map(f => [f.fieldName, f]));
+  const declared = new Map(fds.map(f => [f, f.typeName]));
   // ROOT::VecOps::RVec<T> is stored exactly as std::vector<T> (RNTuple binary format), but
   // JSROOT only recognises the std:: names; read it as the collection it is.
-  const declared = new Map(builder.fieldDescriptors.map(f => [f, f.typeName]));
   let rvecs = 0;
-  for (const f of builder.fieldDescriptors) {
+  for (const f of fds) {
     if (f.typeName.startsWith('ROOT::VecOps::RVec<') && f.sourceFieldId === null) {
       f.typeName = 'std::vector<' + f.typeName.slice('ROOT::VecOps::RVec<'.length);
       ++rvecs;
     }
   }
   if (rvecs) out.notes.push(`${rvecs} ROOT::VecOps::RVec fields read as the std::vector they are on disk`);
+  const untyped = relabelUntyped(builder, out);
+  const typeOf = f => untyped.get(f) ?? declared.get(f);
+  // The top-level field that holds a (possibly nested) field.
+  const topOf = f => {
+    for (let i = fds.indexOf(f); ; i = fds[i].parentFieldId)
+      if (fds[i].parentFieldId === i) return fds[i];
+  };
   for (const n of wanted) if (!byName.has(n)) out.unread[n] = 'no such top-level field';
   const names = [];
   for (const n of (wanted.length ? wanted.filter(x => byName.has(x)) : [...byName.keys()])) {
     const f = byName.get(n);
-    out.types[n] = declared.get(f);
-    if (f.sourceFieldId !== null && f.sourceFieldId !== undefined)
-      out.unread[n] = 'projected field (an alias of another field)';
-    else if (!f.typeName)  // JSROOT would hand back the collection's offsets as values
-      out.unread[n] = 'untyped record or collection (as RNTupleImporter writes): JSROOT does not read it';
-    else
-      names.push(n);
+    out.types[n] = typeOf(f);
+    if (f.sourceFieldId !== null && f.sourceFieldId !== undefined) {
+      out.projections[n] = { source: topOf(fds[f.sourceFieldId]).fieldName, type: declared.get(f) };
+      continue;
+    }
+    if (builder.findField(n) !== f) {  // JSROOT looks fields up by name, first match
+      out.unread[n] = 'JSROOT would read another field of the same name';
+      continue;
+    }
+    if (!f.typeName) {  // JSROOT would hand back the collection's offsets as values
+      out.unread[n] = 'untyped field JSROOT cannot read';
+      continue;
+    }
+    const childs = builder.findChildFields(f);
+    if (f.structRole === 1 && childs.length === 1) {  // a collection: its record's members
+      const rec = builder.findChildFields(childs[0]);
+      if (childs[0].structRole === 2 && rec.length)
+        out.members[n] = Object.fromEntries(rec.map(m => [m.fieldName, typeOf(m)]));
+    }
+    names.push(n);
   }
   const values = await readAll(names, (sel, args) => rntupleProcess(tuple, sel, args), out.unread);
   for (const n of names) {

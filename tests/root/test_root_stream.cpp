@@ -5,6 +5,7 @@
 #include "baler/io_stream.hpp"
 #include "cli/cli_test_support.hpp"
 #include "root_table.hpp"
+#include "root_writer.hpp"
 #include "root_test_util.hpp"
 
 namespace baler::test {
@@ -14,7 +15,7 @@ bool is_rntuple_file(const std::filesystem::path& p) {
   return p.filename().string().find("_rntuple_") != std::string::npos;
 }
 
-// The shared files that hold TTrees (the RNTuple files hold none: they are not read yet).
+// The shared files that hold TTrees (the RNTuple files hold none).
 std::vector<std::filesystem::path> all_root_files() {
   std::vector<std::filesystem::path> out;
   for (const auto& e : std::filesystem::directory_iterator(data_dir() / "root"))
@@ -224,6 +225,53 @@ TEST(RootStream, ChunkedCompressVerifies) {
   const Result v = run(dir, "verify z.baler " + in);
   EXPECT_EQ(v.status, 0) << v.out << v.err;
   EXPECT_NE(v.out.find("OK: 0 value(s) outside their bound"), std::string::npos) << v.out;
+}
+
+// A TNtuple (made by the project's own writer: the shared files hold none) is listed by info,
+// compresses by name and comes back as a TNtuple with its values; a whole file keeps each
+// tree's class.
+TEST(RootStream, NtupleIsListedCompressedByNameAndWrittenBack) {
+  TempDir dir;
+  const std::size_t n = 500;
+  std::vector<float> px(n), py(n);
+  std::vector<std::int32_t> k(n);
+  for (std::size_t i = 0; i < n; ++i)
+    px[i] = static_cast<float>(i) * 0.25f, py[i] = 100.0f - static_cast<float>(i), k[i] = static_cast<std::int32_t>(i);
+  {
+    rootio::RootFileWriter w(dir / "t.root");
+    const auto scalar = [](const char* name, DType t) { return rootio::RootBranchSpec{name, {{name, t, {}, false}}, ""}; };
+    w.begin_tree({"events", "", "TTree", {scalar("k", DType::I32)}});
+    w.append(static_cast<std::int64_t>(n), std::vector<rootio::RootBranchData>{{std::as_bytes(std::span(k)), {}}});
+    w.end_tree();
+    w.begin_tree({"nt", "x and y", "TNtuple", {scalar("px", DType::F32), scalar("py", DType::F32)}});
+    w.append(static_cast<std::int64_t>(n), std::vector<rootio::RootBranchData>{{std::as_bytes(std::span(px)), {}},
+                                                                             {std::as_bytes(std::span(py)), {}}});
+    w.end_tree();
+    w.commit();
+  }
+  Result r = run(dir, "info t.root");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("key nt;1 TNtuple"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("TNtuple nt;1 entries 500, 2 branches"), std::string::npos) << r.out;
+  r = run(dir, "compress t.root:nt -o nt.baler -e exact -q");
+  ASSERT_EQ(r.status, 0) << r.err;
+  ASSERT_EQ(run(dir, "decompress nt.baler -o nt.root -q").status, 0);
+  EXPECT_EQ(list_root_trees(dir / "nt.root"), std::vector<std::string>{"nt"});
+  const Dataset back = read_root(dir / "nt.root", "nt");
+  EXPECT_TRUE(back == read_root(dir / "t.root", "nt"));
+  EXPECT_EQ(rootio::RootFile(dir / "nt.root").entries().at(0).key.class_name, "TNtuple");
+  // The whole file: both trees, each with its class.
+  ASSERT_EQ(run(dir, "compress t.root -o all.baler -e exact -q").status, 0);
+  ASSERT_EQ(run(dir, "decompress all.baler -o all.root -q").status, 0);
+  std::vector<std::string> classes;
+  for (const auto& e : rootio::RootFile(dir / "all.root").entries()) classes.push_back(e.path + " " + e.key.class_name);
+  EXPECT_EQ(classes, (std::vector<std::string>{"events TTree", "nt TNtuple"}));
+  EXPECT_TRUE(read_root(dir / "all.root", "events") == read_root(dir / "t.root", "events"));
+  // One table of a bundle cannot become a ROOT file on its own.
+  r = run(dir, "decompress all.baler:/nt/entries -o one.root");
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.err.find("whole trees"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "one.root"));
 }
 
 }  // namespace
