@@ -73,6 +73,17 @@ struct RootBundle {
   std::vector<std::pair<std::string, Dataset>> members;  // object path, table
 };
 RootBundle read_root_bundle(const DataSpec& spec, const std::function<void(const std::string&)>& on_note);
+// The same tables opened one at a time (what compress and verify read): a TTree's entries table
+// streams its flat branches basket by basket in row ranges (strings read whole); a collection
+// reads its counter when opened and its branches whole at the first read; an RNTuple is read
+// whole once for all its tables. Notes and errors (for the file and the tree structure) as
+// read_root_bundle when opened; errors in the baskets when read.
+struct RootBundleSource {
+  Hdf5Tree index;
+  std::vector<std::string> objects;  // the tables' paths, in order
+  std::function<std::unique_ptr<DataSource>(std::size_t k)> open;
+};
+RootBundleSource open_root_bundle(const DataSpec& spec, const std::function<void(const std::string&)>& on_note);
 // Writes the trees of a bundle index in that layout back as a new ROOT file, atomically (nothing
 // at `out` on failure): each group with ROOT.class becomes that tree (TNtuple/TNtupleD kept),
 // its branches rebuilt from ROOT.branches and ROOT.leaves with the values `member` returns for

@@ -205,12 +205,15 @@ std::optional<Dataset> read_root_member(const DataSpec& spec, const ReadOptions&
   if (!tree_found) return std::nullopt;
   require(options.kind != "field", ErrorCode::Usage,
           spec.path.string() + ": a ROOT tree is a table; it cannot be read as a field");
-  RootBundle b = read_root_bundle(DataSpec{spec.path, tree, FileFormat::Root}, [&](const std::string& n) {
+  const RootBundleSource b = open_root_bundle(DataSpec{spec.path, tree, FileFormat::Root}, [&](const std::string& n) {
     if (notes) notes->push_back(n);
   });
   std::string names;
-  for (auto& [path, data] : b.members) {
+  for (std::size_t k = 0; k < b.objects.size(); ++k) {
+    const std::string& path = b.objects[k];
     if (path == "/" + object) {
+      const auto source = b.open(k);
+      Dataset data = source->read_rows(0, source->layout().rows);
       const auto keep = select_column_indices(all_column_names(data), options.columns, spec.path.string() + ":" + path);
       return keep_columns(std::move(data), keep);
     }

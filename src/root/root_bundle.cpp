@@ -75,6 +75,77 @@ void add_branches(const Dataset& d, const std::string& counter, std::vector<std:
   }
 }
 
+// A table of an RNTuple read whole, shared by the tree's members.
+class SharedSource final : public DataSource {
+ public:
+  SharedSource(std::shared_ptr<const rootio::TreeTables> t, const Dataset& d) : held_(std::move(t)), mem_(d, "read whole") {}
+  const DataLayout& layout() const override { return mem_.layout(); }
+  Dataset read_rows(std::uint64_t a, std::uint64_t b) override { return mem_.read_rows(a, b); }
+  std::string access() const override { return mem_.access(); }
+
+ private:
+  std::shared_ptr<const rootio::TreeTables> held_;  // owns what mem_ reads
+  MemorySource mem_;
+};
+
+// A TTree's entries table: the flat branches decoded basket by basket for each range of rows
+// (as open_root_source streams them), the strings read whole.
+class TreeEntriesSource final : public DataSource {
+ public:
+  explicit TreeEntriesSource(std::shared_ptr<const rootio::TTreePlan> p)
+      : plan_(std::move(p)), reader_(plan_->file, plan_->tree, plan_->flat), text_(plan_->read_strings()) {
+    layout_.rows = static_cast<std::uint64_t>(plan_->tree.entries);
+    for (const auto& c : reader_.columns()) {
+      layout_.names.push_back(c.name);
+      layout_.dtypes.push_back(c.dtype);
+    }
+    for (const auto& t : text_) {
+      layout_.text_names.push_back(t.name);
+      layout_.text_positions.push_back(t.position);
+    }
+  }
+  const DataLayout& layout() const override { return layout_; }
+  Dataset read_rows(std::uint64_t a, std::uint64_t b) override {
+    require(a <= b && b <= layout_.rows, ErrorCode::Internal, plan_->what + ": rows " + std::to_string(a) + ":" + std::to_string(b));
+    Dataset d = reader_.read(static_cast<std::int64_t>(a), static_cast<std::int64_t>(b));
+    for (const auto& t : text_) d.text.push_back(text_rows(t, a, b));
+    return d;
+  }
+
+ private:
+  std::shared_ptr<const rootio::TTreePlan> plan_;  // owns what reader_ points to
+  rootio::FlatTableReader reader_;
+  std::vector<TextColumn> text_;
+  DataLayout layout_;
+};
+
+// A TTree's collection: its counter read when opened (the row count), its branches read whole
+// at the first read (so that a bundle's collections are in memory one at a time).
+class CollectionSource final : public DataSource {
+ public:
+  CollectionSource(std::shared_ptr<const rootio::TTreePlan> p, std::size_t k) : plan_(std::move(p)), k_(k), counts_(plan_->counts(k)) {
+    std::uint64_t rows = 0;
+    for (const auto c : counts_) {
+      require(c >= 0, ErrorCode::Malformed, plan_->what + ": counter '" + plan_->collections[k].counter + "' is negative");
+      rows += static_cast<std::uint64_t>(c);
+    }
+    layout_ = plan_->collection_layout(k, rows);
+  }
+  const DataLayout& layout() const override { return layout_; }
+  Dataset read_rows(std::uint64_t a, std::uint64_t b) override {
+    if (!mem_) mem_ = std::make_unique<MemorySource>(plan_->read_collection(k_, counts_), "read whole");
+    return mem_->read_rows(a, b);
+  }
+  std::string access() const override { return "read whole"; }
+
+ private:
+  std::shared_ptr<const rootio::TTreePlan> plan_;
+  std::size_t k_;
+  std::vector<std::int64_t> counts_;
+  DataLayout layout_;
+  std::unique_ptr<MemorySource> mem_;
+};
+
 }  // namespace
 
 bool is_root_bundle(const Hdf5Tree& index) {
@@ -83,74 +154,110 @@ bool is_root_bundle(const Hdf5Tree& index) {
   });
 }
 
-RootBundle read_root_bundle(const DataSpec& spec, const std::function<void(const std::string&)>& on_note) {
-  const rootio::RootFile file(spec.path);
+RootBundleSource open_root_bundle(const DataSpec& spec, const std::function<void(const std::string&)>& on_note) {
   std::vector<rootio::Entry> trees;
   std::string want = spec.object;
   if (!want.empty() && want.front() == '/') want.erase(0, 1);
   if (const auto semi = want.rfind(';'); semi != std::string::npos) want.erase(semi);
-  std::string names;
-  for (const auto& e : file.entries())
-    if (rootio::is_tree_or_rntuple(e.key.class_name)) {
-      names += (names.empty() ? "" : ", ") + e.path;
-      if (want.empty() || e.path == want) trees.push_back(e);
-    }
+  std::string names, file_name;
+  {
+    const rootio::RootFile file(spec.path);
+    file_name = file.name();
+    for (const auto& e : file.entries())
+      if (rootio::is_tree_or_rntuple(e.key.class_name)) {
+        names += (names.empty() ? "" : ", ") + e.path;
+        if (want.empty() || e.path == want) trees.push_back(e);
+      }
+  }
   require(!trees.empty(), ErrorCode::Usage,
-          want.empty() ? file.name() + " holds no tree"
-                       : file.name() + ": no tree '" + spec.object + "' (trees: " + (names.empty() ? "none" : names) + ")");
-  RootBundle out;
+          want.empty() ? file_name + " holds no tree"
+                       : file_name + ": no tree '" + spec.object + "' (trees: " + (names.empty() ? "none" : names) + ")");
+  RootBundleSource out;
+  std::vector<std::function<std::unique_ptr<DataSource>()>> openers;
   out.index.objects.push_back({"/", false, {}});
   for (const auto& entry : trees) {
-    std::vector<std::string> descriptors, branches;
-    rootio::TreeTables t;
-    if (rootio::is_rntuple_class(entry.key.class_name)) {
-      t = rootio::read_rntuple(file, entry.path);
-      add_branches(t.flat, "", branches, descriptors);
-      for (const auto& c : t.collections) add_branches(c.objects, c.counter, branches, descriptors);
+    // What the index says of the tree, and an opener per table.
+    std::string title, counter_text;
+    std::int64_t entries = 0;
+    std::vector<std::string> descriptors, branches, skipped, tables{"entries"}, counters;
+    std::vector<std::function<std::unique_ptr<DataSource>()>> open;
+    bool empty = false;
+    const bool ntuple = rootio::is_rntuple_class(entry.key.class_name);
+    if (ntuple) {  // read whole: the members share it
+      auto t = std::make_shared<const rootio::TreeTables>(rootio::read_rntuple(rootio::RootFile(spec.path), entry.path));
+      title = t->title, entries = t->entries, skipped = t->skipped;
+      empty = t->flat.columns.empty() && t->flat.text.empty();
+      add_branches(t->flat, "", branches, descriptors);
+      open.push_back([t] { return std::make_unique<SharedSource>(t, t->flat); });
+      for (const auto& c : t->collections) {
+        add_branches(c.objects, c.counter, branches, descriptors);
+        tables.push_back(rootio::collection_table_name(c));
+        counters.push_back(c.counter);
+        open.push_back([t, &objects = c.objects] { return std::make_unique<SharedSource>(t, objects); });
+      }
     } else {
-      t = rootio::read_ttree_tables(file, entry, descriptors, branches);
+      auto plan = std::make_shared<const rootio::TTreePlan>(spec.path, entry);
+      title = plan->tree.title, entries = plan->tree.entries, skipped = plan->skipped;
+      descriptors = plan->descriptors, branches = plan->branch_names;
+      empty = plan->flat.empty() && plan->strings.empty();
+      open.push_back([plan] { return std::make_unique<TreeEntriesSource>(plan); });
+      for (std::size_t k = 0; k < plan->collections.size(); ++k) {
+        tables.push_back(plan->collections[k].counter);
+        counters.push_back(plan->collections[k].counter);
+        open.push_back([plan, k] { return std::make_unique<CollectionSource>(plan, k); });
+      }
     }
-    const std::string what = file.name() + ": " + (rootio::is_rntuple_class(t.class_name) ? "RNTuple '" : "tree '") + t.path + "'";
+    const std::string what = file_name + ": " + (ntuple ? "RNTuple '" : "tree '") + entry.path + "'";
     // An RNTuple's projections (the importer's views such as Muon_pt of _collection0) are no
     // loss: their values are the collection's, written back as branches of the same names.
-    std::erase_if(t.skipped, [](const std::string& s) { return s.find(" (projection of ") != std::string::npos; });
-    if (!t.skipped.empty() && on_note) {
+    std::erase_if(skipped, [](const std::string& s) { return s.find(" (projection of ") != std::string::npos; });
+    if (!skipped.empty() && on_note) {
       std::string list;
-      for (std::size_t i = 0; i < t.skipped.size() && i < 6; ++i) list += (i ? ", " : "") + t.skipped[i];
-      if (t.skipped.size() > 6) list += ", ...";
-      on_note(what + ": " + std::to_string(t.skipped.size()) + (rootio::is_rntuple_class(t.class_name) ? " field" : " branch") +
-              (t.skipped.size() == 1 ? "" : rootio::is_rntuple_class(t.class_name) ? "s" : "es") + " left out: " + list);
+      for (std::size_t i = 0; i < skipped.size() && i < 6; ++i) list += (i ? ", " : "") + skipped[i];
+      if (skipped.size() > 6) list += ", ...";
+      on_note(what + ": " + std::to_string(skipped.size()) + (ntuple ? " field" : " branch") +
+              (skipped.size() == 1 ? "" : ntuple ? "s" : "es") + " left out: " + list);
     }
-    if (t.flat.columns.empty() && t.flat.text.empty()) {
+    if (empty) {
       if (on_note) on_note(what + ": no branch baler can read; the tree is left out");
       continue;
     }
-    add_groups(out.index, t.path);
-    const std::string group = "/" + t.path;
+    add_groups(out.index, entry.path);
+    const std::string group = "/" + entry.path;
     Hdf5Object g{group, false, {}};
-    g.attributes.push_back(string_attribute("ROOT.class", {t.class_name}, true));
-    g.attributes.push_back(string_attribute("ROOT.title", {t.title}, true));
-    g.attributes.push_back(int_attribute("ROOT.entries", t.entries));
+    g.attributes.push_back(string_attribute("ROOT.class", {entry.key.class_name}, true));
+    g.attributes.push_back(string_attribute("ROOT.title", {title}, true));
+    g.attributes.push_back(int_attribute("ROOT.entries", entries));
     g.attributes.push_back(string_attribute("ROOT.branches", branches, false));
     g.attributes.push_back(string_attribute("ROOT.leaves", descriptors, false));
-    // Members: the entries table, then one per collection (named after it, made distinct).
-    std::vector<std::string> names{"entries"}, counters;
-    out.members.emplace_back(group + "/entries", std::move(t.flat));
-    for (auto& c : t.collections) {
-      std::string name = rootio::collection_table_name(c);
-      while (std::find(names.begin(), names.end(), name) != names.end()) name += "_";
-      names.push_back(name);
-      counters.push_back(c.counter);
-      out.members.emplace_back(group + "/" + name, std::move(c.objects));
-    }
-    g.attributes.push_back(string_attribute("ROOT.members", names, false));
+    // Tables: entries, then one per collection (named after it, made distinct).
+    for (std::size_t k = 1; k < tables.size(); ++k)
+      while (std::find(tables.begin(), tables.begin() + static_cast<std::ptrdiff_t>(k), tables[k]) !=
+             tables.begin() + static_cast<std::ptrdiff_t>(k))
+        tables[k] += "_";
+    g.attributes.push_back(string_attribute("ROOT.members", tables, false));
     g.attributes.push_back(string_attribute("ROOT.counters", counters, false));
     out.index.objects.push_back(std::move(g));
-    for (const auto& n : names) out.index.objects.push_back({group + "/" + n, true, {}});
+    for (std::size_t k = 0; k < tables.size(); ++k) {
+      out.index.objects.push_back({group + "/" + tables[k], true, {}});
+      out.objects.push_back(group + "/" + tables[k]);
+      openers.push_back(std::move(open[k]));
+    }
   }
-  require(!out.members.empty(), ErrorCode::Unsupported, file.name() + ": no tree baler can read");
+  require(!out.objects.empty(), ErrorCode::Unsupported, file_name + ": no tree baler can read");
   std::sort(out.index.objects.begin(), out.index.objects.end(),
             [](const Hdf5Object& a, const Hdf5Object& b) { return a.path < b.path; });
+  out.open = [openers = std::move(openers)](std::size_t k) { return openers.at(k)(); };
+  return out;
+}
+
+RootBundle read_root_bundle(const DataSpec& spec, const std::function<void(const std::string&)>& on_note) {
+  RootBundleSource src = open_root_bundle(spec, on_note);
+  RootBundle out{std::move(src.index), {}};
+  for (std::size_t k = 0; k < src.objects.size(); ++k) {
+    const auto s = src.open(k);
+    out.members.emplace_back(src.objects[k], s->read_rows(0, s->layout().rows));
+  }
   return out;
 }
 

@@ -196,6 +196,12 @@ BranchPlan classify(const Tree& tree, const Branch& b, const std::string& what) 
   return p;
 }
 
+std::vector<ColumnBuilder> plan_columns(const Tree& tree, const std::vector<BranchPlan>& plans) {
+  std::vector<ColumnBuilder> out;
+  for (const auto& plan : plans) add_builders(tree, plan, out);
+  return out;
+}
+
 Dataset read_jagged_objects(const RootFile& file, const Tree& tree, const std::vector<BranchPlan>& plans,
                             std::vector<std::int64_t>& counts) {
   std::vector<ColumnBuilder> builders;

@@ -130,6 +130,9 @@ struct PlannedTree {
 std::unique_ptr<PlannedTree> plan_tree(const DataSpec& spec, const ReadOptions& options,
                                        std::vector<std::string>* notes);
 
+// The columns (names as root.hpp describes, dtypes; no values) that `plans` read into.
+std::vector<ColumnBuilder> plan_columns(const Tree& tree, const std::vector<BranchPlan>& plans);
+
 // The jagged branches of one counter (`plans`, all Jagged) as a table of objects, entry after
 // entry; `counts` receives each entry's object count (the branches must agree: Error(Malformed)).
 Dataset read_jagged_objects(const RootFile& file, const Tree& tree, const std::vector<BranchPlan>& plans,

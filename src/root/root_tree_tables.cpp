@@ -7,10 +7,9 @@
 #include "root_tree_tables.hpp"
 
 namespace baler::rootio {
-namespace {
 
-// Reads a TLeafC branch: each entry is a length byte (255: a 4-byte big-endian length follows)
-// and that many bytes, at the basket's entry offsets.
+// Each entry of a TLeafC branch is a length byte (255: a 4-byte big-endian length follows) and
+// that many bytes, at the basket's entry offsets.
 TextColumn read_strings(const RootFile& file, const Tree& tree, const Branch& b, std::size_t position) {
   TextColumn t{b.name, position, {}};
   std::int64_t entry = 0;
@@ -45,6 +44,7 @@ TextColumn read_strings(const RootFile& file, const Tree& tree, const Branch& b,
   return t;
 }
 
+namespace {
 
 // The fixed dimensions of a leaf, from its title ("a[2][3]" -> {2, 3}) when they multiply to
 // its length, else {len} (or none for a scalar).
@@ -79,29 +79,19 @@ std::string branch_descriptor(const Tree& tree, const Branch& b) {
   return s;
 }
 
-TreeTables read_ttree_tables(const RootFile& file, const Entry& entry, std::vector<std::string>& descriptors,
-                             std::vector<std::string>& branch_names) {
-  TreeTables out;
-  out.path = entry.path;
-  out.class_name = entry.key.class_name;
-  const std::string what = file.name() + ": tree '" + entry.path + "'";
-  const Tree tree = parse_tree(file.payload(entry.key, "tree '" + entry.path + "'"), entry.key.keylen, what);
+TTreePlan::TTreePlan(const std::filesystem::path& path, const Entry& e) : file(path), entry(e) {
+  what = file.name() + ": tree '" + entry.path + "'";
+  tree = parse_tree(file.payload(entry.key, "tree '" + entry.path + "'"), entry.key.keylen, what);
   require(tree.entries >= 0, ErrorCode::Malformed, what + ": negative entry count " + std::to_string(tree.entries));
-  out.title = tree.title;
-  out.entries = tree.entries;
-
-  std::vector<BranchPlan> flat;
-  std::vector<const Branch*> strings;
-  std::vector<std::size_t> string_positions;
-  std::vector<std::pair<std::string, std::vector<BranchPlan>>> groups;  // counter, its branches (tree order)
-  std::size_t position = 0;  // columns of the flat table so far (numeric and text)
+  std::vector<Group> groups;
+  std::size_t position = 0;  // columns of the entries table so far (numeric and text)
   for (const Branch* b : all_branches(tree)) {
     BranchPlan p = classify(tree, *b, what);
     if (p.kind == BranchKind::Container) continue;
     if (p.kind == BranchKind::Unsupported) {
       const Leaf* l = b->leaves.size() == 1 ? &tree.leaves[static_cast<std::size_t>(b->leaves[0])] : nullptr;
       if (!l || l->class_name != "TLeafC" || b->class_name != "TBranch") {
-        out.skipped.push_back(b->name + " (" + p.reason + ")");
+        skipped.push_back(b->name + " (" + p.reason + ")");
         continue;
       }
       strings.push_back(b);
@@ -110,44 +100,71 @@ TreeTables read_ttree_tables(const RootFile& file, const Entry& entry, std::vect
       flat.push_back(p);
       for (const int id : b->leaves) position += static_cast<std::size_t>(tree.leaves[static_cast<std::size_t>(id)].len);
     } else {
-      auto g = std::find_if(groups.begin(), groups.end(), [&](const auto& x) { return x.first == p.count_name; });
-      if (g == groups.end()) g = groups.insert(groups.end(), {p.count_name, {}});
-      g->second.push_back(p);
+      auto g = std::find_if(groups.begin(), groups.end(), [&](const Group& x) { return x.counter == p.count_name; });
+      if (g == groups.end()) g = groups.insert(groups.end(), Group{p.count_name, {}, 0});
+      g->plans.push_back(p);
     }
     descriptors.push_back(branch_descriptor(tree, *b));
     branch_names.push_back(b->name);
   }
-
-  out.flat = FlatTableReader(file, tree, flat).read(0, tree.entries);
-  for (std::size_t k = 0; k < strings.size(); ++k)
-    out.flat.text.push_back(read_strings(file, tree, *strings[k], string_positions[k]));
-
-  for (auto& [counter, plans] : groups) {
-    // The counter must be a flat integer column of its own: the collection's object counts.
-    const auto c = std::find_if(out.flat.columns.begin(), out.flat.columns.end(),
-                                [&](const Column& col) { return col.name == counter; });
-    const bool usable = c != out.flat.columns.end() && (is_signed_int(c->values.dtype) || is_unsigned_int(c->values.dtype));
-    if (!usable) {
-      for (const auto& p : plans) {
-        out.skipped.push_back(p.branch->name + " (counted by '" + counter + "', which is not an integer branch of its own)");
-        const auto at = std::find(branch_names.begin(), branch_names.end(), p.branch->name) - branch_names.begin();
-        branch_names.erase(branch_names.begin() + at);
-        descriptors.erase(descriptors.begin() + at);
+  // A collection needs its counter as an integer column of its own (a scalar branch of that
+  // name): the object counts. Else its branches are left out.
+  const auto columns = FlatTableReader(file, tree, flat).columns();
+  for (auto& g : groups) {
+    const auto c = std::find_if(columns.begin(), columns.end(), [&](const ColumnBuilder& col) { return col.name == g.counter; });
+    if (c != columns.end() && (is_signed_int(c->dtype) || is_unsigned_int(c->dtype))) {
+      g.counter_plan = static_cast<std::size_t>(std::find_if(flat.begin(), flat.end(), [&](const BranchPlan& f) {
+                                                  return f.branch->name == g.counter;
+                                                }) - flat.begin());
+      if (g.counter_plan < flat.size()) {
+        collections.push_back(std::move(g));
+        continue;
       }
-      continue;
     }
-    std::vector<std::int64_t> counts;
-    TreeCollection coll{counter, counter, read_jagged_objects(file, tree, plans, counts)};
-    require(counts.size() == static_cast<std::size_t>(tree.entries), ErrorCode::Malformed,
-            what + ": collection '" + counter + "' has " + std::to_string(counts.size()) + " entries");
-    for (std::size_t e = 0; e < counts.size(); ++e)
-      require(static_cast<std::int64_t>(c->values.value(e)) == counts[e], ErrorCode::Malformed,
-              what + ": entry " + std::to_string(e) + ": counter '" + counter + "' is " +
-                  std::to_string(static_cast<std::int64_t>(c->values.value(e))) + " but branch '" +
-                  plans.front().branch->name + "' holds " + std::to_string(counts[e]) + " objects");
-    out.collections.push_back(std::move(coll));
+    for (const auto& pl : g.plans) {
+      skipped.push_back(pl.branch->name + " (counted by '" + g.counter + "', which is not an integer branch of its own)");
+      const auto at = std::find(branch_names.begin(), branch_names.end(), pl.branch->name) - branch_names.begin();
+      branch_names.erase(branch_names.begin() + at);
+      descriptors.erase(descriptors.begin() + at);
+    }
   }
+}
+
+std::vector<TextColumn> TTreePlan::read_strings() const {
+  std::vector<TextColumn> out;
+  for (std::size_t k = 0; k < strings.size(); ++k)
+    out.push_back(rootio::read_strings(file, tree, *strings[k], string_positions[k]));
   return out;
+}
+
+std::vector<std::int64_t> TTreePlan::counts(std::size_t k) const {
+  const Dataset d = FlatTableReader(file, tree, {flat.at(collections.at(k).counter_plan)}).read(0, tree.entries);
+  std::vector<std::int64_t> out(d.rows());
+  for (std::size_t e = 0; e < out.size(); ++e) out[e] = static_cast<std::int64_t>(d.columns.at(0).values.value(e));
+  return out;
+}
+
+Dataset TTreePlan::read_collection(std::size_t k, const std::vector<std::int64_t>& expected) const {
+  const Group& g = collections.at(k);
+  std::vector<std::int64_t> counts;
+  Dataset objects = read_jagged_objects(file, tree, g.plans, counts);
+  require(counts.size() == expected.size(), ErrorCode::Malformed,
+          what + ": collection '" + g.counter + "' has " + std::to_string(counts.size()) + " entries");
+  for (std::size_t e = 0; e < counts.size(); ++e)
+    require(counts[e] == expected[e], ErrorCode::Malformed,
+            what + ": entry " + std::to_string(e) + ": counter '" + g.counter + "' is " + std::to_string(expected[e]) +
+                " but branch '" + g.plans.front().branch->name + "' holds " + std::to_string(counts[e]) + " objects");
+  return objects;
+}
+
+DataLayout TTreePlan::collection_layout(std::size_t k, std::uint64_t rows) const {
+  DataLayout l;
+  l.rows = rows;
+  for (const auto& c : plan_columns(tree, collections.at(k).plans)) {
+    l.names.push_back(c.name);
+    l.dtypes.push_back(c.dtype);
+  }
+  return l;
 }
 
 }  // namespace baler::rootio

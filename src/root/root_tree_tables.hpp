@@ -1,8 +1,10 @@
 // Internal: a TTree read whole into tree_tables.hpp's shape, and ROOT leaf-list descriptors.
 #pragma once
 
+#include <filesystem>
 #include <optional>
 
+#include "baler/data_stream.hpp"
 #include "root_table.hpp"
 #include "tree_tables.hpp"
 
@@ -12,13 +14,42 @@ namespace baler::rootio {
 // "x/D:y/I:z/B", "s/C".
 std::string branch_descriptor(const Tree& tree, const Branch& b);
 
-// The TTree (or TNtuple) `entry` of `file` whole: flat branches and strings (TLeafC) in `flat`,
-// the jagged branches of each counter as a collection (counts checked against the counter
-// column). Branches that cannot be read are listed in `skipped`; `branch_names` and
-// `descriptors` receive the kept branches in tree order. Throws Error(Malformed|Limit|...)
-// naming the file, tree and branch.
-TreeTables read_ttree_tables(const RootFile& file, const Entry& entry, std::vector<std::string>& descriptors,
-                             std::vector<std::string>& branch_names);
+// Reads a TLeafC branch: one string per entry, a text column at `position` of the entries table.
+TextColumn read_strings(const RootFile& file, const Tree& tree, const Branch& b, std::size_t position);
+
+// A TTree (or TNtuple) planned as tables (tree_tables.hpp's layout) without reading a basket, so
+// that its tables can be read one at a time: the entries table streams its flat branches
+// (strings read whole), each collection is read whole. Not movable (the plans point into
+// `tree`). Throws Error(Malformed|...) naming the file and tree.
+struct TTreePlan {
+  TTreePlan(const std::filesystem::path& path, const Entry& entry);
+  TTreePlan(const TTreePlan&) = delete;
+  TTreePlan& operator=(const TTreePlan&) = delete;
+
+  RootFile file;
+  Entry entry;
+  Tree tree;
+  std::string what;  // "file: tree 'name'"
+  std::vector<BranchPlan> flat;                // the entries table's numeric branches
+  std::vector<const Branch*> strings;          // its string branches (TLeafC)
+  std::vector<std::size_t> string_positions;   // their places among its columns
+  struct Group {
+    std::string counter;
+    std::vector<BranchPlan> plans;             // the jagged branches it counts, tree order
+    std::size_t counter_plan = 0;              // the counter's index in `flat`
+  };
+  std::vector<Group> collections;
+  std::vector<std::string> descriptors, branch_names;  // kept branches, tree order
+  std::vector<std::string> skipped;                    // "name (reason)"
+
+  std::vector<TextColumn> read_strings() const;
+  // Collection k's counter values, one per entry.
+  std::vector<std::int64_t> counts(std::size_t k) const;
+  // Collection k whole; its objects per entry must equal `counts` (Error(Malformed)).
+  Dataset read_collection(std::size_t k, const std::vector<std::int64_t>& counts) const;
+  // Its layout (names, dtypes) with `rows` objects.
+  DataLayout collection_layout(std::size_t k, std::uint64_t rows) const;
+};
 
 }  // namespace baler::rootio
 

@@ -1,8 +1,10 @@
 // node dump.mjs FILE.root OBJECT [NAME ...]
+// node dump.mjs FILE.root --list
 //
 // Reads one TTree (also TNtuple) or RNTuple with JSROOT, an independent reader of ROOT files,
 // and prints it as one JSON object on stdout:
-//   TTree:   {"class", "name", "entries", "branches": {NAME: [one value per entry]},
+//   --list:  {"keys": [{"name", "class", "cycle"}, ...]}: the file's top-level keys
+//   TTree:   {"class", "name", "title", "entries", "branches": {NAME: [one value per entry]},
 //             "types": {NAME: "float32[3]", ...}, "unread": {NAME: reason}, "notes": [...]}
 //             "titles": {NAME: "Jet_Px[NJet]/F"}, "leaves": {NAME: ["Jet_Px", ...]} (its leaves' names)
 //   RNTuple: the same with "fields" instead of "branches" ("types" holds the field's declared
@@ -141,7 +143,8 @@ function charArrayFix(br) {
 }
 
 async function dumpTree(tree, wanted) {
-  const out = { class: tree._typename, name: tree.fName, entries: Number(tree.fEntries),
+  const out = { class: tree._typename, name: tree.fName, title: tree.fTitle,
+                entries: Number(tree.fEntries),
                 branches: {}, types: {}, unread: {}, notes: [] };
   const all = tree.fBranches.arr;
   const byName = new Map(all.map(b => [b.fName, b]));
@@ -284,10 +287,15 @@ function writeOut(out) {
 async function main() {
   const [file, object, ...wanted] = process.argv.slice(2);
   if (!file || !object) {
-    process.stderr.write('usage: node dump.mjs FILE.root OBJECT [BRANCH-OR-FIELD ...]\n');
+    process.stderr.write('usage: node dump.mjs FILE.root OBJECT [BRANCH-OR-FIELD ...] | --list\n');
     return 2;
   }
   const f = await openFile(file);
+  if (object === '--list') {
+    const keys = f.fKeys.map(k => ({ name: k.fName, class: k.fClassName, cycle: k.fCycle }));
+    process.stdout.write(JSON.stringify({ keys }) + '\n');
+    return 0;
+  }
   const obj = await f.readObject(object);
   if (!obj) throw new Error(`no object '${object}' in ${file}`);
   let out;

@@ -7,11 +7,13 @@ namespace {
 
 std::vector<std::byte> load(const std::string& name) { return read_file_bytes(root_file(name)); }
 
-// Reads the file both ways; returns true if it was accepted, false on baler::Error.
+// Reads the file every way (listing, flat table, every tree whole: strings and collections);
+// returns true if it was accepted, false on baler::Error.
 bool try_read(const std::filesystem::path& path) {
   try {
     describe_root_file(path);
     read_root(path);
+    read_root_bundle(root_spec(path), nullptr);
     return true;
   } catch (const Error&) {
     return false;

@@ -99,6 +99,7 @@ CompressSummary compress_bundle(const DataSpec& spec, BundleInput in, const fs::
       mo.table_model = nullptr;
       s = compress_source(*sources[k], files.members.back().second, mo);
     }
+    sources[k].reset();  // a table read whole (a ROOT collection) leaves memory before the next
     total.raw_f32_bytes += s.raw_f32_bytes;
     total.model_bytes += s.model_bytes;
     total.chunks += s.chunks;

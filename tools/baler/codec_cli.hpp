@@ -85,13 +85,11 @@ inline std::optional<BundleInput> bundle_input(const DataSpec& spec, const ReadO
   BundleInput b;
   if (spec.format == FileFormat::Root) {
     if (!ro.columns.empty() || ro.kind == "field") return std::nullopt;
-    auto root = std::make_shared<RootBundle>(read_root_bundle(spec, ro.on_note));
+    RootBundleSource root = open_root_bundle(spec, ro.on_note);
     b.format = "root";
-    b.tree = root->index;
-    for (const auto& m : root->members) b.objects.push_back(m.first);
-    b.open = [root](std::size_t k) -> std::unique_ptr<DataSource> {
-      return std::make_unique<MemorySource>(root->members.at(k).second);
-    };
+    b.tree = std::move(root.index);
+    b.objects = std::move(root.objects);
+    b.open = std::move(root.open);
     return b;
   }
   b.objects = bundle_objects(spec, b.tree, ro.on_note);
