@@ -362,7 +362,8 @@ def compare_tree(path, t, tmp, report):
 
     skipped = [f"{b} ({why}; JSROOT read {t.entries} entries)" for b, why in t.not_in_baler.items()]
     report.append(f"ok   {label}: {t.entries} entries, {len(t.flat)} flat + {len(t.strings)} "
-                  f"string + {njagged} jagged branches, {nvalues} values equal")
+                  f"string + {njagged} jagged branches, {nvalues} values equal "
+                  "(each route counted)")
     for s in limited:
         report.append(f"     JSROOT limit, compared so: {s}")
     for s in skipped:
@@ -446,7 +447,8 @@ def compare_rntuple(path, t, tmp, report):
     report.append(f"ok   {label}: {t.entries} entries, {len(flat)} flat fields + "
                   f"{len(collections)} collections ({nmembers} members, counters "
                   f"{', '.join(sorted(cs for cs, _ in collections.values())[:4])}"
-                  f"{', ...' if len(collections) > 4 else ''}), {nvalues} values equal")
+                  f"{', ...' if len(collections) > 4 else ''}), {nvalues} values equal "
+                  "(each route counted)")
     report.append(f"     JSROOT: {'; '.join(d['notes'])}")
     if views:
         report.append(f"     {len(views)} RVec projections ({', '.join(list(views)[:3])}"

@@ -6,7 +6,7 @@
 //   --list:  {"keys": [{"name", "class", "cycle"}, ...]}: the file's top-level keys
 //   TTree:   {"class", "name", "title", "entries", "branches": {NAME: [one value per entry]},
 //             "types": {NAME: "float32[3]", ...}, "unread": {NAME: reason}, "notes": [...]}
-//             "titles": {NAME: "Jet_Px[NJet]/F"}, "leaves": {NAME: ["Jet_Px", ...]} (its leaves' names)
+//             "titles": {NAME: "Jet_Px[NJet]/F"}, "leaves": {NAME: ["Jet_Px", ...]} (leaf names)
 //   RNTuple: the same with "fields" instead of "branches" ("types" holds the field's declared
 //            type name, "(untyped collection)" / "(untyped record)" for the importer's), plus
 //            "members": {COLLECTION: {MEMBER: type}} for a collection of a record, and
@@ -201,8 +201,9 @@ function relabelUntyped(builder, out) {
     }
   });
   if (collections || records) {
-    out.notes.push(`${collections} untyped collections relabelled std::vector and ${records} untyped ` +
-                   'records relabelled as a class in JSROOT\'s field descriptors (names only), ' +
+    out.notes.push(`${collections} untyped collections relabelled std::vector and ` +
+                   `${records} untyped records relabelled as a class in JSROOT's field ` +
+                   'descriptors (names only), ' +
                    'so that JSROOT decodes them');
   }
   return untyped;

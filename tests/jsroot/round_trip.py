@@ -32,8 +32,7 @@ import tempfile
 
 import numpy as np
 
-from compare_root import (FILES, LEAF_DTYPES, RNTuple, Mismatch, dtype_code, jsroot_dump,
-                          load_npz, rntuple_layout, run)
+from compare_root import FILES, RNTuple, Mismatch, jsroot_dump, load_npz, rntuple_layout, run
 
 LOSSY_FILE = "uproot-HZZ.root"
 LOSSY_BOUND = "abs=0.01"
@@ -211,6 +210,15 @@ def check_exact(f, root_dir, tmp):
     return lines
 
 
+def flatten(values):
+    """Per-entry values (numbers, or arrays of numbers) as one list of numbers."""
+    return [x for v in values for x in (v if isinstance(v, list) else [v])]
+
+
+def shape(values):
+    return [len(v) if isinstance(v, list) else None for v in values]
+
+
 def check_lossy(root_dir, tmp):
     f = LOSSY_FILE
     src = os.path.join(root_dir, f)
@@ -237,12 +245,8 @@ def check_lossy(root_dir, tmp):
             if base not in ("float32", "float64"):  # counters, integers, bools: exact
                 nexact += same_values(values, n["branches"][b], f"{label} {b}", d["types"][b])
                 continue
-            flat_o = values if not values or not isinstance(values[0], list) else \
-                [v for e in values for v in e]
-            flat_n = n["branches"][b] if not values or not isinstance(values[0], list) else \
-                [v for e in n["branches"][b] for v in e]
-            if [len(e) for e in values if isinstance(e, list)] != \
-               [len(e) for e in n["branches"][b] if isinstance(e, list)] or len(flat_o) != len(flat_n):
+            flat_o, flat_n = flatten(values), flatten(n["branches"][b])
+            if shape(values) != shape(n["branches"][b]):
                 raise Mismatch(f"{label} {b}: the per-entry counts differ")
             a, c = np.array(flat_o, dtype=np.float64), np.array(flat_n, dtype=np.float64)
             err = np.where(np.isnan(a) & np.isnan(c), 0.0, np.abs(a - c))
