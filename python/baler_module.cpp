@@ -9,6 +9,7 @@
 
 #include <cstring>
 
+#include "baler/bundle_io.hpp"
 #include "baler/codec.hpp"
 #include "baler/config.hpp"
 #include "baler/io.hpp"
@@ -293,8 +294,14 @@ PYBIND11_MODULE(_baler, m) {
     CompressSummary s;
     {
       py::gil_scoped_release release;
-      const auto source = open_data_source(spec, {});
-      s = compress_source(*source, out, o);
+      // A file of several data sets (an HDF5 tree, a ROOT file's trees) becomes one bundle, as
+      // on the command line.
+      if (auto bundle = bundle_input(spec, {})) {
+        s = compress_bundle(spec, std::move(*bundle), out, o, {});
+      } else {
+        const auto source = open_data_source(spec, {});
+        s = compress_source(*source, out, o);
+      }
     }
     return summary_dict(s);
   });
@@ -303,6 +310,8 @@ PYBIND11_MODULE(_baler, m) {
     DecompressOptions o;
     o.threads = threads;
     const ContainerRef ref = container_ref(in);
+    if (ref.member.empty())
+      if (const auto bundle = read_bundle(ref.path)) return decompress_bundle(ref.path, *bundle, o, parse_data_spec(out));
     const DataLayout layout = container_layout(ref, o);
     const auto sink = open_data_sink(parse_data_spec(out), layout);
     decompress_into(ref, *sink, o);

@@ -172,14 +172,17 @@ def decompress(blob, model=None, threads=1):
 def compress_file(path, out, bound="rel=1e-3", column_bounds=None, model=None, threads=1, chunk_rows=None,
                   learn=False):
     """Compresses a data file (npy, npz, csv, h5, root; "f.h5:/ds" names one object) into
-    `out`, as `baler compress` does; returns the summary (sizes, ratio, per-column bounds)."""
+    `out`, as `baler compress` does; returns the summary (sizes, ratio, per-column bounds).
+    An HDF5 file of several datasets and a ROOT file (every tree, every jagged collection)
+    become one bundle, as on the command line."""
     opts = _options(bound, column_bounds, model, threads, chunk_rows, learn, None, None)
     return _call(_baler.compress_file, os.fspath(path), os.fspath(out), opts)
 
 
 def decompress_file(path, out, threads=1):
     """Writes the data of container `path` ("x.baler:/ds" names one data set of a bundle) to
-    `out` (.npz, .npy, .csv, .h5), as `baler decompress` does."""
+    `out` (.npz, .npy, .csv, .h5), as `baler decompress` does; a whole bundle goes to .h5 or
+    .npz (one group per data set), and one made from a ROOT file to .root too."""
     _call(_baler.decompress_file, os.fspath(path), os.fspath(out), int(threads))
 
 

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -14,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "baler/bundle_io.hpp"
 #include "baler/codec.hpp"
 #include "baler/io.hpp"
 
@@ -80,6 +82,17 @@ class Progress {
   bool drawn_ = false;
   std::mutex mutex_;
 };
+
+// A progress line for each data set of a bundle (compress_bundle, decompress_bundle): each
+// returned ProgressFn owns its line, erased when the data set's options let it go.
+inline BundleProgress bundle_progress() {
+  return [](const std::string& label, const DataLayout& layout) -> ProgressFn {
+    auto bar = std::make_shared<std::optional<Progress>>();
+    ProgressFn f = Progress::start(*bar, label, layout);
+    if (!f) return {};
+    return [bar, f](std::string_view stage, std::uint64_t done, std::uint64_t total) { f(stage, done, total); };
+  };
+}
 
 // Runs job(i) for every input, `jobs` at a time. A job returns its one-line result or throws;
 // results are printed in input order as they become ready (stdout, unless `quiet_lines`), a

@@ -30,99 +30,15 @@ void print_summary(const CompressSummary& s, const fs::path& out) {
   }
 }
 
-// Member files of a bundle being written, removed however the work ends.
-struct MemberFiles {
-  std::vector<std::pair<std::string, fs::path>> members;  // object path, container file
-  ~MemberFiles() {
-    std::error_code ec;
-    for (const auto& m : members) fs::remove(m.second, ec);
-  }
-};
-
-// The data sets of a bundle input (an HDF5 file's datasets, a ROOT file's trees) each
-// compressed into a member of its own (bounds that name none of its columns left out; a model
-// that does not fit it left out with a note), then the members and the index written together.
-// The summary adds up the members; its columns are named "/path:column".
-CompressSummary compress_bundle(const DataSpec& spec, BundleInput in, const fs::path& out, const CompressOptions& o,
-                                const ReadOptions& ro, const std::string& model_path, bool progress) {
-  require(ro.columns.empty(), ErrorCode::Usage,
-          "a column selection picks columns of one data set; " + spec.path.string() + " holds several: name one as " +
-              spec.path.string() + ":" + in.objects.front());
-  auto note = [&](const std::string& text) {
-    if (ro.on_note) ro.on_note(text);
-  };
-  std::vector<std::string> kept;
-  std::vector<std::unique_ptr<DataSource>> sources;
-  for (std::size_t k = 0; k < in.objects.size(); ++k) {
-    try {
-      sources.push_back(in.open(k));
-      kept.push_back(in.objects[k]);
-    } catch (const Error& e) {
-      if (e.code() != ErrorCode::Unsupported) throw;
-      note(std::string(e.what()) + "; the dataset is left out");
-    }
-  }
-  Hdf5Tree tree = std::move(in.tree);
-  require(!sources.empty(), ErrorCode::Unsupported, spec.path.string() + ": no dataset baler can compress");
-  auto names_of = [](const DataLayout& l) { return l.kind == DataKind::Field ? std::vector<std::string>{"data"} : all_column_names(l); };
-  auto matches = [](const std::string& pattern, const std::vector<std::string>& names) {
-    return std::any_of(names.begin(), names.end(), [&](const std::string& n) { return fnmatch(pattern.c_str(), n.c_str(), 0) == 0; });
-  };
-  for (const auto& entry : o.column_bounds) {
-    const std::string& pattern = entry.first;
-    require(std::any_of(sources.begin(), sources.end(), [&](const auto& src) { return matches(pattern, names_of(src->layout())); }),
-            ErrorCode::Usage, "the column bound '" + pattern + "' matches no column of any dataset in " + spec.path.string());
-  }
-  const auto model = load_optional_model(model_path);
-  MemberFiles files;
-  CompressSummary total;
-  std::set<std::string> storage;
-  for (std::size_t k = 0; k < sources.size(); ++k) {
-    CompressOptions mo = o;
-    mo.column_bounds.clear();
-    for (const auto& [pattern, b] : o.column_bounds)
-      if (matches(pattern, names_of(sources[k]->layout()))) mo.column_bounds[pattern] = b;
-    mo.source_format = in.format;
-    mo.source_name = spec.path.filename().string();
-    model.attach(mo);
-    std::optional<Progress> bar;
-    const std::string label = spec.path.filename().string() + ":" + kept[k];
-    if (progress) mo.on_progress = Progress::start(bar, label, sources[k]->layout());
-    files.members.push_back({kept[k], out.string() + ".member" + std::to_string(k)});
-    CompressSummary s;
-    try {
-      s = compress_source(*sources[k], files.members.back().second, mo);
-    } catch (const Error& e) {
-      if (e.code() != ErrorCode::ModelMismatch || (!mo.model && !mo.table_model)) throw;
-      note(label + ": the model does not fit this dataset (" + e.what() + "); compressed without it");
-      mo.model = nullptr;
-      mo.table_model = nullptr;
-      s = compress_source(*sources[k], files.members.back().second, mo);
-    }
-    sources[k].reset();  // a table read whole (a ROOT collection) leaves memory before the next
-    total.raw_f32_bytes += s.raw_f32_bytes;
-    total.model_bytes += s.model_bytes;
-    total.chunks += s.chunks;
-    storage.insert(s.model_storage);
-    for (auto c : s.columns) {
-      c.name = kept[k] + ":" + c.name;
-      total.columns.push_back(std::move(c));
-    }
-  }
-  for (const auto& st : storage) total.model_storage += (total.model_storage.empty() ? "" : ", ") + st;
-  std::erase_if(tree.objects, [&](const Hdf5Object& obj) {
-    return obj.is_dataset && std::find(kept.begin(), kept.end(), obj.path) == kept.end();
-  });
-  write_bundle(out, files.members, tree);
-  total.file_bytes = fs::file_size(out);
-  return total;
-}
-
 // `progress`: a progress line on the terminal (one file at a time only).
 CompressSummary run(const std::string& in, const fs::path& out, CompressOptions o, const ReadOptions& ro,
                     const std::string& model_path, bool progress = true) {
   const DataSpec spec = parse_data_spec(in);
-  if (auto bundle = bundle_input(spec, ro)) return compress_bundle(spec, std::move(*bundle), out, o, ro, model_path, progress);
+  if (auto bundle = bundle_input(spec, ro)) {
+    const auto model = load_optional_model(model_path);
+    model.attach(o);
+    return compress_bundle(spec, std::move(*bundle), out, o, ro, progress ? bundle_progress() : BundleProgress{});
+  }
   const auto source = open_data_source(spec, ro);  // read in chunks (CSV and ROOT: whole)
   const auto model = load_optional_model(model_path);
   model.attach(o);

@@ -11,57 +11,6 @@ namespace baler::cli {
 namespace fs = std::filesystem;
 namespace {
 
-// A bundle back into one file: HDF5 (every member at its path, then the groups and attributes),
-// npz (every member under its path as a key prefix: "events/NJet/Jet_Px"), or ROOT (the trees of
-// a bundle made from a ROOT file).
-fs::path write_bundle_output(const fs::path& in, const BundleContents& b, DecompressOptions o, const DataSpec& spec,
-                             bool progress) {
-  const bool root = is_root_bundle(b.tree);
-  require(spec.object.empty() && (spec.format == FileFormat::Hdf5 || spec.format == FileFormat::Npz ||
-                                  (root && spec.format == FileFormat::Root)),
-          ErrorCode::Usage,
-          in.string() + " holds " + std::to_string(b.members.size()) + " data sets: write " +
-              (root ? ".root, " : "") + ".h5 or .npz (all of them, in groups) or decompress one as " + in.string() +
-              ":" + b.members.front());
-  require(!o.row_begin && !o.row_end, ErrorCode::Usage,
-          "--rows picks rows of one data set; name one as " + in.string() + ":" + b.members.front());
-  auto decode = [&](const std::string& m, DataSink& sink, const DataLayout& layout) {
-    std::optional<Progress> bar;
-    DecompressOptions mo = o;
-    if (progress) mo.on_progress = Progress::start(bar, in.filename().string() + ":" + m, layout);
-    decompress_into(ContainerRef(in, m), sink, mo);
-    sink.commit();
-  };
-  if (spec.format == FileFormat::Root) {
-    write_root_bundle(spec.path, b.tree, [&](const std::string& m) {
-      const DataLayout layout = container_layout(ContainerRef(in, m), o);
-      MemorySink sink(layout);
-      decode(m, sink, layout);
-      return std::move(sink.data());
-    });
-    return spec.path;
-  }
-  if (spec.format == FileFormat::Npz) {
-    NpzBundleWriter w(spec.path);
-    for (const auto& m : b.members) {
-      const DataLayout layout = container_layout(ContainerRef(in, m), o);
-      decode(m, *w.member_sink(m.substr(1), layout), layout);
-    }
-    w.commit();
-    return spec.path;
-  }
-  Hdf5TreeWriter w(spec.path);
-  for (const auto& m : b.members) {
-    const DataLayout layout = container_layout(ContainerRef(in, m), o);
-    decode(m, *w.dataset_sink(m, layout), layout);
-  }
-  Hdf5Tree attributes = b.tree;  // a ROOT bundle's datasets keep their layout's attributes (`names`)
-  if (root) std::erase_if(attributes.objects, [](const Hdf5Object& obj) { return obj.is_dataset; });
-  w.write_attributes(attributes);
-  w.commit();
-  return spec.path;
-}
-
 // Decodes `in` chunk by chunk straight into the output file (written atomically); a progress
 // line on the terminal when `progress`. Returns the path written.
 fs::path write_output(const ContainerRef& in, DecompressOptions o, const fs::path& out, const std::string& format,
@@ -71,7 +20,10 @@ fs::path write_output(const ContainerRef& in, DecompressOptions o, const fs::pat
   require(spec.format != FileFormat::Unknown && spec.format != FileFormat::Baler, ErrorCode::Usage,
           "cannot write " + out.string() + ": give an extension (.npz, .npy, .csv, .h5, .root) or --format");
   if (in.member.empty())
-    if (const auto bundle = read_bundle(in.path)) return write_bundle_output(in.path, *bundle, o, spec, progress);
+    if (const auto bundle = read_bundle(in.path)) {
+      decompress_bundle(in.path, *bundle, o, spec, progress ? bundle_progress() : BundleProgress{});
+      return spec.path;
+    }
   const DataLayout layout = container_layout(in, o);
   const auto sink = open_data_sink(spec, layout);
   std::optional<Progress> bar;

@@ -7,8 +7,7 @@
 #include <optional>
 #include <string>
 
-#include <fnmatch.h>
-
+#include "baler/bundle_io.hpp"
 #include "baler/codec.hpp"
 #include "baler/hdf5_io.hpp"
 #include "baler/hdf5_tree.hpp"
@@ -46,59 +45,6 @@ inline std::string source_format_of(const ContainerRef& ref) {
     if (const auto b = read_bundle(ref.path)) return is_root_bundle(b->tree) ? "root" : "hdf5";
   const std::string f = read_container_description(ref).source_format;
   return f == "root" ? "npz" : f;
-}
-
-// An HDF5 input that becomes a bundle (format 1.3: several data sets in one container, with
-// the file's groups and attributes): the datasets an object glob ("f.h5:/fields/*") matches,
-// or with no object every dataset of a file that holds more than one, or whose tree an
-// ordinary container would lose (groups, attributes, a dataset other than /data). Empty: an
-// ordinary container of one data set. `tree` receives the file's tree (notes: skipped parts).
-inline std::vector<std::string> bundle_objects(const DataSpec& spec, Hdf5Tree& tree,
-                                               const std::function<void(const std::string&)>& on_note) {
-  if (spec.format != FileFormat::Hdf5) return {};
-  const bool glob = spec.object.find_first_of("*?[") != std::string::npos;
-  if (!spec.object.empty() && !glob) return {};
-  tree = read_hdf5_tree(spec.path, on_note);
-  std::vector<std::string> objects;
-  for (const auto& o : tree.objects)
-    if (o.is_dataset && (!glob || fnmatch(spec.object.c_str(), o.path.c_str(), FNM_PATHNAME) == 0)) objects.push_back(o.path);
-  require(!objects.empty(), ErrorCode::Usage, spec.path.string() + " has no dataset matching '" + spec.object + "'");
-  if (glob) return objects;
-  bool plain = objects.size() == 1 && objects[0] == "/data";  // what an ordinary container restores
-  for (const auto& o : tree.objects)
-    for (const auto& a : o.attributes) plain = plain && o.path == "/data" && a.name == "names";
-  plain = plain && tree.objects.size() == 2;
-  return plain ? std::vector<std::string>{} : objects;
-}
-
-// An input that becomes a bundle: an HDF5 file of several datasets (bundle_objects), or a ROOT
-// file's trees read whole (no column selection: every tree, or the one named, as
-// read_root_bundle lays them out). Its data sets, the index, and a way to open each.
-struct BundleInput {
-  std::string format;                // "hdf5" | "root" (recorded in the members)
-  Hdf5Tree tree;
-  std::vector<std::string> objects;  // object paths, in the order stored
-  // Opens data set `k` (HDF5: Error(Unsupported) for a dataset baler cannot read).
-  std::function<std::unique_ptr<DataSource>(std::size_t k)> open;
-};
-inline std::optional<BundleInput> bundle_input(const DataSpec& spec, const ReadOptions& ro) {
-  BundleInput b;
-  if (spec.format == FileFormat::Root) {
-    if (!ro.columns.empty() || ro.kind == "field") return std::nullopt;
-    RootBundleSource root = open_root_bundle(spec, ro.on_note);
-    b.format = "root";
-    b.tree = std::move(root.index);
-    b.objects = std::move(root.objects);
-    b.open = std::move(root.open);
-    return b;
-  }
-  b.objects = bundle_objects(spec, b.tree, ro.on_note);
-  if (b.objects.empty()) return std::nullopt;
-  b.format = "hdf5";
-  b.open = [spec, ro, objects = b.objects](std::size_t k) {
-    return open_data_source(DataSpec{spec.path, objects.at(k), FileFormat::Hdf5}, ro);
-  };
-  return b;
 }
 
 // Refuses (Usage, before any work) an output that is the input file itself, by any name
