@@ -231,13 +231,21 @@ bool run_hdf5(std::span<const std::uint8_t> bytes) {
 
 bool run_root(std::span<const std::uint8_t> bytes) {
   TempInput file(bytes, ".root");
+  bool accepted = false;
   try {
     describe_root_file(file.path());
-    return read_objects(file.path(), list_root_trees(file.path()), FileFormat::Root);
+    accepted = read_objects(file.path(), list_root_trees(file.path()), FileFormat::Root);
   } catch (const Error& e) {  // the description or the listing refused the file
     refusal(e);
     return false;
   }
+  try {  // every tree whole, as compress reads a file: strings, collections, RNTuples
+    read_root_bundle(DataSpec{file.path(), "", FileFormat::Root}, nullptr);
+  } catch (const Error& e) {
+    refusal(e);
+    accepted = false;
+  }
+  return accepted;
 }
 
 std::uint64_t load_u64(const std::uint8_t* p) {
