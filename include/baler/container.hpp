@@ -61,6 +61,9 @@ class ContainerWriter {
   ~ContainerWriter();
   ContainerWriter(ContainerWriter&&) noexcept;
   void add(SectionId id, bool required, std::span<const std::byte> payload);
+  // The same with the payload read from `file` in pieces of 1 MiB (a bundle's member, a whole
+  // container): memory stays O(1 MiB) whatever its size. Throws Error(Io).
+  void add_file(SectionId id, bool required, const std::filesystem::path& file);
   void finish();
   std::uint64_t bytes_written() const { return pos_; }
   const std::vector<SectionEntry>& entries() const { return entries_; }

@@ -1,7 +1,6 @@
 // Bundles (format 1.3): several data sets in one container, each a complete container in a
 // MEMBER section, listed with the source's tree in the DATA_SETS section (FORMAT.md §2.12).
 #include <algorithm>
-#include <fstream>
 #include <set>
 
 #include "baler/codec.hpp"
@@ -84,12 +83,9 @@ void write_bundle(const std::filesystem::path& out,
   for (const auto& [object, file] : members) {
     require(!object.empty() && object.front() == '/' && seen.insert(object).second, ErrorCode::Usage,
             "data set path '" + object + "' is relative or repeated");
-    std::ifstream in(file, std::ios::binary);
-    std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (!in.good() && !in.eof()) throw Error(ErrorCode::Io, "cannot read " + file.string());
     codec::put_string(index, object);
     codec::put_varint(index, w.entries().size());
-    w.add(container::SectionId::Member, true, std::as_bytes(std::span(bytes.data(), bytes.size())));
+    w.add_file(container::SectionId::Member, true, file);  // copied in pieces: memory O(1 MiB)
   }
   index.append(codec::encode_hdf5_tree(tree));
   w.add(container::SectionId::DataSets, true, index.buffer());

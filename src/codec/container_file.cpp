@@ -3,7 +3,10 @@
 
 #include <algorithm>
 #include <cstring>
+#include <fstream>
+#include <memory>
 #include <optional>
+#include <vector>
 
 #include "baler/atomic_file.hpp"
 #include "baler/bytes.hpp"
@@ -103,6 +106,25 @@ void ContainerWriter::add(SectionId id, bool required, std::span<const std::byte
   entries_.push_back({static_cast<std::uint32_t>(id), required, pos_, payload.size(), xxh64(payload)});
   impl_->write(payload);
   pos_ += payload.size();
+}
+
+void ContainerWriter::add_file(SectionId id, bool required, const std::filesystem::path& file) {
+  require(entries_.size() < kMaxSections, ErrorCode::Limit, "too many sections in a container");
+  std::ifstream in(file, std::ios::binary);
+  require(in.good(), ErrorCode::Io, "cannot read " + file.string());
+  std::unique_ptr<XXH64_state_t, decltype(&XXH64_freeState)> state(XXH64_createState(), XXH64_freeState);
+  if (!state || XXH64_reset(state.get(), 0) != XXH_OK) throw Error(ErrorCode::Internal, "XXH64_createState failed");
+  std::vector<char> piece(std::size_t{1} << 20);
+  std::uint64_t size = 0;
+  while (in.read(piece.data(), static_cast<std::streamsize>(piece.size())) || in.gcount() > 0) {
+    const auto bytes = std::as_bytes(std::span(piece.data(), static_cast<std::size_t>(in.gcount())));
+    XXH64_update(state.get(), bytes.data(), bytes.size());
+    impl_->write(bytes);
+    size += bytes.size();
+  }
+  require(!in.bad(), ErrorCode::Io, "cannot read " + file.string());
+  entries_.push_back({static_cast<std::uint32_t>(id), required, pos_, size, XXH64_digest(state.get())});
+  pos_ += size;
 }
 
 void ContainerWriter::finish() {
