@@ -1189,7 +1189,7 @@ TreeTables read_rntuple(const RootFile& file, const std::string& path) {
   for (const auto& p : plans) {
     const auto& f = nt.fields[p.field];
     switch (p.kind) {
-      case Kind::Skipped: t.skipped.push_back(f.name + " (" + p.reason + ")"); break;
+      case Kind::Skipped: (f.projected() ? t.views : t.skipped).push_back(f.name + " (" + p.reason + ")"); break;
       case Kind::Flat:
         for (const auto& leaf : p.leaves) read_leaf(rd, nt, leaf, entries, flat);
         for (const auto& s : p.skipped) t.skipped.push_back(s);

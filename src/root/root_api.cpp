@@ -134,10 +134,7 @@ std::vector<BranchPlan> decide(const std::vector<Selected>& sel, bool explicit_s
     std::string text;
     for (const auto& [reason, names] : skipped) {
       count += names.size();
-      std::string list;
-      for (std::size_t i = 0; i < names.size() && i < 6; ++i) list += (i ? ", " : "") + names[i];
-      if (names.size() > 6) list += ", ...";
-      text += (text.empty() ? "" : "; ") + std::to_string(names.size()) + " " + reason + " (" + list + ")";
+      text += (text.empty() ? "" : "; ") + std::to_string(names.size()) + " " + reason + " (" + first_names(names) + ")";
     }
     notes->push_back(what + ": skipped " + std::to_string(count) + " branch" + (count == 1 ? "" : "es") + ": " + text);
   }
@@ -165,46 +162,29 @@ std::unique_ptr<PlannedTree> plan_tree(const DataSpec& spec, const ReadOptions& 
 
 }  // namespace rootio
 
-std::optional<Dataset> read_rntuple_entries(const DataSpec& spec, const ReadOptions& options,
-                                           std::vector<std::string>* notes) {
-  const rootio::RootFile file(spec.path);
-  const Entry entry = find_tree(file, spec.object);
-  if (!rootio::is_rntuple_class(entry.key.class_name)) return std::nullopt;
-  require(options.kind != "field", ErrorCode::Usage,
-          spec.path.string() + ": an RNTuple is a table; it cannot be read as a field");
-  rootio::TreeTables t = rootio::read_rntuple(file, entry.path);
+namespace {
+
+// The per-entry table of an RNTuple, options.columns picked, with notes for the fields it
+// skips and the collections it leaves out.
+Dataset rntuple_entries(const RootFile& file, const Entry& entry, const DataSpec& spec, const ReadOptions& options,
+                        std::vector<std::string>* notes) {
+  TreeTables t = read_rntuple(file, entry.path);
   const std::string what = file.name() + ": RNTuple '" + entry.path + "'";
-  std::erase_if(t.skipped, [](const std::string& s) { return s.find(" (projection of ") != std::string::npos; });
-  if (notes && !t.skipped.empty()) {
-    std::string list;
-    for (std::size_t i = 0; i < t.skipped.size() && i < 6; ++i) list += (i ? ", " : "") + t.skipped[i];
-    notes->push_back(what + ": skipped " + std::to_string(t.skipped.size()) + " field(s): " + list +
-                     (t.skipped.size() > 6 ? ", ..." : ""));
-  }
+  if (notes && !t.skipped.empty())
+    notes->push_back(what + ": skipped " + std::to_string(t.skipped.size()) + " field(s): " + first_names(t.skipped));
   if (notes && !t.collections.empty())
     notes->push_back(what + ": " + std::to_string(t.collections.size()) +
                      " collection(s) not in the per-entry table; name one as " + spec.path.string() + ":/" + entry.path +
-                     "/" + rootio::collection_table_name(t.collections.front()) + ", or compress the whole file to keep them all");
+                     "/" + collection_table_name(t.collections.front()) + ", or compress the whole file to keep them all");
   const auto keep = select_column_indices(all_column_names(t.flat), options.columns, what);
   return keep_columns(std::move(t.flat), keep);
 }
 
-std::optional<Dataset> read_root_member(const DataSpec& spec, const ReadOptions& options,
-                                        std::vector<std::string>* notes) {
-  std::string object = spec.object;
-  if (!object.empty() && object.front() == '/') object.erase(0, 1);
+// One table of a tree as open_root_bundle lays it out (`object` = "tree/table").
+Dataset tree_table(const DataSpec& spec, const std::string& object, const ReadOptions& options,
+                   std::vector<std::string>* notes) {
   const auto slash = object.rfind('/');
-  if (slash == std::string::npos) return std::nullopt;
   const std::string tree = object.substr(0, slash);
-  bool tree_found = false;
-  for (const auto& e : rootio::RootFile(spec.path).entries())
-    if (rootio::is_tree_or_rntuple(e.key.class_name)) {
-      if (e.path == object) return std::nullopt;  // a tree inside a directory
-      tree_found = tree_found || e.path == tree;
-    }
-  if (!tree_found) return std::nullopt;
-  require(options.kind != "field", ErrorCode::Usage,
-          spec.path.string() + ": a ROOT tree is a table; it cannot be read as a field");
   const RootBundleSource b = open_root_bundle(DataSpec{spec.path, tree, FileFormat::Root}, [&](const std::string& n) {
     if (notes) notes->push_back(n);
   });
@@ -223,10 +203,38 @@ std::optional<Dataset> read_root_member(const DataSpec& spec, const ReadOptions&
                                     "' (it holds " + names + ")");
 }
 
+}  // namespace
+
+std::optional<Dataset> read_whole_tree_table(const DataSpec& spec, const ReadOptions& options,
+                                             std::vector<std::string>* notes) {
+  std::string object = strip_cycle(spec.object);
+  if (!object.empty() && object.front() == '/') object.erase(0, 1);
+  const RootFile file(spec.path);
+  std::vector<Entry> trees;  // TTrees and RNTuples, in one walk of the keys
+  for (auto& e : file.entries())
+    if (is_tree_or_rntuple(e.key.class_name)) trees.push_back(std::move(e));
+  // An RNTuple named, or the file's only tree: its entries table.
+  for (const auto& t : trees)
+    if ((object.empty() ? trees.size() == 1 : t.path == object) && is_rntuple_class(t.key.class_name)) {
+      require(options.kind != "field", ErrorCode::Usage,
+              spec.path.string() + ": an RNTuple is a table; it cannot be read as a field");
+      return rntuple_entries(file, t, spec, options, notes);
+    }
+  // "tree/table", where "tree/table" is no tree itself (a tree inside a directory) and "tree" is.
+  const auto slash = object.rfind('/');
+  if (slash == std::string::npos) return std::nullopt;
+  const auto named = [&](const std::string& path) {
+    return std::any_of(trees.begin(), trees.end(), [&](const Entry& t) { return t.path == path; });
+  };
+  if (named(object) || !named(object.substr(0, slash))) return std::nullopt;
+  require(options.kind != "field", ErrorCode::Usage,
+          spec.path.string() + ": a ROOT tree is a table; it cannot be read as a field");
+  return tree_table(spec, object, options, notes);
+}
+
 Dataset read_root_dataset(const DataSpec& spec, const ReadOptions& options,
                           std::vector<std::string>* notes) {
-  if (auto member = read_root_member(spec, options, notes)) return std::move(*member);
-  if (auto ntuple = read_rntuple_entries(spec, options, notes)) return std::move(*ntuple);
+  if (auto table = read_whole_tree_table(spec, options, notes)) return std::move(*table);
   const auto t = plan_tree(spec, options, notes);
   return build_table(t->file, t->tree, t->plans);
 }

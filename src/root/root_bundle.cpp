@@ -208,16 +208,11 @@ RootBundleSource open_root_bundle(const DataSpec& spec, const std::function<void
       }
     }
     const std::string what = file_name + ": " + (ntuple ? "RNTuple '" : "tree '") + entry.path + "'";
-    // An RNTuple's projections (the importer's views such as Muon_pt of _collection0) are no
-    // loss: their values are the collection's, written back as branches of the same names.
-    std::erase_if(skipped, [](const std::string& s) { return s.find(" (projection of ") != std::string::npos; });
-    if (!skipped.empty() && on_note) {
-      std::string list;
-      for (std::size_t i = 0; i < skipped.size() && i < 6; ++i) list += (i ? ", " : "") + skipped[i];
-      if (skipped.size() > 6) list += ", ...";
+    // An RNTuple's projections (TreeTables::views) are no loss and not noted: their values are
+    // the collection's, written back as branches of the same names.
+    if (!skipped.empty() && on_note)
       on_note(what + ": " + std::to_string(skipped.size()) + (ntuple ? " field" : " branch") +
-              (skipped.size() == 1 ? "" : ntuple ? "s" : "es") + " left out: " + list);
-    }
+              (skipped.size() == 1 ? "" : ntuple ? "s" : "es") + " left out: " + rootio::first_names(skipped));
     if (empty) {
       if (on_note) on_note(what + ": no branch baler can read; the tree is left out");
       continue;

@@ -48,6 +48,14 @@ inline bool is_rntuple_class(const std::string& c) { return c == "ROOT::RNTuple"
 // Either: what `file.root:NAME` names.
 inline bool is_tree_or_rntuple(const std::string& c) { return is_ttree_class(c) || is_rntuple_class(c); }
 
+// "a, b, c" of the first `shown` names, then ", ..." when there are more (notes that list
+// skipped branches or fields).
+inline std::string first_names(const std::vector<std::string>& names, std::size_t shown = 6) {
+  std::string list;
+  for (std::size_t i = 0; i < names.size() && i < shown; ++i) list += (i ? ", " : "") + names[i];
+  return names.size() > shown ? list + ", ..." : list;
+}
+
 // Largest uncompressed payload of one key (TTree metadata, one basket) we accept; ROOT writes
 // baskets of a few MB. Larger declared sizes are refused before allocating (Error(Limit)).
 inline constexpr std::uint64_t kMaxObjectBytes = std::uint64_t{1} << 30;

@@ -34,10 +34,8 @@ class RootSource final : public DataSource {
 
 std::unique_ptr<DataSource> open_root_source(const DataSpec& spec, const ReadOptions& options,
                                              std::vector<std::string>* notes) {
-  if (auto member = read_root_member(spec, options, notes))  // a whole tree's table: read whole
-    return std::make_unique<MemorySource>(std::move(*member), "read whole");
-  if (auto ntuple = read_rntuple_entries(spec, options, notes))
-    return std::make_unique<MemorySource>(std::move(*ntuple), "read whole");
+  if (auto table = read_whole_tree_table(spec, options, notes))  // an RNTuple, a tree's table: read whole
+    return std::make_unique<MemorySource>(std::move(*table), "read whole");
   auto t = rootio::plan_tree(spec, options, notes);
   require(t->tree.entries >= 0, ErrorCode::Malformed,
           t->what + ": negative entry count " + std::to_string(t->tree.entries));

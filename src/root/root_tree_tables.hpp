@@ -54,14 +54,11 @@ struct TTreePlan {
 }  // namespace baler::rootio
 
 namespace baler {
-// The table spec.object names when it is a member of a tree as read_root_bundle lays it out
-// ("/events/NJet"), with options.columns picked; nullopt when spec.object names no such thing
-// (then it names a tree). Throws Error(Usage) naming the tables of the tree for an unknown one.
-std::optional<Dataset> read_root_member(const DataSpec& spec, const ReadOptions& options,
-                                        std::vector<std::string>* notes);
-// The per-entry table of the RNTuple spec.object names (or the file's only tree, when that is
-// an RNTuple), options.columns picked, with notes for skipped fields and the collections it
-// leaves out; nullopt when spec names a TTree. Throws find_tree's Error(Usage) for no such name.
-std::optional<Dataset> read_rntuple_entries(const DataSpec& spec, const ReadOptions& options,
-                                           std::vector<std::string>* notes);
+// What a ROOT spec names when it is not a TTree read branch by branch: the per-entry table of
+// an RNTuple (named, or the file's only tree; notes for skipped fields and the collections it
+// leaves out), or one table of a tree as open_root_bundle lays it out ("/events/NJet"), with
+// options.columns picked. nullopt: spec names a TTree (or nothing, for plan_tree to say so).
+// Throws Error(Usage) naming the tables of the tree for an unknown table.
+std::optional<Dataset> read_whole_tree_table(const DataSpec& spec, const ReadOptions& options,
+                                             std::vector<std::string>* notes);
 }  // namespace baler

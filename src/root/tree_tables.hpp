@@ -32,6 +32,9 @@ struct TreeTables {
   Dataset flat;            // per-entry columns (scalars, fixed arrays as a[0].., counters, text)
   std::vector<TreeCollection> collections;
   std::vector<std::string> skipped;  // "name (reason)" for each branch or field not read
+  // RNTuple projections that are views of a collection read here (the importer's Muon_pt of
+  // _collection0): no loss, their values are the collection's. "name (projection of ...)".
+  std::vector<std::string> views;
 };
 
 }  // namespace baler::rootio

@@ -455,26 +455,37 @@ def compare_rntuple(path, t, tmp, report):
                       f"{', ...' if len(views) > 3 else ''}) compared through their collections")
 
 
-def main():
+def shared_root_files(tool):
+    """The environment's root/ folder and the .root files in it, checked against FILES.
+    Returns (root_dir, present, failures), or None after printing why the check cannot run
+    (a variable unset, jsroot not installed, no .root files)."""
     for v in ("BALER_BIN", "JSROOT_DIR"):
         if not os.environ.get(v):
-            print(f"compare_root: set {v}", file=sys.stderr)
-            return 1
+            print(f"{tool}: set {v}", file=sys.stderr)
+            return None
     if not os.path.exists(os.path.join(os.environ["JSROOT_DIR"], "node_modules", "jsroot")):
-        print(f"compare_root: jsroot is not installed in {os.environ['JSROOT_DIR']}: the "
+        print(f"{tool}: jsroot is not installed in {os.environ['JSROOT_DIR']}: the "
               "jsroot_install test (ctest fixture) failed or did not run", file=sys.stderr)
-        return 1
+        return None
     data = os.environ.get("BALER_DATA_DIR") or os.environ.get("BALER_DEFAULT_DATA_DIR", "")
     root_dir = os.path.join(data, "root")
     present = {os.path.basename(p) for p in glob.glob(os.path.join(root_dir, "*.root"))}
     if not present:
-        print(f"compare_root: no .root files in '{root_dir}' (BALER_DATA_DIR)", file=sys.stderr)
+        print(f"{tool}: no .root files in '{root_dir}' (BALER_DATA_DIR)", file=sys.stderr)
+        return None
+    failures = [f"{f}: not in compare_root.py's FILES table: add an entry"
+                for f in sorted(present - set(FILES))]
+    failures += [f"{f}: listed in FILES but missing from {root_dir}"
+                 for f in sorted(set(FILES) - present)]
+    return root_dir, present, failures
+
+
+def main():
+    found = shared_root_files("compare_root")
+    if found is None:
         return 1
-    report, failures = [], []
-    for f in sorted(present - set(FILES)):
-        failures.append(f"{f}: not in compare_root.py's FILES table: add an entry")
-    for f in sorted(set(FILES) - present):
-        failures.append(f"{f}: listed in FILES but missing from {root_dir}")
+    root_dir, present, failures = found
+    report = []
     with tempfile.TemporaryDirectory(prefix="baler-jsroot-") as tmp:
         for f in sorted(present & set(FILES)):
             for obj in FILES[f]:

@@ -23,7 +23,6 @@ Environment as compare_root.py (BALER_BIN, BALER_DATA_DIR or BALER_DEFAULT_DATA_
 JSROOT_DIR, NODE). Exit 0 when everything matches, 1 otherwise.
 """
 import concurrent.futures
-import glob
 import json
 import os
 import subprocess
@@ -32,7 +31,8 @@ import tempfile
 
 import numpy as np
 
-from compare_root import FILES, RNTuple, Mismatch, jsroot_dump, load_npz, rntuple_layout, run
+from compare_root import (FILES, RNTuple, Mismatch, jsroot_dump, load_npz, rntuple_layout, run,
+                          shared_root_files)
 
 LOSSY_FILE = "uproot-HZZ.root"
 LOSSY_BOUND = "abs=0.01"
@@ -319,24 +319,10 @@ def check_outputs(root_dir, tmp):
 
 
 def main():
-    for v in ("BALER_BIN", "JSROOT_DIR"):
-        if not os.environ.get(v):
-            print(f"round_trip: set {v}", file=sys.stderr)
-            return 1
-    if not os.path.exists(os.path.join(os.environ["JSROOT_DIR"], "node_modules", "jsroot")):
-        print(f"round_trip: jsroot is not installed in {os.environ['JSROOT_DIR']}: the "
-              "jsroot_install test (ctest fixture) failed or did not run", file=sys.stderr)
+    found = shared_root_files("round_trip")
+    if found is None:
         return 1
-    data = os.environ.get("BALER_DATA_DIR") or os.environ.get("BALER_DEFAULT_DATA_DIR", "")
-    root_dir = os.path.join(data, "root")
-    present = {os.path.basename(p) for p in glob.glob(os.path.join(root_dir, "*.root"))}
-    if not present:
-        print(f"round_trip: no .root files in '{root_dir}' (BALER_DATA_DIR)", file=sys.stderr)
-        return 1
-    failures = [f"{f}: not in compare_root.py's FILES table: add an entry"
-                for f in sorted(present - set(FILES))]
-    failures += [f"{f}: listed in FILES but missing from {root_dir}"
-                 for f in sorted(set(FILES) - present)]
+    root_dir, present, failures = found
 
     def job(kind, f=None):
         with tempfile.TemporaryDirectory(prefix="baler-roundtrip-") as tmp:
