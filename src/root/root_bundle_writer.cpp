@@ -109,7 +109,7 @@ const Array* find_column(const Dataset& d, const std::string& name) {
   return nullptr;
 }
 
-void write_tree(rootio::RootFileWriter& w, const Hdf5Object& group, const Hdf5Tree& index,
+void write_tree(rootio::RootFileWriter& w, const Hdf5Object& group,
                 const std::function<Dataset(const std::string&)>& member, const std::filesystem::path& out) {
   const std::string what = out.string() + ": tree " + group.path;
   const auto branches = strings_of(group, "ROOT.branches", what);
@@ -118,7 +118,6 @@ void write_tree(rootio::RootFileWriter& w, const Hdf5Object& group, const Hdf5Tr
   const auto counters = strings_of(group, "ROOT.counters", what);
   require(branches.size() == leaves.size() && !members.empty() && members.size() == counters.size() + 1,
           ErrorCode::Malformed, what + ": ROOT.branches, ROOT.leaves, ROOT.members and ROOT.counters disagree");
-  (void)index;
   rootio::RootTreeSpec spec;
   spec.name = group.path.substr(group.path.rfind('/') + 1);
   spec.title = strings_of(group, "ROOT.title", what).at(0);
@@ -195,8 +194,7 @@ void write_tree(rootio::RootFileWriter& w, const Hdf5Object& group, const Hdf5Tr
   w.begin_tree(spec);
   std::vector<std::vector<std::byte>> buffers(sources.size());
   std::vector<RootBranchData> data(sources.size());
-  for (std::int64_t a = 0; a < entries || (a == 0 && entries == 0); a += kEntriesPerAppend) {
-    if (entries == 0) break;
+  for (std::int64_t a = 0; a < entries; a += kEntriesPerAppend) {
     const std::int64_t b = std::min(entries, a + kEntriesPerAppend);
     for (std::size_t i = 0; i < sources.size(); ++i) {
       const BranchSource& src = sources[i];
@@ -241,7 +239,7 @@ void write_root_bundle(const std::filesystem::path& out, const Hdf5Tree& index,
   bool any = false;
   for (const auto& o : index.objects)
     if (!o.is_dataset && find_attribute(o, "ROOT.class")) {
-      write_tree(w, o, index, member, out);
+      write_tree(w, o, member, out);
       any = true;
     }
   require(any, ErrorCode::Usage, out.string() + ": the container holds no ROOT tree to write");
