@@ -3,9 +3,11 @@
 
 #include <cmath>
 #include <cstring>
+#include <memory>
 
 #include "column_codec.hpp"
 #include "range_coder.hpp"
+#include "token_tree.hpp"
 #include "wire.hpp"
 
 namespace baler::codec {
@@ -53,7 +55,77 @@ void decode_tokens(RangeDecoder& dec, BitReader& extra, std::span<std::uint64_t>
   }
 }
 
+// Format 1.4 coding loops (modes 4, 5): tokens down a token tree.
+template <bool kPrev>
+std::vector<std::byte> code_tree_tokens(std::span<const std::uint8_t> tok, const TokenTree& tree) {
+  const std::size_t per = tree.models();
+  std::vector<BitModel> models((kPrev ? kPrevContexts : 1) * per);
+  RangeEncoder enc;
+  int ctx = 0;
+  for (const std::uint8_t t : tok) {
+    tree.encode(enc, &models[static_cast<std::size_t>(ctx) * per], t);
+    if constexpr (kPrev) ctx = prev_context(t);
+  }
+  return enc.finish_compact();
+}
+
+template <bool kPrev>
+void decode_tree_tokens(RangeDecoder& dec, BitReader& extra, const TokenTree& tree, std::span<std::uint64_t> out) {
+  const std::size_t per = tree.models();
+  std::vector<BitModel> models((kPrev ? kPrevContexts : 1) * per);
+  int ctx = 0;
+  for (auto& c : out) {
+    const int token = tree.decode(dec, &models[static_cast<std::size_t>(ctx) * per]);
+    if constexpr (kPrev) ctx = prev_context(token);
+    c = token == kEscapeToken ? kEscapeValue : join_value(token, extra.get(token_extra_bits(token)));
+  }
+}
+
+// Modes 2 and 3 from tokens alone (the extra bits are written elsewhere).
+template <bool kPrev>
+std::vector<std::byte> code_plain_tokens(std::span<const std::uint8_t> tok) {
+  TokenModels models(kPrev ? kPrevContexts : 1);
+  RangeEncoder enc;
+  int ctx = 0;
+  for (const std::uint8_t t : tok) {
+    encode_token(enc, models.tree(ctx), t);
+    if constexpr (kPrev) ctx = prev_context(t);
+  }
+  return enc.finish_compact();
+}
+
 }  // namespace
+
+CodeStream token_code_stream(std::span<const std::uint8_t> tok, std::vector<std::byte> extra, std::size_t tree_min) {
+  std::vector<std::uint32_t> prev(kPrevContexts * 256, 0), single(256, 0);
+  std::array<std::uint64_t, 256> counts{};
+  int ctx = 0;
+  for (const std::uint8_t t : tok) {
+    ++prev[static_cast<std::size_t>(ctx) * 256 + t];
+    ++counts[t];
+    ctx = prev_context(t);
+  }
+  for (int t = 0; t < 256; ++t) single[static_cast<std::size_t>(t)] = static_cast<std::uint32_t>(counts[static_cast<std::size_t>(t)]);
+  const double one = token_cost(single, 1), pr = token_cost(prev, kPrevContexts);
+  CodeStream s;
+  if (tok.size() >= tree_min) {
+    const TokenTree tree = TokenTree::fit(counts);
+    s.mode = pr < one ? kCodeModeTreePrev : kCodeModeTreeSingle;
+    s.tokens = pr < one ? code_tree_tokens<true>(tok, tree) : code_tree_tokens<false>(tok, tree);
+    ByteWriter w;
+    tree.write(w);
+    s.tree = std::move(w.buffer());
+  } else if (!estimates_close(one, pr)) {
+    s.mode = pr < one ? kCodeModePrev : kCodeModeSingle;
+    s.tokens = pr < one ? code_plain_tokens<true>(tok) : code_plain_tokens<false>(tok);
+  } else {
+    auto a = code_plain_tokens<false>(tok), b = code_plain_tokens<true>(tok);
+    s.mode = b.size() < a.size() ? kCodeModePrev : kCodeModeSingle;
+    s.tokens = b.size() < a.size() ? std::move(b) : std::move(a);
+  }
+  s.extra = std::move(extra);
+  return s;
+}
 
 double token_cost(const std::vector<std::uint32_t>& counts, int contexts) {
   // Calibrated on the shared tables at four bounds: the mode picked this way is within 0.1 %
@@ -129,11 +201,12 @@ std::size_t CodeStream::wire_size() const {
   ByteWriter w;
   put_varint(w, tokens.size());
   put_varint(w, extra.size());
-  return 1 + w.buffer().size() + tokens.size() + extra.size();
+  return 1 + tree.size() + w.buffer().size() + tokens.size() + extra.size();
 }
 
 void put_code_stream(ByteWriter& w, const CodeStream& s) {
   w.le<std::uint8_t>(static_cast<std::uint8_t>(s.mode));
+  w.append(s.tree);
   put_varint(w, s.tokens.size());
   w.append(s.tokens);
   put_varint(w, s.extra.size());
@@ -141,6 +214,20 @@ void put_code_stream(ByteWriter& w, const CodeStream& s) {
 }
 
 CodeStream best_code_stream(std::span<const std::uint64_t> codes, const CodeCost& cost) {
+  if (codes.size() >= kTreeModeValues) {
+    std::vector<std::uint8_t> tok(codes.size());
+    BitWriter extra;
+    for (std::size_t i = 0; i < codes.size(); ++i) {
+      if (codes[i] == kEscapeValue) {
+        tok[i] = kEscapeToken;
+        continue;
+      }
+      const TokenSplit t = split_value(codes[i]);
+      tok[i] = static_cast<std::uint8_t>(t.token);
+      extra.put(t.extra, t.extra_bits);
+    }
+    return token_code_stream(tok, extra.finish());
+  }
   if (!estimates_close(cost.single, cost.prev)) return encode_code_stream(codes, cost.prev < cost.single ? 1 : 0);
   CodeStream a = encode_code_stream(codes, 0), b = encode_code_stream(codes, 1);
   return b.wire_size() < a.wire_size() ? std::move(b) : std::move(a);
@@ -157,12 +244,16 @@ void get_codes(ByteReader& r, std::span<std::uint64_t> out) {
     decode_codes(r.bytes(size, "code stream"), mode, out);
     return;
   }
-  if (mode != kCodeModeSingle && mode != kCodeModePrev) r.fail("unknown context mode " + std::to_string(mode));
+  if (mode < kCodeModeSingle || mode > kCodeModeTreePrev) r.fail("unknown context mode " + std::to_string(mode));
+  std::unique_ptr<TokenTree> tree;
+  if (mode >= kCodeModeTreeSingle) tree = std::make_unique<TokenTree>(TokenTree::read(r));
   const auto tsize = get_varint(r, "token stream size");
   RangeDecoder dec(r.bytes(tsize, "token stream"), true);
   const auto esize = get_varint(r, "extra-bit stream size");
   BitReader extra(r.bytes(esize, "extra-bit stream"));
-  if (mode == kCodeModePrev) decode_tokens<true>(dec, extra, out);
+  if (mode == kCodeModeTreePrev) decode_tree_tokens<true>(dec, extra, *tree, out);
+  else if (mode == kCodeModeTreeSingle) decode_tree_tokens<false>(dec, extra, *tree, out);
+  else if (mode == kCodeModePrev) decode_tokens<true>(dec, extra, out);
   else decode_tokens<false>(dec, extra, out);
   if (dec.overrun()) r.fail("token stream ends early");
   extra.finish(r.what());

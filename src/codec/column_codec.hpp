@@ -88,6 +88,15 @@ inline double store_value(DType t, std::byte* data, std::size_t i, double x) {
 // range-coded tokens, then the extra bits as a plain bit stream).
 inline constexpr int kCodeModeSingle = 2;
 inline constexpr int kCodeModePrev = 3;
+// Format 1.4: as modes 2 and 3, tokens binarised by a prefix code fitted to the block's
+// counts (a token tree, token_tree.hpp) instead of the fixed 8-bit tree. Writers use them for
+// field blocks of at least kFieldTreeValues values (smaller on every shared field, and fewer
+// binary decisions a value) and for other code streams of at least kTreeModeValues (on the
+// shared tables, blocks of a few thousand values were up to 0.5 % larger with them).
+inline constexpr int kCodeModeTreeSingle = 4;
+inline constexpr int kCodeModeTreePrev = 5;
+inline constexpr std::size_t kFieldTreeValues = std::size_t{1} << 14;
+inline constexpr std::size_t kTreeModeValues = std::size_t{1} << 18;
 // Format 1.0 (ctx_mode 0 or 1): one range-coded byte string.
 std::vector<std::byte> encode_codes(std::span<const std::uint64_t> codes, int ctx_mode);
 void decode_codes(std::span<const std::byte> bytes, int ctx_mode, std::span<std::uint64_t> out);
@@ -96,6 +105,7 @@ void decode_codes(std::span<const std::byte> bytes, int ctx_mode, std::span<std:
 struct CodeStream {
   int mode = kCodeModeSingle;
   std::vector<std::byte> tokens, extra;
+  std::vector<std::byte> tree;  // modes 4 and 5: the token tree's description
   std::size_t wire_size() const;  // bytes put_code_stream writes
 };
 // Estimated bits of the tokens in each context mode, and the exact count of extra bits.
@@ -117,6 +127,10 @@ CodeStream encode_code_stream(std::span<const std::uint64_t> codes, int ctx_mode
 CodeStream best_code_stream(std::span<const std::uint64_t> codes, const CodeCost& cost);
 // u8 mode | varint token bytes | tokens | varint extra bytes | extra bits.
 void put_code_stream(ByteWriter& w, const CodeStream& s);
+// Tokens (kEscapeToken for escapes) with their extra bits already packed: the context mode
+// from the token counts, modes 4/5 for `tree_min` tokens or more.
+CodeStream token_code_stream(std::span<const std::uint8_t> tok, std::vector<std::byte> extra,
+                             std::size_t tree_min = kTreeModeValues);
 // best_code_stream + put_code_stream.
 void put_codes(ByteWriter& w, std::span<const std::uint64_t> codes);
 // Reads a code stream of either format version into `out`. Throws Malformed/Corrupt.

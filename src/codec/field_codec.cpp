@@ -2,83 +2,189 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <memory>
 
 #include "column_codec.hpp"
 #include "range_coder.hpp"
+#include "token_tree.hpp"
 #include "wire.hpp"
 
 namespace baler::codec {
 namespace {
 
 constexpr int kCtxSide = 6;
+constexpr double kMaxQ = 1099511627776.0;  // 2^40, as Quantizer
 
 struct Grid {
   std::size_t F, H, W;
 };
 
-// Prediction of element (f, h, w) from reconstructed neighbours (0 outside the chunk).
-double predict(const std::vector<double>& rec, const Grid& g, FieldPredictor p, double center,
-               std::size_t f, std::size_t h, std::size_t w) {
-  if (p == FieldPredictor::Center) return center;
-  const std::size_t i = (f * g.H + h) * g.W + w;
-  const std::size_t sf = g.H * g.W, sh = g.W;
-  const bool bf = f > 0 && p == FieldPredictor::Lorenzo3, bh = h > 0, bw = w > 0;
-  const double a = bw ? rec[i - 1] : 0.0;
-  const double b = bh ? rec[i - sh] : 0.0;
-  const double c = bf ? rec[i - sf] : 0.0;
-  const double ab = bw && bh ? rec[i - 1 - sh] : 0.0;
-  const double ac = bw && bf ? rec[i - 1 - sf] : 0.0;
-  const double bc = bh && bf ? rec[i - sh - sf] : 0.0;
-  const double abc = bw && bh && bf ? rec[i - 1 - sh - sf] : 0.0;
+// A value rounded to the dtype T, as store_value rounds it.
+template <typename T>
+double stored(double v) {
+  if constexpr (std::is_same_v<T, double>) return v;
+  else if constexpr (std::is_same_v<T, float>) return static_cast<float>(v);
+  else return half_to_float(float_to_half(static_cast<float>(v)));
+}
+template <typename T>
+double loaded(const std::byte* data, std::size_t i) {
+  T v;
+  std::memcpy(&v, data + i * sizeof(T), sizeof(T));
+  if constexpr (std::is_same_v<T, Half>) return half_to_float(v);
+  else return static_cast<double>(v);
+}
+template <typename T>
+void put(std::byte* data, std::size_t i, double v) {
+  if constexpr (std::is_same_v<T, Half>) {
+    const Half h = float_to_half(static_cast<float>(v));
+    std::memcpy(data + i * 2, &h.bits, 2);
+  } else {
+    const T x = static_cast<T>(v);
+    std::memcpy(data + i * sizeof(T), &x, sizeof(T));
+  }
+}
+
+// Runs `f` with the C++ type of a float dtype (F64, F32, F16).
+template <typename F>
+decltype(auto) with_float_type(DType t, F&& f) {
+  switch (t) {
+    case DType::F64: return f(double{});
+    case DType::F32: return f(float{});
+    case DType::F16: return f(Half{});
+    default: throw Error(ErrorCode::Internal, "field block of an integer dtype");
+  }
+}
+
+// Reconstructed values of two frames, padded with a zero row and column so that neighbours
+// outside the chunk read 0 without branches; `prev` stays zero for the 2-D predictor.
+struct Frames {
+  std::size_t W1;
+  std::vector<double> cur, prev;
+  Frames(const Grid& g) : W1(g.W + 1), cur((g.H + 1) * W1, 0.0), prev((g.H + 1) * W1, 0.0) {}
+  double* row(std::size_t h) { return cur.data() + (h + 1) * W1 + 1; }
+  const double* prev_row(std::size_t h) const { return prev.data() + (h + 1) * W1 + 1; }
+};
+
+// Lorenzo prediction from the neighbours at r[w-1], the row above and the previous frame
+// (FORMAT.md §2.7; the same operations, in the same order, as with literal zeros outside).
+inline double lorenzo(const double* r, const double* ru, const double* pr, const double* pu, std::size_t w) {
+  const double a = r[w - 1], b = ru[w], c = pr[w];
+  const double ab = ru[w - 1], ac = pr[w - 1], bc = pu[w];
+  const double abc = pu[w - 1];
   return ((a + b + c) - (ab + ac + bc)) + abc;
 }
 
-int ctx_of(const std::vector<std::uint8_t>& tok, const Grid& g, std::size_t f, std::size_t h, std::size_t w) {
-  const std::size_t i = (f * g.H + h) * g.W + w;
+// Visits the chunk in C order with the prediction of each value; `visit(i, prediction)`
+// returns the value reconstructed there.
+template <typename Visit>
+void lorenzo_order(const Grid& g, FieldPredictor p, double center, Visit&& visit) {
+  Frames fr(g);
+  const std::size_t W1 = fr.W1;
+  std::size_t i = 0;
+  for (std::size_t f = 0; f < g.F; ++f) {
+    for (std::size_t h = 0; h < g.H; ++h) {
+      double* r = fr.row(h);
+      const double* ru = r - W1;
+      const double* pr = fr.prev_row(h);
+      const double* pu = pr - W1;
+      if (p == FieldPredictor::Center) {
+        for (std::size_t w = 0; w < g.W; ++w, ++i) r[w] = visit(i, center);
+      } else {
+        for (std::size_t w = 0; w < g.W; ++w, ++i) r[w] = visit(i, lorenzo(r, ru, pr, pu, w));
+      }
+    }
+    if (p == FieldPredictor::Lorenzo3) std::swap(fr.cur, fr.prev);
+  }
+}
+
+inline int ctx_of(const std::uint8_t* tok, const Grid& g, std::size_t i, std::size_t h, std::size_t w) {
   const int left = w > 0 ? tok[i - 1] : 0;
-  const int up = h > 0 ? tok[i - g.W] : (f > 0 ? tok[i - g.H * g.W] : 0);
+  const int up = h > 0 ? tok[i - g.W] : (i >= g.H * g.W ? tok[i - g.H * g.W] : 0);
   return std::min(left, kCtxSide - 1) * kCtxSide + std::min(up, kCtxSide - 1);
 }
 
-// Format 1.1 field stream (modes 2, 3): compact range-coded tokens and a plain extra-bit stream.
-CodeStream code_field(const std::vector<std::uint64_t>& codes, const Grid& g, int ctx_mode) {
-  TokenModels models(ctx_mode ? kCtxSide * kCtxSide : 1);
-  RangeEncoder enc;
-  BitWriter extra;
-  std::vector<std::uint8_t> tok(codes.size());
+// Calls f(i, context) for every value in C order (context 0 without neighbour contexts).
+template <typename F>
+void for_contexts(const std::uint8_t* tok, const Grid& g, bool nb, F&& f) {
   std::size_t i = 0;
-  for (std::size_t f = 0; f < g.F; ++f)
+  for (std::size_t fr = 0; fr < g.F; ++fr)
     for (std::size_t h = 0; h < g.H; ++h)
-      for (std::size_t w = 0; w < g.W; ++w, ++i) {
-        BitModel* tree = models.tree(ctx_mode ? ctx_of(tok, g, f, h, w) : 0);
-        if (codes[i] == kEscapeValue) {
-          encode_token(enc, tree, kEscapeToken);
-          tok[i] = kEscapeToken;
-        } else {
-          const TokenSplit t = split_value(codes[i]);
-          encode_token(enc, tree, t.token);
-          extra.put(t.extra, t.extra_bits);
-          tok[i] = static_cast<std::uint8_t>(t.token);
-        }
-      }
-  return {ctx_mode ? kCodeModePrev : kCodeModeSingle, enc.finish_compact(), extra.finish()};
+      for (std::size_t w = 0; w < g.W; ++w, ++i) f(i, nb ? ctx_of(tok, g, i, h, w) : 0);
 }
 
-// Estimated token bits with one context and with the neighbours' contexts (as code_stream's
-// estimate: entropy of the counts plus a learning cost per distinct pair).
-std::array<double, 2> field_costs(const std::vector<std::uint64_t>& codes, const Grid& g) {
-  std::vector<std::uint32_t> single(256, 0), nb(kCtxSide * kCtxSide * 256, 0);
-  std::vector<std::uint8_t> tok(codes.size());
-  std::size_t i = 0;
-  for (std::size_t f = 0; f < g.F; ++f)
-    for (std::size_t h = 0; h < g.H; ++h)
-      for (std::size_t w = 0; w < g.W; ++w, ++i) {
-        const int t = codes[i] == kEscapeValue ? kEscapeToken : split_value(codes[i]).token;
-        tok[i] = static_cast<std::uint8_t>(t);
-        ++single[static_cast<std::size_t>(t)];
-        ++nb[static_cast<std::size_t>(ctx_of(tok, g, f, h, w)) * 256 + static_cast<std::size_t>(t)];
+// The quantisation pass: tokens, extra bits and exactly stored values of the chunk.
+struct FieldCodes {
+  std::vector<std::uint8_t> tok;
+  BitWriter extra;
+  std::vector<std::byte> outliers;
+};
+
+template <typename T>
+FieldCodes quantize(const ColumnSlice& c, const Grid& g, FieldPredictor p, double center, double step, double bound,
+                    BlockStats& st) {
+  FieldCodes out;
+  out.tok.resize(c.n);
+  std::uint8_t* tok = out.tok.data();
+  double max_err = 0;
+  lorenzo_order(g, p, center, [&](std::size_t i, double base) -> double {
+    const double x = loaded<T>(c.data, i);
+    const double q = std::nearbyint((x - base) / step);
+    if (std::isfinite(x) && std::isfinite(q) && std::fabs(q) <= kMaxQ) {
+      const double r = stored<T>(base + step * q);
+      const double err = std::fabs(x - r);
+      if (err <= bound) {
+        max_err = std::max(max_err, err);
+        const TokenSplit t = split_value(zigzag(static_cast<std::int64_t>(q)));
+        tok[i] = static_cast<std::uint8_t>(t.token);
+        out.extra.put(t.extra, t.extra_bits);
+        return r;
       }
-  return {token_cost(single, 1), token_cost(nb, kCtxSide * kCtxSide)};
+    }
+    out.outliers.insert(out.outliers.end(), c.data + i * sizeof(T), c.data + (i + 1) * sizeof(T));
+    ++st.outliers;
+    tok[i] = kEscapeToken;
+    return std::isfinite(x) ? x : 0.0;
+  });
+  st.max_error = std::max(st.max_error, max_err);
+  return out;
+}
+
+// Token counts with one context and with the neighbours' contexts.
+struct FieldCounts {
+  std::array<std::uint64_t, 256> single{};
+  std::vector<std::uint32_t> nb = std::vector<std::uint32_t>(kCtxSide * kCtxSide * 256, 0);
+};
+FieldCounts count_tokens(const std::vector<std::uint8_t>& tok, const Grid& g) {
+  FieldCounts k;
+  for_contexts(tok.data(), g, true, [&](std::size_t i, int ctx) {
+    ++k.single[tok[i]];
+    ++k.nb[static_cast<std::size_t>(ctx) * 256 + tok[i]];
+  });
+  return k;
+}
+
+// The tokens through the range coder: modes 2/3 down the 8-bit tree, 4/5 down `tree`.
+CodeStream code_tokens(const std::vector<std::uint8_t>& tok, const Grid& g, int mode, const TokenTree* tree) {
+  const bool nb = mode == kCodeModePrev || mode == kCodeModeTreePrev;
+  const int contexts = nb ? kCtxSide * kCtxSide : 1;
+  RangeEncoder enc;
+  CodeStream s;
+  s.mode = mode;
+  if (tree) {
+    std::vector<BitModel> models(static_cast<std::size_t>(contexts) * tree->models());
+    const std::size_t per = tree->models();
+    for_contexts(tok.data(), g, nb, [&](std::size_t i, int ctx) {
+      tree->encode(enc, &models[static_cast<std::size_t>(ctx) * per], tok[i]);
+    });
+    ByteWriter w;
+    tree->write(w);
+    s.tree = std::move(w.buffer());
+  } else {
+    TokenModels models(contexts);
+    for_contexts(tok.data(), g, nb, [&](std::size_t i, int ctx) { encode_token(enc, models.tree(ctx), tok[i]); });
+  }
+  s.tokens = enc.finish_compact();
+  return s;
 }
 
 double median_of_finite(const ColumnSlice& c) {
@@ -101,29 +207,56 @@ std::vector<std::byte> encode_field_block(const ColumnSlice& c, std::array<std::
   const std::size_t es = dtype_size(c.dtype);
   const double step = quant_step(bound);
   const double center = p == FieldPredictor::Center ? median_of_finite(c) : 0.0;
-  std::vector<double> rec(c.n);
-  std::vector<std::uint64_t> codes(c.n);
-  Quantizer qz{c, step, bound, st, {}};
-  std::size_t i = 0;
-  for (std::size_t f = 0; f < g.F; ++f)
-    for (std::size_t h = 0; h < g.H; ++h)
-      for (std::size_t w = 0; w < g.W; ++w, ++i) codes[i] = qz.code(i, predict(rec, g, p, center, f, h, w), rec[i]);
-  const auto& outl = qz.outliers;
+  FieldCodes codes = with_float_type(c.dtype, [&](auto tag) {
+    return quantize<decltype(tag)>(c, g, p, center, step, bound, st);
+  });
   ByteWriter w;
   w.le<std::uint8_t>(static_cast<std::uint8_t>(Method::Field));
   w.le<std::uint8_t>(static_cast<std::uint8_t>(p));
   w.le<double>(step);
   w.le<double>(center);
-  put_outliers(w, outl, outl.size() / es, es);
-  const auto cost = field_costs(codes, g);
-  if (!estimates_close(cost[0], cost[1])) {
-    put_code_stream(w, code_field(codes, g, cost[1] < cost[0] ? 1 : 0));
+  put_outliers(w, codes.outliers, codes.outliers.size() / es, es);
+  const FieldCounts k = count_tokens(codes.tok, g);
+  std::vector<std::uint32_t> single(k.single.begin(), k.single.end());
+  const double one = token_cost(single, 1), nb = token_cost(k.nb, kCtxSide * kCtxSide);
+  CodeStream s;
+  if (c.n >= kFieldTreeValues) {  // one coding, the context mode from the estimates
+    const TokenTree tree = TokenTree::fit(k.single);
+    s = code_tokens(codes.tok, g, nb < one ? kCodeModeTreePrev : kCodeModeTreeSingle, &tree);
+  } else if (!estimates_close(one, nb)) {
+    s = code_tokens(codes.tok, g, nb < one ? kCodeModePrev : kCodeModeSingle, nullptr);
   } else {
-    CodeStream a = code_field(codes, g, 0), b = code_field(codes, g, 1);
-    put_code_stream(w, b.wire_size() < a.wire_size() ? b : a);
+    CodeStream a = code_tokens(codes.tok, g, kCodeModeSingle, nullptr);
+    CodeStream b = code_tokens(codes.tok, g, kCodeModePrev, nullptr);
+    s = b.wire_size() < a.wire_size() ? std::move(b) : std::move(a);
   }
+  s.extra = codes.extra.finish();
+  put_code_stream(w, s);
   return std::move(w.buffer());
 }
+
+namespace {
+
+// Decodes the Lorenzo/centre values of a field stream; `next(ctx, code)` returns the next
+// token (kEscapeToken for an outlier) and sets `code`.
+template <typename T, typename Next>
+void decode_lorenzo(const Grid& g, FieldPredictor p, double center, double step, bool nb, OutlierReader& outl,
+                    std::byte* out, Next&& next) {
+  std::unique_ptr<std::uint8_t[]> tok(new std::uint8_t[std::max<std::size_t>(1, g.F * g.H * g.W)]);
+  std::size_t h = 0, w = 0;
+  lorenzo_order(g, p, center, [&](std::size_t i, double base) -> double {
+    std::uint64_t code = 0;
+    const int token = next(nb ? ctx_of(tok.get(), g, i, h, w) : 0, code);
+    tok[i] = static_cast<std::uint8_t>(token);
+    if (++w == g.W) w = 0, h = h + 1 == g.H ? 0 : h + 1;
+    if (token == kEscapeToken) return outl.take(out, i);
+    const double r = stored<T>(base + step * static_cast<double>(unzigzag(code)));
+    put<T>(out, i, r);
+    return r;
+  });
+}
+
+}  // namespace
 
 void decode_field(ByteReader& r, DType t, std::size_t n, std::array<std::size_t, 3> dims, std::byte* out) {
   const Grid g{dims[0], dims[1], dims[2]};
@@ -137,42 +270,46 @@ void decode_field(ByteReader& r, DType t, std::size_t n, std::array<std::size_t,
   if (p == FieldPredictor::Interp) return decode_interp(r, t, n, dims, step, out);
   OutlierReader outl(r, t, n);
   const int mode = r.le<std::uint8_t>("field context mode");
-  if (mode > kCodeModePrev) r.fail("unknown field context mode " + std::to_string(mode));
-  const bool v11 = mode >= kCodeModeSingle;  // format 1.1: compact tokens + extra-bit stream
+  if (mode > kCodeModeTreePrev) r.fail("unknown field context mode " + std::to_string(mode));
+  const bool v10 = mode < kCodeModeSingle;  // format 1.0: extra bits inside the range coder
+  const bool nb = mode == 1 || mode == kCodeModePrev || mode == kCodeModeTreePrev;
+  std::unique_ptr<TokenTree> tree;
+  if (mode >= kCodeModeTreeSingle) tree = std::make_unique<TokenTree>(TokenTree::read(r));
   const auto size = get_varint(r, "field stream size");
-  RangeDecoder dec(r.bytes(size, "field stream"), v11);
+  RangeDecoder dec(r.bytes(size, "field stream"), !v10);
   std::span<const std::byte> extra_bytes;
-  if (v11) extra_bytes = r.bytes(get_varint(r, "field extra-bit stream size"), "field extra-bit stream");
+  if (!v10) extra_bytes = r.bytes(get_varint(r, "field extra-bit stream size"), "field extra-bit stream");
   BitReader extra(extra_bytes);
-  const bool nb = mode == 1 || mode == kCodeModePrev;
-  TokenModels models(nb ? kCtxSide * kCtxSide : 1);
-  std::vector<double> rec(n);
-  std::vector<std::uint8_t> tok(n);
-  std::size_t i = 0;
-  for (std::size_t f = 0; f < g.F; ++f)
-    for (std::size_t h = 0; h < g.H; ++h)
-      for (std::size_t w = 0; w < g.W; ++w, ++i) {
-        BitModel* tree = models.tree(nb ? ctx_of(tok, g, f, h, w) : 0);
-        std::uint64_t code;
-        if (v11) {
-          const int token = decode_token(dec, tree);
-          if (token != kEscapeToken && token > kMaxToken) r.fail("field stream holds invalid token " + std::to_string(token));
-          code = token == kEscapeToken ? kEscapeValue : join_value(token, extra.get(token_extra_bits(token)));
-        } else {
-          code = decode_value(dec, tree);
-        }
-        if (code == kEscapeValue) {
-          rec[i] = outl.take(out, i);
-          tok[i] = kEscapeToken;
-        } else {
-          const double base = predict(rec, g, p, center, f, h, w);
-          rec[i] = store_value(t, out, i, base + step * static_cast<double>(unzigzag(code)));
-          tok[i] = static_cast<std::uint8_t>(split_value(code).token);
-        }
-      }
+  const std::size_t per = tree ? tree->models() : 256;
+  std::vector<BitModel> models(static_cast<std::size_t>(nb ? kCtxSide * kCtxSide : 1) * per);
+  with_float_type(t, [&](auto tag) {
+    using T = decltype(tag);
+    if (v10) {
+      decode_lorenzo<T>(g, p, center, step, nb, outl, out, [&](int ctx, std::uint64_t& code) {
+        code = decode_value(dec, &models[static_cast<std::size_t>(ctx) * per]);
+        return code == kEscapeValue ? kEscapeToken : split_value(code).token;
+      });
+      return;
+    }
+    auto join = [&](int token, std::uint64_t& code) {
+      if (token == kEscapeToken) return token;
+      if (token > kMaxToken) r.fail("field stream holds invalid token " + std::to_string(token));
+      code = join_value(token, extra.get(token_extra_bits(token)));
+      return token;
+    };
+    if (tree) {
+      decode_lorenzo<T>(g, p, center, step, nb, outl, out, [&](int ctx, std::uint64_t& code) {
+        return join(tree->decode(dec, &models[static_cast<std::size_t>(ctx) * per]), code);
+      });
+    } else {
+      decode_lorenzo<T>(g, p, center, step, nb, outl, out, [&](int ctx, std::uint64_t& code) {
+        return join(decode_token(dec, &models[static_cast<std::size_t>(ctx) * per]), code);
+      });
+    }
+  });
   outl.finish();
   if (dec.overrun()) r.fail("field stream ends early");
-  if (v11) extra.finish(r.what());
+  if (!v10) extra.finish(r.what());
 }
 
 }  // namespace baler::codec

@@ -64,10 +64,20 @@ std::vector<std::byte> encode_interp_block(const ColumnSlice& c, std::array<std:
   const std::size_t es = dtype_size(c.dtype);
   const double step = quant_step(bound);
   std::vector<double> rec(c.n);
-  std::vector<std::uint64_t> codes;
-  codes.reserve(c.n);
+  std::vector<std::uint8_t> tok;
+  tok.reserve(c.n);
+  BitWriter extra;
   Quantizer qz{c, step, bound, st, {}};
-  interp_order(dims, rec, [&](std::size_t i, double base) { codes.push_back(qz.code(i, base, rec[i])); });
+  interp_order(dims, rec, [&](std::size_t i, double base) {
+    const std::uint64_t code = qz.code(i, base, rec[i]);
+    if (code == kEscapeValue) {
+      tok.push_back(kEscapeToken);
+    } else {
+      const TokenSplit t = split_value(code);
+      tok.push_back(static_cast<std::uint8_t>(t.token));
+      extra.put(t.extra, t.extra_bits);
+    }
+  });
   const auto& outl = qz.outliers;
   ByteWriter w;
   w.le<std::uint8_t>(static_cast<std::uint8_t>(Method::Field));
@@ -75,7 +85,7 @@ std::vector<std::byte> encode_interp_block(const ColumnSlice& c, std::array<std:
   w.le<double>(step);
   w.le<double>(0.0);
   put_outliers(w, outl, outl.size() / es, es);
-  put_codes(w, codes);
+  put_code_stream(w, token_code_stream(tok, extra.finish(), kFieldTreeValues));
   return std::move(w.buffer());
 }
 
