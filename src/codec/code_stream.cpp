@@ -15,8 +15,6 @@ namespace baler::codec {
 // ---- code sequences ----
 
 namespace {
-constexpr int kPrevContexts = 16;
-int prev_context(int token) { return token == kEscapeToken ? kPrevContexts - 1 : std::min(token, kPrevContexts - 2); }
 int token_of(std::uint64_t c) { return c == kEscapeValue ? kEscapeToken : split_value(c).token; }
 
 // Format 1.1 coding loop: tokens through the range coder, extra bits into `extra`.
@@ -39,22 +37,6 @@ std::vector<std::byte> code_tokens(std::span<const std::uint64_t> codes, BitWrit
   return enc.finish_compact();
 }
 
-template <bool kPrev>
-void decode_tokens(RangeDecoder& dec, BitReader& extra, std::span<std::uint64_t> out) {
-  TokenModels models(kPrev ? kPrevContexts : 1);
-  int ctx = 0;
-  for (auto& c : out) {
-    const int token = decode_token(dec, models.tree(ctx));
-    if constexpr (kPrev) ctx = prev_context(token);
-    if (token == kEscapeToken) {
-      c = kEscapeValue;
-      continue;
-    }
-    if (token > kMaxToken) throw Error(ErrorCode::Corrupt, "entropy-coded stream holds invalid token " + std::to_string(token));
-    c = join_value(token, extra.get(token_extra_bits(token)));
-  }
-}
-
 // Format 1.4 coding loops (modes 4, 5): tokens down a token tree.
 template <bool kPrev>
 std::vector<std::byte> code_tree_tokens(std::span<const std::uint8_t> tok, const TokenTree& tree) {
@@ -67,18 +49,6 @@ std::vector<std::byte> code_tree_tokens(std::span<const std::uint8_t> tok, const
     if constexpr (kPrev) ctx = prev_context(t);
   }
   return enc.finish_compact();
-}
-
-template <bool kPrev>
-void decode_tree_tokens(RangeDecoder& dec, BitReader& extra, const TokenTree& tree, std::span<std::uint64_t> out) {
-  const std::size_t per = tree.models();
-  std::vector<BitModel> models((kPrev ? kPrevContexts : 1) * per);
-  int ctx = 0;
-  for (auto& c : out) {
-    const int token = tree.decode(dec, &models[static_cast<std::size_t>(ctx) * per]);
-    if constexpr (kPrev) ctx = prev_context(token);
-    c = token == kEscapeToken ? kEscapeValue : join_value(token, extra.get(token_extra_bits(token)));
-  }
 }
 
 // Modes 2 and 3 from tokens alone (the extra bits are written elsewhere).
@@ -237,26 +207,42 @@ void put_codes(ByteWriter& w, std::span<const std::uint64_t> codes) {
   put_code_stream(w, best_code_stream(codes, estimate_codes(codes)));
 }
 
-void get_codes(ByteReader& r, std::span<std::uint64_t> out) {
-  const int mode = r.le<std::uint8_t>("context mode");
-  if (mode == 0 || mode == 1) {  // format 1.0: extra bits inside the range-coded bytes
-    const auto size = get_varint(r, "code stream size");
-    decode_codes(r.bytes(size, "code stream"), mode, out);
-    return;
+CodeReader::CodeReader(ByteReader& r, int nb_contexts) : r_(r), dec_({}) {
+  mode_ = r.le<std::uint8_t>("context mode");
+  if (mode_ > kCodeModeTreePrev) r.fail("unknown context mode " + std::to_string(mode_));
+  nb_ = mode_ == 1 || mode_ == kCodeModePrev || mode_ == kCodeModeTreePrev;
+  if (mode_ >= kCodeModeTreeSingle) tree_ = std::make_unique<TokenTree>(TokenTree::read(r));
+  if (mode_ < kCodeModeSingle) {  // format 1.0: extra bits inside the range-coded bytes
+    dec_ = RangeDecoder(r.bytes(get_varint(r, "code stream size"), "code stream"));
+  } else {
+    dec_ = RangeDecoder(r.bytes(get_varint(r, "token stream size"), "token stream"), true);
+    extra_ = BitReader(r.bytes(get_varint(r, "extra-bit stream size"), "extra-bit stream"));
   }
-  if (mode < kCodeModeSingle || mode > kCodeModeTreePrev) r.fail("unknown context mode " + std::to_string(mode));
-  std::unique_ptr<TokenTree> tree;
-  if (mode >= kCodeModeTreeSingle) tree = std::make_unique<TokenTree>(TokenTree::read(r));
-  const auto tsize = get_varint(r, "token stream size");
-  RangeDecoder dec(r.bytes(tsize, "token stream"), true);
-  const auto esize = get_varint(r, "extra-bit stream size");
-  BitReader extra(r.bytes(esize, "extra-bit stream"));
-  if (mode == kCodeModeTreePrev) decode_tree_tokens<true>(dec, extra, *tree, out);
-  else if (mode == kCodeModeTreeSingle) decode_tree_tokens<false>(dec, extra, *tree, out);
-  else if (mode == kCodeModePrev) decode_tokens<true>(dec, extra, out);
-  else decode_tokens<false>(dec, extra, out);
-  if (dec.overrun()) r.fail("token stream ends early");
-  extra.finish(r.what());
+  per_ = tree_ ? tree_->models() : 256;
+  models_.resize(static_cast<std::size_t>(nb_ ? nb_contexts : 1) * per_);
+}
+
+void CodeReader::finish() {
+  if (dec_.overrun()) r_.fail("token stream ends early");
+  if (mode_ >= kCodeModeSingle) extra_.finish(r_.what());
+}
+
+void CodeReader::bad_token(int token) const {
+  r_.fail("entropy-coded stream holds invalid token " + std::to_string(token));
+}
+
+void get_codes(ByteReader& r, std::span<std::uint64_t> out) {
+  CodeReader cr(r, kPrevContexts);
+  int ctx = 0, token = 0;
+  if (cr.neighbour_contexts()) {
+    for (auto& c : out) {
+      c = cr.next(ctx, token);
+      ctx = prev_context(token);
+    }
+  } else {
+    for (auto& c : out) c = cr.next(0, token);
+  }
+  cr.finish();
 }
 
 // ---- zstd ----

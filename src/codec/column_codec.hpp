@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -12,6 +13,8 @@
 #include "baler/bytes.hpp"
 #include "baler/dtype.hpp"
 #include "baler/error.hpp"
+#include "range_coder.hpp"
+#include "token_tree.hpp"
 
 namespace baler::codec {
 
@@ -133,8 +136,48 @@ CodeStream token_code_stream(std::span<const std::uint8_t> tok, std::vector<std:
                              std::size_t tree_min = kTreeModeValues);
 // best_code_stream + put_code_stream.
 void put_codes(ByteWriter& w, std::span<const std::uint64_t> codes);
-// Reads a code stream of either format version into `out`. Throws Malformed/Corrupt.
+// Code streams' previous-token contexts (modes 1, 3, 5): the token capped at 14, escape 15.
+inline constexpr int kPrevContexts = 16;
+inline int prev_context(int token) { return token == kEscapeToken ? kPrevContexts - 1 : std::min(token, kPrevContexts - 2); }
+
+// Reads a code stream of any format version into `out`. Throws Malformed/Corrupt.
 void get_codes(ByteReader& r, std::span<std::uint64_t> out);
+
+// The values of a code stream or field stream (any context mode) one at a time, for decoders
+// that predict each value from those decoded before it. The caller keeps the context: with
+// neighbour_contexts(), the previous token's (code streams, 16 contexts) or the neighbours'
+// (field streams, 36); otherwise 0.
+class CodeReader {
+ public:
+  CodeReader(ByteReader& r, int nb_contexts);  // reads the mode, tree and byte strings
+  bool neighbour_contexts() const { return nb_; }
+  // The next value (kEscapeValue for an escape); `token` receives its token.
+  std::uint64_t next(int ctx, int& token) {
+    BitModel* m = &models_[static_cast<std::size_t>(ctx) * per_];
+    if (mode_ < kCodeModeSingle) {
+      const std::uint64_t v = decode_value(dec_, m);
+      token = v == kEscapeValue ? kEscapeToken : split_value(v).token;
+      return v;
+    }
+    token = tree_ ? tree_->decode(dec_, m) : decode_token(dec_, m);
+    if (token == kEscapeToken) return kEscapeValue;
+    if (token > kMaxToken) bad_token(token);
+    return join_value(token, extra_.get(token_extra_bits(token)));
+  }
+  // Throws Corrupt when the token bytes ran out or the extra bits do not match.
+  void finish();
+
+ private:
+  [[noreturn]] void bad_token(int token) const;
+  ByteReader& r_;
+  int mode_ = 0;
+  bool nb_ = false;
+  std::unique_ptr<TokenTree> tree_;
+  RangeDecoder dec_;
+  BitReader extra_{{}};
+  std::size_t per_ = 256;
+  std::vector<BitModel> models_;
+};
 
 // Lossless: byte planes + zstd.
 std::vector<std::byte> encode_raw_block(const ColumnSlice& c, int zstd_level);

@@ -269,47 +269,17 @@ void decode_field(ByteReader& r, DType t, std::size_t n, std::array<std::size_t,
   const double center = r.le<double>("center");
   if (p == FieldPredictor::Interp) return decode_interp(r, t, n, dims, step, out);
   OutlierReader outl(r, t, n);
-  const int mode = r.le<std::uint8_t>("field context mode");
-  if (mode > kCodeModeTreePrev) r.fail("unknown field context mode " + std::to_string(mode));
-  const bool v10 = mode < kCodeModeSingle;  // format 1.0: extra bits inside the range coder
-  const bool nb = mode == 1 || mode == kCodeModePrev || mode == kCodeModeTreePrev;
-  std::unique_ptr<TokenTree> tree;
-  if (mode >= kCodeModeTreeSingle) tree = std::make_unique<TokenTree>(TokenTree::read(r));
-  const auto size = get_varint(r, "field stream size");
-  RangeDecoder dec(r.bytes(size, "field stream"), !v10);
-  std::span<const std::byte> extra_bytes;
-  if (!v10) extra_bytes = r.bytes(get_varint(r, "field extra-bit stream size"), "field extra-bit stream");
-  BitReader extra(extra_bytes);
-  const std::size_t per = tree ? tree->models() : 256;
-  std::vector<BitModel> models(static_cast<std::size_t>(nb ? kCtxSide * kCtxSide : 1) * per);
+  CodeReader codes(r, kCtxSide * kCtxSide);
+  const bool nb = codes.neighbour_contexts();
   with_float_type(t, [&](auto tag) {
-    using T = decltype(tag);
-    if (v10) {
-      decode_lorenzo<T>(g, p, center, step, nb, outl, out, [&](int ctx, std::uint64_t& code) {
-        code = decode_value(dec, &models[static_cast<std::size_t>(ctx) * per]);
-        return code == kEscapeValue ? kEscapeToken : split_value(code).token;
-      });
-      return;
-    }
-    auto join = [&](int token, std::uint64_t& code) {
-      if (token == kEscapeToken) return token;
-      if (token > kMaxToken) r.fail("field stream holds invalid token " + std::to_string(token));
-      code = join_value(token, extra.get(token_extra_bits(token)));
+    decode_lorenzo<decltype(tag)>(g, p, center, step, nb, outl, out, [&](int ctx, std::uint64_t& code) {
+      int token;
+      code = codes.next(ctx, token);
       return token;
-    };
-    if (tree) {
-      decode_lorenzo<T>(g, p, center, step, nb, outl, out, [&](int ctx, std::uint64_t& code) {
-        return join(tree->decode(dec, &models[static_cast<std::size_t>(ctx) * per]), code);
-      });
-    } else {
-      decode_lorenzo<T>(g, p, center, step, nb, outl, out, [&](int ctx, std::uint64_t& code) {
-        return join(decode_token(dec, &models[static_cast<std::size_t>(ctx) * per]), code);
-      });
-    }
+    });
   });
   outl.finish();
-  if (dec.overrun()) r.fail("field stream ends early");
-  if (!v10) extra.finish(r.what());
+  codes.finish();
 }
 
 }  // namespace baler::codec
