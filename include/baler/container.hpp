@@ -14,7 +14,7 @@
 namespace baler::container {
 
 inline constexpr std::uint16_t kFormatMajor = 1;
-inline constexpr std::uint16_t kFormatMinor = 3;  // 1.3: text columns, several data sets (1.2: the table model)
+inline constexpr std::uint16_t kFormatMinor = 4;  // 1.4: token trees (1.3: text columns, several data sets; 1.2: the table model)
 inline constexpr std::size_t kHeaderSize = 16;
 inline constexpr std::size_t kEntrySize = 32;
 inline constexpr std::size_t kFooterSize = 32;

@@ -1,6 +1,7 @@
 // Helpers shared by the codec tests: hand-built dense models (no torch), data sets.
 #pragma once
 
+#include <algorithm>
 #include <functional>
 #include <random>
 #include <string>
@@ -21,6 +22,21 @@ inline ErrorCode code_of(const std::function<void()>& f, std::string* msg = null
     return e.code();
   }
   return ErrorCode::Internal;
+}
+
+// Decodes `b` with each bit of its first `limit` bytes flipped in turn: every copy must give an
+// Error or values, never a crash (the sanitizer builds check the rest).
+template <typename Decode>
+void flip_each_bit(const std::vector<std::byte>& b, std::size_t limit, Decode&& decode) {
+  for (std::size_t i = 0; i < std::min(limit, b.size()); ++i)
+    for (int bit = 0; bit < 8; ++bit) {
+      auto d = b;
+      d[i] ^= std::byte{static_cast<unsigned char>(1u << bit)};
+      try {
+        decode(d);
+      } catch (const Error&) {
+      }
+    }
 }
 
 inline Array random_matrix(std::mt19937_64& g, std::int64_t rows, std::int64_t cols, float scale) {

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <random>
 
+#include "codec_test_util.hpp"
 #include "column_codec.hpp"
 #include "range_coder.hpp"
 #include "wire.hpp"
@@ -151,7 +152,7 @@ TEST(CodeStream, ExtraBitStreamMustMatchExactly) {
 }
 
 TEST(CodeStream, UnknownModesAndHugeSizesAreMalformed) {
-  for (std::uint8_t mode : {4, 9, 255}) {
+  for (std::uint8_t mode : {6, 9, 255}) {
     const std::vector<std::byte> b{std::byte{mode}, std::byte{0}, std::byte{0}};
     try {
       read_stream(b, 1);
@@ -254,15 +255,7 @@ TEST(CodeStream, DamagedBlocksAreRefusedOrDecodeNeverCrash) {
     ASSERT_NO_THROW(decode(b)) << "block " << k;
     for (std::size_t len = 0; len < b.size(); ++len)
       EXPECT_THROW(decode(std::span<const std::byte>(b).first(len)), Error) << "block " << k << " cut at " << len;
-    for (std::size_t i = 0; i < b.size(); ++i)
-      for (int bit = 0; bit < 8; ++bit) {
-        auto d = b;
-        d[i] ^= std::byte{static_cast<unsigned char>(1u << bit)};
-        try {
-          decode(d);
-        } catch (const Error&) {
-        }
-      }
+    flip_each_bit(b, b.size(), decode);
   }
 }
 

@@ -183,5 +183,51 @@ TEST(Golden, FormatV12ContainersDecodeToTheFrozenBytes) {
   EXPECT_NE(model_info.find("  eta  float32  none  -  "), std::string::npos) << model_info;
 }
 
+// A 3-D float32 field of 2^15 values a chunk (2 chunks), enough for token trees (format 1.4):
+// smooth waves plus a random walk along the frames, one NaN and one infinity.
+Dataset golden_tree_field() {
+  SplitMix g{29};
+  Dataset f;
+  f.kind = DataKind::Field;
+  f.field = Array(DType::F32, {64, 32, 32});
+  auto v = f.field.as<float>();
+  std::vector<double> walk(32 * 32);  // a random walk along the first axis, per (row, column)
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    const double a = static_cast<double>(i / 1024), b = static_cast<double>(i / 32 % 32), c = static_cast<double>(i % 32);
+    walk[i % 1024] += 0.01 * (g.uniform() - 0.5);
+    v[i] = static_cast<float>(std::sin(0.11 * a + 0.2 * b) * std::cos(0.17 * c) + walk[i % 1024]);
+  }
+  v[777] = NAN;
+  v[40000] = INFINITY;
+  return f;
+}
+
+// Format 1.4 (token trees, FORMAT.md §4 modes 4 and 5): a field coded by interpolation (rel
+// 1e-2) and by 3-D Lorenzo (rel 1e-5), both in tree modes; BALER_WRITE_GOLDEN=14 rewrites them.
+TEST(Golden, FormatV14TreeModeFieldsDecodeToTheFrozenBytes) {
+  const std::pair<const char*, double> files[] = {{"v1.4_field_interp.baler", 1e-2}, {"v1.4_field_lorenzo.baler", 1e-5}};
+  if (const char* w = std::getenv("BALER_WRITE_GOLDEN"); w && std::string(w) == "14")
+    for (const auto& [name, rel] : files) {
+      CompressOptions o;
+      o.bound = {BoundKind::Rel, rel};
+      o.chunk_rows = 32;
+      compress_dataset(golden_tree_field(), kGolden / name, o);
+    }
+  const std::uint64_t hashes[] = {0x9a11452b9f7ce877ull, 0xfb453e92382adc3full};
+  const char* methods[] = {"interpolation", "lorenzo3d"};
+  DecompressOptions two;
+  two.threads = 2;
+  for (std::size_t k = 0; k < 2; ++k) {
+    const auto file = kGolden / files[k].first;
+    EXPECT_EQ(version_of(file), std::make_pair(1, 4)) << file;
+    EXPECT_NE(describe_container(file).find(methods[k]), std::string::npos) << file;
+    const Dataset d = decompress_file(file);
+    std::printf("%s: decoded hash 0x%016llx\n", file.c_str(), static_cast<unsigned long long>(hash_of(d)));
+    EXPECT_EQ(hash_of(d), hashes[k]) << file;
+    EXPECT_EQ(hash_of(decompress_file(file, two)), hashes[k]) << file;
+    EXPECT_EQ(count_violations(golden_tree_field(), d, {files[k].second, 0, true, false}), 0u) << file;
+  }
+}
+
 }  // namespace
 }  // namespace baler::test

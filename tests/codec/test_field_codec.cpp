@@ -1,16 +1,23 @@
-// The field path (FORMAT.md §2.7): large chunks pick their predictor on sample boxes instead of
-// coding the chunk with every predictor; the pick stays close to the best full trial, the
-// bytes do not depend on the thread count and every value keeps its bound.
+// The field path (FORMAT.md §2.7, §4): large chunks pick their predictor on sample boxes
+// instead of coding the chunk with every predictor (the pick stays close to the best full
+// trial, the bytes do not depend on the thread count, every value keeps its bound); blocks of
+// 2^14 values or more code their tokens down a token tree (context modes 4 and 5), whose
+// description is checked like any other input.
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
+#include <limits>
+#include <random>
 
 #include "baler/atomic_file.hpp"
 #include "baler/codec.hpp"
 #include "baler/io.hpp"
 #include "codec_test_util.hpp"
 #include "column_codec.hpp"
+#include "token_tree.hpp"
+#include "wire.hpp"
 
 namespace baler::test {
 namespace {
@@ -67,6 +74,176 @@ TEST(FieldCodec, SampledPredictorIsCloseToTheBestFullTrial) {
     EXPECT_LE(static_cast<double>(files.front().size()), 1.005 * static_cast<double>(best) + 1024) << "rel " << rel;
     const Dataset back = decompress_file(dir / "f.baler");
     EXPECT_EQ(count_violations(d, back, {0, bound, true, false}), 0u) << "rel " << rel;
+  }
+}
+
+// A smooth 32 x 32 x 32 field (2^15 values) with noise, NaN, infinities and a huge value, in
+// the dtype T.
+template <typename T>
+std::vector<T> test_field() {
+  std::mt19937_64 g(3);
+  std::normal_distribution<double> noise(0.0, 0.01);
+  std::vector<T> v(32 * 32 * 32);
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    const double f = static_cast<double>(i / 1024), h = static_cast<double>(i / 32 % 32), w = static_cast<double>(i % 32);
+    const double x = std::sin(0.2 * f) * std::cos(0.15 * h) + 0.01 * w + noise(g);
+    if constexpr (std::is_same_v<T, Half>) v[i] = float_to_half(static_cast<float>(x));
+    else v[i] = static_cast<T>(x);
+  }
+  auto set = [&](std::size_t i, double x) {
+    if constexpr (std::is_same_v<T, Half>) v[i] = float_to_half(static_cast<float>(x));
+    else v[i] = static_cast<T>(x);
+  };
+  set(5, NAN);
+  set(1000, INFINITY);
+  set(20000, -INFINITY);
+  set(30000, 6e4);
+  return v;
+}
+
+// The context mode byte of a Field block (after method, predictor, step, centre, outliers).
+int field_mode(const std::vector<std::byte>& b) {
+  ByteReader r(b, "block");
+  r.bytes(18, "head");
+  codec::get_varint(r, "count");
+  r.le<std::uint8_t>("flag");
+  r.bytes(codec::get_varint(r, "size"), "outliers");
+  return r.le<std::uint8_t>("mode");
+}
+
+template <typename T>
+void tree_blocks_round_trip(DType t) {
+  const auto v = test_field<T>();
+  const codec::ColumnSlice c{t, reinterpret_cast<const std::byte*>(v.data()), v.size()};
+  const std::array<std::size_t, 3> dims{32, 32, 32};
+  const double bound = 1e-3;
+  for (auto p : {codec::FieldPredictor::Lorenzo3, codec::FieldPredictor::Lorenzo2, codec::FieldPredictor::Interp}) {
+    codec::BlockStats st;
+    const auto b = p == codec::FieldPredictor::Interp ? codec::encode_interp_block(c, dims, bound, st)
+                                                      : codec::encode_field_block(c, dims, bound, p, st);
+    const int mode = field_mode(b);
+    EXPECT_TRUE(mode == codec::kCodeModeTreeSingle || mode == codec::kCodeModeTreePrev) << "mode " << mode;
+    EXPECT_GE(st.outliers, 3u);
+    std::vector<T> out(v.size());
+    ByteReader r(b, "block");
+    codec::decode_block(r, t, v.size(), {}, dims, reinterpret_cast<std::byte*>(out.data()));
+    EXPECT_EQ(r.remaining(), 0u);
+    std::size_t bad = 0;
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      const double x = codec::load_value(t, reinterpret_cast<const std::byte*>(v.data()), i);
+      const double y = codec::load_value(t, reinterpret_cast<const std::byte*>(out.data()), i);
+      if (!std::isfinite(x)) bad += std::memcmp(&v[i], &out[i], sizeof(T)) != 0;
+      else bad += !(std::fabs(x - y) <= bound);
+    }
+    EXPECT_EQ(bad, 0u) << "predictor " << static_cast<int>(p);
+  }
+}
+
+TEST(FieldCodec, TreeModeBlocksRoundTripEveryFloatDtype) {
+  tree_blocks_round_trip<double>(DType::F64);
+  tree_blocks_round_trip<float>(DType::F32);
+  tree_blocks_round_trip<Half>(DType::F16);
+}
+
+TEST(FieldCodec, DamagedTreeModeBlocksAreRefusedOrDecodeNeverCrash) {
+  const auto v = test_field<float>();
+  const codec::ColumnSlice c{DType::F32, reinterpret_cast<const std::byte*>(v.data()), v.size()};
+  const std::array<std::size_t, 3> dims{32, 32, 32};
+  std::vector<float> out(v.size());
+  auto decode = [&](std::span<const std::byte> b) {
+    ByteReader r(b, "block");
+    codec::decode_block(r, DType::F32, v.size(), {}, dims, reinterpret_cast<std::byte*>(out.data()));
+    if (r.remaining() != 0) throw Error(ErrorCode::Malformed, "trailing bytes");
+  };
+  for (auto p : {codec::FieldPredictor::Lorenzo3, codec::FieldPredictor::Interp}) {
+    codec::BlockStats st;
+    const auto b = p == codec::FieldPredictor::Interp ? codec::encode_interp_block(c, dims, 1e-2, st)
+                                                      : codec::encode_field_block(c, dims, 1e-2, p, st);
+    ASSERT_NO_THROW(decode(b));
+    // Every cut in the head (outliers, mode, tree, stream sizes) and every 37th after it.
+    for (std::size_t len = 0; len < b.size(); len += len < 160 ? 1 : 37)
+      EXPECT_THROW(decode(std::span<const std::byte>(b).first(len)), Error) << "cut at " << len;
+    flip_each_bit(b, 160, decode);
+  }
+}
+
+// Tree descriptions: varint count, then (token, length) pairs, tokens increasing.
+std::vector<std::byte> tree_bytes(const std::vector<std::pair<int, int>>& items) {
+  ByteWriter w;
+  codec::put_varint(w, items.size());
+  for (auto [t, l] : items) {
+    w.le<std::uint8_t>(static_cast<std::uint8_t>(t));
+    w.le<std::uint8_t>(static_cast<std::uint8_t>(l));
+  }
+  return std::move(w.buffer());
+}
+
+TEST(TokenTree, HostileDescriptionsAreMalformed) {
+  const std::vector<std::vector<std::pair<int, int>>> bad{
+      {},                                  // no token
+      {{3, 1}},                            // one token must have length 0
+      {{1, 1}, {2, 0}},                    // length 0 beside others
+      {{1, 1}, {2, 1}, {3, 1}},            // over-subscribed
+      {{1, 1}, {2, 2}},                    // incomplete
+      {{2, 1}, {1, 1}},                    // tokens not increasing
+      {{1, 1}, {1, 1}},                    // repeated token
+      {{1, 1}, {250, 1}},                  // invalid token (244-254)
+      {{1, 1}, {2, 25}},                   // deeper than 24
+  };
+  for (std::size_t k = 0; k < bad.size(); ++k) {
+    const auto b = tree_bytes(bad[k]);
+    ByteReader r(b, "tree");
+    try {
+      codec::TokenTree::read(r);
+      ADD_FAILURE() << "case " << k;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::Malformed) << "case " << k << ": " << e.what();
+    }
+  }
+  const auto huge = [] {
+    ByteWriter w;
+    codec::put_varint(w, 200);  // 200 tokens announced, 2 bytes present
+    w.le<std::uint16_t>(0);
+    return std::move(w.buffer());
+  }();
+  ByteReader r(huge, "tree");
+  EXPECT_THROW(codec::TokenTree::read(r), Error);
+}
+
+// Counts that would make a Huffman tree 39 deep (Fibonacci), a single token and the escape:
+// the fitted tree is at most 24 deep, survives its own description and codes every token.
+TEST(TokenTree, FittedTreesRoundTripTheirTokens) {
+  std::vector<std::array<std::uint64_t, 256>> cases(3);
+  std::uint64_t a = 1, b = 1;
+  for (int t = 0; t < 40; ++t) {
+    cases[0][static_cast<std::size_t>(t)] = a;
+    const std::uint64_t c = a + b;
+    a = b;
+    b = c;
+  }
+  cases[1][7] = 100;
+  cases[2][0] = 1000, cases[2][1] = 10, cases[2][codec::kEscapeToken] = 3, cases[2][codec::kMaxToken] = 1;
+  for (const auto& counts : cases) {
+    const auto tree = codec::TokenTree::fit(counts);
+    ByteWriter w;
+    tree.write(w);
+    ByteReader r(w.buffer(), "tree");
+    const auto back = codec::TokenTree::read(r);
+    EXPECT_EQ(r.remaining(), 0u);
+    std::vector<int> tokens;
+    for (int t = 0; t < 256; ++t)
+      if (counts[static_cast<std::size_t>(t)]) {
+        EXPECT_TRUE(back.has(t)) << t;
+        for (int k = 0; k < 3; ++k) tokens.push_back(t);
+      }
+    std::vector<codec::BitModel> m(tree.models());
+    codec::RangeEncoder enc;
+    for (int t : tokens) tree.encode(enc, m.data(), t);
+    const auto bytes = enc.finish_compact();
+    std::vector<codec::BitModel> m2(back.models());
+    codec::RangeDecoder dec(bytes, true);
+    for (int t : tokens) EXPECT_EQ(back.decode(dec, m2.data()), t);
+    EXPECT_FALSE(dec.overrun());
   }
 }
 
