@@ -97,6 +97,20 @@ CodeStream token_code_stream(std::span<const std::uint8_t> tok, std::vector<std:
   return s;
 }
 
+CodeStream static_code_stream(std::span<const std::uint8_t> tok, std::span<const std::uint8_t> ctx, int contexts,
+                              std::span<const std::uint32_t> counts) {
+  const StaticTokens st = StaticTokens::fit(counts, contexts);
+  RansEncoder enc;
+  for (std::size_t i = tok.size(); i-- > 0;) enc.put(st.sym(ctx.empty() ? 0 : ctx[i], tok[i]));
+  CodeStream s;
+  s.mode = contexts > 1 ? kCodeModeStaticPrev : kCodeModeStaticSingle;
+  s.tokens = enc.finish();
+  ByteWriter w;
+  st.write(w);
+  s.tree = std::move(w.buffer());
+  return s;
+}
+
 double token_cost(const std::vector<std::uint32_t>& counts, int contexts) {
   // Calibrated on the shared tables at four bounds: the mode picked this way is within 0.1 %
   // of the better one for every stream.
@@ -209,8 +223,14 @@ void put_codes(ByteWriter& w, std::span<const std::uint64_t> codes) {
 
 CodeReader::CodeReader(ByteReader& r, int nb_contexts) : r_(r), dec_({}) {
   mode_ = r.le<std::uint8_t>("context mode");
-  if (mode_ > kCodeModeTreePrev) r.fail("unknown context mode " + std::to_string(mode_));
-  nb_ = mode_ == 1 || mode_ == kCodeModePrev || mode_ == kCodeModeTreePrev;
+  if (mode_ > kCodeModeStaticPrev) r.fail("unknown context mode " + std::to_string(mode_));
+  nb_ = mode_ == 1 || mode_ == kCodeModePrev || mode_ == kCodeModeTreePrev || mode_ == kCodeModeStaticPrev;
+  if (mode_ >= kCodeModeStaticSingle) {
+    statics_ = std::make_unique<StaticTokens>(StaticTokens::read(r, nb_ ? nb_contexts : 1));
+    rans_ = RansDecoder(r.bytes(get_varint(r, "token stream size"), "token stream"));
+    extra_ = BitReader(r.bytes(get_varint(r, "extra-bit stream size"), "extra-bit stream"));
+    return;
+  }
   if (mode_ >= kCodeModeTreeSingle) tree_ = std::make_unique<TokenTree>(TokenTree::read(r));
   if (mode_ < kCodeModeSingle) {  // format 1.0: extra bits inside the range-coded bytes
     dec_ = RangeDecoder(r.bytes(get_varint(r, "code stream size"), "code stream"));
@@ -223,7 +243,8 @@ CodeReader::CodeReader(ByteReader& r, int nb_contexts) : r_(r), dec_({}) {
 }
 
 void CodeReader::finish() {
-  if (dec_.overrun()) r_.fail("token stream ends early");
+  if (statics_ && !rans_.exact()) r_.fail("token stream does not end where its values do");
+  if (!statics_ && dec_.overrun()) r_.fail("token stream ends early");
   if (mode_ >= kCodeModeSingle) extra_.finish(r_.what());
 }
 

@@ -14,6 +14,7 @@
 #include "baler/dtype.hpp"
 #include "baler/error.hpp"
 #include "range_coder.hpp"
+#include "rans.hpp"
 #include "token_tree.hpp"
 
 namespace baler::codec {
@@ -99,6 +100,14 @@ inline constexpr int kCodeModePrev = 3;
 inline constexpr int kCodeModeTreeSingle = 4;
 inline constexpr int kCodeModeTreePrev = 5;
 inline constexpr std::size_t kFieldTreeValues = std::size_t{1} << 14;
+// Format 1.4: static per-context token frequencies coded with rANS (rans.hpp); mode 6 one
+// context, mode 7 the neighbours' (field streams) or the previous token's (code streams).
+// Written for Lorenzo field blocks of at least kFieldStaticValues values: 2-3x faster to code
+// and decode than modes 4/5, about 1 % larger on the vorticity field at rel 1e-3 and 1e-4, and
+// the tables (up to a few KB) are negligible at that size.
+inline constexpr int kCodeModeStaticSingle = 6;
+inline constexpr int kCodeModeStaticPrev = 7;
+inline constexpr std::size_t kFieldStaticValues = std::size_t{1} << 20;
 inline constexpr std::size_t kTreeModeValues = std::size_t{1} << 18;
 // Format 1.0 (ctx_mode 0 or 1): one range-coded byte string.
 std::vector<std::byte> encode_codes(std::span<const std::uint64_t> codes, int ctx_mode);
@@ -134,6 +143,10 @@ void put_code_stream(ByteWriter& w, const CodeStream& s);
 // from the token counts, modes 4/5 for `tree_min` tokens or more.
 CodeStream token_code_stream(std::span<const std::uint8_t> tok, std::vector<std::byte> extra,
                              std::size_t tree_min = kTreeModeValues);
+// Modes 6/7 (the extra bits are added by the caller): `tok` coded with rANS against static
+// frequencies from `counts` (contexts x 256); ctx[i] is token i's context (empty: one context).
+CodeStream static_code_stream(std::span<const std::uint8_t> tok, std::span<const std::uint8_t> ctx, int contexts,
+                              std::span<const std::uint32_t> counts);
 // best_code_stream + put_code_stream.
 void put_codes(ByteWriter& w, std::span<const std::uint64_t> codes);
 // Code streams' previous-token contexts (modes 1, 3, 5): the token capped at 14, escape 15.
@@ -153,6 +166,11 @@ class CodeReader {
   bool neighbour_contexts() const { return nb_; }
   // The next value (kEscapeValue for an escape); `token` receives its token.
   std::uint64_t next(int ctx, int& token) {
+    if (statics_) {
+      token = rans_.get(*statics_, ctx);
+      if (token == kEscapeToken) return kEscapeValue;
+      return join_value(token, extra_.get(token_extra_bits(token)));
+    }
     BitModel* m = &models_[static_cast<std::size_t>(ctx) * per_];
     if (mode_ < kCodeModeSingle) {
       const std::uint64_t v = decode_value(dec_, m);
@@ -173,6 +191,8 @@ class CodeReader {
   int mode_ = 0;
   bool nb_ = false;
   std::unique_ptr<TokenTree> tree_;
+  std::unique_ptr<StaticTokens> statics_;
+  RansDecoder rans_;
   RangeDecoder dec_;
   BitReader extra_{{}};
   std::size_t per_ = 256;

@@ -6,6 +6,7 @@
 
 #include "column_codec.hpp"
 #include "range_coder.hpp"
+#include "rans.hpp"
 #include "token_tree.hpp"
 #include "wire.hpp"
 
@@ -119,6 +120,27 @@ struct FieldCodes {
   std::vector<std::byte> outliers;
 };
 
+// One value against its prediction: the reconstructed value, and the zigzag code in `code`
+// (kEscapeValue when the value is stored exactly, as Quantizer::code).
+template <typename T>
+inline double quantize_one(double x, double base, double step, double bound, double& max_err, std::uint64_t& code) {
+  const double q = std::nearbyint((x - base) / step);
+  if (std::isfinite(x) && std::isfinite(q) && std::fabs(q) <= kMaxQ) {
+    const double r = stored<T>(base + step * q);
+    const double err = std::fabs(x - r);
+    if (err <= bound) {
+      max_err = std::max(max_err, err);
+      code = zigzag(static_cast<std::int64_t>(q));
+      return r;
+    }
+  }
+  code = kEscapeValue;
+  return std::isfinite(x) ? x : 0.0;
+}
+
+// Rows are quantised two at a time, the second one column behind the first (it needs the
+// first's value above and above-left): two independent chains of dependent operations that
+// the processor overlaps. Tokens, extra bits and stored values come out in C order all the same.
 template <typename T>
 FieldCodes quantize(const ColumnSlice& c, const Grid& g, FieldPredictor p, double center, double step, double bound,
                     BlockStats& st) {
@@ -126,25 +148,55 @@ FieldCodes quantize(const ColumnSlice& c, const Grid& g, FieldPredictor p, doubl
   out.tok.resize(c.n);
   std::uint8_t* tok = out.tok.data();
   double max_err = 0;
-  lorenzo_order(g, p, center, [&](std::size_t i, double base) -> double {
-    const double x = loaded<T>(c.data, i);
-    const double q = std::nearbyint((x - base) / step);
-    if (std::isfinite(x) && std::isfinite(q) && std::fabs(q) <= kMaxQ) {
-      const double r = stored<T>(base + step * q);
-      const double err = std::fabs(x - r);
-      if (err <= bound) {
-        max_err = std::max(max_err, err);
-        const TokenSplit t = split_value(zigzag(static_cast<std::int64_t>(q)));
+  Frames fr(g);
+  const std::size_t W1 = fr.W1, W = g.W;
+  std::vector<std::uint64_t> codes(2 * W);
+  const bool center_only = p == FieldPredictor::Center;
+  auto emit = [&](std::size_t i0, const std::uint64_t* cs) {  // one row's codes, in order
+    for (std::size_t w = 0; w < W; ++w) {
+      const std::size_t i = i0 + w;
+      if (cs[w] == kEscapeValue) {
+        out.outliers.insert(out.outliers.end(), c.data + i * sizeof(T), c.data + (i + 1) * sizeof(T));
+        ++st.outliers;
+        tok[i] = kEscapeToken;
+      } else {
+        const TokenSplit t = split_value(cs[w]);
         tok[i] = static_cast<std::uint8_t>(t.token);
         out.extra.put(t.extra, t.extra_bits);
-        return r;
       }
     }
-    out.outliers.insert(out.outliers.end(), c.data + i * sizeof(T), c.data + (i + 1) * sizeof(T));
-    ++st.outliers;
-    tok[i] = kEscapeToken;
-    return std::isfinite(x) ? x : 0.0;
-  });
+  };
+  for (std::size_t f = 0; f < g.F; ++f) {
+    for (std::size_t h = 0; h < g.H; h += 2) {
+      const bool pair = h + 1 < g.H;
+      double* r0 = fr.cur.data() + (h + 1) * W1 + 1;
+      double* r1 = r0 + W1;
+      const double *u0 = r0 - W1, *p0 = fr.prev.data() + (h + 1) * W1 + 1;
+      const double *q0 = p0 - W1, *p1 = p0 + W1;
+      const std::size_t i0 = (f * g.H + h) * W, i1 = i0 + W;
+      std::uint64_t* c0 = codes.data();
+      std::uint64_t* c1 = c0 + W;
+      auto one = [&](double* r, const double* ru, const double* pr, const double* pu, std::size_t i, std::size_t w,
+                     std::uint64_t* cs) {
+        const double base = center_only ? center : lorenzo(r, ru, pr, pu, w);
+        r[w] = quantize_one<T>(loaded<T>(c.data, i + w), base, step, bound, max_err, cs[w]);
+      };
+      if (!pair) {
+        for (std::size_t w = 0; w < W; ++w) one(r0, u0, p0, q0, i0, w, c0);
+        emit(i0, c0);
+        continue;
+      }
+      if (W > 0) one(r0, u0, p0, q0, i0, 0, c0);
+      for (std::size_t w = 1; w < W; ++w) {
+        one(r0, u0, p0, q0, i0, w, c0);
+        one(r1, r0, p1, p0, i1, w - 1, c1);
+      }
+      if (W > 0) one(r1, r0, p1, p0, i1, W - 1, c1);
+      emit(i0, c0);
+      emit(i1, c1);
+    }
+    if (p == FieldPredictor::Lorenzo3) std::swap(fr.cur, fr.prev);
+  }
   st.max_error = std::max(st.max_error, max_err);
   return out;
 }
@@ -187,6 +239,15 @@ CodeStream code_tokens(const std::vector<std::uint8_t>& tok, const Grid& g, int 
   return s;
 }
 
+// Modes 6/7: the neighbours' 36 contexts or one, whichever codes smaller with its table.
+CodeStream code_static(const std::vector<std::uint8_t>& tok, const Grid& g, const FieldCounts& k) {
+  const std::vector<std::uint32_t> single(k.single.begin(), k.single.end());
+  std::vector<std::uint8_t> ctx(tok.size());
+  for_contexts(tok.data(), g, true, [&](std::size_t i, int c) { ctx[i] = static_cast<std::uint8_t>(c); });
+  CodeStream a = static_code_stream(tok, {}, 1, single), b = static_code_stream(tok, ctx, kCtxSide * kCtxSide, k.nb);
+  return b.wire_size() < a.wire_size() ? std::move(b) : std::move(a);
+}
+
 double median_of_finite(const ColumnSlice& c) {
   std::vector<double> v;
   v.reserve(c.n);
@@ -220,7 +281,9 @@ std::vector<std::byte> encode_field_block(const ColumnSlice& c, std::array<std::
   std::vector<std::uint32_t> single(k.single.begin(), k.single.end());
   const double one = token_cost(single, 1), nb = token_cost(k.nb, kCtxSide * kCtxSide);
   CodeStream s;
-  if (c.n >= kFieldTreeValues) {  // one coding, the context mode from the estimates
+  if (c.n >= kFieldStaticValues && p != FieldPredictor::Center) {
+    s = code_static(codes.tok, g, k);
+  } else if (c.n >= kFieldTreeValues) {  // one coding, the context mode from the estimates
     const TokenTree tree = TokenTree::fit(k.single);
     s = code_tokens(codes.tok, g, nb < one ? kCodeModeTreePrev : kCodeModeTreeSingle, &tree);
   } else if (!estimates_close(one, nb)) {

@@ -121,8 +121,9 @@ void TokenTree::write(ByteWriter& w) const {
 
 TokenTree TokenTree::read(ByteReader& r) {
   const std::string what = r.what() + ": token tree";
-  const auto k = get_count(r, get_varint(r, "token tree size"), 256, 2, "token tree size");
-  if (k == 0) r.fail("token tree has no tokens");
+  const auto k = get_varint(r, "token tree size");
+  if (k == 0 || k > 256) r.fail("token tree size " + std::to_string(k) + " is not between 1 and 256");
+  get_count(r, k, 256, 2, "token tree size");
   std::array<std::uint8_t, 256> len{};
   int last = -1;
   for (std::uint64_t i = 0; i < k; ++i) {

@@ -1,8 +1,9 @@
 // The field path (FORMAT.md §2.7, §4): large chunks pick their predictor on sample boxes
 // instead of coding the chunk with every predictor (the pick stays close to the best full
 // trial, the bytes do not depend on the thread count, every value keeps its bound); blocks of
-// 2^14 values or more code their tokens down a token tree (context modes 4 and 5), whose
-// description is checked like any other input.
+// 2^14 values or more code their tokens down a token tree (context modes 4 and 5), Lorenzo
+// blocks of 2^20 or more with static frequencies and rANS (modes 6 and 7); their descriptions
+// are checked like any other input.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -16,6 +17,7 @@
 #include "baler/io.hpp"
 #include "codec_test_util.hpp"
 #include "column_codec.hpp"
+#include "rans.hpp"
 #include "token_tree.hpp"
 #include "wire.hpp"
 
@@ -245,6 +247,115 @@ TEST(TokenTree, FittedTreesRoundTripTheirTokens) {
     for (int t : tokens) EXPECT_EQ(back.decode(dec, m2.data()), t);
     EXPECT_FALSE(dec.overrun());
   }
+}
+
+// A static-mode code stream (mode 6 or 7 with previous-token contexts) of `codes`, as a reader
+// finds it.
+std::vector<std::byte> static_stream(const std::vector<std::uint64_t>& codes, bool prev) {
+  std::vector<std::uint8_t> tok, ctx;
+  codec::BitWriter extra;
+  std::vector<std::uint32_t> counts((prev ? codec::kPrevContexts : 1) * 256, 0);
+  int c = 0;
+  for (auto v : codes) {
+    const int t = v == codec::kEscapeValue ? codec::kEscapeToken : codec::split_value(v).token;
+    if (v != codec::kEscapeValue) extra.put(codec::split_value(v).extra, codec::split_value(v).extra_bits);
+    tok.push_back(static_cast<std::uint8_t>(t));
+    ctx.push_back(static_cast<std::uint8_t>(prev ? c : 0));
+    ++counts[static_cast<std::size_t>(prev ? c : 0) * 256 + static_cast<std::size_t>(t)];
+    c = codec::prev_context(t);
+  }
+  auto s = codec::static_code_stream(tok, prev ? std::span<const std::uint8_t>(ctx) : std::span<const std::uint8_t>(),
+                                     prev ? codec::kPrevContexts : 1, counts);
+  s.extra = extra.finish();
+  ByteWriter w;
+  codec::put_code_stream(w, s);
+  return std::move(w.buffer());
+}
+
+TEST(StaticTokens, CodeStreamsRoundTripAndDamageIsCaught) {
+  std::mt19937_64 g(17);
+  std::geometric_distribution<std::uint64_t> geo(0.03);
+  std::vector<std::uint64_t> codes(5000);
+  for (std::size_t i = 0; i < codes.size(); ++i) codes[i] = i % 331 == 7 ? codec::kEscapeValue : geo(g) + (i / 1000) * 40;
+  codes[10] = codec::kMaxTokenValue;
+  auto read = [&](std::span<const std::byte> b) {
+    ByteReader r(b, "stream");
+    std::vector<std::uint64_t> out(codes.size());
+    codec::get_codes(r, out);
+    if (r.remaining() != 0) throw Error(ErrorCode::Malformed, "trailing bytes");
+    return out;
+  };
+  for (bool prev : {false, true}) {
+    const auto b = static_stream(codes, prev);
+    EXPECT_EQ(static_cast<int>(b[0]), prev ? codec::kCodeModeStaticPrev : codec::kCodeModeStaticSingle);
+    EXPECT_EQ(read(b), codes);
+    for (std::size_t len = 0; len < b.size(); ++len)
+      EXPECT_THROW(read(std::span<const std::byte>(b).first(len)), Error) << "cut at " << len;
+    flip_each_bit(b, b.size(), read);
+  }
+  // One token that owns all 2^12 slots leaves the state as it is, so the state must come back to
+  // its start: every flipped bit of the 4 state bytes is caught.
+  const auto one = static_stream({3, 3}, false);
+  ByteReader h(one, "one");
+  h.le<std::uint8_t>("mode");
+  codec::StaticTokens::read(h, 1);
+  ASSERT_EQ(codec::get_varint(h, "size"), 4u);
+  EXPECT_EQ(read(one).size(), codes.size());  // reads as many values as asked
+  for (std::size_t i = h.pos(); i < h.pos() + 4; ++i)
+    for (int bit = 0; bit < 8; ++bit) {
+      auto d = one;
+      d[i] ^= std::byte{static_cast<unsigned char>(1u << bit)};
+      ByteReader r(d, "one");
+      std::vector<std::uint64_t> out(2);
+      EXPECT_THROW(codec::get_codes(r, out), Error) << "byte " << i << " bit " << bit;
+    }
+}
+
+TEST(StaticTokens, HostileTablesAreMalformed) {
+  auto table = [](std::vector<int> tokens, std::vector<std::pair<int, std::vector<std::uint64_t>>> ctx) {
+    ByteWriter w;
+    codec::put_varint(w, tokens.size());
+    for (int t : tokens) w.le<std::uint8_t>(static_cast<std::uint8_t>(t));
+    for (const auto& [used, f] : ctx) {
+      w.le<std::uint8_t>(static_cast<std::uint8_t>(used));
+      for (auto x : f) codec::put_varint(w, x);
+    }
+    return std::move(w.buffer());
+  };
+  const std::vector<std::vector<std::byte>> bad{
+      table({}, {{0, {}}}),                           // no token
+      table({3, 2}, {{1, {2048, 2048}}}),             // not increasing
+      table({1, 250}, {{1, {2048, 2048}}}),           // invalid token
+      table({1, 2}, {{2, {2048, 2048}}}),             // flag 2
+      table({1, 2}, {{1, {2048, 2047}}}),             // sum 4095
+      table({1, 2}, {{1, {4097, 0}}}),                // above 4096
+      table({1, 2}, {{1, {4096}}}),                   // truncated
+  };
+  for (std::size_t k = 0; k < bad.size(); ++k) {
+    ByteReader r(bad[k], "table");
+    EXPECT_THROW(codec::StaticTokens::read(r, 1), Error) << "case " << k;
+  }
+  const auto good = table({1, 255}, {{1, {4000, 96}}, {0, {}}});
+  ByteReader r(good, "table");
+  EXPECT_NO_THROW(codec::StaticTokens::read(r, 2));
+  EXPECT_EQ(r.remaining(), 0u);
+}
+
+// A Lorenzo block of 2^20 float32 values is coded in a static mode and keeps every bound.
+TEST(StaticTokens, LargeLorenzoBlocksRoundTrip) {
+  const Dataset d = tiled_vorticity(2);  // 82 x 128 x 128 = 1.3 M values
+  const std::array<std::size_t, 3> dims{82, 128, 128};
+  const codec::ColumnSlice c{d.field.dtype, d.field.bytes.data(), d.field.size()};
+  const double bound = 1e-4 * field_range(d.field);
+  codec::BlockStats st;
+  const auto b = codec::encode_field_block(c, dims, bound, codec::FieldPredictor::Lorenzo3, st);
+  const int mode = field_mode(b);
+  EXPECT_TRUE(mode == codec::kCodeModeStaticSingle || mode == codec::kCodeModeStaticPrev) << mode;
+  Array out(d.field.dtype, d.field.shape);
+  ByteReader r(b, "block");
+  codec::decode_block(r, d.field.dtype, d.field.size(), {}, dims, out.bytes.data());
+  EXPECT_EQ(r.remaining(), 0u);
+  EXPECT_EQ(count_violations(d.field, out, {0, bound, true, false}), 0u);
 }
 
 }  // namespace
