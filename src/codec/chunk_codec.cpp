@@ -35,19 +35,23 @@ std::vector<std::byte> encode_field_with(FieldPredictor p, const ColumnSlice& c,
 }
 
 // The field predictors worth coding a chunk with, in the order ties are broken (Lorenzo3,
-// Lorenzo2, interpolation; Lorenzo2 is Lorenzo3 on a single frame). A large chunk (at least
-// 2^20 values and 32 frames) codes two sample boxes of 8 frames with each predictor (the
-// middle rows, about 1/128 of the chunk each, at a quarter and three quarters of its frames)
-// and returns the one whose boxes were smallest; a smaller chunk tries them all in full.
+// Lorenzo2, interpolation; Lorenzo2 is Lorenzo3 on a single frame). A chunk of at least 2^20
+// values and 32 frames codes two sample boxes of 8 frames with each predictor (the middle rows,
+// about 1/128 of the chunk each, at a quarter and three quarters of its frames) and returns the
+// one whose boxes were smallest; so does a chunk of at least 2^16 values and 48 frames of more
+// than one row, with boxes of 8 whole frames. A smaller chunk tries them all in full.
 std::vector<FieldPredictor> field_predictors(const ColumnSlice& c, std::array<std::size_t, 3> dims, double bound,
                                              int threads) {
   std::vector<FieldPredictor> all{FieldPredictor::Lorenzo3, FieldPredictor::Lorenzo2, FieldPredictor::Interp};
   if (dims[0] == 1) all.erase(all.begin() + 1);
   constexpr std::size_t kBoxFrames = 8;
   const auto [F, H, W] = dims;
-  if (c.n < (std::size_t{1} << 20) || F < 4 * kBoxFrames) return all;
+  const bool large = c.n >= (std::size_t{1} << 20) && F >= 4 * kBoxFrames;
+  const bool medium = c.n >= (std::size_t{1} << 16) && F >= 6 * kBoxFrames && H > 1;
+  if (!large && !medium) return all;
   const std::size_t es = dtype_size(c.dtype);
-  const std::size_t rows = std::min(H, std::max<std::size_t>(4, (c.n / 128 + kBoxFrames * W - 1) / (kBoxFrames * W)));
+  const std::size_t rows =
+      large ? std::min(H, std::max<std::size_t>(4, (c.n / 128 + kBoxFrames * W - 1) / (kBoxFrames * W))) : H;
   const std::array<std::size_t, 3> box{kBoxFrames, rows, W};
   std::vector<std::vector<std::byte>> boxes(2);
   for (std::size_t k = 0; k < 2; ++k) {
