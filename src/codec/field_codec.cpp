@@ -66,12 +66,14 @@ struct Frames {
   const double* prev_row(std::size_t h) const { return prev.data() + (h + 1) * W1 + 1; }
 };
 
-// Lorenzo prediction from the neighbours at r[w-1], the row above and the previous frame
-// (FORMAT.md §2.7; the same operations, in the same order, as with literal zeros outside).
-inline double lorenzo(const double* r, const double* ru, const double* pr, const double* pu, std::size_t w) {
-  const double a = r[w - 1], b = ru[w], c = pr[w];
-  const double ab = ru[w - 1], ac = pr[w - 1], bc = pu[w];
-  const double abc = pu[w - 1];
+// Lorenzo prediction of the value at r[0] from its neighbours r[-1], the row above (ru) and
+// the previous frame (pr, pu) (FORMAT.md §2.7; the same operations, in the same order, as with
+// literal zeros outside). The pointers point at the value's column; [-1] is the column before,
+// the padding at column 0.
+inline double lorenzo(const double* r, const double* ru, const double* pr, const double* pu) {
+  const double a = r[-1], b = ru[0], c = pr[0];
+  const double ab = ru[-1], ac = pr[-1], bc = pu[0];
+  const double abc = pu[-1];
   return ((a + b + c) - (ab + ac + bc)) + abc;
 }
 
@@ -79,6 +81,7 @@ inline double lorenzo(const double* r, const double* ru, const double* pr, const
 // returns the value reconstructed there.
 template <typename Visit>
 void lorenzo_order(const Grid& g, FieldPredictor p, double center, Visit&& visit) {
+  if (g.F == 0 || g.H == 0 || g.W == 0) return;  // no value (the other dims may be anything)
   Frames fr(g);
   const std::size_t W1 = fr.W1;
   std::size_t i = 0;
@@ -91,7 +94,7 @@ void lorenzo_order(const Grid& g, FieldPredictor p, double center, Visit&& visit
       if (p == FieldPredictor::Center) {
         for (std::size_t w = 0; w < g.W; ++w, ++i) r[w] = visit(i, center);
       } else {
-        for (std::size_t w = 0; w < g.W; ++w, ++i) r[w] = visit(i, lorenzo(r, ru, pr, pu, w));
+        for (std::size_t w = 0; w < g.W; ++w, ++i) r[w] = visit(i, lorenzo(r + w, ru + w, pr + w, pu + w));
       }
     }
     if (p == FieldPredictor::Lorenzo3) std::swap(fr.cur, fr.prev);
@@ -146,6 +149,7 @@ FieldCodes quantize(const ColumnSlice& c, const Grid& g, FieldPredictor p, doubl
                     BlockStats& st) {
   FieldCodes out;
   out.tok.resize(c.n);
+  if (g.F == 0 || g.H == 0 || g.W == 0) return out;  // no value (the other dims may be anything)
   std::uint8_t* tok = out.tok.data();
   double max_err = 0;
   Frames fr(g);
@@ -170,15 +174,16 @@ FieldCodes quantize(const ColumnSlice& c, const Grid& g, FieldPredictor p, doubl
     for (std::size_t h = 0; h < g.H; h += 2) {
       const bool pair = h + 1 < g.H;
       double* r0 = fr.cur.data() + (h + 1) * W1 + 1;
-      double* r1 = r0 + W1;
       const double *u0 = r0 - W1, *p0 = fr.prev.data() + (h + 1) * W1 + 1;
-      const double *q0 = p0 - W1, *p1 = p0 + W1;
+      const double* q0 = p0 - W1;
+      double* r1 = pair ? r0 + W1 : r0;  // the second row (only used when there is one)
+      const double* p1 = pair ? p0 + W1 : p0;
       const std::size_t i0 = (f * g.H + h) * W, i1 = i0 + W;
       std::uint64_t* c0 = codes.data();
       std::uint64_t* c1 = c0 + W;
       auto one = [&](double* r, const double* ru, const double* pr, const double* pu, std::size_t i, std::size_t w,
                      std::uint64_t* cs) {
-        const double base = center_only ? center : lorenzo(r, ru, pr, pu, w);
+        const double base = center_only ? center : lorenzo(r + w, ru + w, pr + w, pu + w);
         r[w] = quantize_one<T>(loaded<T>(c.data, i + w), base, step, bound, max_err, cs[w]);
       };
       if (!pair) {
