@@ -17,26 +17,6 @@ namespace baler::codec {
 namespace {
 int token_of(std::uint64_t c) { return c == kEscapeValue ? kEscapeToken : split_value(c).token; }
 
-// Format 1.1 coding loop: tokens through the range coder, extra bits into `extra`.
-template <bool kPrev>
-std::vector<std::byte> code_tokens(std::span<const std::uint64_t> codes, BitWriter& extra) {
-  TokenModels models(kPrev ? kPrevContexts : 1);
-  RangeEncoder enc;
-  int ctx = 0;
-  for (const std::uint64_t c : codes) {
-    if (c == kEscapeValue) {
-      encode_token(enc, models.tree(ctx), kEscapeToken);
-      if constexpr (kPrev) ctx = prev_context(kEscapeToken);
-      continue;
-    }
-    const TokenSplit t = split_value(c);
-    encode_token(enc, models.tree(ctx), t.token);
-    extra.put(t.extra, t.extra_bits);
-    if constexpr (kPrev) ctx = prev_context(t.token);
-  }
-  return enc.finish_compact();
-}
-
 // Format 1.4 coding loops (modes 4, 5): tokens down a token tree.
 template <bool kPrev>
 std::vector<std::byte> code_tree_tokens(std::span<const std::uint8_t> tok, const TokenTree& tree) {
@@ -84,7 +64,7 @@ CodeStream token_code_stream(std::span<const std::uint8_t> tok, std::vector<std:
     s.tokens = pr < one ? code_tree_tokens<true>(tok, tree) : code_tree_tokens<false>(tok, tree);
     ByteWriter w;
     tree.write(w);
-    s.tree = std::move(w.buffer());
+    s.model = std::move(w.buffer());
   } else if (!estimates_close(one, pr)) {
     s.mode = pr < one ? kCodeModePrev : kCodeModeSingle;
     s.tokens = pr < one ? code_plain_tokens<true>(tok) : code_plain_tokens<false>(tok);
@@ -107,7 +87,7 @@ CodeStream static_code_stream(std::span<const std::uint8_t> tok, std::span<const
   s.tokens = enc.finish();
   ByteWriter w;
   st.write(w);
-  s.tree = std::move(w.buffer());
+  s.model = std::move(w.buffer());
   return s;
 }
 
@@ -173,10 +153,12 @@ void decode_codes(std::span<const std::byte> bytes, int ctx_mode, std::span<std:
 }
 
 CodeStream encode_code_stream(std::span<const std::uint64_t> codes, int ctx_mode) {
+  std::vector<std::uint8_t> tok(codes.size());
   BitWriter extra;
+  for (std::size_t i = 0; i < codes.size(); ++i) tok[i] = put_code(codes[i], extra);
   CodeStream s;
   s.mode = ctx_mode == 1 ? kCodeModePrev : kCodeModeSingle;
-  s.tokens = ctx_mode == 1 ? code_tokens<true>(codes, extra) : code_tokens<false>(codes, extra);
+  s.tokens = ctx_mode == 1 ? code_plain_tokens<true>(tok) : code_plain_tokens<false>(tok);
   s.extra = extra.finish();
   return s;
 }
@@ -185,12 +167,12 @@ std::size_t CodeStream::wire_size() const {
   ByteWriter w;
   put_varint(w, tokens.size());
   put_varint(w, extra.size());
-  return 1 + tree.size() + w.buffer().size() + tokens.size() + extra.size();
+  return 1 + model.size() + w.buffer().size() + tokens.size() + extra.size();
 }
 
 void put_code_stream(ByteWriter& w, const CodeStream& s) {
   w.le<std::uint8_t>(static_cast<std::uint8_t>(s.mode));
-  w.append(s.tree);
+  w.append(s.model);
   put_varint(w, s.tokens.size());
   w.append(s.tokens);
   put_varint(w, s.extra.size());
@@ -201,15 +183,7 @@ CodeStream best_code_stream(std::span<const std::uint64_t> codes, const CodeCost
   if (codes.size() >= kTreeModeValues) {
     std::vector<std::uint8_t> tok(codes.size());
     BitWriter extra;
-    for (std::size_t i = 0; i < codes.size(); ++i) {
-      if (codes[i] == kEscapeValue) {
-        tok[i] = kEscapeToken;
-        continue;
-      }
-      const TokenSplit t = split_value(codes[i]);
-      tok[i] = static_cast<std::uint8_t>(t.token);
-      extra.put(t.extra, t.extra_bits);
-    }
+    for (std::size_t i = 0; i < codes.size(); ++i) tok[i] = put_code(codes[i], extra);
     return token_code_stream(tok, extra.finish());
   }
   if (!estimates_close(cost.single, cost.prev)) return encode_code_stream(codes, cost.prev < cost.single ? 1 : 0);

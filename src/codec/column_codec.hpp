@@ -3,11 +3,13 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <memory>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "baler/bytes.hpp"
@@ -43,10 +45,55 @@ struct BlockStats {
 // The quantisation step of a bound (FORMAT.md §2.7): step = 2·bound·(1 − 2^-12).
 inline double quant_step(double bound) { return 2.0 * bound * (1.0 - 1.0 / 4096.0); }
 
-// Uniform quantisation of one value against a prediction, exactly as the decoder will
-// reconstruct it (FORMAT.md §2.7): q = nearbyint((x - base) / step), x~ = base + step * q
-// rounded to the dtype. Values outside the bound, not finite or with |q| > 2^40 become
-// outliers (appended to `outliers`).
+inline constexpr double kMaxQ = 1099511627776.0;  // 2^40: larger codes are stored exactly
+
+// A value of float type T (double, float, Half) as a double, and a double rounded to T as
+// store_value rounds it; with_float_type runs f with the C++ type of a float dtype.
+template <typename T>
+double stored(double v) {
+  if constexpr (std::is_same_v<T, double>) return v;
+  else if constexpr (std::is_same_v<T, float>) return static_cast<float>(v);
+  else return half_to_float(float_to_half(static_cast<float>(v)));
+}
+template <typename T>
+double loaded(const std::byte* data, std::size_t i) {
+  T v;
+  std::memcpy(&v, data + i * sizeof(T), sizeof(T));
+  if constexpr (std::is_same_v<T, Half>) return half_to_float(v);
+  else return static_cast<double>(v);
+}
+template <typename F>
+decltype(auto) with_float_type(DType t, F&& f) {
+  switch (t) {
+    case DType::F64: return f(double{});
+    case DType::F32: return f(float{});
+    case DType::F16: return f(Half{});
+    default: throw Error(ErrorCode::Internal, "quantisation of an integer dtype");
+  }
+}
+
+// Uniform quantisation of one value x of float type T against a prediction, exactly as the
+// decoder will reconstruct it (FORMAT.md §2.7): q = nearbyint((x - base) / step), x~ = base +
+// step * q rounded to T. Returns x~ and sets `code` to zigzag(q); a value outside the bound,
+// not finite or with |q| > 2^40 gets kEscapeValue and returns x (0 if x is not finite), the
+// value later predictions use.
+template <typename T>
+inline double quantize_one(double x, double base, double step, double bound, double& max_err, std::uint64_t& code) {
+  const double q = std::nearbyint((x - base) / step);
+  if (std::isfinite(x) && std::isfinite(q) && std::fabs(q) <= kMaxQ) {
+    const double r = stored<T>(base + step * q);
+    const double err = std::fabs(x - r);
+    if (err <= bound) {
+      max_err = std::max(max_err, err);
+      code = zigzag(static_cast<std::int64_t>(q));
+      return r;
+    }
+  }
+  code = kEscapeValue;
+  return std::isfinite(x) ? x : 0.0;
+}
+
+// quantize_one for value i of a column of any float dtype; outliers are appended to `outliers`.
 struct Quantizer {
   ColumnSlice c;
   double step, bound;
@@ -117,7 +164,7 @@ void decode_codes(std::span<const std::byte> bytes, int ctx_mode, std::span<std:
 struct CodeStream {
   int mode = kCodeModeSingle;
   std::vector<std::byte> tokens, extra;
-  std::vector<std::byte> tree;  // modes 4 and 5: the token tree's description
+  std::vector<std::byte> model;  // written after the mode: the token tree (4, 5) or static tables (6, 7)
   std::size_t wire_size() const;  // bytes put_code_stream writes
 };
 // Estimated bits of the tokens in each context mode, and the exact count of extra bits.
@@ -149,6 +196,14 @@ CodeStream static_code_stream(std::span<const std::uint8_t> tok, std::span<const
                               std::span<const std::uint32_t> counts);
 // best_code_stream + put_code_stream.
 void put_codes(ByteWriter& w, std::span<const std::uint64_t> codes);
+// The token of a code (kEscapeToken for kEscapeValue); its extra bits go to `extra`.
+inline std::uint8_t put_code(std::uint64_t code, BitWriter& extra) {
+  if (code == kEscapeValue) return kEscapeToken;
+  const TokenSplit t = split_value(code);
+  extra.put(t.extra, t.extra_bits);
+  return static_cast<std::uint8_t>(t.token);
+}
+
 // Code streams' previous-token contexts (modes 1, 3, 5): the token capped at 14, escape 15.
 inline constexpr int kPrevContexts = 16;
 inline int prev_context(int token) { return token == kEscapeToken ? kPrevContexts - 1 : std::min(token, kPrevContexts - 2); }

@@ -14,26 +14,12 @@ namespace baler::codec {
 namespace {
 
 constexpr int kCtxSide = 6;
-constexpr double kMaxQ = 1099511627776.0;  // 2^40, as Quantizer
 
 struct Grid {
   std::size_t F, H, W;
 };
 
-// A value rounded to the dtype T, as store_value rounds it.
-template <typename T>
-double stored(double v) {
-  if constexpr (std::is_same_v<T, double>) return v;
-  else if constexpr (std::is_same_v<T, float>) return static_cast<float>(v);
-  else return half_to_float(float_to_half(static_cast<float>(v)));
-}
-template <typename T>
-double loaded(const std::byte* data, std::size_t i) {
-  T v;
-  std::memcpy(&v, data + i * sizeof(T), sizeof(T));
-  if constexpr (std::is_same_v<T, Half>) return half_to_float(v);
-  else return static_cast<double>(v);
-}
+// Stores a double (already rounded to T) into element i.
 template <typename T>
 void put(std::byte* data, std::size_t i, double v) {
   if constexpr (std::is_same_v<T, Half>) {
@@ -42,17 +28,6 @@ void put(std::byte* data, std::size_t i, double v) {
   } else {
     const T x = static_cast<T>(v);
     std::memcpy(data + i * sizeof(T), &x, sizeof(T));
-  }
-}
-
-// Runs `f` with the C++ type of a float dtype (F64, F32, F16).
-template <typename F>
-decltype(auto) with_float_type(DType t, F&& f) {
-  switch (t) {
-    case DType::F64: return f(double{});
-    case DType::F32: return f(float{});
-    case DType::F16: return f(Half{});
-    default: throw Error(ErrorCode::Internal, "field block of an integer dtype");
   }
 }
 
@@ -123,24 +98,6 @@ struct FieldCodes {
   std::vector<std::byte> outliers;
 };
 
-// One value against its prediction: the reconstructed value, and the zigzag code in `code`
-// (kEscapeValue when the value is stored exactly, as Quantizer::code).
-template <typename T>
-inline double quantize_one(double x, double base, double step, double bound, double& max_err, std::uint64_t& code) {
-  const double q = std::nearbyint((x - base) / step);
-  if (std::isfinite(x) && std::isfinite(q) && std::fabs(q) <= kMaxQ) {
-    const double r = stored<T>(base + step * q);
-    const double err = std::fabs(x - r);
-    if (err <= bound) {
-      max_err = std::max(max_err, err);
-      code = zigzag(static_cast<std::int64_t>(q));
-      return r;
-    }
-  }
-  code = kEscapeValue;
-  return std::isfinite(x) ? x : 0.0;
-}
-
 // Rows are quantised two at a time, the second one column behind the first (it needs the
 // first's value above and above-left): two independent chains of dependent operations that
 // the processor overlaps. Tokens, extra bits and stored values come out in C order all the same.
@@ -159,22 +116,18 @@ FieldCodes quantize(const ColumnSlice& c, const Grid& g, FieldPredictor p, doubl
   auto emit = [&](std::size_t i0, const std::uint64_t* cs) {  // one row's codes, in order
     for (std::size_t w = 0; w < W; ++w) {
       const std::size_t i = i0 + w;
+      tok[i] = put_code(cs[w], out.extra);
       if (cs[w] == kEscapeValue) {
         out.outliers.insert(out.outliers.end(), c.data + i * sizeof(T), c.data + (i + 1) * sizeof(T));
         ++st.outliers;
-        tok[i] = kEscapeToken;
-      } else {
-        const TokenSplit t = split_value(cs[w]);
-        tok[i] = static_cast<std::uint8_t>(t.token);
-        out.extra.put(t.extra, t.extra_bits);
       }
     }
   };
   for (std::size_t f = 0; f < g.F; ++f) {
     for (std::size_t h = 0; h < g.H; h += 2) {
       const bool pair = h + 1 < g.H;
-      double* r0 = fr.cur.data() + (h + 1) * W1 + 1;
-      const double *u0 = r0 - W1, *p0 = fr.prev.data() + (h + 1) * W1 + 1;
+      double* r0 = fr.row(h);
+      const double *u0 = r0 - W1, *p0 = fr.prev_row(h);
       const double* q0 = p0 - W1;
       double* r1 = pair ? r0 + W1 : r0;  // the second row (only used when there is one)
       const double* p1 = pair ? p0 + W1 : p0;
@@ -235,7 +188,7 @@ CodeStream code_tokens(const std::vector<std::uint8_t>& tok, const Grid& g, int 
     });
     ByteWriter w;
     tree->write(w);
-    s.tree = std::move(w.buffer());
+    s.model = std::move(w.buffer());
   } else {
     TokenModels models(contexts);
     for_contexts(tok.data(), g, nb, [&](std::size_t i, int ctx) { encode_token(enc, models.tree(ctx), tok[i]); });

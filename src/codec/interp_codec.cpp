@@ -96,14 +96,7 @@ std::vector<std::byte> encode_interp_block(const ColumnSlice& c, std::array<std:
     std::vector<std::byte> rec(c.n * sizeof(R));
     interp_order(dims, RecView<R>{rec.data()}, [&](std::size_t i, double base) {
       double r;
-      const std::uint64_t code = qz.code(i, base, r);
-      if (code == kEscapeValue) {
-        tok.push_back(kEscapeToken);
-      } else {
-        const TokenSplit t = split_value(code);
-        tok.push_back(static_cast<std::uint8_t>(t.token));
-        extra.put(t.extra, t.extra_bits);
-      }
+      tok.push_back(put_code(qz.code(i, base, r), extra));
       return r;
     });
   });

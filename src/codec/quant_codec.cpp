@@ -17,7 +17,6 @@ void decode_field(ByteReader& r, DType t, std::size_t n, std::array<std::size_t,
 namespace {
 
 constexpr double kTwo53 = 9007199254740992.0;
-constexpr double kMaxQ = 1099511627776.0;  // 2^40: larger codes are stored exactly
 
 // The element as an integer if it is one exactly (integer dtypes always; floats when finite,
 // integral, not -0 and below 2^53).
@@ -130,23 +129,17 @@ std::vector<std::byte> encode_int_block(const ColumnSlice& c) {
 }
 
 std::uint64_t Quantizer::code(std::size_t i, double base, double& rec) {
-  std::byte tmp[8];
-  const double x = load_value(c.dtype, c.data, i);
-  const double q = std::nearbyint((x - base) / step);
-  if (std::isfinite(x) && std::isfinite(q) && std::fabs(q) <= kMaxQ) {
-    const double r = store_value(c.dtype, tmp, 0, base + step * q);
-    const double err = std::fabs(x - r);
-    if (err <= bound) {
-      stats.max_error = std::max(stats.max_error, err);
-      rec = r;
-      return zigzag(static_cast<std::int64_t>(q));
-    }
+  std::uint64_t q;
+  rec = with_float_type(c.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    return quantize_one<T>(loaded<T>(c.data, i), base, step, bound, stats.max_error, q);
+  });
+  if (q == kEscapeValue) {
+    const std::size_t es = dtype_size(c.dtype);
+    outliers.insert(outliers.end(), c.data + i * es, c.data + (i + 1) * es);
+    ++stats.outliers;
   }
-  const std::size_t es = dtype_size(c.dtype);
-  outliers.insert(outliers.end(), c.data + i * es, c.data + (i + 1) * es);
-  ++stats.outliers;
-  rec = std::isfinite(x) ? x : 0.0;
-  return kEscapeValue;
+  return q;
 }
 
 namespace {

@@ -2,7 +2,6 @@
 #include "rans.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <numeric>
 
 #include "range_coder.hpp"
@@ -116,17 +115,6 @@ StaticTokens StaticTokens::read(ByteReader& r, int contexts) {
   }
   t.build(contexts);
   return t;
-}
-
-double StaticTokens::bits(std::span<const std::uint32_t> counts) const {
-  double b = 0;
-  const std::size_t contexts = used_.size();
-  for (std::size_t c = 0; c < contexts; ++c)
-    for (std::size_t i = 0; i < tokens_.size(); ++i) {
-      const std::uint32_t n = counts[c * 256 + tokens_[i]];
-      if (n) b += n * (kRansScaleBits - std::log2(static_cast<double>(sym_[c * 256 + i].freq)));
-    }
-  return b;
 }
 
 std::vector<std::byte> RansEncoder::finish() {

@@ -37,7 +37,6 @@ class StaticTokens {
   }
   // Frequency and start of `token` in context ctx (freq 0: the token cannot be coded there).
   Sym sym(int ctx, int token) const { return sym_[static_cast<std::size_t>(ctx) * 256 + index_[static_cast<std::size_t>(token)]]; }
-  double bits(std::span<const std::uint32_t> counts) const;  // coded size of these counts
 
  private:
   void build(int contexts);

@@ -257,8 +257,7 @@ std::vector<std::byte> static_stream(const std::vector<std::uint64_t>& codes, bo
   std::vector<std::uint32_t> counts((prev ? codec::kPrevContexts : 1) * 256, 0);
   int c = 0;
   for (auto v : codes) {
-    const int t = v == codec::kEscapeValue ? codec::kEscapeToken : codec::split_value(v).token;
-    if (v != codec::kEscapeValue) extra.put(codec::split_value(v).extra, codec::split_value(v).extra_bits);
+    const int t = codec::put_code(v, extra);
     tok.push_back(static_cast<std::uint8_t>(t));
     ctx.push_back(static_cast<std::uint8_t>(prev ? c : 0));
     ++counts[static_cast<std::size_t>(prev ? c : 0) * 256 + static_cast<std::size_t>(t)];
