@@ -55,7 +55,10 @@ struct CompressOptions {
   const TableModel* table_model = nullptr;  // conditional table model (tables; not with `model`)
   bool learn = false;  // derive a table model from this input first and embed it (compress --learn)
   std::string weight_precision = "auto";  // auto | f32 | f16 | int8 (embedded decoder weights)
-  std::int64_t chunk_rows = 65536;        // rows (tables) or frames (fields) per chunk
+  // Rows (tables) or frames (fields) per chunk; 0 = auto: 65536 rows of a table, as many frames
+  // of a field as hold 2^22 values (at least one), so that a large field has enough chunks to
+  // keep every thread busy.
+  std::int64_t chunk_rows = 0;
   int zstd_level = 12;        // lossless blocks (19: ~0.5 % smaller on nanoAOD, 40 % slower)
   std::string source_format;  // recorded for decompress's default output ("npz", "csv", ...)
   std::string source_name;    // file name of the input, for info
@@ -99,9 +102,10 @@ CompressOptions compress_options_from_config(const CompressionConfig& c);
 CompressSummary compress_dataset(const Dataset& data, const std::filesystem::path& out,
                                  const CompressOptions& options);
 // The same from a source read in parts: pass 1 (only when a column has a rel bound or integer
-// detection) reads it chunk by chunk for the finite ranges; pass 2 reads up to `threads`
-// chunks at a time, encodes them in parallel and writes each CHUNK section as soon as it and
-// the ones before are done. Memory: O(threads x chunk), whatever the source's size. The bytes
+// detection) reads it chunk by chunk for the finite ranges; pass 2 encodes chunks on `threads`
+// threads while one reads the next and another writes each CHUNK section as soon as it and the
+// ones before are done (at most 2 x threads chunks held). Memory: O(threads x chunk), whatever
+// the source's size. The bytes
 // equal compress_dataset's on the same data (compress_dataset is this on a MemorySource).
 CompressSummary compress_source(DataSource& source, const std::filesystem::path& out,
                                 const CompressOptions& options);
@@ -158,8 +162,8 @@ Dataset decompress_memory(std::vector<std::byte> bytes, const std::string& what,
 // with rows = the selected range. Throws as decompress_file.
 DataLayout container_layout(const ContainerRef& ref, const DecompressOptions& options = {});
 // Decodes the selected rows chunk by chunk into `sink` (rows in order; the caller commits the
-// sink). Only the chunks that overlap the range are read; at most `threads` decoded chunks
-// are held at a time.
+// sink). Only the chunks that overlap the range are read; at most 2 x `threads` decoded
+// chunks are held at a time.
 void decompress_into(const ContainerRef& ref, DataSink& sink, const DecompressOptions& options = {});
 
 // Facts about a container without decoding the data (for `baler info`).

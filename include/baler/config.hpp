@@ -63,7 +63,7 @@ struct CompressionConfig {
   bool detect_integers = true;       // integer-valued float columns kept exact
   std::string model_storage = "embedded";  // embedded | external
   std::string weight_precision = "auto";   // auto | f32 | f16 | int8
-  std::int64_t chunk_rows = 65536;   // rows (or frames) per chunk
+  std::int64_t chunk_rows = 0;       // rows (or frames) per chunk; 0 = auto (CompressOptions::chunk_rows)
   int zstd_level = 12;
   std::string output_format = "auto";  // decompress output: auto (input's) | npz | npy | csv | h5
   friend bool operator==(const CompressionConfig&, const CompressionConfig&) = default;

@@ -99,6 +99,9 @@ class DataSource {
   virtual ~DataSource() = default;
   virtual const DataLayout& layout() const = 0;
   virtual Dataset read_rows(std::uint64_t a, std::uint64_t b) = 0;
+  // read_rows may run on several threads at once (an npy file read with pread, data in memory):
+  // compress then reads chunks on its worker threads instead of one at a time.
+  virtual bool concurrent_reads() const { return false; }
   // "streamed" or "read whole" (formats baler cannot read in parts), for notes and tests.
   virtual std::string access() const { return "streamed"; }
 };
@@ -113,6 +116,7 @@ class MemorySource final : public DataSource {
         layout_(layout_of(*data_)), access_(std::move(access)) {}
   const DataLayout& layout() const override { return layout_; }
   Dataset read_rows(std::uint64_t a, std::uint64_t b) override { return slice_rows(*data_, a, b); }
+  bool concurrent_reads() const override { return true; }
   std::string access() const override { return access_; }
 
  private:

@@ -15,6 +15,11 @@ namespace baler::codec {
 
 // Most values one chunk may hold (all columns); larger chunks are refused before allocating.
 inline constexpr std::uint64_t kMaxChunkElements = std::uint64_t{1} << 24;
+// The automatic chunk size (CompressOptions::chunk_rows = 0): rows of a table; values of a
+// field's chunk (whole frames, at least one). 2^22 values cost 0.06-0.14 % of the ratio against
+// 2^24 on the vorticity field and make four times as many chunks to share among threads.
+inline constexpr std::int64_t kDefaultTableChunkRows = 65536;
+inline constexpr std::uint64_t kFieldChunkValues = std::uint64_t{1} << 22;
 
 struct ChunkOut {
   std::vector<std::byte> bytes;   // CHUNK payload

@@ -1,9 +1,9 @@
-// compress_source / compress_dataset: pass 1 plans the bounds, pass 2 encodes chunks (a few at a
-// time, each with or without the model) and streams them into the container.
+// compress_source / compress_dataset: pass 1 plans the bounds, pass 2 encodes chunks (several at
+// once, each with or without the model) and streams them into the container in order.
 #include <algorithm>
 #include <cmath>
+#include <array>
 #include <set>
-#include <thread>
 
 #include "baler/codec.hpp"
 #include "baler/container.hpp"
@@ -13,6 +13,7 @@
 #include "chunk_codec.hpp"
 #include "codec_schema.hpp"
 #include "model_predictor.hpp"
+#include "parallel_for.hpp"
 #include "text_section.hpp"
 #include "wire.hpp"
 
@@ -25,17 +26,41 @@ struct ColumnScan {
   double lo = HUGE_VAL, hi = -HUGE_VAL;
   bool integer_valued = true;
   void add(const Array& a) {
-    if (!is_float(a.dtype)) return;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-      const double x = a.value(i);
-      if (!std::isfinite(x)) continue;
-      lo = std::min(lo, x);
-      hi = std::max(hi, x);
-      if (x != std::trunc(x) || std::fabs(x) > 9007199254740992.0 || (x == 0 && std::signbit(x)))
-        integer_valued = false;
-    }
+    if (a.dtype == DType::F32) add_values(a.as<float>());
+    else if (a.dtype == DType::F64) add_values(a.as<double>());
+    else if (is_float(a.dtype))
+      for (std::size_t i = 0; i < a.size(); ++i) add_values(std::span<const double>(std::array<double, 1>{a.value(i)}));
+  }
+  void merge(const ColumnScan& o) {
+    lo = std::min(lo, o.lo);
+    hi = std::max(hi, o.hi);
+    integer_valued = integer_valued && o.integer_valued;
   }
   double range() const { return hi >= lo ? hi - lo : 0.0; }
+
+ private:
+  // Integers are tested only until the first value that is not one; then only the range.
+  template <typename T>
+  void add_values(std::span<const T> v) {
+    const std::size_t n = v.size();
+    T l = static_cast<T>(lo), h = static_cast<T>(hi);
+    std::size_t i = 0;
+    for (; i < n && integer_valued; ++i) {
+      const T x = v[i];
+      if (!std::isfinite(x)) continue;
+      l = std::min(l, x);
+      h = std::max(h, x);
+      if (x != std::trunc(x) || std::fabs(x) > T(9007199254740992.0) || (x == 0 && std::signbit(x))) integer_valued = false;
+    }
+    for (; i < n; ++i) {
+      const T x = v[i];
+      const bool finite = x - x == 0;  // false for NaN and infinities
+      l = finite && x < l ? x : l;
+      h = finite && x > h ? x : h;
+    }
+    lo = std::min(lo, static_cast<double>(l));
+    hi = std::max(hi, static_cast<double>(h));
+  }
 };
 
 // The bound a column gets before its values are known; `explicit_bound` says a config or
@@ -98,7 +123,7 @@ Schema initial_schema(const DataLayout& l, const CompressOptions& o, std::vector
   };
   if (l.kind == DataKind::Table) {
     for (std::size_t j = 0; j < l.names.size(); ++j) add(l.names[j], l.dtypes[j]);
-    s.chunk_rows = clamp_chunk_rows(o.chunk_rows, std::max<std::size_t>(1, s.columns.size()));
+    s.chunk_rows = clamp_chunk_rows(o.chunk_rows > 0 ? o.chunk_rows : kDefaultTableChunkRows, std::max<std::size_t>(1, s.columns.size()));
   } else {
     require(!l.field_shape.empty(), ErrorCode::Unsupported, "a 0-d field cannot be compressed");
     s.field_shape = l.field_shape;
@@ -107,7 +132,8 @@ Schema initial_schema(const DataLayout& l, const CompressOptions& o, std::vector
     require(per <= kMaxChunkElements, ErrorCode::Limit,
             "one frame of the field has " + std::to_string(per) + " values, more than a chunk may hold (" +
                 std::to_string(kMaxChunkElements) + ")");
-    s.chunk_rows = clamp_chunk_rows(o.chunk_rows, per);
+    s.chunk_rows = clamp_chunk_rows(
+        o.chunk_rows > 0 ? o.chunk_rows : static_cast<std::int64_t>(std::max<std::uint64_t>(1, kFieldChunkValues / per)), per);
   }
   require(s.rows == 0 || (l.kind == DataKind::Field ? row_elements(s) : s.columns.size() + l.text_names.size()) > 0,
           ErrorCode::Unsupported,
@@ -143,14 +169,35 @@ Schema plan_schema(DataSource& src, const CompressOptions& o) {
   std::vector<ColumnScan> scans(s.columns.size());
   bool scan = false;
   for (std::size_t j = 0; j < s.columns.size(); ++j) scan |= needs_scan(s.columns[j], ex[j], o);
-  for (std::uint64_t a = 0; scan && a < s.rows; a += s.chunk_rows) {
-    const std::uint64_t b = std::min(s.rows, a + s.chunk_rows);
-    const Dataset part = src.read_rows(a, b);
-    for (std::size_t j = 0; j < s.columns.size(); ++j)
-      if (needs_scan(s.columns[j], ex[j], o))
-        scans[j].add(s.kind == DataKind::Field ? part.field : part.columns[j].values);
-    if (o.on_progress) o.on_progress("scanning", b, s.rows);
-  }
+  // Parts are read in order and scanned on up to o.threads threads; scans merge in order.
+  const std::uint64_t n = !scan || s.rows == 0 ? 0 : (s.rows - 1) / s.chunk_rows + 1;
+  const std::size_t window = 2 * static_cast<std::size_t>(std::clamp(o.threads, 1, 64));
+  std::vector<Dataset> parts(window);
+  std::vector<std::vector<ColumnScan>> part_scans(window);
+  auto rows_of = [&](std::size_t i) {
+    const std::uint64_t a = static_cast<std::uint64_t>(i) * s.chunk_rows;
+    return std::make_pair(a, std::min(s.rows, a + s.chunk_rows));
+  };
+  const bool concurrent = src.concurrent_reads();  // then each worker reads its own part
+  auto read = [&](std::size_t i) { parts[i % window] = src.read_rows(rows_of(i).first, rows_of(i).second); };
+  ordered_pipeline(
+      static_cast<std::size_t>(n), o.threads, window,
+      [&](std::size_t i) {
+        if (!concurrent) read(i);
+      },
+      [&](std::size_t i) {
+        if (concurrent) read(i);
+        const Dataset& part = parts[i % window];
+        auto& sc = part_scans[i % window];
+        sc.assign(s.columns.size(), ColumnScan{});
+        for (std::size_t j = 0; j < s.columns.size(); ++j)
+          if (needs_scan(s.columns[j], ex[j], o)) sc[j].add(s.kind == DataKind::Field ? part.field : part.columns[j].values);
+        parts[i % window] = {};
+      },
+      [&](std::size_t i) {
+        for (std::size_t j = 0; j < s.columns.size(); ++j) scans[j].merge(part_scans[i % window][j]);
+        if (o.on_progress) o.on_progress("scanning", rows_of(i).second, s.rows);
+      });
   for (std::size_t j = 0; j < s.columns.size(); ++j) resolve_column(s.columns[j], ex[j], scans[j], o);
   return s;
 }
@@ -200,29 +247,6 @@ ChunkOut encode_part(const Dataset& part, const Schema& s, std::uint64_t first, 
   }
   rebase_chunk(c, first);
   return c;
-}
-
-// Encodes `parts` (consecutive chunks) on up to parts.size() threads, each chunk's columns on
-// threads / parts.size() more; output order = input order.
-std::vector<ChunkOut> encode_batch(const std::vector<Dataset>& parts, const std::vector<std::uint64_t>& firsts,
-                                   const Schema& s, const ModelUse& m, int zstd, int threads) {
-  const int inner = std::max(1, threads / std::max(1, static_cast<int>(parts.size())));
-  std::vector<ChunkOut> out(parts.size());
-  std::vector<std::exception_ptr> errors(parts.size());
-  auto work = [&](std::size_t i) {
-    try {
-      out[i] = encode_part(parts[i], s, firsts[i], m, zstd, inner);
-    } catch (...) {
-      errors[i] = std::current_exception();
-    }
-  };
-  std::vector<std::thread> pool;
-  for (std::size_t i = 1; i < parts.size(); ++i) pool.emplace_back(work, i);
-  if (!parts.empty()) work(0);
-  for (auto& t : pool) t.join();
-  for (auto& e : errors)
-    if (e) std::rethrow_exception(e);
-  return out;
 }
 
 container::TensorStorage storage_from(const std::string& s) {
@@ -418,32 +442,53 @@ CompressSummary StreamWriter::finish_table(const TableModel& given, bool externa
 }
 
 
-// Pass 2: up to `threads` chunks read, encoded in parallel and written in order.
+// Pass 2: chunks read in order, encoded on up to `threads` threads and written in order, the
+// three overlapped (ordered_pipeline); at most 2 x threads chunks are held at once. A chunk
+// gets threads / chunks more threads for its columns when there are fewer chunks than threads.
 void encode_all(DataSource& src, const Schema& s, const ModelUse& use, const CompressOptions& o, StreamWriter& w) {
   const std::uint64_t nt = static_cast<std::uint64_t>(std::clamp(o.threads, 1, 64));
-  for (std::uint64_t a = 0; a < s.rows;) {
-    std::vector<Dataset> parts;
-    std::vector<std::uint64_t> firsts;
-    for (; a < s.rows && parts.size() < nt; a += s.chunk_rows) {
-      parts.push_back(src.read_rows(a, std::min(s.rows, a + s.chunk_rows)));
-      firsts.push_back(a);
-    }
-    const auto chunks = encode_batch(parts, firsts, s, use, o.zstd_level, static_cast<int>(nt));
-    for (std::size_t i = 0; i < chunks.size(); ++i) {
-      w.add_chunk(chunks[i], firsts[i], parts[i].rows());
-      w.add_text(parts[i]);
-    }
-    if (o.on_progress) o.on_progress("compressing", a < s.rows ? a : s.rows, s.rows);
-  }
+  const std::uint64_t n = s.rows == 0 ? 0 : (s.rows - 1) / s.chunk_rows + 1;
+  const int inner = static_cast<int>(std::max<std::uint64_t>(1, nt / std::max<std::uint64_t>(1, std::min(nt, n))));
+  const std::size_t window = static_cast<std::size_t>(2 * nt);
+  std::vector<Dataset> parts(window);
+  std::vector<ChunkOut> chunks(window);
+  auto first = [&](std::size_t i) { return static_cast<std::uint64_t>(i) * s.chunk_rows; };
+  const bool concurrent = src.concurrent_reads();  // then each worker reads its own chunk
+  auto read = [&](std::size_t i) { parts[i % window] = src.read_rows(first(i), std::min(s.rows, first(i) + s.chunk_rows)); };
+  ordered_pipeline(
+      static_cast<std::size_t>(n), static_cast<int>(nt), window,
+      [&](std::size_t i) {
+        if (!concurrent) read(i);
+      },
+      [&](std::size_t i) {
+        if (concurrent) read(i);
+        chunks[i % window] = encode_part(parts[i % window], s, first(i), use, o.zstd_level, inner);
+      },
+      [&](std::size_t i) {
+        Dataset& part = parts[i % window];
+        w.add_chunk(chunks[i % window], first(i), part.rows());
+        w.add_text(part);
+        const std::uint64_t end = std::min(s.rows, first(i) + s.chunk_rows);
+        part = {};
+        chunks[i % window] = {};
+        if (o.on_progress) o.on_progress("compressing", end, s.rows);
+      });
 }
 
 }  // namespace
 }  // namespace codec
 
 namespace {
-// A table's columns must be 1-D and of one length (text columns included).
+// A field's bytes must match its shape; a table's columns must be 1-D and of one length (text
+// columns included).
 void check_table_columns(const Dataset& data) {
-  if (data.kind != DataKind::Table) return;
+  if (data.kind != DataKind::Table) {
+    require(data.field.bytes.size() == checked_element_count(data.field.shape, "the field") * dtype_size(data.field.dtype),
+            ErrorCode::Malformed,
+            "the field holds " + std::to_string(data.field.bytes.size()) + " bytes, not those of shape " +
+                shape_string(data.field.shape));
+    return;
+  }
   for (const auto& col : data.columns)
     require(col.values.ndim() == 1 && col.values.size() == data.rows(), ErrorCode::Malformed,
             "column " + col.name + " is not a 1-D column of " + std::to_string(data.rows()) + " rows");

@@ -5,13 +5,13 @@
 #include <cstring>
 #include <functional>
 #include <set>
-#include <thread>
 
 #include "baler/codec.hpp"
 #include "baler/container.hpp"
 #include "bundle.hpp"
 #include "chunk_codec.hpp"
 #include "codec_open.hpp"
+#include "parallel_for.hpp"
 
 namespace baler {
 namespace codec {
@@ -169,8 +169,9 @@ Dataset part_of(const Schema& s, const ChunkRef& ref, std::vector<Array> cols, s
   return d;
 }
 
-// Calls fn(part, first_row) for rows [a, b) in order, chunk by chunk: the payloads are read
-// here (one file position), up to `threads` chunks decoded in parallel, then handed over.
+// Calls fn(part, first_row) for rows [a, b) in order, chunk by chunk: the payloads are read in
+// order (one file position), decoded on up to `threads` threads and handed over in order, the
+// three overlapped (ordered_pipeline); at most 2 x threads chunks are held at once.
 void for_each_part(const OpenedContainer& o, const DecompressOptions& opt, std::uint64_t a, std::uint64_t b,
                    const std::function<void(const Dataset&, std::uint64_t)>& fn,
                    std::string_view stage = "decompressing") {
@@ -185,35 +186,25 @@ void for_each_part(const OpenedContainer& o, const DecompressOptions& opt, std::
   for (std::size_t k = 0; k < o.chunks.size(); ++k)
     if (o.chunks[k].first < b && o.chunks[k].first + o.chunks[k].count > a) need.push_back(k);
   const std::size_t nt = static_cast<std::size_t>(std::clamp(opt.threads, 1, 64));
-  for (std::size_t i0 = 0; i0 < need.size(); i0 += nt) {
-    const std::size_t n = std::min(nt, need.size() - i0);
-    std::vector<std::vector<std::byte>> payloads(n);
-    for (std::size_t i = 0; i < n; ++i) payloads[i] = o.reader.section(o.chunks[need[i0 + i]].section);
-    std::vector<std::vector<Array>> cols(n);
-    std::vector<std::exception_ptr> errors(n);
-    auto work = [&](std::size_t i) {
-      try {
-        cols[i] = decode_chunk(payloads[i], s, o.chunks[need[i0 + i]], pred ? &*pred : nullptr, o.reader.what(),
-                               std::max<int>(1, static_cast<int>(nt / n)),  // columns in parallel too
-                               tpred ? &*tpred : nullptr);
-        payloads[i] = {};
-      } catch (...) {
-        errors[i] = std::current_exception();
-      }
-    };
-    std::vector<std::thread> pool;
-    for (std::size_t i = 1; i < n; ++i) pool.emplace_back(work, i);
-    work(0);
-    for (auto& th : pool) th.join();
-    for (auto& e : errors)
-      if (e) std::rethrow_exception(e);
-    for (std::size_t i = 0; i < n; ++i) {
-      const ChunkRef& ref = o.chunks[need[i0 + i]];
-      const std::uint64_t lo = std::max(a, ref.first), hi = std::min(b, ref.first + ref.count);
-      fn(part_of(s, ref, std::move(cols[i]), lo, hi, text), lo);
-      if (opt.on_progress) opt.on_progress(stage, hi - a, b - a);
-    }
-  }
+  const int inner = static_cast<int>(std::max<std::size_t>(1, nt / std::max<std::size_t>(1, std::min(nt, need.size()))));
+  const std::size_t window = 2 * nt;
+  std::vector<std::vector<std::byte>> payloads(window);
+  std::vector<std::vector<Array>> cols(window);
+  ordered_pipeline(
+      need.size(), static_cast<int>(nt), window,
+      [&](std::size_t i) { payloads[i % window] = o.reader.section(o.chunks[need[i]].section); },
+      [&](std::size_t i) {
+        cols[i % window] = decode_chunk(payloads[i % window], s, o.chunks[need[i]], pred ? &*pred : nullptr,
+                                        o.reader.what(), inner, tpred ? &*tpred : nullptr);
+        payloads[i % window] = {};
+      },
+      [&](std::size_t i) {
+        const ChunkRef& ref = o.chunks[need[i]];
+        const std::uint64_t lo = std::max(a, ref.first), hi = std::min(b, ref.first + ref.count);
+        fn(part_of(s, ref, std::move(cols[i % window]), lo, hi, text), lo);
+        cols[i % window] = {};
+        if (opt.on_progress) opt.on_progress(stage, hi - a, b - a);
+      });
 }
 
 void decode_into(const OpenedContainer& o, const DecompressOptions& opt, DataSink& sink) {

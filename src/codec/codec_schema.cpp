@@ -57,7 +57,7 @@ CompressOptions compress_options_from_config(const CompressionConfig& c) {
     throw Error(ErrorCode::Config, "compression.model_storage '" + c.model_storage + "' is not embedded or external");
   o.external_model = c.model_storage == "external";
   o.weight_precision = c.weight_precision;
-  if (c.chunk_rows < 1) throw Error(ErrorCode::Config, "compression.chunk_rows must be at least 1");
+  if (c.chunk_rows < 0) throw Error(ErrorCode::Config, "compression.chunk_rows must be 0 (auto) or at least 1");
   o.chunk_rows = c.chunk_rows;
   o.zstd_level = c.zstd_level;
   return o;

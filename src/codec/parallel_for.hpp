@@ -76,3 +76,100 @@ void parallel_for(std::size_t n, int threads, F&& fn) {
 }
 
 }  // namespace baler::codec
+
+namespace baler::codec {
+
+// ordered_pipeline: items 0..n-1 pass three stages on up to `threads` threads (the calling one
+// included): read(i) runs one item at a time in increasing i (a file position, a stream);
+// work(i) runs on any thread, several at once; write(i) runs one item at a time in increasing
+// i, on whichever thread finds item i done. So reading, encoding and writing overlap and no
+// stage waits for a whole batch. At most `window` items are read and not yet written, which
+// bounds memory. After an error no new item is read; items already read finish, and the
+// exception of the smallest failing index is rethrown (the same one at any thread count:
+// reads go in order, so every item before a failing one has been read).
+template <typename Read, typename Work, typename Write>
+void ordered_pipeline(std::size_t n, int threads, std::size_t window, Read&& read, Work&& work, Write&& write) {
+  const std::size_t nt = std::min<std::size_t>(n, static_cast<std::size_t>(std::max(threads, 1)));
+  if (nt <= 1) {
+    for (std::size_t i = 0; i < n; ++i) {
+      read(i);
+      work(i);
+      write(i);
+    }
+    return;
+  }
+  window = std::max<std::size_t>(window, 1);
+  std::mutex read_m, m;
+  std::condition_variable cv;
+  std::size_t next_read = 0, written = 0;
+  bool failed = false, writing = false;
+  std::vector<char> done(n, 0);
+  std::vector<std::exception_ptr> errors(n);
+  auto fail = [&](std::size_t i) {
+    const std::lock_guard<std::mutex> lock(m);
+    errors[i] = std::current_exception();
+    failed = true;
+    cv.notify_all();
+  };
+  auto worker = [&] {
+    for (;;) {
+      std::size_t i;
+      {
+        std::unique_lock<std::mutex> rl(read_m);
+        {
+          std::unique_lock<std::mutex> lock(m);
+          cv.wait(lock, [&] { return failed || next_read >= n || next_read < written + window; });
+          if (failed || next_read >= n) return;
+        }
+        i = next_read++;
+        try {
+          read(i);
+        } catch (...) {
+          fail(i);
+          return;
+        }
+      }
+      try {
+        work(i);
+      } catch (...) {
+        fail(i);
+        return;
+      }
+      std::unique_lock<std::mutex> lock(m);
+      done[i] = 1;
+      if (writing) continue;  // the thread writing now also writes this item when its turn comes
+      writing = true;
+      while (!failed && written < n && done[written]) {
+        const std::size_t k = written;
+        lock.unlock();
+        try {
+          write(k);
+        } catch (...) {
+          lock.lock();
+          errors[k] = std::current_exception();
+          failed = true;
+          break;
+        }
+        lock.lock();
+        ++written;
+        cv.notify_all();
+      }
+      writing = false;
+      cv.notify_all();
+    }
+  };
+  std::vector<std::thread> pool;
+  for (std::size_t t = 1; t < nt; ++t) {
+    try {
+      pool.emplace_back(worker);
+    } catch (const std::system_error&) {
+      break;  // no more threads: fewer workers do the rest
+    }
+  }
+  worker();
+  for (auto& t : pool) t.join();
+  for (auto& e : errors)
+    if (e) std::rethrow_exception(e);
+}
+
+}  // namespace baler::codec

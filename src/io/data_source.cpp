@@ -2,6 +2,9 @@
 // forward), HDF5 (hyperslabs), CSV (parsed forward), ROOT (flat branches basket by basket; per-object
 // selections read whole). Same kind rule and column selection
 // as read_dataset (dataset_reader.cpp), same checks on hostile files.
+#include <fcntl.h>
+#include <unistd.h>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <functional>
@@ -24,8 +27,11 @@ class ByteSource {
   virtual std::uint64_t size() const = 0;
   // Fills `out` from `offset`; Error(Malformed) past the end, Error(Io) if reading fails.
   virtual void read(std::uint64_t offset, std::span<std::byte> out) = 0;
+  // read() may run on several threads at once.
+  virtual bool concurrent() const { return false; }
 };
 
+// A file read with pread: no file position, so reads may run on several threads at once.
 class FileBytes final : public ByteSource {
  public:
   explicit FileBytes(const std::filesystem::path& path) : what_(path.string()) {
@@ -33,24 +39,30 @@ class FileBytes final : public ByteSource {
     if (!std::filesystem::is_regular_file(path, ec)) throw Error(ErrorCode::Io, "cannot open " + what_ + ": no such file");
     size_ = std::filesystem::file_size(path, ec);
     if (ec) throw Error(ErrorCode::Io, what_ + ": cannot get the file size: " + ec.message());
-    f_ = std::fopen(path.c_str(), "rb");
-    if (!f_) throw Error(ErrorCode::Io, "cannot open " + what_ + " for reading");
+    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) throw Error(ErrorCode::Io, "cannot open " + what_ + " for reading");
   }
-  ~FileBytes() override { std::fclose(f_); }
+  ~FileBytes() override { ::close(fd_); }
   std::uint64_t size() const override { return size_; }
+  bool concurrent() const override { return true; }
   void read(std::uint64_t offset, std::span<std::byte> out) override {
     require(offset <= size_ && out.size() <= size_ - offset, ErrorCode::Malformed,
             what_ + ": read of " + std::to_string(out.size()) + " bytes at " + std::to_string(offset) +
                 " is past the end of the file (" + std::to_string(size_) + " bytes)");
-    if (fseeko(f_, static_cast<off_t>(offset), SEEK_SET) != 0 || std::fread(out.data(), 1, out.size(), f_) != out.size())
-      throw Error(ErrorCode::Io, what_ + ": cannot read " + std::to_string(out.size()) + " bytes at offset " +
-                                     std::to_string(offset));
+    for (std::size_t done = 0; done < out.size();) {
+      const ssize_t got = ::pread(fd_, out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
+      if (got < 0 && errno == EINTR) continue;
+      if (got <= 0)
+        throw Error(ErrorCode::Io, what_ + ": cannot read " + std::to_string(out.size()) + " bytes at offset " +
+                                       std::to_string(offset) + (got < 0 ? ": " + std::string(std::strerror(errno)) : ": the file shrank"));
+      done += static_cast<std::size_t>(got);
+    }
   }
 
  private:
   std::string what_;
   std::uint64_t size_ = 0;
-  std::FILE* f_ = nullptr;
+  int fd_ = -1;
 };
 
 class NpzBytes final : public ByteSource {
@@ -114,8 +126,8 @@ RowReader npy_rows(std::shared_ptr<ByteSource> bytes, const NpyHeader& h) {
 class ArraySource final : public DataSource {
  public:
   ArraySource(const std::vector<std::int64_t>& shape, DType t, std::vector<std::string> names, const std::string& single_name,
-              RowReader rows, const ReadOptions& o, const std::string& what)
-      : rows_(std::move(rows)) {
+              RowReader rows, const ReadOptions& o, const std::string& what, bool concurrent = false)
+      : rows_(std::move(rows)), concurrent_(concurrent) {
     const bool table = array_is_table(shape, !names.empty(), o.kind, what);
     layout_.rows = shape.empty() ? 1 : static_cast<std::uint64_t>(shape[0]);
     if (!table) {
@@ -138,6 +150,7 @@ class ArraySource final : public DataSource {
     }
   }
   const DataLayout& layout() const override { return layout_; }
+  bool concurrent_reads() const override { return concurrent_; }
   Dataset read_rows(std::uint64_t a, std::uint64_t b) override {
     require(a <= b && b <= layout_.rows, ErrorCode::Internal, "row range outside the source");
     Array rows = rows_(a, b);
@@ -159,6 +172,7 @@ class ArraySource final : public DataSource {
 
  private:
   RowReader rows_;
+  bool concurrent_ = false;
   DataLayout layout_;
   bool matrix_ = false;
   std::vector<std::string> all_names_;
@@ -237,7 +251,8 @@ std::unique_ptr<DataSource> npy_image_source(std::shared_ptr<ByteSource> bytes, 
   const DType t = npy_numeric_dtype(h.descr, what);
   if (h.fortran_order && h.shape.size() > 2) return nullptr;
   auto [cols, single] = names(h);
-  return std::make_unique<ArraySource>(h.shape, t, std::move(cols), single, npy_rows(bytes, h), o, what);
+  const bool concurrent = bytes->concurrent();
+  return std::make_unique<ArraySource>(h.shape, t, std::move(cols), single, npy_rows(bytes, h), o, what, concurrent);
 }
 
 std::unique_ptr<DataSource> npy_source(const DataSpec& spec, const ReadOptions& o) {

@@ -357,5 +357,35 @@ TEST(StaticTokens, LargeLorenzoBlocksRoundTrip) {
   EXPECT_EQ(count_violations(d.field, out, {0, bound, true, false}), 0u);
 }
 
+// Without chunk_rows a field's chunk holds whole frames, about 2^22 values: a large field gets
+// several chunks (work for every thread), the same bytes at 1 and 3 threads; an explicit
+// chunk_rows is kept; a frame larger than 2^22 values is a chunk of its own.
+TEST(FieldCodec, AutomaticChunksHoldAbout2To22Values) {
+  const Dataset d = tiled_vorticity(8);  // 328 x 128 x 128: 16384 values a frame
+  CompressOptions o;
+  o.bound = parse_error_bound("rel=1e-3");
+  CompressSummary s1, s3;
+  const auto one = compress_to_memory(d, o, &s1);
+  o.threads = 3;
+  const auto three = compress_to_memory(d, o, &s3);
+  EXPECT_EQ(s1.chunks, 2u);  // 328 frames = 256 (2^22 / 16384) + 72
+  EXPECT_TRUE(one == three);
+  EXPECT_EQ(count_violations(d, decompress_memory(one, "one"), {1e-3, 0, true, false}), 0u);
+  o.threads = 1;
+  o.chunk_rows = 100;
+  compress_to_memory(d, o, &s1);
+  EXPECT_EQ(s1.chunks, 4u);
+  // Three frames of 2^22 + 2^20 values: a chunk each.
+  Dataset wide;
+  wide.kind = DataKind::Field;
+  wide.field = Array(DType::F32, {3, 1280, 4096});
+  auto v = wide.field.as<float>();
+  for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<float>((i % 4096) * 1e-3 + (i / 4096 % 1280) * 2e-3);
+  o.chunk_rows = 0;
+  const auto w = compress_to_memory(wide, o, &s1);
+  EXPECT_EQ(s1.chunks, 3u);
+  EXPECT_EQ(count_violations(wide, decompress_memory(w, "wide"), {1e-3, 0, true, false}), 0u);
+}
+
 }  // namespace
 }  // namespace baler::test
