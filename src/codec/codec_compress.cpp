@@ -163,7 +163,7 @@ Schema initial_schema(const DataLayout& l, const CompressOptions& o, std::vector
 }  // namespace
 
 // Pass 1 (only when a column needs it): finite ranges and integer detection, chunk by chunk.
-Schema plan_schema(DataSource& src, const CompressOptions& o) {
+Schema plan_schema(DataSource& src, const CompressOptions& o, std::optional<Dataset>* whole) {
   std::vector<bool> ex;
   Schema s = initial_schema(src.layout(), o, ex);
   std::vector<ColumnScan> scans(s.columns.size());
@@ -192,6 +192,7 @@ Schema plan_schema(DataSource& src, const CompressOptions& o) {
         sc.assign(s.columns.size(), ColumnScan{});
         for (std::size_t j = 0; j < s.columns.size(); ++j)
           if (needs_scan(s.columns[j], ex[j], o)) sc[j].add(s.kind == DataKind::Field ? part.field : part.columns[j].values);
+        if (n == 1 && whole) *whole = std::move(parts[i % window]);
         parts[i % window] = {};
       },
       [&](std::size_t i) {
@@ -445,7 +446,9 @@ CompressSummary StreamWriter::finish_table(const TableModel& given, bool externa
 // Pass 2: chunks read in order, encoded on up to `threads` threads and written in order, the
 // three overlapped (ordered_pipeline); at most 2 x threads chunks are held at once. A chunk
 // gets threads / chunks more threads for its columns when there are fewer chunks than threads.
-void encode_all(DataSource& src, const Schema& s, const ModelUse& use, const CompressOptions& o, StreamWriter& w) {
+// `first_part` (if set) holds the rows of chunk 0, already read by pass 1.
+void encode_all(DataSource& src, const Schema& s, const ModelUse& use, const CompressOptions& o, StreamWriter& w,
+                std::optional<Dataset> first_part = {}) {
   const std::uint64_t nt = static_cast<std::uint64_t>(std::clamp(o.threads, 1, 64));
   const std::uint64_t n = s.rows == 0 ? 0 : (s.rows - 1) / s.chunk_rows + 1;
   const int inner = static_cast<int>(std::max<std::uint64_t>(1, nt / std::max<std::uint64_t>(1, std::min(nt, n))));
@@ -454,7 +457,11 @@ void encode_all(DataSource& src, const Schema& s, const ModelUse& use, const Com
   std::vector<ChunkOut> chunks(window);
   auto first = [&](std::size_t i) { return static_cast<std::uint64_t>(i) * s.chunk_rows; };
   const bool concurrent = src.concurrent_reads();  // then each worker reads its own chunk
-  auto read = [&](std::size_t i) { parts[i % window] = src.read_rows(first(i), std::min(s.rows, first(i) + s.chunk_rows)); };
+  const bool have_first = first_part && first_part->rows() == std::min(s.rows, s.chunk_rows);
+  auto read = [&](std::size_t i) {
+    if (i == 0 && have_first) parts[0] = std::move(*first_part);
+    else parts[i % window] = src.read_rows(first(i), std::min(s.rows, first(i) + s.chunk_rows));
+  };
   ordered_pipeline(
       static_cast<std::size_t>(n), static_cast<int>(nt), window,
       [&](std::size_t i) {
@@ -535,7 +542,8 @@ std::vector<std::byte> compress_to_memory(const Dataset& data, const CompressOpt
 namespace codec {
 namespace {
 CompressSummary compress_to(DataSource& src, const Target& out, const CompressOptions& o) {
-  Schema s = plan_schema(src, o);
+  std::optional<Dataset> whole;  // the source, when it is one chunk that pass 1 read
+  Schema s = plan_schema(src, o, &whole);
   std::optional<TableModel> learned;
   const TableModel* tm = o.table_model;
   if (o.learn) {
@@ -559,7 +567,7 @@ CompressSummary compress_to(DataSource& src, const Target& out, const CompressOp
     ModelUse use;
     use.tp = &tp;
     StreamWriter w(out.writer(), s, false, src.layout(), o.zstd_level);
-    encode_all(src, s, use, o, w);
+    encode_all(src, s, use, o, w, std::move(whole));
     return w.finish_table(*tm, external);
   }
   if (o.model) s.chunk_rows = chunk_rows_for_model(*o.model, s);  // whole samples per chunk
@@ -578,7 +586,7 @@ CompressSummary compress_to(DataSource& src, const Target& out, const CompressOp
     use.bytes_per_row = static_cast<double>(mc->sections.meta.size() + mc->sections.tensors.size()) /
                         static_cast<double>(s.rows);
   StreamWriter w(out.writer(), s, !o.model, src.layout(), o.zstd_level);
-  encode_all(src, s, use, o, w);
+  encode_all(src, s, use, o, w, std::move(whole));
   return w.finish(o, mc ? *mc : ModelChoice{}, use.p, o.model ? model_hash(*o.model) : 0);
 }
 

@@ -3,6 +3,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -68,8 +69,9 @@ inline std::uint64_t raw_f32_bytes(const Schema& s) { return s.rows * row_elemen
 std::array<std::size_t, 3> field_dims(const Schema& s, std::size_t frames);
 
 // Pass 1 of compression: the source's schema with every bound resolved (rel bounds over the
-// whole source, integer columns detected); chunk_rows from the options.
-Schema plan_schema(DataSource& src, const CompressOptions& o);
+// whole source, integer columns detected); chunk_rows from the options. When the source is one
+// chunk and pass 1 read it, `whole` (if given) receives it, so that pass 2 need not read again.
+Schema plan_schema(DataSource& src, const CompressOptions& o, std::optional<Dataset>* whole = nullptr);
 
 // Glob match with * and ?.
 bool glob_match(std::string_view pattern, std::string_view text);
