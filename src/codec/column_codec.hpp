@@ -150,11 +150,13 @@ inline constexpr std::size_t kFieldTreeValues = std::size_t{1} << 14;
 // Format 1.4: static per-context token frequencies coded with rANS (rans.hpp); mode 6 one
 // context, mode 7 the neighbours' (field streams) or the previous token's (code streams).
 // Written for Lorenzo field blocks of at least kFieldStaticValues values: 2-3x faster to code
-// and decode than modes 4/5, about 1 % larger on the vorticity field at rel 1e-3 and 1e-4, and
-// the tables (up to a few KB) are negligible at that size.
+// and decode than modes 4/5; about 1 % larger on the vorticity field at rel 1e-3 and 1e-4, 2-3 %
+// on CFD_animation (150,000 values, where the tables weigh more). Not for interpolation
+// streams: their levels differ, and adaptive trees were 9 % smaller on vorticity and
+// CFD_animation at rel 1e-2.
 inline constexpr int kCodeModeStaticSingle = 6;
 inline constexpr int kCodeModeStaticPrev = 7;
-inline constexpr std::size_t kFieldStaticValues = std::size_t{1} << 20;
+inline constexpr std::size_t kFieldStaticValues = std::size_t{1} << 17;
 inline constexpr std::size_t kTreeModeValues = std::size_t{1} << 18;
 // Format 1.0 (ctx_mode 0 or 1): one range-coded byte string.
 std::vector<std::byte> encode_codes(std::span<const std::uint64_t> codes, int ctx_mode);

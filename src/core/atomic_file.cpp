@@ -100,12 +100,12 @@ void AtomicFile::write(const void* data, std::size_t size) {
   require(file_ != nullptr, ErrorCode::Internal, "AtomicFile::write after close");
   if (size && std::fwrite(data, 1, size, file_) != size)
     throw Error(ErrorCode::Io, "cannot write " + path_.string() + ": " + errno_text());
-  // Every 8 MiB, start the disk write of what came before (without waiting for it), so that
-  // the fsync in commit() waits for the last few MiB only, not for the whole file: a 215 MB
-  // output's fsync took 181 ms at the end, serial after all the decoding.
+  // With --sync: every 8 MiB, start the disk write of what came before (without waiting for
+  // it), so that the fsync in commit() waits for the last few MiB only, not for the whole file:
+  // a 215 MB output's fsync took 181 ms at the end, serial after all the decoding.
   written_ += size;
   constexpr std::uint64_t kWriteback = std::uint64_t{8} << 20;
-  if (written_ - synced_ >= kWriteback && std::fflush(file_) == 0) {
+  if (sync_outputs() && written_ - synced_ >= kWriteback && std::fflush(file_) == 0) {
     ::sync_file_range(fileno(file_), static_cast<off_t>(synced_), static_cast<off_t>(written_ - synced_),
                       SYNC_FILE_RANGE_WRITE);  // a hint: its failure leaves fsync to do all
     synced_ = written_;
@@ -114,7 +114,7 @@ void AtomicFile::write(const void* data, std::size_t size) {
 
 void AtomicFile::close_stream() {
   if (!file_) return;
-  const bool ok = std::fflush(file_) == 0 && ::fsync(fileno(file_)) == 0;
+  const bool ok = std::fflush(file_) == 0 && (!sync_outputs() || ::fsync(fileno(file_)) == 0);
   const bool closed = std::fclose(file_) == 0;
   file_ = nullptr;
   if (!ok || !closed) throw Error(ErrorCode::Io, "cannot write " + path_.string() + ": " + errno_text());
@@ -127,6 +127,13 @@ void AtomicFile::commit() {
   if (ec) throw Error(ErrorCode::Io, "cannot rename onto " + path_.string() + ": " + ec.message());
   committed_ = true;
 }
+
+namespace {
+std::atomic<bool> g_sync_outputs{false};
+}  // namespace
+
+void set_sync_outputs(bool on) { g_sync_outputs = on; }
+bool sync_outputs() { return g_sync_outputs; }
 
 void write_file_atomic(const fs::path& path, std::span<const std::byte> data) {
   AtomicFile f(path);

@@ -1152,7 +1152,7 @@ void RootFileWriter::Impl::commit() {
   require(h.bytes.size() == static_cast<std::size_t>(kBegin + nbytes_name + 60), ErrorCode::Internal, "header size");
   seek_to(0);
   write_raw(h.bytes);
-  const bool ok = std::fflush(file) == 0 && ::fsync(fileno(file)) == 0;
+  const bool ok = std::fflush(file) == 0 && (!sync_outputs() || ::fsync(fileno(file)) == 0);
   const bool closed = std::fclose(file) == 0;
   file = nullptr;
   if (!ok || !closed) throw Error(ErrorCode::Io, "cannot write " + path.string() + ": " + std::strerror(errno));

@@ -168,6 +168,9 @@ void add_global_options(CommandLine& cl) {
                  "folder of the workspaces (else $BALER_WORKSPACES, else ./workspaces)");
   app.add_flag("--quiet,-q", g.quiet, "no progress, notes or confirmations (info and verify still print theirs)");
   app.add_flag("--verbose,-v", g.verbose, "Baler's flag, accepted; output as by default");
+  app.add_flag_callback("--sync", [] { set_sync_outputs(true); },
+                        "fsync every output file before it takes its name (durable after a power loss); "
+                        "off by default, as in zstd and gzip");
   auto* header = app.add_flag_callback("--header", [&g] { g.csv_header = "yes"; },
                                        "CSV input: the first row names the columns, even if it is all numbers");
   auto* no_header = app.add_flag_callback("--no-header", [&g] { g.csv_header = "no"; },
