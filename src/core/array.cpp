@@ -1,6 +1,10 @@
 // Arrays, shapes and table <-> matrix conversions.
 #include "baler/array.hpp"
 
+#include <sys/mman.h>
+
+#include <cstdint>
+
 #include <fnmatch.h>
 
 #include <cstring>
@@ -33,9 +37,30 @@ std::string shape_string(std::span<const std::int64_t> shape) {
   return s + ")";
 }
 
+namespace {
+// Makes the pages of [p, p + n) resident in one call before they are first written, instead of
+// one page fault per 4 KiB page: on the virtual machines measured here a fault costs about
+// 10 us, so zeroing 1.2 MB of fresh memory took 2.9 ms page by page and 1.3 ms populated at
+// once. A hint: ignored where the kernel lacks MADV_POPULATE_WRITE (before Linux 5.14).
+void populate(void* p, std::size_t n) {
+#ifdef __linux__
+  constexpr int kPopulateWrite = 23;  // MADV_POPULATE_WRITE, not in every libc's headers
+  const std::uintptr_t page = 4096, a = (reinterpret_cast<std::uintptr_t>(p) + page - 1) & ~(page - 1),
+                       e = (reinterpret_cast<std::uintptr_t>(p) + n) & ~(page - 1);
+  if (e > a) ::madvise(reinterpret_cast<void*>(a), e - a, kPopulateWrite);
+#else
+  (void)p, (void)n;
+#endif
+}
+}  // namespace
+
 Array::Array(DType t, std::vector<std::int64_t> s) : dtype(t), shape(std::move(s)) {
-  const std::uint64_t n = checked_element_count(shape, "array");
-  bytes.assign(n * dtype_size(t), std::byte{0});
+  const std::uint64_t n = checked_element_count(shape, "array") * dtype_size(t);
+  if (n >= (std::uint64_t{1} << 16)) {
+    bytes.reserve(n);
+    populate(bytes.data(), n);
+  }
+  bytes.assign(n, std::byte{0});
 }
 
 std::size_t Array::size() const { return bytes.size() / dtype_size(dtype); }
