@@ -3,6 +3,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "baler/atomic_file.hpp"
 #include "baler/config.hpp"
 #include "baler/error.hpp"
 #include "baler/io.hpp"
@@ -41,6 +42,34 @@ TEST(Cli, VersionAndHelp) {
     EXPECT_EQ(m.status, 0) << mode << ": " << m.err;
     EXPECT_NE(m.out.find(option), std::string::npos) << mode << " --help lacks " << option << ": " << m.out;
   }
+}
+
+// baler-train and baler-plot are the same command line with a library linked in: the same
+// modes, names, help lines and order as baler (its launchers copy the real modes' help).
+TEST(Cli, SiblingsOfferTheSameModes) {
+  test::TempDir dir;
+  const Result own = run(dir, "--help");
+  ASSERT_EQ(own.status, 0) << own.err;
+  for (const char* sibling : {"baler-train", "baler-plot"}) {
+    const fs::path tool = fs::path(baler_bin()).parent_path() / sibling;
+    if (!fs::exists(tool)) continue;  // not built here (no LibTorch or no PLplot): baler says so
+    const fs::path out = dir / "help.txt";
+    const std::string cmd = quoted(tool.string()) + " --help >" + quoted(out.string()) + " 2>/dev/null";
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << sibling;
+    EXPECT_EQ(slurp(out), own.out) << sibling;
+  }
+}
+
+// baler loads neither LibTorch nor PLplot (docs/CLI.md): every start of every mode would pay
+// for them (a second; 2.5 ms).
+TEST(Cli, BalerLinksNeitherLibTorchNorPlplot) {
+  test::TempDir dir;
+  const fs::path out = dir / "ldd.txt";
+  if (std::system(("ldd " + quoted(baler_bin()) + " >" + quoted(out.string()) + " 2>&1").c_str()) != 0)
+    GTEST_SKIP() << "ldd cannot read " << baler_bin();
+  const std::string libs = slurp(out);
+  for (const char* lib : {"libtorch", "libc10", "libplplot", "libfreetype", "libqhull", "libpng"})
+    EXPECT_EQ(libs.find(lib), std::string::npos) << lib << " in: " << libs;
 }
 
 TEST(Cli, UsageErrorsExit2WithOneLine) {
@@ -385,6 +414,20 @@ TEST(Cli, ConvertNpzCsvNpzKeepsTheData) {
   const Dataset back = read_dataset(parse_data_spec((dir / "b.npz").string()));
   ASSERT_EQ(back.kind, DataKind::Table);
   EXPECT_EQ(back.columns, original.columns);  // names, dtypes and every value's bits
+}
+
+// --sync (fsync before the rename) changes when bytes reach the disk, never which bytes: the
+// same container and the same decoded file as without it, before or after the mode's name.
+TEST(Cli, SyncWritesTheSameFiles) {
+  test::TempDir dir;
+  const std::string in = quoted(test::data_file("cfd/CFD_animation.npz").string());
+  ASSERT_EQ(run(dir, "compress " + in + " -o a.baler -e rel=1e-3 --quiet").status, 0);
+  const Result r = run(dir, "--sync compress " + in + " -o b.baler -e rel=1e-3 --quiet");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(read_file_bytes(dir / "a.baler"), read_file_bytes(dir / "b.baler"));
+  ASSERT_EQ(run(dir, "decompress a.baler -o a.npy --quiet").status, 0);
+  ASSERT_EQ(run(dir, "decompress b.baler -o b.npy --quiet --sync").status, 0);
+  EXPECT_EQ(read_file_bytes(dir / "a.npy"), read_file_bytes(dir / "b.npy"));
 }
 
 // ROOT branches of unsupported types are skipped with a note on stderr (not with --quiet).

@@ -12,6 +12,7 @@
 #include <csignal>
 #include <cstring>
 #include <fstream>
+#include <tuple>
 
 #include "baler/atomic_file.hpp"
 #include "baler/bytes.hpp"
@@ -244,37 +245,48 @@ TEST(Hardening, Hdf5WriteFailureNamesItsCause) {
 
 // Item 9: train and diagnose run only the baler-train beside the baler executable, never one
 // planted in the working folder, also when /proc/self/exe cannot be read (the old fallback ran
-// ./baler-train then).
-TEST(Hardening, TrainNeverRunsABalerTrainFromTheWorkingFolder) {
-  TempDir dir;
-  fs::create_directories(dir / "bin");
-  fs::create_directories(dir / "data");
-  fs::copy_file(baler_bin(), dir / "bin" / "baler");  // no baler-train beside this copy
-  const fs::path planted = dir / "data" / "baler-train";
-  std::ofstream(planted) << "#!/bin/sh\ntouch planted-ran\nexit 0\n";
-  fs::permissions(planted, fs::perms::owner_all);
-  auto run_in_data = [&](const std::string& prefix) {
-    const std::string cmd = "cd " + quoted((dir / "data").string()) + " && " + prefix + "../bin/baler train 2>" +
-                            quoted((dir / "err").string()) + "'";
-    const int raw = std::system(cmd.c_str());
-    return std::make_pair(WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(dir / "err"));
-  };
-  auto [status, err] = run_in_data("sh -c 'exec ");
-  EXPECT_EQ(status, 11) << err;
-  EXPECT_NE(err.find("cannot run " + (dir / "bin" / "baler-train").string()), std::string::npos) << err;
-  EXPECT_FALSE(fs::exists(dir / "data" / "planted-ran"));
+// ./baler-train then). The same for plot and baler-plot.
+TEST(Hardening, SiblingsNeverRunFromTheWorkingFolder) {
 #if defined(__SANITIZE_ADDRESS__)
-  GTEST_SKIP() << "the sanitizer runtimes need /proc: the /proc-less run is checked in the plain build";
+  const char* no_proc_less_run = "the sanitizer runtimes need /proc: the /proc-less run is checked in the plain build";
 #else
-  // A mount namespace whose /proc is an empty tmpfs: /proc/self/exe cannot be read.
-  if (std::system("unshare --mount --map-root-user true >/dev/null 2>&1") != 0)
-    GTEST_SKIP() << "unshare --mount --map-root-user is not available here";
-  std::tie(status, err) =
-      run_in_data("unshare --mount --map-root-user sh -c 'mount -t tmpfs none /proc && exec ");
-  EXPECT_EQ(status, 11) << err;
-  EXPECT_NE(err.find("cannot locate baler-train: this executable's path is unknown"), std::string::npos) << err;
-  EXPECT_FALSE(fs::exists(dir / "data" / "planted-ran"));
+  const char* no_proc_less_run = std::system("unshare --mount --map-root-user true >/dev/null 2>&1") == 0
+                                     ? nullptr
+                                     : "unshare --mount --map-root-user is not available here";
 #endif
+  for (const auto& [mode, sibling, feature, library] :
+       {std::tuple{"train", "baler-train", "training", "LibTorch"}, std::tuple{"plot", "baler-plot", "plotting", "PLplot"}}) {
+    SCOPED_TRACE(mode);
+    TempDir dir;
+    fs::create_directories(dir / "bin");
+    fs::create_directories(dir / "data");
+    fs::copy_file(baler_bin(), dir / "bin" / "baler");  // no sibling beside this copy
+    const fs::path planted = dir / "data" / sibling;
+    std::ofstream(planted) << "#!/bin/sh\ntouch planted-ran\nexit 0\n";
+    fs::permissions(planted, fs::perms::owner_all);
+    auto run_in_data = [&](const std::string& prefix) {
+      const std::string cmd = "cd " + quoted((dir / "data").string()) + " && " + prefix + "../bin/baler " +
+                              mode + " 2>" + quoted((dir / "err").string()) + "'";
+      const int raw = std::system(cmd.c_str());
+      return std::make_pair(WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(dir / "err"));
+    };
+    auto [status, err] = run_in_data("sh -c 'exec ");
+    EXPECT_EQ(status, 11) << err;
+    // The error says what is missing: the sibling, where it was looked for, and what it adds.
+    EXPECT_NE(err.find("cannot run " + (dir / "bin" / sibling).string()), std::string::npos) << err;
+    EXPECT_NE(err.find(std::string(feature) + " is not built into this baler"), std::string::npos) << err;
+    EXPECT_NE(err.find(std::string("with ") + library + " linked in"), std::string::npos) << err;
+    EXPECT_FALSE(fs::exists(dir / "data" / "planted-ran"));
+    if (no_proc_less_run) continue;
+    // A mount namespace whose /proc is an empty tmpfs: /proc/self/exe cannot be read.
+    std::tie(status, err) =
+        run_in_data("unshare --mount --map-root-user sh -c 'mount -t tmpfs none /proc && exec ");
+    EXPECT_EQ(status, 11) << err;
+    EXPECT_NE(err.find("cannot locate " + std::string(sibling) + ": this executable's path is unknown"),
+              std::string::npos) << err;
+    EXPECT_FALSE(fs::exists(dir / "data" / "planted-ran"));
+  }
+  if (no_proc_less_run) GTEST_SKIP() << no_proc_less_run;
 }
 
 // A fuzz finding inside libhdf5 1.10.8: walking the groups of this 5 KB file reads through a
