@@ -35,7 +35,7 @@ for _ in range(int(sys.argv[1])):
     t = time.time()
     subprocess.run(sys.argv[2], shell=True, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     best = min(best, time.time() - t)
-print(f"{best:.3f}")
+print(f"{best:.4f}")
 EOF
 }
 

@@ -104,7 +104,7 @@ CompressSummary compress_dataset(const Dataset& data, const std::filesystem::pat
 // The same from a source read in parts: pass 1 (only when a column has a rel bound or integer
 // detection) reads it chunk by chunk for the finite ranges; pass 2 encodes chunks on `threads`
 // threads while one reads the next and another writes each CHUNK section as soon as it and the
-// ones before are done (at most 2 x threads chunks held). Memory: O(threads x chunk), whatever
+// ones before are done (at most threads + 1 chunks held). Memory: O(threads x chunk), whatever
 // the source's size. The bytes
 // equal compress_dataset's on the same data (compress_dataset is this on a MemorySource).
 CompressSummary compress_source(DataSource& source, const std::filesystem::path& out,
@@ -162,7 +162,7 @@ Dataset decompress_memory(std::vector<std::byte> bytes, const std::string& what,
 // with rows = the selected range. Throws as decompress_file.
 DataLayout container_layout(const ContainerRef& ref, const DecompressOptions& options = {});
 // Decodes the selected rows chunk by chunk into `sink` (rows in order; the caller commits the
-// sink). Only the chunks that overlap the range are read; at most 2 x `threads` decoded
+// sink). Only the chunks that overlap the range are read; at most `threads` + 1 decoded
 // chunks are held at a time.
 void decompress_into(const ContainerRef& ref, DataSink& sink, const DecompressOptions& options = {});
 

@@ -171,7 +171,7 @@ Schema plan_schema(DataSource& src, const CompressOptions& o, std::optional<Data
   for (std::size_t j = 0; j < s.columns.size(); ++j) scan |= needs_scan(s.columns[j], ex[j], o);
   // Parts are read in order and scanned on up to o.threads threads; scans merge in order.
   const std::uint64_t n = !scan || s.rows == 0 ? 0 : (s.rows - 1) / s.chunk_rows + 1;
-  const std::size_t window = 2 * static_cast<std::size_t>(std::clamp(o.threads, 1, 64));
+  const std::size_t window = static_cast<std::size_t>(std::clamp(o.threads, 1, 64)) + 1;
   std::vector<Dataset> parts(window);
   std::vector<std::vector<ColumnScan>> part_scans(window);
   auto rows_of = [&](std::size_t i) {
@@ -444,7 +444,7 @@ CompressSummary StreamWriter::finish_table(const TableModel& given, bool externa
 
 
 // Pass 2: chunks read in order, encoded on up to `threads` threads and written in order, the
-// three overlapped (ordered_pipeline); at most 2 x threads chunks are held at once. A chunk
+// three overlapped (ordered_pipeline); at most threads + 1 chunks are held at once. A chunk
 // gets threads / chunks more threads for its columns when there are fewer chunks than threads.
 // `first_part` (if set) holds the rows of chunk 0, already read by pass 1.
 void encode_all(DataSource& src, const Schema& s, const ModelUse& use, const CompressOptions& o, StreamWriter& w,
@@ -452,7 +452,7 @@ void encode_all(DataSource& src, const Schema& s, const ModelUse& use, const Com
   const std::uint64_t nt = static_cast<std::uint64_t>(std::clamp(o.threads, 1, 64));
   const std::uint64_t n = s.rows == 0 ? 0 : (s.rows - 1) / s.chunk_rows + 1;
   const int inner = static_cast<int>(std::max<std::uint64_t>(1, nt / std::max<std::uint64_t>(1, std::min(nt, n))));
-  const std::size_t window = static_cast<std::size_t>(2 * nt);
+  const std::size_t window = static_cast<std::size_t>(nt + 1);
   std::vector<Dataset> parts(window);
   std::vector<ChunkOut> chunks(window);
   auto first = [&](std::size_t i) { return static_cast<std::uint64_t>(i) * s.chunk_rows; };

@@ -171,7 +171,7 @@ Dataset part_of(const Schema& s, const ChunkRef& ref, std::vector<Array> cols, s
 
 // Calls fn(part, first_row) for rows [a, b) in order, chunk by chunk: the payloads are read in
 // order (one file position), decoded on up to `threads` threads and handed over in order, the
-// three overlapped (ordered_pipeline); at most 2 x threads chunks are held at once.
+// three overlapped (ordered_pipeline); at most threads + 1 chunks are held at once.
 void for_each_part(const OpenedContainer& o, const DecompressOptions& opt, std::uint64_t a, std::uint64_t b,
                    const std::function<void(const Dataset&, std::uint64_t)>& fn,
                    std::string_view stage = "decompressing") {
@@ -187,7 +187,7 @@ void for_each_part(const OpenedContainer& o, const DecompressOptions& opt, std::
     if (o.chunks[k].first < b && o.chunks[k].first + o.chunks[k].count > a) need.push_back(k);
   const std::size_t nt = static_cast<std::size_t>(std::clamp(opt.threads, 1, 64));
   const int inner = static_cast<int>(std::max<std::size_t>(1, nt / std::max<std::size_t>(1, std::min(nt, need.size()))));
-  const std::size_t window = 2 * nt;
+  const std::size_t window = nt + 1;
   std::vector<std::vector<std::byte>> payloads(window);
   std::vector<std::vector<Array>> cols(window);
   ordered_pipeline(
