@@ -27,17 +27,7 @@ WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
 # best wall seconds of N runs (default RUNS) of a shell command
-best() {
-  "$PY" - "${2:-$RUNS}" "$1" <<'EOF'
-import subprocess, sys, time
-best = 1e9
-for _ in range(int(sys.argv[1])):
-    t = time.time()
-    subprocess.run(sys.argv[2], shell=True, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    best = min(best, time.time() - t)
-print(f"{best:.4f}")
-EOF
-}
+best() { "$PY" "$ROOT/bench/best_wall.py" "${2:-$RUNS}" "$1"; }
 
 # name, .npy of the field, numpy dtype letter for sz3 (-f / -d), dims fastest first
 run_case() {

@@ -20,17 +20,7 @@ PY=${PYTHON:-/usr/bin/python3}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
-best() {
-  "$PY" - "$RUNS" "$1" <<'EOF'
-import subprocess, sys, time
-best = 1e9
-for _ in range(int(sys.argv[1])):
-    t = time.time()
-    subprocess.run(sys.argv[2], shell=True, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    best = min(best, time.time() - t)
-print(f"{best:.3f}")
-EOF
-}
+best() { "$PY" "$ROOT/bench/best_wall.py" "${2:-$RUNS}" "$1"; }
 
 "$PY" -c "
 import numpy as np

@@ -36,8 +36,8 @@ class AtomicFile {
   std::filesystem::path temp_;
   std::FILE* file_ = nullptr;
   bool committed_ = false;
-  int slot_ = -1;
-  std::uint64_t written_ = 0, synced_ = 0;  // bytes written; bytes whose disk write was started  // in the signal handler's list of temporary files
+  int slot_ = -1;  // in the signal handler's list of temporary files
+  std::uint64_t written_ = 0, synced_ = 0;  // bytes written; bytes whose disk write was started (--sync)
 };
 
 // Installs SIGINT/SIGTERM/SIGHUP handlers that remove every AtomicFile temporary still open,

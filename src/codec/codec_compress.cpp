@@ -2,8 +2,9 @@
 // once, each with or without the model) and streams them into the container in order.
 #include <algorithm>
 #include <cmath>
-#include <array>
+#include <optional>
 #include <set>
+#include <utility>
 
 #include "baler/codec.hpp"
 #include "baler/container.hpp"
@@ -28,8 +29,11 @@ struct ColumnScan {
   void add(const Array& a) {
     if (a.dtype == DType::F32) add_values(a.as<float>());
     else if (a.dtype == DType::F64) add_values(a.as<double>());
-    else if (is_float(a.dtype))
-      for (std::size_t i = 0; i < a.size(); ++i) add_values(std::span<const double>(std::array<double, 1>{a.value(i)}));
+    else if (is_float(a.dtype)) {  // float16: widened once
+      std::vector<double> v(a.size());
+      for (std::size_t i = 0; i < v.size(); ++i) v[i] = a.value(i);
+      add_values(std::span<const double>(v));
+    }
   }
   void merge(const ColumnScan& o) {
     lo = std::min(lo, o.lo);
@@ -160,6 +164,50 @@ Schema initial_schema(const DataLayout& l, const CompressOptions& o, std::vector
   return s;
 }
 
+// Chunks of the source: chunk_rows rows each, the last one shorter.
+std::uint64_t chunk_count(const Schema& s) { return s.rows == 0 ? 0 : (s.rows - 1) / s.chunk_rows + 1; }
+
+// Rows [first, end) of chunk i.
+std::pair<std::uint64_t, std::uint64_t> chunk_rows_of(const Schema& s, std::size_t i) {
+  const std::uint64_t a = static_cast<std::uint64_t>(i) * s.chunk_rows;
+  return {a, std::min(s.rows, a + s.chunk_rows)};
+}
+
+// Slots of for_each_source_chunk's window: per-chunk results of its callbacks live in slot
+// i % chunk_slots(threads).
+std::size_t chunk_slots(int threads) { return static_cast<std::size_t>(std::clamp(threads, 1, 64)) + 1; }
+
+// The chunks of `src` through ordered_pipeline on `threads` threads, chunk_slots(threads) held
+// at once: each read in order (by its own worker when the source allows concurrent reads; chunk
+// 0 taken from `first` when that holds it), work(i, part) on any thread, write(i, part) in
+// order, then the part dropped. Pass 1 and pass 2 both read their source this way.
+template <typename Work, typename Write>
+void for_each_source_chunk(DataSource& src, const Schema& s, int threads, std::optional<Dataset> first, Work&& work,
+                           Write&& write) {
+  const std::uint64_t n = chunk_count(s);
+  const std::size_t window = chunk_slots(threads);
+  std::vector<Dataset> parts(window);
+  const bool have_first = first && first->rows() == chunk_rows_of(s, 0).second;
+  const bool concurrent = src.concurrent_reads();
+  auto read = [&](std::size_t i) {
+    const auto [a, b] = chunk_rows_of(s, i);
+    parts[i % window] = i == 0 && have_first ? std::move(*first) : src.read_rows(a, b);
+  };
+  ordered_pipeline(
+      static_cast<std::size_t>(n), threads, window,
+      [&](std::size_t i) {
+        if (!concurrent) read(i);
+      },
+      [&](std::size_t i) {
+        if (concurrent) read(i);
+        work(i, parts[i % window]);
+      },
+      [&](std::size_t i) {
+        write(i, parts[i % window]);
+        parts[i % window] = {};
+      });
+}
+
 }  // namespace
 
 // Pass 1 (only when a column needs it): finite ranges and integer detection, chunk by chunk.
@@ -169,36 +217,23 @@ Schema plan_schema(DataSource& src, const CompressOptions& o, std::optional<Data
   std::vector<ColumnScan> scans(s.columns.size());
   bool scan = false;
   for (std::size_t j = 0; j < s.columns.size(); ++j) scan |= needs_scan(s.columns[j], ex[j], o);
-  // Parts are read in order and scanned on up to o.threads threads; scans merge in order.
-  const std::uint64_t n = !scan || s.rows == 0 ? 0 : (s.rows - 1) / s.chunk_rows + 1;
-  const std::size_t window = static_cast<std::size_t>(std::clamp(o.threads, 1, 64)) + 1;
-  std::vector<Dataset> parts(window);
-  std::vector<std::vector<ColumnScan>> part_scans(window);
-  auto rows_of = [&](std::size_t i) {
-    const std::uint64_t a = static_cast<std::uint64_t>(i) * s.chunk_rows;
-    return std::make_pair(a, std::min(s.rows, a + s.chunk_rows));
-  };
-  const bool concurrent = src.concurrent_reads();  // then each worker reads its own part
-  auto read = [&](std::size_t i) { parts[i % window] = src.read_rows(rows_of(i).first, rows_of(i).second); };
-  ordered_pipeline(
-      static_cast<std::size_t>(n), o.threads, window,
-      [&](std::size_t i) {
-        if (!concurrent) read(i);
-      },
-      [&](std::size_t i) {
-        if (concurrent) read(i);
-        const Dataset& part = parts[i % window];
-        auto& sc = part_scans[i % window];
-        sc.assign(s.columns.size(), ColumnScan{});
-        for (std::size_t j = 0; j < s.columns.size(); ++j)
-          if (needs_scan(s.columns[j], ex[j], o)) sc[j].add(s.kind == DataKind::Field ? part.field : part.columns[j].values);
-        if (n == 1 && whole) *whole = std::move(parts[i % window]);
-        parts[i % window] = {};
-      },
-      [&](std::size_t i) {
-        for (std::size_t j = 0; j < s.columns.size(); ++j) scans[j].merge(part_scans[i % window][j]);
-        if (o.on_progress) o.on_progress("scanning", rows_of(i).second, s.rows);
-      });
+  // Parts are scanned on up to o.threads threads; the scans merge in order.
+  std::vector<std::vector<ColumnScan>> part_scans(chunk_slots(o.threads));
+  if (scan)
+    for_each_source_chunk(
+        src, s, o.threads, {},
+        [&](std::size_t i, Dataset& part) {
+          auto& sc = part_scans[i % part_scans.size()];
+          sc.assign(s.columns.size(), ColumnScan{});
+          for (std::size_t j = 0; j < s.columns.size(); ++j)
+            if (needs_scan(s.columns[j], ex[j], o)) sc[j].add(s.kind == DataKind::Field ? part.field : part.columns[j].values);
+          if (whole && chunk_count(s) == 1) *whole = std::move(part);
+          part = {};  // free it before the write stage
+        },
+        [&](std::size_t i, Dataset&) {
+          for (std::size_t j = 0; j < s.columns.size(); ++j) scans[j].merge(part_scans[i % part_scans.size()][j]);
+          if (o.on_progress) o.on_progress("scanning", chunk_rows_of(s, i).second, s.rows);
+        });
   for (std::size_t j = 0; j < s.columns.size(); ++j) resolve_column(s.columns[j], ex[j], scans[j], o);
   return s;
 }
@@ -449,36 +484,19 @@ CompressSummary StreamWriter::finish_table(const TableModel& given, bool externa
 // `first_part` (if set) holds the rows of chunk 0, already read by pass 1.
 void encode_all(DataSource& src, const Schema& s, const ModelUse& use, const CompressOptions& o, StreamWriter& w,
                 std::optional<Dataset> first_part = {}) {
-  const std::uint64_t nt = static_cast<std::uint64_t>(std::clamp(o.threads, 1, 64));
-  const std::uint64_t n = s.rows == 0 ? 0 : (s.rows - 1) / s.chunk_rows + 1;
-  const int inner = static_cast<int>(std::max<std::uint64_t>(1, nt / std::max<std::uint64_t>(1, std::min(nt, n))));
-  const std::size_t window = static_cast<std::size_t>(nt + 1);
-  std::vector<Dataset> parts(window);
-  std::vector<ChunkOut> chunks(window);
-  auto first = [&](std::size_t i) { return static_cast<std::uint64_t>(i) * s.chunk_rows; };
-  const bool concurrent = src.concurrent_reads();  // then each worker reads its own chunk
-  const bool have_first = first_part && first_part->rows() == std::min(s.rows, s.chunk_rows);
-  auto read = [&](std::size_t i) {
-    if (i == 0 && have_first) parts[0] = std::move(*first_part);
-    else parts[i % window] = src.read_rows(first(i), std::min(s.rows, first(i) + s.chunk_rows));
-  };
-  ordered_pipeline(
-      static_cast<std::size_t>(n), static_cast<int>(nt), window,
-      [&](std::size_t i) {
-        if (!concurrent) read(i);
+  const int inner = threads_per_item(o.threads, static_cast<std::size_t>(chunk_count(s)));
+  std::vector<ChunkOut> chunks(chunk_slots(o.threads));
+  for_each_source_chunk(
+      src, s, o.threads, std::move(first_part),
+      [&](std::size_t i, const Dataset& part) {
+        chunks[i % chunks.size()] = encode_part(part, s, chunk_rows_of(s, i).first, use, o.zstd_level, inner);
       },
-      [&](std::size_t i) {
-        if (concurrent) read(i);
-        chunks[i % window] = encode_part(parts[i % window], s, first(i), use, o.zstd_level, inner);
-      },
-      [&](std::size_t i) {
-        Dataset& part = parts[i % window];
-        w.add_chunk(chunks[i % window], first(i), part.rows());
+      [&](std::size_t i, const Dataset& part) {
+        const auto [a, b] = chunk_rows_of(s, i);
+        w.add_chunk(chunks[i % chunks.size()], a, part.rows());
         w.add_text(part);
-        const std::uint64_t end = std::min(s.rows, first(i) + s.chunk_rows);
-        part = {};
-        chunks[i % window] = {};
-        if (o.on_progress) o.on_progress("compressing", end, s.rows);
+        chunks[i % chunks.size()] = {};
+        if (o.on_progress) o.on_progress("compressing", b, s.rows);
       });
 }
 

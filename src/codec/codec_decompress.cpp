@@ -186,7 +186,7 @@ void for_each_part(const OpenedContainer& o, const DecompressOptions& opt, std::
   for (std::size_t k = 0; k < o.chunks.size(); ++k)
     if (o.chunks[k].first < b && o.chunks[k].first + o.chunks[k].count > a) need.push_back(k);
   const std::size_t nt = static_cast<std::size_t>(std::clamp(opt.threads, 1, 64));
-  const int inner = static_cast<int>(std::max<std::size_t>(1, nt / std::max<std::size_t>(1, std::min(nt, need.size()))));
+  const int inner = threads_per_item(opt.threads, need.size());
   const std::size_t window = nt + 1;
   std::vector<std::vector<std::byte>> payloads(window);
   std::vector<std::vector<Array>> cols(window);

@@ -144,12 +144,12 @@ FieldCodes quantize(const ColumnSlice& c, const Grid& g, FieldPredictor p, doubl
         emit(i0, c0);
         continue;
       }
-      if (W > 0) one(r0, u0, p0, q0, i0, 0, c0);
+      one(r0, u0, p0, q0, i0, 0, c0);  // W > 0: an empty grid returned above
       for (std::size_t w = 1; w < W; ++w) {
         one(r0, u0, p0, q0, i0, w, c0);
         one(r1, r0, p1, p0, i1, w - 1, c1);
       }
-      if (W > 0) one(r1, r0, p1, p0, i1, W - 1, c1);
+      one(r1, r0, p1, p0, i1, W - 1, c1);
       emit(i0, c0);
       emit(i1, c1);
     }

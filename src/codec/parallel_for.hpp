@@ -1,4 +1,5 @@
-// parallel_for: independent work items (columns of a chunk) on a few threads, results by index.
+// parallel_for: independent work items (columns of a chunk) on a few threads, results by index;
+// ordered_pipeline: items read in order, worked on in parallel and written in order (chunks).
 #pragma once
 
 #include <algorithm>
@@ -75,9 +76,12 @@ void parallel_for(std::size_t n, int threads, F&& fn) {
     if (e) std::rethrow_exception(e);
 }
 
-}  // namespace baler::codec
-
-namespace baler::codec {
+// Threads for each of `items` items run side by side on `threads` threads in all: what is
+// left over when there are fewer items than threads (a chunk's columns get them), at least 1.
+inline int threads_per_item(int threads, std::size_t items) {
+  const std::size_t nt = static_cast<std::size_t>(std::clamp(threads, 1, 64));
+  return static_cast<int>(std::max<std::size_t>(1, nt / std::max<std::size_t>(1, std::min(nt, items))));
+}
 
 // ordered_pipeline: items 0..n-1 pass three stages on up to `threads` threads (the calling one
 // included): read(i) runs one item at a time in increasing i (a file position, a stream);

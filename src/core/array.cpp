@@ -1,12 +1,10 @@
 // Arrays, shapes and table <-> matrix conversions.
 #include "baler/array.hpp"
 
+#include <fnmatch.h>
 #include <sys/mman.h>
 
 #include <cstdint>
-
-#include <fnmatch.h>
-
 #include <cstring>
 #include <limits>
 
