@@ -24,6 +24,11 @@ class AtomicFile {
   void write(const void* data, std::size_t size);
   void write(std::span<const std::byte> data) { write(data.data(), data.size()); }
   void write(const std::string& s) { write(s.data(), s.size()); }
+  // Writes at byte `offset` of the file (pwrite), leaving the position of write() as it is:
+  // safe from several threads at once for ranges that do not overlap. What write() gave before
+  // must be flushed first (flush()).
+  void write_at(std::uint64_t offset, std::span<const std::byte> data);
+  void flush();
   // Temporary path, for libraries (HDF5, libzip) that must open the file themselves.
   // Call close_stream() before handing it over.
   const std::filesystem::path& temp_path() const { return temp_; }

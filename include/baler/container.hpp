@@ -102,6 +102,8 @@ class ContainerReader {
   int find(SectionId id) const;
   // Payload of entry i, checksum verified.
   std::vector<std::byte> section(std::size_t i) const;
+  // The same into `out` (resized; its memory is reused when it has room).
+  void section_into(std::size_t i, std::vector<std::byte>& out) const;
   // Payload of the one section with this id; throws Malformed if absent.
   std::vector<std::byte> section(SectionId id) const;
 

@@ -129,12 +129,22 @@ class MemorySource final : public DataSource {
 // Takes rows in order: write_rows(part) appends part's rows (same kind, names, dtypes as the
 // layout the sink was opened with); commit() finishes the output. A sink destroyed without
 // commit() leaves no output file. Throws Error(Io|Unsupported|Internal).
+// Sinks whose rows have fixed places (an npy image) may also take parts out of order:
+// write_rows_at(part, first) puts part's rows at row `first`, and may run on several threads
+// at once (decompress then writes each chunk on the thread that decoded it, instead of one
+// chunk at a time in order); every row must be written once, by one call or the other.
 class DataSink {
  public:
   virtual ~DataSink() = default;
   virtual void write_rows(const Dataset& part) = 0;
+  virtual bool writes_at_rows() const { return false; }
+  virtual void write_rows_at(const Dataset& part, std::uint64_t first);
   virtual void commit() = 0;
 };
+
+inline void DataSink::write_rows_at(const Dataset&, std::uint64_t) {
+  throw Error(ErrorCode::Internal, "this output takes rows in order only");
+}
 
 // A sink that collects the rows into one data set in memory (allocated once, from the layout).
 class MemorySink final : public DataSink {

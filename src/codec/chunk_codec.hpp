@@ -45,9 +45,12 @@ std::vector<std::byte> plain_table_block(const ColumnSlice& c, const ColumnSpec&
 // Decodes a CHUNK payload into one array per column (tables) or the chunk's frames (fields).
 // Throws Malformed/Corrupt/Limit, or ModelMismatch when the chunk needs a model and p is null.
 // Columns are decoded on up to `threads` threads (bit-identical for any count).
+// `reuse` may hold a previous chunk's arrays: their memory is decoded into, unzeroed (every
+// decoder writes each of its values), which spares a chunk's allocation, page faults and
+// zero fill; their contents never matter.
 std::vector<Array> decode_chunk(std::span<const std::byte> payload, const Schema& s, const ChunkRef& ref,
                                 const Predictor* p, const std::string& what, int threads = 1,
-                                const TablePredictor* tp = nullptr);
+                                const TablePredictor* tp = nullptr, std::vector<Array> reuse = {});
 
 // "quant(center)", "int(delta)", ... from a block's first bytes.
 std::string block_method_name(std::span<const std::byte> block);

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <functional>
+#include <mutex>
 #include <set>
 
 #include "baler/codec.hpp"
@@ -169,12 +170,14 @@ Dataset part_of(const Schema& s, const ChunkRef& ref, std::vector<Array> cols, s
   return d;
 }
 
-// Calls fn(part, first_row) for rows [a, b) in order, chunk by chunk: the payloads are read in
-// order (one file position), decoded on up to `threads` threads and handed over in order, the
-// three overlapped (ordered_pipeline); at most threads + 1 chunks are held at once.
+// Calls fn(part, first_row) for rows [a, b), chunk by chunk: the payloads are read in order
+// (one file position), decoded on up to `threads` threads and handed over in order, the three
+// overlapped (ordered_pipeline); at most threads + 1 chunks are held at once. With
+// `any_order`, fn runs on the thread that decoded the chunk, as soon as it is decoded (several
+// at once, in any order): for outputs that put rows at their place (DataSink::write_rows_at).
 void for_each_part(const OpenedContainer& o, const DecompressOptions& opt, std::uint64_t a, std::uint64_t b,
                    const std::function<void(const Dataset&, std::uint64_t)>& fn,
-                   std::string_view stage = "decompressing") {
+                   std::string_view stage = "decompressing", bool any_order = false) {
   const Schema& s = o.schema;
   const auto pred = predictor_for(o, opt.model);
   const auto tpred = table_predictor_for(o, opt.table_model);
@@ -188,28 +191,54 @@ void for_each_part(const OpenedContainer& o, const DecompressOptions& opt, std::
   const std::size_t nt = static_cast<std::size_t>(std::clamp(opt.threads, 1, 64));
   const int inner = threads_per_item(opt.threads, need.size());
   const std::size_t window = nt + 1;
+  // A slot's payload buffer is read into again by the slot's next chunk, and the arrays of a
+  // chunk handed over are decoded into by a later one: no chunk allocates (and on the virtual
+  // machines measured here, faults in page by page) memory of its own once the window is full.
   std::vector<std::vector<std::byte>> payloads(window);
   std::vector<std::vector<Array>> cols(window);
+  std::mutex spare_m;
+  std::vector<std::vector<Array>> spare;
+  auto hand_over = [&](std::size_t i) {
+    const ChunkRef& ref = o.chunks[need[i]];
+    const std::uint64_t lo = std::max(a, ref.first), hi = std::min(b, ref.first + ref.count);
+    Dataset part = part_of(s, ref, std::move(cols[i % window]), lo, hi, text);
+    fn(part, lo);
+    std::vector<Array> done;
+    if (s.kind == DataKind::Field) done.push_back(std::move(part.field));
+    for (auto& c : part.columns) done.push_back(std::move(c.values));
+    const std::lock_guard<std::mutex> lock(spare_m);
+    spare.push_back(std::move(done));
+  };
   ordered_pipeline(
       need.size(), static_cast<int>(nt), window,
-      [&](std::size_t i) { payloads[i % window] = o.reader.section(o.chunks[need[i]].section); },
+      [&](std::size_t i) { o.reader.section_into(o.chunks[need[i]].section, payloads[i % window]); },
       [&](std::size_t i) {
+        std::vector<Array> reuse;
+        {
+          const std::lock_guard<std::mutex> lock(spare_m);
+          if (!spare.empty()) {
+            reuse = std::move(spare.back());
+            spare.pop_back();
+          }
+        }
         cols[i % window] = decode_chunk(payloads[i % window], s, o.chunks[need[i]], pred ? &*pred : nullptr,
-                                        o.reader.what(), inner, tpred ? &*tpred : nullptr);
-        payloads[i % window] = {};
+                                        o.reader.what(), inner, tpred ? &*tpred : nullptr, std::move(reuse));
+        if (any_order) hand_over(i);
       },
       [&](std::size_t i) {
+        if (!any_order) hand_over(i);
         const ChunkRef& ref = o.chunks[need[i]];
-        const std::uint64_t lo = std::max(a, ref.first), hi = std::min(b, ref.first + ref.count);
-        fn(part_of(s, ref, std::move(cols[i % window]), lo, hi, text), lo);
-        cols[i % window] = {};
-        if (opt.on_progress) opt.on_progress(stage, hi - a, b - a);
+        if (opt.on_progress) opt.on_progress(stage, std::min(b, ref.first + ref.count) - a, b - a);
       });
 }
 
 void decode_into(const OpenedContainer& o, const DecompressOptions& opt, DataSink& sink) {
   const auto [a, b] = row_range(o.schema, opt);
-  for_each_part(o, opt, a, b, [&](const Dataset& part, std::uint64_t) { sink.write_rows(part); });
+  if (sink.writes_at_rows())
+    for_each_part(o, opt, a, b, [&](const Dataset& part, std::uint64_t first) { sink.write_rows_at(part, first - a); },
+                  "decompressing", true);
+  else
+    for_each_part(o, opt, a, b, [&](const Dataset& part, std::uint64_t) { sink.write_rows(part); });
 }
 
 Dataset decode_all(const OpenedContainer& o, const DecompressOptions& opt) {

@@ -283,14 +283,19 @@ int ContainerReader::find(SectionId id) const {
 }
 
 std::vector<std::byte> ContainerReader::section(std::size_t i) const {
+  std::vector<std::byte> out;
+  section_into(i, out);
+  return out;
+}
+
+void ContainerReader::section_into(std::size_t i, std::vector<std::byte>& out) const {
   require(i < entries_.size(), ErrorCode::Internal, what_ + ": section index out of range");
   const auto& e = entries_[i];
-  std::vector<std::byte> out(e.size);  // size checked against the file size in parse()
+  out.resize(e.size);  // size checked against the file size in parse()
   read_at(e.offset, out);
   require(xxh64(out) == e.checksum, ErrorCode::Corrupt,
           what_ + ": checksum mismatch in section " + std::to_string(i) + " (id " +
               std::to_string(e.id) + ", offset " + std::to_string(e.offset) + ")");
-  return out;
 }
 
 std::vector<std::byte> ContainerReader::section(SectionId id) const {

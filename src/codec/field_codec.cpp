@@ -263,13 +263,27 @@ namespace {
 template <typename T, typename Next>
 void decode_lorenzo(const Grid& g, FieldPredictor p, double center, double step, bool nb, OutlierReader& outl,
                     std::byte* out, Next&& next) {
-  std::unique_ptr<std::uint8_t[]> tok(new std::uint8_t[std::max<std::size_t>(1, g.F * g.H * g.W)]);
-  std::size_t h = 0, w = 0;
+  // A context reads the tokens left, above and (first rows) one frame back: one frame of
+  // tokens is all the decoder keeps, value j of the frame overwriting the previous frame's
+  // after it was read (kilobytes that stay in cache, not a chunk-sized array).
+  const std::size_t HW = g.H * g.W;
+  std::vector<std::uint8_t> tok(nb ? std::max<std::size_t>(1, HW) : 1);
+  std::size_t h = 0, w = 0, j = 0;
   lorenzo_order(g, p, center, [&](std::size_t i, double base) -> double {
     std::uint64_t code = 0;
-    const int token = next(nb ? ctx_of(tok.get(), g, i, h, w) : 0, code);
-    tok[i] = static_cast<std::uint8_t>(token);
-    if (++w == g.W) w = 0, h = h + 1 == g.H ? 0 : h + 1;
+    int ctx = 0;
+    if (nb) {
+      const int left = w > 0 ? tok[j - 1] : 0;
+      const int up = h > 0 ? tok[j - g.W] : i >= HW ? tok[j] : 0;
+      ctx = std::min(left, kCtxSide - 1) * kCtxSide + std::min(up, kCtxSide - 1);
+    }
+    const int token = next(ctx, code);
+    if (nb) tok[j] = static_cast<std::uint8_t>(token);
+    ++j;
+    if (++w == g.W) {
+      w = 0;
+      if (++h == g.H) h = 0, j = 0;
+    }
     if (token == kEscapeToken) return outl.take(out, i);
     const double r = stored<T>(base + step * static_cast<double>(unzigzag(code)));
     put<T>(out, i, r);

@@ -112,6 +112,22 @@ void AtomicFile::write(const void* data, std::size_t size) {
   }
 }
 
+void AtomicFile::flush() {
+  require(file_ != nullptr, ErrorCode::Internal, "AtomicFile::flush after close");
+  if (std::fflush(file_) != 0) throw Error(ErrorCode::Io, "cannot write " + path_.string() + ": " + errno_text());
+}
+
+void AtomicFile::write_at(std::uint64_t offset, std::span<const std::byte> data) {
+  require(file_ != nullptr, ErrorCode::Internal, "AtomicFile::write_at after close");
+  const int fd = fileno(file_);
+  for (std::size_t done = 0; done < data.size();) {
+    const ssize_t n = ::pwrite(fd, data.data() + done, data.size() - done, static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw Error(ErrorCode::Io, "cannot write " + path_.string() + ": " + errno_text());
+    done += static_cast<std::size_t>(n);
+  }
+}
+
 void AtomicFile::close_stream() {
   if (!file_) return;
   const bool ok = std::fflush(file_) == 0 && (!sync_outputs() || ::fsync(fileno(file_)) == 0);

@@ -1,8 +1,11 @@
 // open_data_sink: npy (header, then rows), npz (members streamed to temporary files, zipped on
 // commit), CSV (header, then rows), HDF5 (hyperslabs, hdf5_writer.cpp). write_dataset is a sink
 // given all rows at once, so both paths write the same layouts (README "Data formats").
+#include <atomic>
 #include <bit>
 #include <cstring>
+#include <mutex>
+#include <span>
 
 #include "baler/atomic_file.hpp"
 #include "baler/bytes.hpp"
@@ -33,40 +36,66 @@ class NpyRowWriter {
   NpyRowWriter(AtomicFile& out, const DataLayout& l, NpyRows mode, std::size_t column = 0)
       : out_(out), mode_(mode), column_(column), rows_(l.rows) {
     const auto rows = static_cast<std::int64_t>(l.rows);
+    std::vector<std::byte> header;
     switch (mode) {
-      case NpyRows::Field: out.write(npy_header_bytes(npy_descr(l.field_dtype), l.field_shape)); break;
-      case NpyRows::Matrix:
-        out.write(npy_header_bytes(npy_descr(l.dtypes.at(0)), {rows, static_cast<std::int64_t>(l.names.size())}));
+      case NpyRows::Field:
+        header = npy_header_bytes(npy_descr(l.field_dtype), l.field_shape);
+        row_bytes_ = l.row_elements() * dtype_size(l.field_dtype);
         break;
-      case NpyRows::Records: out.write(npy_header_bytes(npy_records_descr(l.names, l.dtypes), {rows})); break;
-      case NpyRows::Column: out.write(npy_header_bytes(npy_descr(l.dtypes.at(column)), {rows})); break;
+      case NpyRows::Matrix:
+        header = npy_header_bytes(npy_descr(l.dtypes.at(0)), {rows, static_cast<std::int64_t>(l.names.size())});
+        row_bytes_ = l.names.size() * dtype_size(l.dtypes.at(0));
+        break;
+      case NpyRows::Records:
+        header = npy_header_bytes(npy_records_descr(l.names, l.dtypes), {rows});
+        for (auto t : l.dtypes) row_bytes_ += dtype_size(t);
+        break;
+      case NpyRows::Column:
+        header = npy_header_bytes(npy_descr(l.dtypes.at(column)), {rows});
+        row_bytes_ = dtype_size(l.dtypes.at(column));
+        break;
     }
+    out.write(header);
+    header_bytes_ = header.size();
   }
 
+  // The next rows, in order.
   void write(const Dataset& part) {
-    written_ += part.rows();
-    require(written_ <= rows_, ErrorCode::Internal, "more rows written than the layout holds");
-    if (mode_ == NpyRows::Field) return put(part.field.bytes, dtype_size(part.field.dtype));
-    if (mode_ == NpyRows::Column) {
-      const Array& a = part.columns.at(column_).values;
-      return put(a.bytes, dtype_size(a.dtype));
-    }
-    out_.write(pack_rows(part, true));  // matrix and records: the columns interleaved row by row
+    count(part.rows());
+    with_image(part, [&](std::span<const std::byte> b) { out_.write(b); });
+  }
+  // Rows [first, first + part.rows()) at their place in the file; several threads at once.
+  void write_at(const Dataset& part, std::uint64_t first) {
+    require(first <= rows_ && part.rows() <= rows_ - first, ErrorCode::Internal, "rows written beyond the layout");
+    std::call_once(flushed_, [&] { out_.flush(); });  // the header, written through the stream
+    count(part.rows());
+    with_image(part, [&](std::span<const std::byte> b) { out_.write_at(header_bytes_ + first * row_bytes_, b); });
   }
 
   bool complete() const { return written_ == rows_; }
 
  private:
-  void put(const std::vector<std::byte>& bytes, std::size_t es) {
-    if (std::endian::native == std::endian::little) return out_.write(bytes);
-    std::vector<std::byte> le = bytes;
-    byteswap_inplace(le.data(), le.size() / es, es);
-    out_.write(le);
+  void count(std::uint64_t rows) {
+    const std::uint64_t before = written_.fetch_add(rows);
+    require(before + rows <= rows_, ErrorCode::Internal, "more rows written than the layout holds");
+  }
+  // Calls f with the part's bytes as the file holds them: little-endian values (the array
+  // itself on a little-endian machine); a matrix's or record's columns interleaved row by row.
+  template <typename F>
+  void with_image(const Dataset& part, F&& f) const {
+    if (mode_ == NpyRows::Matrix || mode_ == NpyRows::Records) return f(pack_rows(part, true));
+    const Array& a = mode_ == NpyRows::Field ? part.field : part.columns.at(column_).values;
+    if (std::endian::native == std::endian::little) return f(a.bytes);
+    std::vector<std::byte> le = a.bytes;
+    byteswap_inplace(le.data(), le.size() / dtype_size(a.dtype), dtype_size(a.dtype));
+    f(le);
   }
   AtomicFile& out_;
   NpyRows mode_;
   std::size_t column_;
-  std::uint64_t rows_, written_ = 0;
+  std::uint64_t rows_, row_bytes_ = 0, header_bytes_ = 0;
+  std::atomic<std::uint64_t> written_{0};
+  std::once_flag flushed_;
 };
 
 std::vector<std::byte> sidecar_bytes(const std::vector<std::string>& names, const std::filesystem::path& path) {
@@ -109,6 +138,11 @@ class NpySink final : public DataSink {
   void write_rows(const Dataset& part) override {
     if (rows_held_) rows_held_->write_rows(part);
     else rows_->write(part);
+  }
+  bool writes_at_rows() const override { return !rows_held_; }
+  void write_rows_at(const Dataset& part, std::uint64_t first) override {
+    require(!rows_held_, ErrorCode::Internal, "npy output with text columns: rows go in order");
+    rows_->write_at(part, first);
   }
   void commit() override {
     if (rows_held_) file_.write(encode_npy_records(rows_held_->data()));

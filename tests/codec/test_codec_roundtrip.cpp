@@ -7,6 +7,7 @@
 #include "baler/atomic_file.hpp"
 #include "baler/codec.hpp"
 #include "baler/io.hpp"
+#include "baler/io_stream.hpp"
 #include "codec_test_util.hpp"
 
 namespace baler::test {
@@ -93,6 +94,17 @@ TEST(CodecThreads, BytesAndValuesDoNotDependOnTheThreadCount) {
       DecompressOptions o;
       o.threads = threads;
       EXPECT_EQ(decompress_file(dir / "t.baler", o), one) << file << " at " << threads << " threads";
+    }
+    // An npy output takes each chunk from the thread that decoded it, at its place: the same
+    // file at any thread count, that of write_dataset.
+    write_dataset(one, parse_data_spec((dir / "one.npy").string()));
+    for (int threads : {1, 2, 3, 7}) {
+      DecompressOptions o;
+      o.threads = threads;
+      auto sink = open_data_sink(parse_data_spec((dir / "back.npy").string()), container_layout(dir / "t.baler"));
+      decompress_into(dir / "t.baler", *sink, o);
+      sink->commit();
+      EXPECT_EQ(read_file_bytes(dir / "back.npy"), read_file_bytes(dir / "one.npy")) << file << " at " << threads << " threads";
     }
     EXPECT_EQ(count_violations(d, one, {1e-4, 0, true, false}), 0u);
   }

@@ -4,12 +4,15 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <set>
 
 #include "baler/atomic_file.hpp"
 #include "baler/codec.hpp"
 #include "baler/container.hpp"
 #include "baler/io.hpp"
 #include "baler/io_stream.hpp"
+#include "chunk_codec.hpp"
+#include "codec_open.hpp"
 #include "codec_test_util.hpp"
 
 namespace baler::test {
@@ -100,6 +103,74 @@ TEST(CodecStream, RowRangesEqualTheSliceOfTheWhole) {
   bad.row_begin = 10;
   bad.row_end = 1001;
   EXPECT_EQ(code_of([&] { decompress_file(dir / "t.baler", bad); }), ErrorCode::Usage);
+}
+
+// Decompress decodes a chunk into the arrays of one handed over before (decode_chunk's
+// `reuse`), their old bytes left in place: every decoder writes each of its values, so the
+// arrays equal fresh ones whatever the memory held, whether it is too small or too large.
+// Every block method is here: lossless, int, int(delta), quant, pw_rel, the table model's
+// relations and autoregression, Lorenzo and interpolation fields.
+TEST(CodecStream, ChunksDecodedIntoUsedMemoryEqualFreshOnes) {
+  std::vector<std::vector<std::byte>> containers;
+  std::set<std::string> methods;
+  auto add = [&](const Dataset& d, CompressOptions o) {
+    CompressSummary sum;
+    containers.push_back(compress_to_memory(d, o, &sum));
+    for (const auto& c : sum.columns)
+      for (std::size_t a = 0, b; a < c.methods.size(); a = b + 1) {
+        b = std::min(c.methods.find('+', a), c.methods.size());
+        methods.insert(c.methods.substr(a, b - a));
+      }
+  };
+  ReadOptions table;
+  table.kind = "table";
+  const Dataset lhcb = read_dataset(parse_data_spec(data_file("lhcb/LHCb_B2HHH.npz").string()), table);
+  CompressOptions o = options(1500, 1);
+  add(lhcb, o);
+  o.column_bounds["H1_P*"] = {BoundKind::PwRel, 1e-3};
+  o.column_bounds["B_FlightDistance"] = {BoundKind::Exact, 0};
+  add(lhcb, o);
+  o.column_bounds.clear();
+  o.learn = true;
+  add(lhcb, o);
+  o.learn = false;
+  Dataset sorted;  // integers that grow: int(delta)
+  sorted.columns.push_back({"id", Array(DType::I64, {3000})});
+  for (std::size_t i = 0; i < 3000; ++i) sorted.columns[0].values.as<std::int64_t>()[i] = 1000 + 3 * static_cast<std::int64_t>(i);
+  add(sorted, o);
+  ReadOptions field;
+  field.kind = "field";
+  const Dataset v = read_dataset(parse_data_spec(data_file("fields/vorticity.128_128_41.npy").string()), field);
+  add(v, options(16, 1));
+  for (const char* b : {"abs=1e-2", "rel=1e-2"}) {
+    CompressOptions fo = options(0, 1);
+    fo.bound = parse_error_bound(b);
+    add(read_dataset(parse_data_spec(data_file("cfd/CFD_animation.npz").string()), field), fo);
+  }
+  for (const char* m : {"lossless(zstd)", "int", "int(delta)", "quant", "quant(model)", "quant(autoreg)", "pw_rel(log)",
+                        "lorenzo3d", "interpolation"})
+    EXPECT_TRUE(methods.count(m)) << m << " is not among the methods tried";
+  std::size_t chunks = 0;
+  for (const auto& bytes : containers) {
+    const auto c = codec::open_container(container::ContainerReader(bytes, "case"));
+    const auto tp = codec::table_predictor_for(c, nullptr);
+    for (const auto& ref : c.chunks) {
+      const auto payload = c.reader.section(ref.section);
+      const auto fresh = codec::decode_chunk(payload, c.schema, ref, nullptr, "case", 1, tp ? &*tp : nullptr);
+      for (double size : {1.0, 0.5, 2.0}) {
+        std::vector<Array> used;
+        for (const auto& a : fresh) {
+          Array u;
+          u.bytes.assign(static_cast<std::size_t>(static_cast<double>(a.bytes.size()) * size) + 1, std::byte{0xa5});
+          used.push_back(std::move(u));
+        }
+        EXPECT_EQ(codec::decode_chunk(payload, c.schema, ref, nullptr, "case", 2, tp ? &*tp : nullptr, std::move(used)),
+                  fresh);
+      }
+      ++chunks;
+    }
+  }
+  EXPECT_GT(chunks, containers.size());  // several chunks in some
 }
 
 // Damages the payload of the k-th CHUNK section (its checksum then fails).

@@ -4,6 +4,7 @@
 #include <zip.h>
 
 #include <algorithm>
+#include <thread>
 
 #include "baler/atomic_file.hpp"
 #include "baler/csv.hpp"
@@ -243,6 +244,60 @@ TEST(DataStream, SinksInPartsWriteWhatWriteDatasetWrites) {
       EXPECT_EQ(read_file_bytes(parts), read_file_bytes(whole));
     }
     ++k;
+  }
+}
+
+// An npy sink takes parts at their rows, out of order and from several threads at once
+// (decompress writes each chunk on the thread that decoded it): the same file as in order.
+TEST(DataStream, NpySinkTakesRowsAtTheirPlaceFromSeveralThreads) {
+  TempDir dir;
+  Dataset field;
+  field.kind = DataKind::Field;
+  field.field = random_array(DType::F32, {23, 5, 2}, 17);
+  const Dataset matrix = table_from_matrix(random_array(DType::F64, {101, 3}, 19), {"u", "v", "w"});
+  const Dataset mixed = mixed_table(99);
+  int k = 0;
+  for (const Dataset* d : std::initializer_list<const Dataset*>{&field, &matrix, &mixed}) {
+    SCOPED_TRACE("case " + std::to_string(k));
+    const auto whole = dir / ("w" + std::to_string(k) + ".npy");
+    const auto parts = dir / ("p" + std::to_string(k) + ".npy");
+    write_dataset(*d, parse_data_spec(whole.string()));
+    auto sink = open_data_sink(parse_data_spec(parts.string()), layout_of(*d));
+    ASSERT_TRUE(sink->writes_at_rows());
+    const std::uint64_t step = 6, n = d->rows(), parts_n = (n + step - 1) / step;
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 3; ++t)
+      threads.emplace_back([&, t] {  // parts from the last backwards, dealt round-robin
+        for (std::uint64_t p = static_cast<std::uint64_t>(t); p < parts_n; p += 3) {
+          const std::uint64_t a = (parts_n - 1 - p) * step;
+          sink->write_rows_at(slice_rows(*d, a, std::min(n, a + step)), a);
+        }
+      });
+    for (auto& t : threads) t.join();
+    sink->commit();
+    EXPECT_EQ(read_file_bytes(parts), read_file_bytes(whole));
+    ++k;
+  }
+  // Rows beyond the layout, and a commit that lacks rows, are refused; nothing is left behind.
+  const auto out = dir / "short.npy";
+  expect_error([&] {
+    auto sink = open_data_sink(parse_data_spec(out.string()), layout_of(matrix));
+    sink->write_rows_at(slice_rows(matrix, 0, 10), 95);
+  }, ErrorCode::Internal, {"beyond"});
+  expect_error([&] {
+    auto sink = open_data_sink(parse_data_spec(out.string()), layout_of(matrix));
+    sink->write_rows_at(slice_rows(matrix, 0, 10), 91);
+    sink->commit();
+  }, ErrorCode::Internal, {"not every row"});
+  EXPECT_FALSE(std::filesystem::exists(out));
+  // Outputs that take rows in order only say so.
+  Dataset text = mixed_table(5);
+  text.text.push_back({"label", 1, {"a", "b", "c", "d", "e"}});
+  for (const char* name : {"t.npy", "t.csv", "t.h5", "t.npz"}) {
+    auto sink = open_data_sink(parse_data_spec((dir / name).string()), layout_of(std::string(name) == "t.npy" ? text : matrix));
+    EXPECT_FALSE(sink->writes_at_rows()) << name;
+    SCOPED_TRACE(name);
+    expect_error([&] { sink->write_rows_at(slice_rows(matrix, 0, 1), 0); }, ErrorCode::Internal, {"in order"});
   }
 }
 
