@@ -55,8 +55,8 @@ struct CompressOptions {
   const TableModel* table_model = nullptr;  // conditional table model (tables; not with `model`)
   bool learn = false;  // derive a table model from this input first and embed it (compress --learn)
   std::string weight_precision = "auto";  // auto | f32 | f16 | int8 (embedded decoder weights)
-  // Rows (tables) or frames (fields) per chunk; 0 = auto: 65536 rows of a table, as many frames
-  // of a field as hold 2^22 values (at least one), so that a large field has enough chunks to
+  // Rows (tables) or frames (fields) per chunk; 0 = auto: 32768 rows of a table, as many frames
+  // of a field as hold 2^20 values (at least one), so that a large field has enough chunks to
   // keep every thread busy.
   std::int64_t chunk_rows = 0;
   int zstd_level = 12;        // lossless blocks (19: ~0.5 % smaller on nanoAOD, 40 % slower)

@@ -288,8 +288,8 @@ std::vector<OptionDef> make_compression_plot_options() {
              "precision of the stored decoder weights; auto = smallest that keeps the bounds",
              one_of({"auto", "f32", "f16", "int8"})),
       option("compression", co, &C::chunk_rows, "chunk_rows",
-             "rows (tables) or frames (fields) per independently decodable chunk; 0 = auto: 65536 "
-             "rows, or as many frames as hold 2^22 values",
+             "rows (tables) or frames (fields) per independently decodable chunk; 0 = auto: 32768 "
+             "rows, or as many frames as hold 2^20 values",
              int_range(0, std::int64_t{1} << 31)),
       option("compression", co, &C::zstd_level, "zstd_level", "zstd level of losslessly stored columns (higher: smaller and slower)",
              int_range(1, 22)),

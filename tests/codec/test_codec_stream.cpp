@@ -77,6 +77,17 @@ TEST(CodecStream, FileSourceGivesTheInMemoryBytes) {
   EXPECT_EQ(rep.columns.size(), 4u);
 }
 
+// Without chunk_rows a table's chunk holds 32768 rows (the last one the rest), the same bytes
+// at 1 and 2 threads.
+TEST(CodecStream, AutomaticTableChunksHold32768Rows) {
+  const Dataset t = smooth_table(70000);
+  CompressSummary s1, s2;
+  const auto one = compress_to_memory(t, options(0, 1), &s1);
+  EXPECT_EQ(s1.chunks, 3u);  // 32768 + 32768 + 4464
+  EXPECT_TRUE(one == compress_to_memory(t, options(0, 2), &s2));
+  EXPECT_EQ(decompress_memory(one, "t").rows(), 70000u);
+}
+
 TEST(CodecStream, RowRangesEqualTheSliceOfTheWhole) {
   TempDir dir;
   const Dataset t = smooth_table(1000);

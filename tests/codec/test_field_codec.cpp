@@ -357,10 +357,10 @@ TEST(StaticTokens, LargeLorenzoBlocksRoundTrip) {
   EXPECT_EQ(count_violations(d.field, out, {0, bound, true, false}), 0u);
 }
 
-// Without chunk_rows a field's chunk holds whole frames, about 2^22 values: a large field gets
+// Without chunk_rows a field's chunk holds whole frames, about 2^20 values: a large field gets
 // several chunks (work for every thread), the same bytes at 1 and 3 threads; an explicit
-// chunk_rows is kept; a frame larger than 2^22 values is a chunk of its own.
-TEST(FieldCodec, AutomaticChunksHoldAbout2To22Values) {
+// chunk_rows is kept; a frame larger than 2^20 values is a chunk of its own.
+TEST(FieldCodec, AutomaticChunksHoldAbout2To20Values) {
   const Dataset d = tiled_vorticity(8);  // 328 x 128 x 128: 16384 values a frame
   CompressOptions o;
   o.bound = parse_error_bound("rel=1e-3");
@@ -368,14 +368,14 @@ TEST(FieldCodec, AutomaticChunksHoldAbout2To22Values) {
   const auto one = compress_to_memory(d, o, &s1);
   o.threads = 3;
   const auto three = compress_to_memory(d, o, &s3);
-  EXPECT_EQ(s1.chunks, 2u);  // 328 frames = 256 (2^22 / 16384) + 72
+  EXPECT_EQ(s1.chunks, 6u);  // 328 frames = 5 x 64 (2^20 / 16384) + 8
   EXPECT_TRUE(one == three);
   EXPECT_EQ(count_violations(d, decompress_memory(one, "one"), {1e-3, 0, true, false}), 0u);
   o.threads = 1;
   o.chunk_rows = 100;
   compress_to_memory(d, o, &s1);
   EXPECT_EQ(s1.chunks, 4u);
-  // Three frames of 2^22 + 2^20 values: a chunk each.
+  // Three frames of 5 x 2^20 values: a chunk each.
   Dataset wide;
   wide.kind = DataKind::Field;
   wide.field = Array(DType::F32, {3, 1280, 4096});
