@@ -2,8 +2,9 @@
 # Whole-process figures, baler against the sz3 tool, on a 3-D field (issue 13's method): the
 # shared vorticity field tiled N times along its first axis (default 40: 107 MB float32) and
 # CFD_animation, at rel 1e-2, 1e-3, 1e-4. Each figure is the best wall time of R runs (default
-# 3; 15 for an input under 10 MB) of one process reading its input file and writing its output
-# file (both tools' decompress first remove the previous output); ratio = float32 bytes /
+# 3; 30 for an input under 10 MB) of one process reading its input file and writing its output
+# file (run without a shell; the previous output is removed before each decompress, outside the
+# timed part, for both tools); ratio = float32 bytes /
 # compressed bytes; every decoded output is checked against the bound with numpy (max |err| /
 # bound). SZ3's tool is built from ../shared/peers/SZ3-src.tar.gz into build/_peers/sz3-cli.
 # Usage: bench/fields_vs_sz3.sh [BUILD_DIR] [TILE] [RUNS]   (needs python3 with numpy)
@@ -26,8 +27,8 @@ SZ3=$SZ3_DIR/SZ3/build/tools/sz3/sz3
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
-# best wall seconds of N runs (default RUNS) of a shell command
-best() { "$PY" "$ROOT/bench/best_wall.py" "${2:-$RUNS}" "$1"; }
+# best wall seconds of N runs (default RUNS) of a command; $3...: files removed before each run
+best() { "$PY" "$ROOT/bench/best_wall.py" "${2:-$RUNS}" "$1" "${@:3}"; }
 
 # name, .npy of the field, numpy dtype letter for sz3 (-f / -d), dims fastest first
 run_case() {
@@ -35,18 +36,18 @@ run_case() {
   read -r flag nbytes f32bytes dims < <("$PY" -c "
 import numpy as np; a = np.load('$npy'); a.tofile('$WORK/in.raw')
 print('-f' if a.dtype == np.float32 else '-d', a.nbytes, a.size * 4, ' '.join(str(d) for d in reversed(a.shape)))")
-  # A run of a few ms varies by more than its own length: small inputs take the best of 15 or more.
-  if [ "$nbytes" -lt 10000000 ] && [ "$runs" -lt 15 ]; then runs=15; fi
+  # A run of a few ms varies by more than its own length: small inputs take the best of 30 or more.
+  if [ "$nbytes" -lt 10000000 ] && [ "$runs" -lt 30 ]; then runs=30; fi
   for rel in 1e-2 1e-3 1e-4; do
     for threads in 1 2; do
       local c d
       c=$(best "$BALER compress $npy -o $WORK/x.baler -e rel=$rel -j $threads" "$runs")
-      d=$(best "rm -f $WORK/x.npy; $BALER decompress $WORK/x.baler -o $WORK/x.npy -j $threads" "$runs")
+      d=$(best "$BALER decompress $WORK/x.baler -o $WORK/x.npy -j $threads" "$runs" "$WORK/x.npy")
       report "$name" "$rel" "baler -j $threads" "$c" "$d" "$(stat -c %s $WORK/x.baler)" "$WORK/x.npy" "$npy" "$nbytes" "$f32bytes"
     done
     local c d
     c=$(best "$SZ3 $flag -i $WORK/in.raw -z $WORK/x.sz -$(echo $dims | wc -w) $dims -M REL $rel" "$runs")
-    d=$(best "rm -f $WORK/x.out; $SZ3 $flag -z $WORK/x.sz -o $WORK/x.out -$(echo $dims | wc -w) $dims -M REL $rel" "$runs")
+    d=$(best "$SZ3 $flag -z $WORK/x.sz -o $WORK/x.out -$(echo $dims | wc -w) $dims -M REL $rel" "$runs" "$WORK/x.out")
     report "$name" "$rel" "sz3" "$c" "$d" "$(stat -c %s $WORK/x.sz)" "$WORK/x.out" "$npy" "$nbytes" "$f32bytes"
   done
 }

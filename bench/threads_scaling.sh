@@ -20,7 +20,7 @@ PY=${PYTHON:-/usr/bin/python3}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
-best() { "$PY" "$ROOT/bench/best_wall.py" "${2:-$RUNS}" "$1"; }
+best() { "$PY" "$ROOT/bench/best_wall.py" "${2:-$RUNS}" "$1" "${@:3}"; }
 
 "$PY" -c "
 import numpy as np
@@ -38,9 +38,10 @@ for name in field table; do
   c2=$(best "$BALER compress $in -o $WORK/b.baler -e rel=1e-3 -j 2")
   cmp -s "$WORK/a.baler" "$WORK/b.baler" || { echo "$name: -j 1 and -j 2 containers differ" >&2; exit 1; }
   cc=$(best "$BALER compress $in -o $WORK/c.baler -e rel=1e-3 -j 1 & $BALER compress $in -o $WORK/d.baler -e rel=1e-3 -j 1; wait")
-  d1=$(best "rm -f $WORK/o.npy; $BALER decompress $WORK/a.baler -o $WORK/o.npy -j 1")
-  d2=$(best "rm -f $WORK/o.npy; $BALER decompress $WORK/a.baler -o $WORK/o.npy -j 2")
-  dd=$(best "rm -f $WORK/o.npy $WORK/p.npy; $BALER decompress $WORK/a.baler -o $WORK/o.npy -j 1 & $BALER decompress $WORK/a.baler -o $WORK/p.npy -j 1; wait")
+  d1=$(best "$BALER decompress $WORK/a.baler -o $WORK/o.npy -j 1" "$RUNS" "$WORK/o.npy")
+  d2=$(best "$BALER decompress $WORK/a.baler -o $WORK/o.npy -j 2" "$RUNS" "$WORK/o.npy")
+  dd=$(best "$BALER decompress $WORK/a.baler -o $WORK/o.npy -j 1 & $BALER decompress $WORK/a.baler -o $WORK/p.npy -j 1; wait" \
+    "$RUNS" "$WORK/o.npy" "$WORK/p.npy")
   "$PY" -c "
 for step, a, b, c in (('compress', $c1, $c2, $cc), ('decompress', $d1, $d2, $dd)):
     print(f'| $name | $mb | {step} | {a:.3f} | {b:.3f} | {a / b:.2f}x | {c:.3f} | {2 * a / c:.2f}x |')"
