@@ -234,9 +234,11 @@ void for_each_part(const OpenedContainer& o, const DecompressOptions& opt, std::
 
 void decode_into(const OpenedContainer& o, const DecompressOptions& opt, DataSink& sink) {
   const auto [a, b] = row_range(o.schema, opt);
+  const std::uint64_t first_row = a;  // a named variable: clang 14 cannot capture a structured binding
   if (sink.writes_at_rows())
-    for_each_part(o, opt, a, b, [&](const Dataset& part, std::uint64_t first) { sink.write_rows_at(part, first - a); },
-                  "decompressing", true);
+    for_each_part(
+        o, opt, a, b, [&](const Dataset& part, std::uint64_t first) { sink.write_rows_at(part, first - first_row); },
+        "decompressing", true);
   else
     for_each_part(o, opt, a, b, [&](const Dataset& part, std::uint64_t) { sink.write_rows(part); });
 }
