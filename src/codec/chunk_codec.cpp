@@ -268,11 +268,11 @@ ChunkOut encode_chunk(const Dataset& d, const Schema& s, std::size_t first, std:
 namespace {
 // An array of `shape` for a decoder to fill: `old`'s memory when it has any (contents left as
 // they are), else a fresh zeroed one.
-Array array_for_decoding(DType t, std::vector<std::int64_t> shape, Array* old) {
-  if (!old || old->bytes.capacity() == 0) return Array(t, std::move(shape));
+Array array_for_decoding(DType t, std::vector<std::int64_t> shape, Array& old) {
+  if (old.bytes.capacity() == 0) return Array(t, std::move(shape));
   Array a;
   a.dtype = t;
-  a.bytes = std::move(old->bytes);
+  a.bytes = std::move(old.bytes);
   a.bytes.resize(checked_element_count(shape, "array") * dtype_size(t));
   a.shape = std::move(shape);
   return a;
@@ -323,7 +323,7 @@ std::vector<Array> decode_chunk(std::span<const std::byte> payload, const Schema
                   col + ": block needs an autoregression the table model does not give");
           ar = rel->params;
         }
-        Array a = array_for_decoding(spec.dtype, {static_cast<std::int64_t>(rows)}, &reuse[j]);
+        Array a = array_for_decoding(spec.dtype, {static_cast<std::int64_t>(rows)}, reuse[j]);
         ByteReader br(blocks[j], col);
         decode_block(br, a.dtype, rows, pred, {rows, 1, 1}, a.bytes.data(), ar);
         expect_end(br, "block");
@@ -335,7 +335,7 @@ std::vector<Array> decode_chunk(std::span<const std::byte> payload, const Schema
   parallel_for(s.columns.size(), threads, [&](std::size_t j) {
     std::vector<std::int64_t> shape{static_cast<std::int64_t>(rows)};
     if (s.kind == DataKind::Field) shape.insert(shape.end(), s.field_shape.begin() + 1, s.field_shape.end());
-    Array a = array_for_decoding(s.columns[j].dtype, std::move(shape), &reuse[j]);
+    Array a = array_for_decoding(s.columns[j].dtype, std::move(shape), reuse[j]);
     ByteReader br(blocks[j], r.what() + " column " + s.columns[j].name);
     std::span<const double> pc;
     if (!preds.empty())

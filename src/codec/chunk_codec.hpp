@@ -18,11 +18,12 @@ inline constexpr std::uint64_t kMaxChunkElements = std::uint64_t{1} << 24;
 // The automatic chunk size (CompressOptions::chunk_rows = 0): rows of a table; values of a
 // field's chunk (whole frames, at least one). 32768 rows cost 0.14-0.16 % of the ratio against
 // 65536 on the LHCb and ATLAS tables tiled to 1 M rows; a column's block then stays in cache
-// (the 216 MB LHCb table compresses 14 % faster at one thread, decompresses 7 % faster). 2^20 values (4 MB of float32) cost 0.26-0.36 % of
-// the ratio against 2^22 on the tiled vorticity field, and pay for it in speed: the chunk's
-// arrays stay in cache (decompress at one thread 6-11 % faster), and a 215 MB field makes 52
-// chunks instead of 13, so that no thread waits long for the last one (two threads: compress
-// 1.93x one thread instead of 1.64x, decompress 1.83x instead of 1.81x).
+// (the 216 MB LHCb table compresses 14 % faster at one thread, decompresses 7 % faster).
+// 2^20 values (4 MB of float32) cost 0.26-0.36 % of the ratio against 2^22 on the tiled
+// vorticity field, and pay for it in speed: the chunk's arrays stay in cache (decompress at one
+// thread 6-11 % faster), and a 215 MB field makes 52 chunks instead of 13, so that no thread
+// waits long for the last one (two threads: compress 1.93x one thread instead of 1.64x,
+// decompress 1.83x instead of 1.81x).
 inline constexpr std::int64_t kDefaultTableChunkRows = 32768;
 inline constexpr std::uint64_t kFieldChunkValues = std::uint64_t{1} << 20;
 

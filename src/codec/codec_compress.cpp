@@ -173,11 +173,7 @@ std::pair<std::uint64_t, std::uint64_t> chunk_rows_of(const Schema& s, std::size
   return {a, std::min(s.rows, a + s.chunk_rows)};
 }
 
-// Slots of for_each_source_chunk's window: per-chunk results of its callbacks live in slot
-// i % chunk_slots(threads).
-std::size_t chunk_slots(int threads) { return static_cast<std::size_t>(std::clamp(threads, 1, 64)) + 1; }
-
-// The chunks of `src` through ordered_pipeline on `threads` threads, chunk_slots(threads) held
+// The chunks of `src` through ordered_pipeline on `threads` threads, pipeline_window(threads) held
 // at once: each read in order (by its own worker when the source allows concurrent reads; chunk
 // 0 taken from `first` when that holds it), work(i, part) on any thread, write(i, part) in
 // order, then the part dropped. Pass 1 and pass 2 both read their source this way.
@@ -185,7 +181,7 @@ template <typename Work, typename Write>
 void for_each_source_chunk(DataSource& src, const Schema& s, int threads, std::optional<Dataset> first, Work&& work,
                            Write&& write) {
   const std::uint64_t n = chunk_count(s);
-  const std::size_t window = chunk_slots(threads);
+  const std::size_t window = pipeline_window(threads);
   std::vector<Dataset> parts(window);
   const bool have_first = first && first->rows() == chunk_rows_of(s, 0).second;
   const bool concurrent = src.concurrent_reads();
@@ -194,7 +190,7 @@ void for_each_source_chunk(DataSource& src, const Schema& s, int threads, std::o
     parts[i % window] = i == 0 && have_first ? std::move(*first) : src.read_rows(a, b);
   };
   ordered_pipeline(
-      static_cast<std::size_t>(n), threads, window,
+      static_cast<std::size_t>(n), std::clamp(threads, 1, 64), window,
       [&](std::size_t i) {
         if (!concurrent) read(i);
       },
@@ -218,7 +214,7 @@ Schema plan_schema(DataSource& src, const CompressOptions& o, std::optional<Data
   bool scan = false;
   for (std::size_t j = 0; j < s.columns.size(); ++j) scan |= needs_scan(s.columns[j], ex[j], o);
   // Parts are scanned on up to o.threads threads; the scans merge in order.
-  std::vector<std::vector<ColumnScan>> part_scans(chunk_slots(o.threads));
+  std::vector<std::vector<ColumnScan>> part_scans(pipeline_window(o.threads));
   if (scan)
     for_each_source_chunk(
         src, s, o.threads, {},
@@ -485,7 +481,7 @@ CompressSummary StreamWriter::finish_table(const TableModel& given, bool externa
 void encode_all(DataSource& src, const Schema& s, const ModelUse& use, const CompressOptions& o, StreamWriter& w,
                 std::optional<Dataset> first_part = {}) {
   const int inner = threads_per_item(o.threads, static_cast<std::size_t>(chunk_count(s)));
-  std::vector<ChunkOut> chunks(chunk_slots(o.threads));
+  std::vector<ChunkOut> chunks(pipeline_window(o.threads));
   for_each_source_chunk(
       src, s, o.threads, std::move(first_part),
       [&](std::size_t i, const Dataset& part) {

@@ -188,9 +188,8 @@ void for_each_part(const OpenedContainer& o, const DecompressOptions& opt, std::
   std::vector<std::size_t> need;
   for (std::size_t k = 0; k < o.chunks.size(); ++k)
     if (o.chunks[k].first < b && o.chunks[k].first + o.chunks[k].count > a) need.push_back(k);
-  const std::size_t nt = static_cast<std::size_t>(std::clamp(opt.threads, 1, 64));
   const int inner = threads_per_item(opt.threads, need.size());
-  const std::size_t window = nt + 1;
+  const std::size_t window = pipeline_window(opt.threads);
   // A slot's payload buffer is read into again by the slot's next chunk, and the arrays of a
   // chunk handed over are decoded into by a later one: no chunk allocates (and on the virtual
   // machines measured here, faults in page by page) memory of its own once the window is full.
@@ -210,7 +209,7 @@ void for_each_part(const OpenedContainer& o, const DecompressOptions& opt, std::
     spare.push_back(std::move(done));
   };
   ordered_pipeline(
-      need.size(), static_cast<int>(nt), window,
+      need.size(), std::clamp(opt.threads, 1, 64), window,
       [&](std::size_t i) { o.reader.section_into(o.chunks[need[i]].section, payloads[i % window]); },
       [&](std::size_t i) {
         std::vector<Array> reuse;

@@ -76,10 +76,15 @@ void lorenzo_order(const Grid& g, FieldPredictor p, double center, Visit&& visit
   }
 }
 
-inline int ctx_of(const std::uint8_t* tok, const Grid& g, std::size_t i, std::size_t h, std::size_t w) {
-  const int left = w > 0 ? tok[i - 1] : 0;
-  const int up = h > 0 ? tok[i - g.W] : (i >= g.H * g.W ? tok[i - g.H * g.W] : 0);
+// The context of a token from its neighbours' tokens, left and above (0 where there is none).
+inline int neighbour_context(int left, int up) {
   return std::min(left, kCtxSide - 1) * kCtxSide + std::min(up, kCtxSide - 1);
+}
+
+// Value i's context in a chunk's token array: above is the row above, or on a frame's first
+// row the same place one frame back.
+inline int ctx_of(const std::uint8_t* tok, const Grid& g, std::size_t i, std::size_t h, std::size_t w) {
+  return neighbour_context(w > 0 ? tok[i - 1] : 0, h > 0 ? tok[i - g.W] : (i >= g.H * g.W ? tok[i - g.H * g.W] : 0));
 }
 
 // Calls f(i, context) for every value in C order (context 0 without neighbour contexts).
@@ -271,12 +276,7 @@ void decode_lorenzo(const Grid& g, FieldPredictor p, double center, double step,
   std::size_t h = 0, w = 0, j = 0;
   lorenzo_order(g, p, center, [&](std::size_t i, double base) -> double {
     std::uint64_t code = 0;
-    int ctx = 0;
-    if (nb) {
-      const int left = w > 0 ? tok[j - 1] : 0;
-      const int up = h > 0 ? tok[j - g.W] : i >= HW ? tok[j] : 0;
-      ctx = std::min(left, kCtxSide - 1) * kCtxSide + std::min(up, kCtxSide - 1);
-    }
+    const int ctx = nb ? neighbour_context(w > 0 ? tok[j - 1] : 0, h > 0 ? tok[j - g.W] : i >= HW ? tok[j] : 0) : 0;
     const int token = next(ctx, code);
     if (nb) tok[j] = static_cast<std::uint8_t>(token);
     ++j;

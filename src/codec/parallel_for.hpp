@@ -83,6 +83,10 @@ inline int threads_per_item(int threads, std::size_t items) {
   return static_cast<int>(std::max<std::size_t>(1, nt / std::max<std::size_t>(1, std::min(nt, items))));
 }
 
+// The window compress and decompress give ordered_pipeline: one chunk per thread and one more
+// being read or written; per-chunk results live in slot i % pipeline_window(threads).
+inline std::size_t pipeline_window(int threads) { return static_cast<std::size_t>(std::clamp(threads, 1, 64)) + 1; }
+
 // ordered_pipeline: items 0..n-1 pass three stages on up to `threads` threads (the calling one
 // included): read(i) runs one item at a time in increasing i (a file position, a stream);
 // work(i) runs on any thread, several at once; write(i) runs one item at a time in increasing
