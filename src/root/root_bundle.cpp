@@ -2,6 +2,7 @@
 // one per jagged collection, with what the native writer needs to rebuild the tree.
 #include <algorithm>
 #include <cstring>
+#include <set>
 
 #include "baler/root.hpp"
 #include "rntuple.hpp"
@@ -27,6 +28,71 @@ Hdf5Attribute int_attribute(std::string name, std::int64_t v) {
   std::memcpy(a.bytes.data(), &v, 8);
   return a;
 }
+
+Hdf5Attribute ints_attribute(std::string name, const std::vector<std::int64_t>& v) {
+  Hdf5Attribute a;
+  a.name = std::move(name);
+  a.dtype = DType::I64;
+  a.shape = {static_cast<std::int64_t>(v.size())};
+  a.bytes.resize(v.size() * 8);
+  if (!v.empty()) std::memcpy(a.bytes.data(), v.data(), v.size() * 8);
+  return a;
+}
+
+// The keys a whole file carries besides its trees, and its directories.
+struct Carried {
+  std::vector<rootio::Entry> directories, objects;
+  std::optional<rootio::Key> streamer_info;
+  bool streamer_info_listed = false;  // the top directory lists it as a key (uproot's files do)
+  std::uint64_t bytes() const {
+    std::uint64_t n = streamer_info ? static_cast<std::uint64_t>(streamer_info->objlen) : 0;
+    for (const auto& o : objects) n += static_cast<std::uint64_t>(o.key.objlen);
+    return n;
+  }
+};
+
+// The carried objects' streamed bytes, one after another (the StreamerInfo list first), as a
+// table of one uint8 column: read when opened.
+class ObjectBytesSource final : public DataSource {
+ public:
+  ObjectBytesSource(std::filesystem::path path, std::shared_ptr<const Carried> c) : path_(std::move(path)), carried_(std::move(c)) {
+    layout_.rows = carried_->bytes();
+    layout_.names = {"bytes"};
+    layout_.dtypes = {DType::U8};
+  }
+  const DataLayout& layout() const override { return layout_; }
+  Dataset read_rows(std::uint64_t a, std::uint64_t b) override {
+    if (!whole_) {
+      const rootio::RootFile file(path_);
+      std::vector<std::byte> all;
+      all.reserve(static_cast<std::size_t>(layout_.rows));
+      const auto add = [&](const rootio::Key& k, const std::string& what) {
+        const auto p = file.payload(k, what);
+        require(p.size() == static_cast<std::size_t>(k.objlen), ErrorCode::Malformed,
+                file.name() + ": " + what + ": " + std::to_string(p.size()) + " bytes, its key says " + std::to_string(k.objlen));
+        all.insert(all.end(), p.begin(), p.end());
+      };
+      if (carried_->streamer_info) add(*carried_->streamer_info, "StreamerInfo list");
+      for (const auto& o : carried_->objects) add(o.key, o.key.class_name + " '" + o.path + "'");
+      Dataset d;
+      Column c;
+      c.name = "bytes";
+      c.values.dtype = DType::U8;
+      c.values.shape = {static_cast<std::int64_t>(all.size())};
+      c.values.bytes = std::move(all);
+      d.columns.push_back(std::move(c));
+      whole_ = std::make_unique<MemorySource>(std::move(d), "read whole");
+    }
+    return whole_->read_rows(a, b);
+  }
+  std::string access() const override { return "read whole"; }
+
+ private:
+  std::filesystem::path path_;
+  std::shared_ptr<const Carried> carried_;
+  DataLayout layout_;
+  std::unique_ptr<MemorySource> whole_;
+};
 
 // Adds "/a", "/a/b", ... for "a/b/c" (a tree inside directories), once each.
 void add_groups(Hdf5Tree& index, const std::string& path) {
@@ -150,7 +216,8 @@ class CollectionSource final : public DataSource {
 
 bool is_root_bundle(const Hdf5Tree& index) {
   return std::any_of(index.objects.begin(), index.objects.end(), [](const Hdf5Object& o) {
-    return std::any_of(o.attributes.begin(), o.attributes.end(), [](const Hdf5Attribute& a) { return a.name == "ROOT.class"; });
+    return std::any_of(o.attributes.begin(), o.attributes.end(),
+                       [](const Hdf5Attribute& a) { return a.name == "ROOT.class" || a.name == "ROOT.objects_member"; });
   });
 }
 
@@ -160,18 +227,41 @@ RootBundleSource open_root_bundle(const DataSpec& spec, const std::function<void
   if (!want.empty() && want.front() == '/') want.erase(0, 1);
   if (const auto semi = want.rfind(';'); semi != std::string::npos) want.erase(semi);
   std::string names, file_name;
+  // A whole file carries its other keys (histograms, TParameter, ...) as streamed bytes, its
+  // directories and its StreamerInfo list; one tree named is that tree only.
+  auto carried = std::make_shared<Carried>();
+  std::vector<std::string> old_cycles;
   {
     const rootio::RootFile file(spec.path);
     file_name = file.name();
-    for (const auto& e : file.entries())
+    std::set<std::string> seen;
+    const auto info = file.streamer_info_key();
+    for (const auto& e : file.entries(true)) {
+      const bool highest = seen.insert(e.path).second;
+      if (info && e.key.seek_key == info->seek_key) {  // the StreamerInfo key itself, listed
+        carried->streamer_info_listed = true;
+        continue;
+      }
       if (rootio::is_tree_or_rntuple(e.key.class_name)) {
+        if (!highest) {
+          old_cycles.push_back(e.path + ";" + std::to_string(e.key.cycle));
+          continue;
+        }
         names += (names.empty() ? "" : ", ") + e.path;
         if (want.empty() || e.path == want) trees.push_back(e);
+      } else if (want.empty()) {
+        (rootio::is_directory_class(e.key.class_name) ? carried->directories : carried->objects).push_back(e);
       }
+    }
+    if (want.empty()) carried->streamer_info = info;
   }
-  require(!trees.empty(), ErrorCode::Usage,
-          want.empty() ? file_name + " holds no tree"
+  require(!trees.empty() || (want.empty() && !carried->objects.empty()), ErrorCode::Usage,
+          want.empty() ? file_name + " holds no tree and no object"
                        : file_name + ": no tree '" + spec.object + "' (trees: " + (names.empty() ? "none" : names) + ")");
+  if (want.empty() && !old_cycles.empty() && on_note)
+    on_note(file_name + ": " + std::to_string(old_cycles.size()) + " older cycle" + (old_cycles.size() == 1 ? "" : "s") +
+            " of trees (backups ROOT keeps of a tree's metadata, pointing to the same baskets) left out: " +
+            rootio::first_names(old_cycles));
   RootBundleSource out;
   std::vector<std::function<std::unique_ptr<DataSource>()>> openers;
   out.index.objects.push_back({"/", false, {}});
@@ -238,6 +328,36 @@ RootBundleSource open_root_bundle(const DataSpec& spec, const std::function<void
       out.objects.push_back(group + "/" + tables[k]);
       openers.push_back(std::move(open[k]));
     }
+  }
+  if (want.empty() && (!carried->objects.empty() || !carried->directories.empty())) {
+    Hdf5Object& top = out.index.objects.front();
+    std::vector<std::string> dirs, dir_titles, dir_classes, paths, classes, titles;
+    std::vector<std::int64_t> cycles, key_versions, sizes;
+    for (const auto& d : carried->directories)
+      dirs.push_back(d.path), dir_titles.push_back(d.key.title), dir_classes.push_back(d.key.class_name);
+    for (const auto& o : carried->objects) {
+      paths.push_back(o.path), classes.push_back(o.key.class_name), titles.push_back(o.key.title);
+      cycles.push_back(o.key.cycle), key_versions.push_back(o.key.version), sizes.push_back(o.key.objlen);
+    }
+    std::string member = "/ROOT.objects";
+    while (std::any_of(out.index.objects.begin(), out.index.objects.end(), [&](const Hdf5Object& o) { return o.path == member; }))
+      member += "_";
+    top.attributes.push_back(string_attribute("ROOT.objects_member", {member}, true));
+    top.attributes.push_back(string_attribute("ROOT.directories", dirs, false));
+    top.attributes.push_back(string_attribute("ROOT.directory_titles", dir_titles, false));
+    top.attributes.push_back(string_attribute("ROOT.directory_classes", dir_classes, false));
+    top.attributes.push_back(string_attribute("ROOT.objects", paths, false));
+    top.attributes.push_back(string_attribute("ROOT.object_classes", classes, false));
+    top.attributes.push_back(string_attribute("ROOT.object_titles", titles, false));
+    top.attributes.push_back(ints_attribute("ROOT.object_cycles", cycles));
+    top.attributes.push_back(ints_attribute("ROOT.object_key_versions", key_versions));
+    top.attributes.push_back(ints_attribute("ROOT.object_sizes", sizes));
+    if (carried->streamer_info)
+      top.attributes.push_back(ints_attribute("ROOT.streamer_info", {carried->streamer_info->objlen, carried->streamer_info->version,
+                                                                     carried->streamer_info_listed ? 1 : 0}));
+    out.index.objects.push_back({member, true, {}});
+    out.objects.push_back(member);
+    openers.push_back([path = spec.path, carried] { return std::make_unique<ObjectBytesSource>(path, carried); });
   }
   require(!out.objects.empty(), ErrorCode::Unsupported, file_name + ": no tree baler can read");
   std::sort(out.index.objects.begin(), out.index.objects.end(),

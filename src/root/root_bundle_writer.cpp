@@ -120,6 +120,9 @@ void write_tree(rootio::RootFileWriter& w, const Hdf5Object& group,
           ErrorCode::Malformed, what + ": ROOT.branches, ROOT.leaves, ROOT.members and ROOT.counters disagree");
   rootio::RootTreeSpec spec;
   spec.name = group.path.substr(group.path.rfind('/') + 1);
+  const auto slash = group.path.rfind('/');
+  const std::string directory = slash > 0 && slash != std::string::npos ? group.path.substr(1, slash - 1) : "";
+  if (!directory.empty()) w.make_directory(directory);
   spec.title = strings_of(group, "ROOT.title", what).at(0);
   spec.class_name = strings_of(group, "ROOT.class", what).at(0);
   if (spec.class_name != "TNtuple" && spec.class_name != "TNtupleD") spec.class_name = "TTree";  // an RNTuple too
@@ -191,7 +194,7 @@ void write_tree(rootio::RootFileWriter& w, const Hdf5Object& group,
     sources.push_back(src);
   }
 
-  w.begin_tree(spec);
+  w.begin_tree(spec, directory);
   std::vector<std::vector<std::byte>> buffers(sources.size());
   std::vector<RootBranchData> data(sources.size());
   for (std::int64_t a = 0; a < entries; a += kEntriesPerAppend) {
@@ -231,6 +234,70 @@ void write_tree(rootio::RootFileWriter& w, const Hdf5Object& group,
   w.end_tree();
 }
 
+std::vector<std::int64_t> ints_of(const Hdf5Object& o, const std::string& name, const std::string& what) {
+  const Hdf5Attribute* a = find_attribute(o, name);
+  require(a && !a->is_string && a->dtype == DType::I64 && a->shape.size() == 1 &&
+              a->bytes.size() == static_cast<std::size_t>(a->shape[0]) * 8,
+          ErrorCode::Malformed, what + ": no int64 array attribute " + name);
+  std::vector<std::int64_t> v(a->bytes.size() / 8);
+  if (!v.empty()) std::memcpy(v.data(), a->bytes.data(), a->bytes.size());
+  return v;
+}
+
+// The directories and carried objects of the file (the "/" group's ROOT.objects_member and its
+// companions), written before the trees.
+void write_carried(rootio::RootFileWriter& w, const Hdf5Object& top,
+                   const std::function<Dataset(const std::string&)>& member, const std::filesystem::path& out) {
+  const std::string what = out.string() + ": the source file's objects";
+  const auto member_path = strings_of(top, "ROOT.objects_member", what);
+  const auto dirs = strings_of(top, "ROOT.directories", what);
+  const auto dir_titles = strings_of(top, "ROOT.directory_titles", what);
+  const auto dir_classes = strings_of(top, "ROOT.directory_classes", what);
+  const auto paths = strings_of(top, "ROOT.objects", what);
+  const auto classes = strings_of(top, "ROOT.object_classes", what);
+  const auto titles = strings_of(top, "ROOT.object_titles", what);
+  const auto cycles = ints_of(top, "ROOT.object_cycles", what);
+  const auto versions = ints_of(top, "ROOT.object_key_versions", what);
+  const auto sizes = ints_of(top, "ROOT.object_sizes", what);
+  const std::size_t n = paths.size();
+  require(member_path.size() == 1 && dir_titles.size() == dirs.size() && dir_classes.size() == dirs.size() && classes.size() == n && titles.size() == n &&
+              cycles.size() == n && versions.size() == n && sizes.size() == n,
+          ErrorCode::Malformed, what + ": the ROOT.object* attributes disagree");
+  const Dataset bytes = member(member_path[0]);
+  require(bytes.columns.size() == 1 && bytes.columns[0].values.dtype == DType::U8 && bytes.text.empty(),
+          ErrorCode::Malformed, what + ": " + member_path[0] + " is not one uint8 column");
+  const auto& all = bytes.columns[0].values.bytes;
+  std::size_t at = 0;
+  const auto take = [&](std::int64_t size, const std::string& name) {
+    require(size >= 0 && static_cast<std::uint64_t>(size) <= all.size() - at, ErrorCode::Malformed,
+            what + ": " + name + " runs past the end of " + member_path[0]);
+    const auto out_span = std::span<const std::byte>(all).subspan(at, static_cast<std::size_t>(size));
+    at += static_cast<std::size_t>(size);
+    return out_span;
+  };
+  if (find_attribute(top, "ROOT.streamer_info")) {
+    const auto info = ints_of(top, "ROOT.streamer_info", what);
+    require(info.size() == 3, ErrorCode::Malformed, what + ": ROOT.streamer_info is not [size, key version, listed]");
+    w.set_source_streamer_infos(take(info[0], "the StreamerInfo list"), info[1] <= 1000, info[2] != 0);
+  }
+  for (std::size_t i = 0; i < dirs.size(); ++i) w.make_directory(dirs[i], dir_titles[i], dir_classes[i]);
+  for (std::size_t i = 0; i < n; ++i) {
+    rootio::RootRawObject o;
+    const auto slash = paths[i].rfind('/');
+    o.directory = slash == std::string::npos ? "" : paths[i].substr(0, slash);
+    o.name = slash == std::string::npos ? paths[i] : paths[i].substr(slash + 1);
+    o.class_name = classes[i];
+    o.title = titles[i];
+    require(cycles[i] >= 0 && cycles[i] <= 32767, ErrorCode::Malformed, what + ": " + paths[i] + ": bad cycle");
+    o.cycle = static_cast<std::int16_t>(cycles[i]);
+    o.small_key = versions[i] <= 1000;
+    o.payload = take(sizes[i], paths[i]);
+    if (!o.directory.empty()) w.make_directory(o.directory);
+    w.write_object(o);
+  }
+  require(at == all.size(), ErrorCode::Malformed, what + ": " + member_path[0] + " has bytes no object claims");
+}
+
 }  // namespace
 
 void write_root_bundle(const std::filesystem::path& out, const Hdf5Tree& index,
@@ -238,11 +305,16 @@ void write_root_bundle(const std::filesystem::path& out, const Hdf5Tree& index,
   rootio::RootFileWriter w(out);
   bool any = false;
   for (const auto& o : index.objects)
+    if (o.path == "/" && find_attribute(o, "ROOT.objects_member")) {
+      write_carried(w, o, member, out);
+      any = true;
+    }
+  for (const auto& o : index.objects)
     if (!o.is_dataset && find_attribute(o, "ROOT.class")) {
       write_tree(w, o, member, out);
       any = true;
     }
-  require(any, ErrorCode::Usage, out.string() + ": the container holds no ROOT tree to write");
+  require(any, ErrorCode::Usage, out.string() + ": the container holds no ROOT tree or object to write");
   w.commit();
 }
 

@@ -1,6 +1,7 @@
 // ROOT file structure: the TFile header, TKey headers, TDirectory key lists and key payloads.
 #include <sys/types.h>
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <set>
@@ -109,6 +110,11 @@ FileHeader parse_file_header(const FileSource& src) {
   h.nbytes_name = r.be<std::int32_t>("fNbytesName");
   r.skip(1, "fUnits");
   h.compress = r.be<std::int32_t>("fCompress");
+  if (r.remaining() >= (h.large ? 12u : 8u)) {
+    const std::int64_t seek = h.large ? r.be<std::int64_t>("fSeekInfo") : r.be<std::int32_t>("fSeekInfo");
+    const auto nbytes = r.be<std::int32_t>("fNbytesInfo");
+    if (seek > 0 && nbytes > 0) h.seek_info = static_cast<std::uint64_t>(seek), h.nbytes_info = nbytes;
+  }
   require(begin > 0 && h.nbytes_name > 0, ErrorCode::Malformed,
           src.name() + ": bad TFile header (fBEGIN " + std::to_string(begin) + ", fNbytesName " +
               std::to_string(h.nbytes_name) + ")");
@@ -119,15 +125,13 @@ FileHeader parse_file_header(const FileSource& src) {
   return h;
 }
 
-bool is_directory_class(const std::string& c) { return c == "TDirectory" || c == "TDirectoryFile"; }
-
 }  // namespace
 
 RootFile::RootFile(const std::filesystem::path& path)
     : source_(path), header_(parse_file_header(source_)) {}
 
 void RootFile::list_directory(std::uint64_t dir_offset, const std::string& prefix, int depth,
-                              std::set<std::uint64_t>& visited, std::vector<Entry>& out) const {
+                              std::set<std::uint64_t>& visited, std::vector<Entry>& out, bool all_cycles) const {
   require(visited.insert(dir_offset).second, ErrorCode::Malformed,
           name() + ": directory '" + prefix + "' points back to a directory already listed");
   require(depth < kMaxDepth, ErrorCode::Malformed,
@@ -166,6 +170,12 @@ void RootFile::list_directory(std::uint64_t dir_offset, const std::string& prefi
     Entry e{prefix.empty() ? std::string() : prefix + "/", read_key_header(kr)};
     e.path += e.key.name;
     auto it = seen.find(e.path);
+    if (all_cycles && it != seen.end()) {  // several cycles: each of them, highest first
+      const bool higher = out[it->second].key.cycle < e.key.cycle;
+      out.push_back(e);
+      if (higher) std::swap(out[it->second], out.back());
+      continue;
+    }
     if (it != seen.end()) {  // several cycles: keep the highest
       if (out[it->second].key.cycle < e.key.cycle) out[it->second] = e;
       continue;
@@ -173,21 +183,35 @@ void RootFile::list_directory(std::uint64_t dir_offset, const std::string& prefi
     seen[e.path] = out.size();
     out.push_back(e);
   }
-  const std::size_t mine_end = out.size();
-  for (std::size_t i = mine_end - seen.size(); i < mine_end; ++i) {
-    if (!is_directory_class(out[i].key.class_name)) continue;
-    const Entry dir = out[i];
+  std::vector<Entry> subdirs;
+  for (const auto& [path, i] : seen)
+    if (is_directory_class(out[i].key.class_name)) subdirs.push_back(out[i]);
+  std::sort(subdirs.begin(), subdirs.end(), [&](const Entry& a, const Entry& b) { return seen[a.path] < seen[b.path]; });
+  for (const Entry& dir : subdirs)
     list_directory(dir.key.seek_key + static_cast<std::uint64_t>(dir.key.keylen), dir.path,
-                   depth + 1, visited, out);
-  }
+                   depth + 1, visited, out, all_cycles);
 }
 
-std::vector<Entry> RootFile::entries() const {
+std::vector<Entry> RootFile::entries(bool all_cycles) const {
   std::vector<Entry> out;
   std::set<std::uint64_t> visited;
   list_directory(header_.begin + static_cast<std::uint64_t>(header_.nbytes_name), "", 0, visited,
-                 out);
+                 out, all_cycles);
   return out;
+}
+
+std::optional<Key> RootFile::streamer_info_key() const {
+  if (header_.seek_info == 0) return std::nullopt;
+  const auto head = source_.read(header_.seek_info,
+                                 std::min<std::uint64_t>(source_.size() - std::min(header_.seek_info, source_.size()), 1024),
+                                 "StreamerInfo key");
+  ByteReader r(head, name() + ": StreamerInfo key");
+  Key k = read_key_header(r);
+  require(k.seek_key == header_.seek_info || k.seek_key == 0, ErrorCode::Malformed,
+          name() + ": the StreamerInfo key at byte " + std::to_string(header_.seek_info) + " says it is at byte " +
+              std::to_string(k.seek_key));
+  k.seek_key = header_.seek_info;
+  return k;
 }
 
 std::vector<std::byte> RootFile::payload(const Key& key, const std::string& what) const {

@@ -45,6 +45,8 @@ inline char root_type_code(DType t) {
 inline bool is_ttree_class(const std::string& c) { return c == "TTree" || c == "TNtuple" || c == "TNtupleD"; }
 // Key classes of RNTuple anchors (format 1.0).
 inline bool is_rntuple_class(const std::string& c) { return c == "ROOT::RNTuple" || c == "ROOT::Experimental::RNTuple"; }
+// Key classes of directories.
+inline bool is_directory_class(const std::string& c) { return c == "TDirectory" || c == "TDirectoryFile"; }
 // Either: what `file.root:NAME` names.
 inline bool is_tree_or_rntuple(const std::string& c) { return is_ttree_class(c) || is_rntuple_class(c); }
 
@@ -110,6 +112,8 @@ struct FileHeader {
   std::uint64_t begin = 0, end = 0;
   std::int32_t nbytes_name = 0;
   std::int32_t compress = 0;
+  std::uint64_t seek_info = 0;  // the StreamerInfo key (0: none)
+  std::int32_t nbytes_info = 0;
 };
 
 // An object in a directory, with its path ("dir/sub/name").
@@ -125,14 +129,17 @@ class RootFile {
   const FileHeader& header() const { return header_; }
   const std::string& name() const { return source_.name(); }
   const FileSource& source() const { return source_; }
-  // Every key in the file, directories first-level then recursively, highest cycle only.
-  std::vector<Entry> entries() const;
+  // Every key in the file, directories first-level then recursively, highest cycle only (or
+  // every cycle, the highest first).
+  std::vector<Entry> entries(bool all_cycles = false) const;
+  // The key of the file's StreamerInfo list (TList), if the header points to one.
+  std::optional<Key> streamer_info_key() const;
   // The decompressed payload (objlen bytes) of a key. `what` names it in errors.
   std::vector<std::byte> payload(const Key& key, const std::string& what) const;
 
  private:
   void list_directory(std::uint64_t dir_offset, const std::string& prefix, int depth,
-                      std::set<std::uint64_t>& visited, std::vector<Entry>& out) const;
+                      std::set<std::uint64_t>& visited, std::vector<Entry>& out, bool all_cycles) const;
 
   FileSource source_;
   FileHeader header_;
@@ -179,6 +186,12 @@ struct Tree {
 // Parses a TTree payload (the key's decompressed bytes). `keylen` is the key header length
 // (object references count from the key start). Throws Error(Malformed|Unsupported) naming `what`.
 Tree parse_tree(std::span<const std::byte> payload, int keylen, const std::string& what);
+
+// The (class name, class version) of every TStreamerInfo record in a StreamerInfo key's TList
+// payload (`keylen`: its key's length). Other list members (ROOT's listOfRules) are skipped.
+// Throws Error(Malformed) naming `what`.
+std::vector<std::pair<std::string, int>> streamer_info_versions(std::span<const std::byte> payload, int keylen,
+                                                                const std::string& what);
 
 // Number of baskets of a branch (free ones, then embedded ones) and basket i's first entry.
 std::size_t basket_count(const Branch& b);

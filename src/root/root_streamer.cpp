@@ -401,6 +401,35 @@ Tree parse_tree(std::span<const std::byte> payload, int keylen, const std::strin
   return TreeParser(payload, keylen, what).parse();
 }
 
+std::vector<std::pair<std::string, int>> streamer_info_versions(std::span<const std::byte> payload, int keylen,
+                                                                const std::string& what) {
+  Streamed s(payload, keylen, what);
+  const auto v = s.begin("TList");
+  s.skip_tobject();
+  read_tstring(s.r, "TList fName");
+  const auto n = s.r.be<std::int32_t>("TList size");
+  if (n < 0 || static_cast<std::uint64_t>(n) > s.r.remaining() / 5)
+    s.r.fail("TList declares " + std::to_string(n) + " objects in " + std::to_string(s.r.remaining()) + " bytes");
+  std::vector<std::pair<std::string, int>> out;
+  for (std::int32_t i = 0; i < n; ++i) {
+    const auto head = s.object_head("StreamerInfo element");
+    if (head.kind == ObjectHead::New) {
+      if (!head.end) s.r.fail("StreamerInfo element " + std::to_string(i) + " has no byte count");
+      if (head.cls == "TStreamerInfo") {
+        const auto iv = s.begin("TStreamerInfo");
+        auto name = s.tnamed().first;
+        s.r.skip(4, "TStreamerInfo fCheckSum");
+        out.emplace_back(std::move(name), s.r.be<std::int32_t>("TStreamerInfo fClassVersion"));
+        (void)iv;
+      }
+      s.r.seek(*head.end, "StreamerInfo element");
+    }
+    read_tstring(s.r, "TList option");
+  }
+  s.finish(v, "TList");
+  return out;
+}
+
 std::vector<const Branch*> all_branches(const Tree& tree) {
   std::vector<const Branch*> out;
   for (const auto& b : tree.branches) collect(b, out);

@@ -38,7 +38,8 @@ constexpr std::int32_t kEntryOffsetLen = 1000;      // ROOT's fEntryOffsetLen fo
 constexpr std::size_t kMaxEntryBytes = std::size_t{1} << 28;
 constexpr std::int32_t kMaxBasketBytes = std::int32_t{1} << 28;
 constexpr std::size_t kMaxBlock = 0xFFFFFF;  // one compressed block holds at most 16 MiB - 1
-constexpr std::int32_t kFileVersion = 62600;  // ROOT 6.26 (TTree v20, TBranch v13)
+constexpr std::int32_t kFileVersion = 62600;
+constexpr std::size_t kDirectoryRecord = 60;  // a TDirectory record, 32- or 64-bit pointers  // ROOT 6.26 (TTree v20, TBranch v13)
 
 // Big-endian output buffer with ROOT's object and class tags (TBufferFile). Tags count from
 // the start of the key (`origin` = the key length) plus kMapOffset, as readers resolve them.
@@ -344,14 +345,10 @@ void write_element(Out& o, const Member& m) {
   o.close(obj);
 }
 
-// The StreamerInfo key's TList of TStreamerInfo records for `names`.
-void write_streamer_list(Out& o, const std::vector<std::string>& names) {
-  const auto list = o.versioned(5);
-  o.tobject(kMemberBits);
-  o.tstring("");
-  o.i32(static_cast<std::int32_t>(names.size()));
-  for (const auto& name : names) {
-    const ClassInfo& c = *find_class(name);
+// TStreamerInfo records for `names`, each a TList entry (the object, then its option string).
+void write_streamer_records(Out& o, const std::vector<const ClassInfo*>& classes) {
+  for (const ClassInfo* cp : classes) {
+    const ClassInfo& c = *cp;
     const auto obj = o.new_object("TStreamerInfo");
     const auto info = o.versioned(9);
     o.tnamed(c.name, "", kHeapBits | 0x00010000);  // as ROOT writes them (kIsCompiled)
@@ -373,6 +370,15 @@ void write_streamer_list(Out& o, const std::vector<std::string>& names) {
     o.close(obj);
     o.u8(0);  // the list entry's option string
   }
+}
+
+// The StreamerInfo key's TList of TStreamerInfo records for `classes`.
+void write_streamer_list(Out& o, const std::vector<const ClassInfo*>& classes) {
+  const auto list = o.versioned(5);
+  o.tobject(kMemberBits);
+  o.tstring("");
+  o.i32(static_cast<std::int32_t>(classes.size()));
+  write_streamer_records(o, classes);
   o.close(list);
 }
 
@@ -593,9 +599,22 @@ struct RootFileWriter::Impl {
   std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> hash{XXH3_createState(), XXH3_freeState};
   std::int32_t nbytes_name = 0;  // TFile key + name + title
   std::vector<std::pair<std::uint64_t, std::uint64_t>> free_segments;  // first, last (inclusive)
-  std::vector<KeyHead> keys;      // of the top directory
+  // Directories by path ("" the top one): their keys, and where their key and record are.
+  struct DirState {
+    std::string name, title, parent;
+    std::int64_t seek = kBegin;  // the directory's key (top: kBegin)
+    std::int16_t keylen = 0;
+    std::vector<KeyHead> keys;
+  };
+  std::map<std::string, DirState> dirs;
+  std::vector<std::byte> source_infos;  // set_source_streamer_infos
+  bool source_infos_small = false;
+  bool source_infos_listed = false;
+  bool have_source_infos = false;
   std::set<std::string> classes_used;
+  bool trees_written = false;
   std::optional<RootTreeSpec> spec;
+  std::string tree_directory;
   std::vector<BranchState> branches;
   std::int64_t entries = 0;
   bool committed = false;
@@ -625,6 +644,7 @@ struct RootFileWriter::Impl {
     const auto keylen = key_length(false, "TFile", file_name, "");
     nbytes_name = keylen + static_cast<std::int32_t>(tstring_size(file_name) + tstring_size(""));
     write_raw(std::vector<std::byte>(static_cast<std::size_t>(kBegin + nbytes_name + 60)));
+    dirs[""] = DirState{};
     if (options.first_offset > pos) {
       free_segments.push_back({pos, options.first_offset - 1});
       seek_to(options.first_offset);
@@ -671,7 +691,22 @@ struct RootFileWriter::Impl {
     return k;
   }
 
-  void begin_tree(const RootTreeSpec& s);
+  DirState& directory(const std::string& dir, const std::string& what) {
+    auto it = dirs.find(dir);
+    require(it != dirs.end(), ErrorCode::Usage, path.string() + ": " + what + ": no directory '" + dir + "' (make_directory first)");
+    return it->second;
+  }
+  bool name_taken(const DirState& d, const std::string& name, std::int16_t cycle) const {
+    for (const auto& k : d.keys)
+      if (k.name == name && k.cycle == cycle) return true;
+    return false;
+  }
+  void make_directory(const std::string& dir, const std::string& title, const std::string& cls);
+  void write_object(const RootRawObject& object);
+  void write_directory_record(Out& h, const DirState& d, std::int64_t seek_keys, std::int32_t nbytes_keys,
+                              std::int32_t nbytes_name, std::int64_t seek_parent, const std::byte* uuid);
+  std::vector<std::byte> streamer_list(const std::vector<std::string>& names, std::int16_t keylen);
+  void begin_tree(const RootTreeSpec& s, const std::string& dir);
   void append(std::int64_t n, std::span<const RootBranchData> data);
   void flush(BranchState& b);
   void end_tree();
@@ -681,14 +716,14 @@ struct RootFileWriter::Impl {
   void commit();
 };
 
-void RootFileWriter::Impl::begin_tree(const RootTreeSpec& s) {
+void RootFileWriter::Impl::begin_tree(const RootTreeSpec& s, const std::string& dir) {
   const std::string where = path.string() + ": tree '" + s.name + "'";
   require(!committed, ErrorCode::Usage, where + ": the file is already committed");
   require(!spec, ErrorCode::Usage, where + ": tree '" + (spec ? spec->name : "") + "' is still open (call end_tree)");
   require(!s.name.empty() && s.name.find('/') == std::string::npos, ErrorCode::Usage,
           path.string() + ": bad tree name '" + s.name + "'");
-  for (const auto& k : keys)
-    require(k.name != s.name, ErrorCode::Usage, where + ": a tree of this name is already in the file");
+  require(!name_taken(directory(dir, "tree '" + s.name + "'"), s.name, 1), ErrorCode::Usage,
+          where + ": a key of this name is already in the file (directory '" + dir + "')");
   const bool ntuple = s.class_name == "TNtuple", ntupled = s.class_name == "TNtupleD";
   require(s.class_name == "TTree" || ntuple || ntupled, ErrorCode::Usage,
           where + ": class '" + s.class_name + "' is not TTree, TNtuple or TNtupleD");
@@ -765,6 +800,7 @@ void RootFileWriter::Impl::begin_tree(const RootTreeSpec& s) {
   }
   branches = std::move(out);
   spec = s;
+  tree_directory = dir;
   entries = 0;
 }
 
@@ -1053,9 +1089,119 @@ void RootFileWriter::Impl::end_tree() {
     o.close(outer);
     classes_used.insert(spec->class_name);
   }
-  keys.push_back(write_key(k, o.bytes, "tree '" + spec->name + "'"));
+  DirState& d = directory(tree_directory, "tree '" + spec->name + "'");
+  k.pdir = d.seek;
+  d.keys.push_back(write_key(k, o.bytes, "tree '" + spec->name + "'"));
+  trees_written = true;
   spec.reset();
   branches.clear();
+}
+
+void RootFileWriter::Impl::make_directory(const std::string& dir, const std::string& title, const std::string& cls) {
+  require(!committed, ErrorCode::Usage, path.string() + ": already committed");
+  require(!spec, ErrorCode::Usage, path.string() + ": directory '" + dir + "' while tree '" + (spec ? spec->name : "") + "' is open");
+  std::string parent;
+  for (std::size_t from = 0; from <= dir.size();) {
+    const auto slash = std::min(dir.find('/', from), dir.size());
+    const std::string name = dir.substr(from, slash - from);
+    const std::string here = dir.substr(0, slash);
+    require(!name.empty(), ErrorCode::Usage, path.string() + ": bad directory path '" + dir + "'");
+    if (!dirs.count(here)) {
+      DirState& up = dirs.at(parent);
+      require(!name_taken(up, name, 1), ErrorCode::Usage,
+              path.string() + ": directory '" + here + "': a key of this name is already in '" + parent + "'");
+      DirState d;
+      d.name = name;
+      d.title = slash == dir.size() ? title : "";
+      d.parent = parent;
+      KeyHead k = new_key(slash == dir.size() ? cls : "TDirectoryFile", d.name, d.title);
+      k.pdir = up.seek;
+      const auto keep = algo;
+      algo = Algo::None;  // the record is rewritten in place by commit()
+      k = write_key(k, std::vector<std::byte>(kDirectoryRecord), "directory '" + here + "'");
+      algo = keep;
+      d.seek = k.seek;
+      d.keylen = k.keylen;
+      up.keys.push_back(k);
+      dirs[here] = std::move(d);
+    }
+    parent = here;
+    from = slash + 1;
+  }
+}
+
+void RootFileWriter::Impl::write_object(const RootRawObject& ob) {
+  const std::string what = "object '" + (ob.directory.empty() ? "" : ob.directory + "/") + ob.name + "'";
+  require(!committed, ErrorCode::Usage, path.string() + ": already committed");
+  require(!spec, ErrorCode::Usage, path.string() + ": " + what + " while tree '" + (spec ? spec->name : "") + "' is open");
+  require(!ob.name.empty() && ob.name.find('/') == std::string::npos && !ob.class_name.empty(), ErrorCode::Usage,
+          path.string() + ": bad " + what + " (class '" + ob.class_name + "')");
+  DirState& d = directory(ob.directory, what);
+  require(!name_taken(d, ob.name, ob.cycle), ErrorCode::Usage,
+          path.string() + ": " + what + ": cycle " + std::to_string(ob.cycle) + " is already in the directory");
+  KeyHead k;
+  k.cls = ob.class_name, k.name = ob.name, k.title = ob.title;
+  k.cycle = ob.cycle;
+  k.version = ob.small_key ? 4 : 1004;
+  k.keylen = key_length(!ob.small_key, k.cls, k.name, k.title);
+  k.pdir = d.seek;
+  require(!ob.small_key || pos < static_cast<std::uint64_t>(kStartBigFile), ErrorCode::Limit,
+          path.string() + ": " + what + " was streamed for a key with 32-bit pointers, which cannot start beyond 2 GB");
+  d.keys.push_back(write_key(k, ob.payload, what));
+}
+
+void RootFileWriter::Impl::write_directory_record(Out& h, const DirState& d, std::int64_t seek_keys, std::int32_t nbytes_keys,
+                                                  std::int32_t nbytes_name, std::int64_t seek_parent, const std::byte* uuid) {
+  const bool large = d.seek > kStartBigFile || seek_parent > kStartBigFile || seek_keys > kStartBigFile;
+  const std::size_t at = h.bytes.size();
+  h.i16(large ? 1005 : 5);
+  h.u32(datime), h.u32(datime);
+  h.i32(nbytes_keys), h.i32(nbytes_name);
+  if (large) {
+    h.i64(d.seek), h.i64(seek_parent), h.i64(seek_keys);
+    h.raw(std::span(uuid, 18));
+  } else {
+    h.i32(static_cast<std::int32_t>(d.seek)), h.i32(static_cast<std::int32_t>(seek_parent)), h.i32(static_cast<std::int32_t>(seek_keys));
+    h.raw(std::span(uuid, 18));
+    h.zeros(12);  // room for the 64-bit pointers
+  }
+  require(h.bytes.size() - at == kDirectoryRecord, ErrorCode::Internal, "directory record size");
+}
+
+std::vector<std::byte> RootFileWriter::Impl::streamer_list(const std::vector<std::string>& names, std::int16_t keylen) {
+  std::vector<const ClassInfo*> mine;
+  for (const auto& n : names) mine.push_back(find_class(n));
+  Out info(static_cast<std::uint32_t>(keylen));
+  if (!have_source_infos) {
+    write_streamer_list(info, mine);
+    return std::move(info.bytes);
+  }
+  // The source's list as it is, then our records it lacks (class and version), its object count
+  // and byte count updated.
+  const std::string what = path.string() + ": the source's StreamerInfo list";
+  std::set<std::pair<std::string, int>> present;
+  for (const auto& [name, version] : streamer_info_versions(source_infos, keylen, what)) present.insert({name, version});
+  std::vector<const ClassInfo*> missing;
+  for (const ClassInfo* c : mine)
+    if (!present.count({c->name, c->version})) missing.push_back(c);
+  ByteReader r(source_infos, what);
+  const auto count = r.be<std::uint32_t>("TList byte count");
+  require((count & kByteCountMask) && (count & ~kByteCountMask) + 4 == source_infos.size(), ErrorCode::Malformed,
+          what + ": its byte count does not cover it");
+  r.skip(2, "TList version");
+  if (r.be<std::uint16_t>("TObject version") & 0x4000) r.skip(4, "TObject byte count");
+  r.skip(4, "TObject fUniqueID");
+  if (r.be<std::uint32_t>("TObject fBits") & (1u << 4)) r.skip(2, "TObject pidf");
+  read_tstring(r, "TList fName");
+  const std::size_t count_at = r.pos();
+  const auto n = r.be<std::int32_t>("TList size");
+  info.raw(source_infos);
+  write_streamer_records(info, missing);
+  Out patch;
+  patch.i32(n + static_cast<std::int32_t>(missing.size()));
+  std::memcpy(info.bytes.data() + count_at, patch.bytes.data(), 4);
+  info.close(0);
+  return std::move(info.bytes);
 }
 
 void RootFileWriter::Impl::commit() {
@@ -1063,7 +1209,7 @@ void RootFileWriter::Impl::commit() {
   if (spec) end_tree();
   // Streamer infos of the classes in the file, bases and members first.
   std::vector<std::string> names;
-  if (!keys.empty()) {
+  if (trees_written) {
     names = {"TNamed", "TObject", "TAttLine", "TAttFill", "TAttMarker", "ROOT::TIOFeatures", "TTree"};
     for (const char* n : {"TNtuple", "TNtupleD"})
       if (classes_used.count(n)) names.push_back(n);
@@ -1073,16 +1219,34 @@ void RootFileWriter::Impl::commit() {
     names.insert(names.end(), {"TObjArray", "TSeqCollection", "TCollection", "TString"});
   }
   KeyHead ik = new_key("TList", "StreamerInfo", "Doubly linked list");
-  Out info(static_cast<std::uint32_t>(ik.keylen));
-  write_streamer_list(info, names);
-  ik = write_key(ik, info.bytes, "streamer infos");
-  // The top directory's key list (stored raw, as ROOT does: readers parse it in place).
+  if (have_source_infos && source_infos_small) {
+    ik.version = 4;
+    ik.keylen = key_length(false, ik.cls, ik.name, ik.title);
+    require(pos < static_cast<std::uint64_t>(kStartBigFile), ErrorCode::Limit,
+            path.string() + ": the source's streamer infos were streamed for a key with 32-bit pointers, which cannot start beyond 2 GB");
+  }
+  ik = write_key(ik, streamer_list(names, ik.keylen), "streamer infos");
+  if (have_source_infos && source_infos_listed) dirs.at("").keys.push_back(ik);
+  const auto keep = algo;
+  algo = Algo::None;
+  // Each subdirectory's key list (stored raw, as ROOT does: readers parse it in place); its
+  // record is written below, once the file's UUID is known.
+  std::map<std::string, KeyHead> dir_lists;
+  for (auto& [name, d] : dirs) {
+    if (name.empty()) continue;
+    KeyHead k = new_key("TDirectoryFile", d.name, d.title);
+    k.pdir = d.seek;
+    Out list;
+    list.i32(static_cast<std::int32_t>(d.keys.size()));
+    for (const auto& key : d.keys) write_key_head(list, key, datime);
+    dir_lists[name] = write_key(k, list.bytes, "key list of directory '" + name + "'");
+  }
+  // The top directory's key list.
+  const auto& keys = dirs.at("").keys;
   KeyHead lk = new_key("TFile", file_name, "");
   Out list;
   list.i32(static_cast<std::int32_t>(keys.size()));
   for (const auto& k : keys) write_key_head(list, k, datime);
-  const auto keep = algo;
-  algo = Algo::None;
   lk = write_key(lk, list.bytes, "key list");
   // Free segments: gaps, then everything after the end of the file (whose end depends on the
   // list's own size: a record is 10 bytes, 18 with 64-bit pointers). Stored raw.
@@ -1127,6 +1291,15 @@ void RootFileWriter::Impl::commit() {
   }
   h.raw(uuid);
   h.zeros(static_cast<std::size_t>(kBegin) - h.bytes.size());
+  // The subdirectories' records, in place.
+  for (const auto& [name, d] : dirs) {
+    if (name.empty()) continue;
+    const KeyHead& lkey = dir_lists.at(name);
+    Out rec;
+    write_directory_record(rec, d, lkey.seek, lkey.nbytes, d.keylen, d.parent.empty() ? kBegin : dirs.at(d.parent).seek, uuid);
+    seek_to(static_cast<std::uint64_t>(d.seek) + static_cast<std::uint64_t>(d.keylen));
+    write_raw(rec.bytes);
+  }
   // The top directory: TFile key, name and title, TDirectory record (60 bytes either way).
   KeyHead tk;
   tk.version = 4, tk.cls = "TFile", tk.name = file_name, tk.title = "";
@@ -1163,9 +1336,21 @@ void RootFileWriter::Impl::commit() {
 RootFileWriter::RootFileWriter(const std::filesystem::path& path, RootWriteOptions options)
     : impl_(std::make_unique<Impl>(path, std::move(options))) {}
 RootFileWriter::~RootFileWriter() = default;
-void RootFileWriter::begin_tree(const RootTreeSpec& spec) { impl_->begin_tree(spec); }
+void RootFileWriter::begin_tree(const RootTreeSpec& spec, const std::string& directory) { impl_->begin_tree(spec, directory); }
 void RootFileWriter::append(std::int64_t entries, std::span<const RootBranchData> data) { impl_->append(entries, data); }
 void RootFileWriter::end_tree() { impl_->end_tree(); }
 void RootFileWriter::commit() { impl_->commit(); }
+void RootFileWriter::make_directory(const std::string& path, const std::string& title, const std::string& class_name) {
+  require(class_name == "TDirectoryFile" || class_name == "TDirectory", ErrorCode::Usage,
+          "directory '" + path + "': class '" + class_name + "' is not TDirectoryFile or TDirectory");
+  impl_->make_directory(path, title, class_name);
+}
+void RootFileWriter::write_object(const RootRawObject& object) { impl_->write_object(object); }
+void RootFileWriter::set_source_streamer_infos(std::span<const std::byte> payload, bool small_key, bool listed) {
+  impl_->source_infos_listed = listed;
+  impl_->source_infos.assign(payload.begin(), payload.end());
+  impl_->source_infos_small = small_key;
+  impl_->have_source_infos = true;
+}
 
 }  // namespace baler::rootio

@@ -47,6 +47,18 @@ struct RootWriteOptions {
   std::uint64_t first_offset = 0;
 };
 
+// An object carried through as its streamed bytes (a histogram, a TParameter, ...): written as
+// a key of its class in `directory`. Object and class references inside a streamed object
+// count from the start of its key, so the key keeps the source key's form (`small_key`: 32-bit
+// seek pointers) and therefore its length.
+struct RootRawObject {
+  std::string directory;  // "" or "a/b" (made with make_directory first)
+  std::string class_name, name, title;
+  std::int16_t cycle = 1;
+  bool small_key = false;
+  std::span<const std::byte> payload;  // the uncompressed object
+};
+
 struct RootBranchData {
   // Native-endian values of the appended entries, entry after entry (leaf list: each entry's
   // leaves in order); jagged: the objects of these entries, in order.
@@ -67,7 +79,21 @@ class RootFileWriter {
   RootFileWriter(const RootFileWriter&) = delete;
   RootFileWriter& operator=(const RootFileWriter&) = delete;
 
-  void begin_tree(const RootTreeSpec& spec);
+  // Makes directory `path` ("a/b": a, then b inside it) unless it exists; `title` is the last
+  // one's title and its key's class (TDirectoryFile, or TDirectory as ROOT 5 wrote them).
+  // Error(Usage) for an empty part or a name taken by another key.
+  void make_directory(const std::string& path, const std::string& title = "",
+                      const std::string& class_name = "TDirectoryFile");
+  // Writes a carried object (between trees, not while one is open).
+  void write_object(const RootRawObject& object);
+  // The source file's StreamerInfo list (its key's uncompressed payload and key form): written
+  // as the file's list, with this writer's own records appended for the classes and versions
+  // it lacks (so that carried objects keep the records that describe them). `listed`: the top
+  // directory lists the StreamerInfo key among its keys, as uproot's files do.
+  void set_source_streamer_infos(std::span<const std::byte> payload, bool small_key, bool listed);
+
+  // The tree goes into `directory` ("" the top one; "a/b" made with make_directory first).
+  void begin_tree(const RootTreeSpec& spec, const std::string& directory = "");
   // `data` holds one item per branch, in spec order.
   void append(std::int64_t entries, std::span<const RootBranchData> data);
   // Writes the last baskets and the tree's key.

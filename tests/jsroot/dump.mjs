@@ -26,6 +26,7 @@
 // A branch or field that JSROOT fails to read is left out of "branches"/"fields" and listed
 // in "unread" with JSROOT's error; the exit status is 0 as long as the file and the object
 // could be read. Run it from the folder where npm installed jsroot (the test copies it there).
+import { pathToFileURL } from 'node:url';
 import { openFile } from 'jsroot/io';
 import { TSelector, treeProcess } from 'jsroot/tree';
 import { readHeaderFooter, rntupleProcess } from 'jsroot/rntuple';
@@ -310,7 +311,12 @@ async function main() {
   return 0;
 }
 
-main().then(rc => { process.exitCode = rc; }, e => {
-  process.stderr.write(`dump.mjs: ${errorText(e)}\n`);
-  process.exitCode = 1;
-});
+export { json, errorText, branchType, dumpTree, dumpRNTuple };
+
+// Run as a program (not when census.mjs imports the functions above).
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().then(rc => { process.exitCode = rc; }, e => {
+    process.stderr.write(`dump.mjs: ${errorText(e)}\n`);
+    process.exitCode = 1;
+  });
+}

@@ -19,6 +19,7 @@ endif()
 file(MAKE_DIRECTORY "${DEST}")
 # dump.mjs imports 'jsroot/...': it must sit beside node_modules. Copied every time (cheap).
 file(COPY_FILE "${SRC}/dump.mjs" "${DEST}/dump.mjs" ONLY_IF_DIFFERENT)
+file(COPY_FILE "${SRC}/census.mjs" "${DEST}/census.mjs" ONLY_IF_DIFFERENT)
 
 execute_process(COMMAND "${NODE}" --version OUTPUT_VARIABLE node_version
                 OUTPUT_STRIP_TRAILING_WHITESPACE RESULT_VARIABLE rc)
