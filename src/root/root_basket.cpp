@@ -36,6 +36,23 @@ std::vector<std::int64_t> entry_offsets(std::span<const std::byte> tail, std::in
 
 Basket read_free_basket(const RootFile& file, const Branch& b, std::size_t i,
                         const std::string& what) {
+  auto [frame, payload] = read_basket_raw(file, b, i, what);
+  Basket basket;
+  basket.data = std::move(payload);
+  const std::int64_t border = frame.last - frame.key.keylen;
+  if (border < static_cast<std::int64_t>(basket.data.size()))
+    basket.offsets = entry_offsets(std::span<const std::byte>(basket.data).subspan(static_cast<std::size_t>(border)),
+                                   frame.nevbuf, frame.key.keylen, border, file.name() + ": " + what);
+  basket.data.resize(static_cast<std::size_t>(border));
+  basket.entries = frame.nevbuf;
+  return basket;
+}
+
+}  // namespace
+
+std::pair<BasketFrame, std::vector<std::byte>> read_basket_raw(const RootFile& file, const Branch& b, std::size_t i,
+                                                               const std::string& what) {
+  require(i < b.basket_seek.size(), ErrorCode::Internal, what + ": no basket " + std::to_string(i));
   const auto seek = b.basket_seek[i];
   const auto nbytes = i < b.basket_bytes.size() ? b.basket_bytes[i] : 0;
   require(seek > 0 && nbytes > 0, ErrorCode::Malformed,
@@ -43,34 +60,32 @@ Basket read_free_basket(const RootFile& file, const Branch& b, std::size_t i,
   const auto raw = file.source().read(static_cast<std::uint64_t>(seek),
                                       static_cast<std::uint64_t>(nbytes), what);
   ByteReader r(raw, file.name() + ": " + what);
-  const Key k = read_key_header(r);
-  r.skip(2 + 8, "TBasket fVersion, fBufferSize, fNevBufSize");
-  const auto nevbuf = r.be<std::int32_t>("TBasket fNevBuf");
-  const auto last = r.be<std::int32_t>("TBasket fLast");
+  BasketFrame f;
+  f.key = read_key_header(r);
+  const Key& k = f.key;
+  f.version = r.be<std::int16_t>("TBasket fVersion");
+  f.buffer_size = r.be<std::int32_t>("TBasket fBufferSize");
+  f.nevbuf_size = r.be<std::int32_t>("TBasket fNevBufSize");
+  f.nevbuf = r.be<std::int32_t>("TBasket fNevBuf");
+  f.last = r.be<std::int32_t>("TBasket fLast");
   r.skip(1, "TBasket flag");
+  f.header_bytes = static_cast<std::int32_t>(r.pos());
   if (k.class_name != "TBasket" || k.nbytes != nbytes || k.keylen < static_cast<std::int64_t>(r.pos()) ||
-      k.keylen > nbytes || nevbuf < 0 || last < k.keylen || last - k.keylen > k.objlen)
+      k.keylen > nbytes || f.nevbuf < 0 || f.last < k.keylen || f.last - k.keylen > k.objlen)
     r.fail("bad basket header (class '" + k.class_name + "', fNbytes " + std::to_string(k.nbytes) +
            " vs " + std::to_string(nbytes) + " in the branch, fKeylen " + std::to_string(k.keylen) +
-           ", fObjlen " + std::to_string(k.objlen) + ", fLast " + std::to_string(last) +
-           ", fNevBuf " + std::to_string(nevbuf) + ")");
+           ", fObjlen " + std::to_string(k.objlen) + ", fLast " + std::to_string(f.last) +
+           ", fNevBuf " + std::to_string(f.nevbuf) + ")");
   const auto stored = std::span<const std::byte>(raw).subspan(static_cast<std::size_t>(k.keylen));
-  Basket basket;
+  std::vector<std::byte> payload;
   if (stored.size() == static_cast<std::size_t>(k.objlen))
-    basket.data.assign(stored.begin(), stored.end());
+    payload.assign(stored.begin(), stored.end());
   else
-    basket.data = decompress_blocks(stored, static_cast<std::uint64_t>(k.objlen),
-                                    file.name() + ": " + what);
-  const std::int64_t border = last - k.keylen;
-  if (border < static_cast<std::int64_t>(basket.data.size()))
-    basket.offsets = entry_offsets(std::span<const std::byte>(basket.data).subspan(static_cast<std::size_t>(border)),
-                                   nevbuf, k.keylen, border, file.name() + ": " + what);
-  basket.data.resize(static_cast<std::size_t>(border));
-  basket.entries = nevbuf;
-  return basket;
+    payload = decompress_blocks(stored, static_cast<std::uint64_t>(k.objlen), file.name() + ": " + what);
+  return {std::move(f), std::move(payload)};
 }
 
-}  // namespace
+std::size_t free_basket_count(const Branch& b) { return normal_basket_count(b); }
 
 std::size_t basket_count(const Branch& b) { return normal_basket_count(b) + b.embedded.size(); }
 

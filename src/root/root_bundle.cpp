@@ -7,6 +7,7 @@
 #include "baler/root.hpp"
 #include "rntuple.hpp"
 #include "root_tree_tables.hpp"
+#include "tree_carry.hpp"
 
 namespace baler {
 namespace {
@@ -37,6 +38,12 @@ Hdf5Attribute ints_attribute(std::string name, const std::vector<std::int64_t>& 
   a.bytes.resize(v.size() * 8);
   if (!v.empty()) std::memcpy(a.bytes.data(), v.data(), v.size() * 8);
   return a;
+}
+
+const std::vector<std::string>& find_strings(const Hdf5Object& o, const std::string& name) {
+  for (const auto& a : o.attributes)
+    if (a.name == name) return a.strings;
+  throw Error(ErrorCode::Internal, o.path + ": no attribute " + name);
 }
 
 // The keys a whole file carries besides its trees, and its directories.
@@ -253,7 +260,7 @@ RootBundleSource open_root_bundle(const DataSpec& spec, const std::function<void
         (rootio::is_directory_class(e.key.class_name) ? carried->directories : carried->objects).push_back(e);
       }
     }
-    if (want.empty()) carried->streamer_info = info;
+    carried->streamer_info = info;
   }
   require(!trees.empty() || (want.empty() && !carried->objects.empty()), ErrorCode::Usage,
           want.empty() ? file_name + " holds no tree and no object"
@@ -263,6 +270,7 @@ RootBundleSource open_root_bundle(const DataSpec& spec, const std::function<void
             " of trees (backups ROOT keeps of a tree's metadata, pointing to the same baskets) left out: " +
             rootio::first_names(old_cycles));
   RootBundleSource out;
+  bool patched = false;  // a TTree is rewritten in place: its classes' streamer infos are needed
   std::vector<std::function<std::unique_ptr<DataSource>()>> openers;
   out.index.objects.push_back({"/", false, {}});
   for (const auto& entry : trees) {
@@ -272,6 +280,9 @@ RootBundleSource open_root_bundle(const DataSpec& spec, const std::function<void
     std::vector<std::string> descriptors, branches, skipped, tables{"entries"}, counters;
     std::vector<std::function<std::unique_ptr<DataSource>()>> open;
     bool empty = false;
+    std::shared_ptr<const rootio::TreeCarry> carry;  // a TTree rewritten in place
+    std::vector<std::int64_t> branch_index;
+    std::string note;
     const bool ntuple = rootio::is_rntuple_class(entry.key.class_name);
     if (ntuple) {  // read whole: the members share it
       auto t = std::make_shared<const rootio::TreeTables>(rootio::read_rntuple(rootio::RootFile(spec.path), entry.path));
@@ -290,7 +301,17 @@ RootBundleSource open_root_bundle(const DataSpec& spec, const std::function<void
       title = plan->tree.title, entries = plan->tree.entries, skipped = plan->skipped;
       descriptors = plan->descriptors, branches = plan->branch_names;
       empty = plan->flat.empty() && plan->strings.empty();
-      open.push_back([plan] { return std::make_unique<TreeEntriesSource>(plan); });
+      try {
+        carry = std::make_shared<const rootio::TreeCarry>(rootio::carry_tree(*plan));
+        const auto all = rootio::all_branches(plan->tree);
+        for (const auto* b : plan->kept)
+          branch_index.push_back(std::find(all.begin(), all.end(), b) - all.begin());
+      } catch (const Error& e) {
+        if (e.code() != ErrorCode::Unsupported) throw;
+        note = std::string(e.what()) + "; the tree is rewritten from its branches' leaf lists";
+      }
+      if (empty && carry) tables.clear();  // no entries table: every branch travels as stored
+      else open.push_back([plan] { return std::make_unique<TreeEntriesSource>(plan); });
       for (std::size_t k = 0; k < plan->collections.size(); ++k) {
         tables.push_back(plan->collections[k].counter);
         counters.push_back(plan->collections[k].counter);
@@ -300,10 +321,16 @@ RootBundleSource open_root_bundle(const DataSpec& spec, const std::function<void
     const std::string what = file_name + ": " + (ntuple ? "RNTuple '" : "tree '") + entry.path + "'";
     // An RNTuple's projections (TreeTables::views) are no loss and not noted: their values are
     // the collection's, written back as branches of the same names.
-    if (!skipped.empty() && on_note)
+    if (!note.empty() && on_note) on_note(note);
+    if (carry && !skipped.empty() && on_note) {
+      for (auto& s : skipped) s = s.substr(0, s.find(" ("));
+      on_note(what + ": " + std::to_string(skipped.size()) + " branch" + (skipped.size() == 1 ? "" : "es") +
+              " carried as stored (their baskets' bytes, compressed losslessly, not as columns): " + rootio::first_names(skipped));
+    } else if (!skipped.empty() && on_note) {
       on_note(what + ": " + std::to_string(skipped.size()) + (ntuple ? " field" : " branch") +
-              (skipped.size() == 1 ? "" : ntuple ? "s" : "es") + " left out: " + rootio::first_names(skipped));
-    if (empty) {
+              (skipped.size() == 1 ? "" : ntuple ? "s" : "es") + " left out: " + rootio::first_names(skipped, skipped.size()));
+    }
+    if (empty && !carry) {
       if (on_note) on_note(what + ": no branch baler can read; the tree is left out");
       continue;
     }
@@ -320,8 +347,37 @@ RootBundleSource open_root_bundle(const DataSpec& spec, const std::function<void
       while (std::find(tables.begin(), tables.begin() + static_cast<std::ptrdiff_t>(k), tables[k]) !=
              tables.begin() + static_cast<std::ptrdiff_t>(k))
         tables[k] += "_";
+    if (carry) {  // rewritten in place: the tree's payload and baskets, two more members
+      patched = true;
+      tables.push_back("ROOT.bytes");
+      tables.push_back("ROOT.baskets");
+      for (std::size_t k = tables.size() - 2; k < tables.size(); ++k)
+        while (std::find(tables.begin(), tables.begin() + static_cast<std::ptrdiff_t>(k), tables[k]) !=
+               tables.begin() + static_cast<std::ptrdiff_t>(k))
+          tables[k] += "_";
+      g.attributes.push_back(ints_attribute("ROOT.tree_key", {entry.key.objlen, entry.key.version, entry.key.cycle, entry.key.keylen}));
+      g.attributes.push_back(string_attribute("ROOT.key_title", {entry.key.title}, true));
+      g.attributes.push_back(ints_attribute("ROOT.branch_index", branch_index));
+      g.attributes.push_back(string_attribute("ROOT.carried", {tables[tables.size() - 2], tables.back()}, false));
+      open.push_back([path = spec.path, carry] {
+        Dataset d;
+        Column c;
+        c.name = "bytes";
+        c.values.dtype = DType::U8;
+        c.values.shape = {static_cast<std::int64_t>(carry->bytes.size())};
+        c.values.bytes = carry->bytes;
+        d.columns.push_back(std::move(c));
+        return std::make_unique<MemorySource>(std::move(d), "read whole");
+      });
+      open.push_back([carry] { return std::make_unique<MemorySource>(Dataset(carry->baskets), "read whole"); });
+      tables.pop_back(), tables.pop_back();
+    }
     g.attributes.push_back(string_attribute("ROOT.members", tables, false));
     g.attributes.push_back(string_attribute("ROOT.counters", counters, false));
+    if (carry) {
+      const auto& carried_names = find_strings(g, "ROOT.carried");
+      tables.insert(tables.end(), carried_names.begin(), carried_names.end());
+    }
     out.index.objects.push_back(std::move(g));
     for (std::size_t k = 0; k < tables.size(); ++k) {
       out.index.objects.push_back({group + "/" + tables[k], true, {}});
@@ -329,7 +385,7 @@ RootBundleSource open_root_bundle(const DataSpec& spec, const std::function<void
       openers.push_back(std::move(open[k]));
     }
   }
-  if (want.empty() && (!carried->objects.empty() || !carried->directories.empty())) {
+  if ((want.empty() && (!carried->objects.empty() || !carried->directories.empty())) || (patched && carried->streamer_info)) {
     Hdf5Object& top = out.index.objects.front();
     std::vector<std::string> dirs, dir_titles, dir_classes, paths, classes, titles;
     std::vector<std::int64_t> cycles, key_versions, sizes;

@@ -5,7 +5,9 @@
 #include <map>
 
 #include "baler/root.hpp"
+#include "root_internal.hpp"
 #include "root_writer.hpp"
+#include "tree_carry.hpp"
 
 namespace baler {
 namespace {
@@ -56,7 +58,6 @@ RootLeafSpec parse_leaf(const std::string& text, std::string& counter, const std
   const std::string head = text.substr(0, slash);
   const auto open = head.find('[');
   leaf.name = head.substr(0, open);
-  require(!leaf.name.empty(), ErrorCode::Malformed, what + ": leaf '" + text + "' has no name");
   for (auto at = open; at != std::string::npos; at = head.find('[', at + 1)) {
     const auto close = head.find(']', at);
     require(close != std::string::npos, ErrorCode::Malformed, what + ": leaf '" + text + "': unclosed '['");
@@ -109,6 +110,139 @@ const Array* find_column(const Dataset& d, const std::string& name) {
   return nullptr;
 }
 
+std::vector<std::int64_t> ints_of(const Hdf5Object& o, const std::string& name, const std::string& what);
+
+// A TTree rewritten in place (tree_carry.hpp): its stored payload with each free basket written
+// again, rebuilt from the tables or from its carried bytes, and its position patched in.
+void write_in_place(rootio::RootFileWriter& w, const Hdf5Object& group,
+                    const std::function<Dataset(const std::string&)>& member, const std::string& directory,
+                    const std::vector<BranchSource>& sources, const std::vector<std::vector<std::int64_t>>& starts,
+                    const std::string& what) {
+  const auto key = ints_of(group, "ROOT.tree_key", what);
+  const auto carried = strings_of(group, "ROOT.carried", what);
+  const auto branch_index = ints_of(group, "ROOT.branch_index", what);
+  require(key.size() == 4 && carried.size() == 2 && branch_index.size() == sources.size(), ErrorCode::Malformed,
+          what + ": ROOT.tree_key, ROOT.carried and ROOT.branch_index disagree with the branches");
+  const Dataset blob = member(group.path + "/" + carried[0]);
+  const Dataset baskets = member(group.path + "/" + carried[1]);
+  require(blob.columns.size() == 1 && blob.columns[0].values.dtype == DType::U8, ErrorCode::Malformed,
+          what + ": " + carried[0] + " is not one uint8 column");
+  const auto& bytes = blob.columns[0].values.bytes;
+  const std::int64_t objlen = key[0], keylen = key[3];
+  require(objlen > 0 && static_cast<std::uint64_t>(objlen) <= bytes.size() && keylen > 0 && keylen < 32768,
+          ErrorCode::Malformed, what + ": ROOT.tree_key is out of range");
+  std::vector<std::byte> payload(bytes.begin(), bytes.begin() + objlen);
+  const rootio::Tree tree = rootio::parse_tree(payload, static_cast<int>(keylen), what);
+  const auto all = rootio::all_branches(tree);
+  std::vector<int> source_of(all.size(), -1);
+  for (std::size_t k = 0; k < branch_index.size(); ++k) {
+    require(branch_index[k] >= 0 && static_cast<std::size_t>(branch_index[k]) < all.size(), ErrorCode::Malformed,
+            what + ": ROOT.branch_index " + std::to_string(branch_index[k]) + " is not a branch of the tree");
+    source_of[static_cast<std::size_t>(branch_index[k])] = static_cast<int>(k);
+  }
+  const auto column = [&](const char* name) -> const Array& {
+    const Array* c = find_column(baskets, name);
+    require(c && (c->dtype == DType::I32 || c->dtype == DType::I64), ErrorCode::Malformed,
+            what + ": the basket table has no integer column " + name);
+    return *c;
+  };
+  const Array &col_branch = column("branch"), &col_cycle = column("cycle"), &col_kv = column("key_version"),
+              &col_keylen = column("keylen"), &col_version = column("version"), &col_buffer = column("buffer_size"),
+              &col_nevbuf_size = column("nevbuf_size"), &col_nevbuf = column("nevbuf"), &col_last = column("last"),
+              &col_objlen = column("objlen"), &col_raw = column("raw_bytes");
+  require(baskets.text.size() == 2, ErrorCode::Malformed, what + ": the basket table has no key names and titles");
+  const auto& names = baskets.text[0].values;
+  const auto& titles = baskets.text[1].values;
+  std::vector<std::size_t> done(all.size(), 0);  // baskets written per branch
+  std::size_t raw_at = static_cast<std::size_t>(objlen);
+  const auto put = [&](std::size_t at, auto v) {
+    using U = std::make_unsigned_t<decltype(v)>;
+    auto u = static_cast<U>(v);
+    for (std::size_t i = sizeof(U); i-- > 0; u >>= 8) payload.at(at + i) = static_cast<std::byte>(u & 0xFF);
+  };
+  for (std::size_t r = 0; r < baskets.rows(); ++r) {
+    const auto get = [&](const Array& a) { return static_cast<std::int64_t>(a.value(r)); };
+    const std::int64_t bi = get(col_branch);
+    require(bi >= 0 && static_cast<std::size_t>(bi) < all.size(), ErrorCode::Malformed,
+            what + ": basket row " + std::to_string(r) + " names branch " + std::to_string(bi));
+    const rootio::Branch& b = *all[static_cast<std::size_t>(bi)];
+    const std::size_t j = done[static_cast<std::size_t>(bi)]++;
+    require(j < rootio::free_basket_count(b), ErrorCode::Malformed,
+            what + ": branch '" + b.name + "' has more basket rows than baskets");
+    rootio::RootRawBasket rb;
+    rb.directory = directory;
+    rb.name = names.at(r), rb.title = titles.at(r);
+    rb.cycle = static_cast<std::int16_t>(get(col_cycle));
+    rb.small_key = get(col_kv) <= 1000;
+    rb.keylen = static_cast<std::int32_t>(get(col_keylen));
+    rb.version = static_cast<std::int16_t>(get(col_version));
+    rb.buffer_size = static_cast<std::int32_t>(get(col_buffer));
+    rb.nevbuf_size = static_cast<std::int32_t>(get(col_nevbuf_size));
+    rb.nevbuf = static_cast<std::int32_t>(get(col_nevbuf));
+    rb.last = static_cast<std::int32_t>(get(col_last));
+    const std::int64_t content = get(col_objlen), raw = get(col_raw);
+    std::vector<std::byte> rebuilt;
+    if (raw > 0) {
+      require(static_cast<std::uint64_t>(raw) <= bytes.size() - raw_at && raw == content, ErrorCode::Malformed,
+              what + ": branch '" + b.name + "' basket " + std::to_string(j) + " runs past the carried bytes");
+      rb.payload = std::span<const std::byte>(bytes).subspan(raw_at, static_cast<std::size_t>(raw));
+      raw_at += static_cast<std::size_t>(raw);
+    } else {
+      const int k = source_of[static_cast<std::size_t>(bi)];
+      require(k >= 0 && rb.nevbuf >= 0 && j < b.basket_entry.size(), ErrorCode::Malformed,
+              what + ": branch '" + b.name + "' basket " + std::to_string(j) + " is neither carried nor in a table");
+      const BranchSource& src = sources[static_cast<std::size_t>(k)];
+      const std::int64_t e0 = b.basket_entry[j], e1 = e0 + rb.nevbuf;
+      rootio::BasketBuilder bb;
+      if (src.text) {
+        require(e0 >= 0 && static_cast<std::size_t>(e1) <= src.text->values.size(), ErrorCode::Malformed,
+                what + ": branch '" + b.name + "' basket " + std::to_string(j) + ": entries beyond its column");
+        for (auto e = e0; e < e1; ++e) bb.begin_entry(), bb.append_text(src.text->values[static_cast<std::size_t>(e)]);
+      } else if (src.collection >= 0) {
+        const auto& st = starts[static_cast<std::size_t>(src.collection)];
+        require(e0 >= 0 && static_cast<std::size_t>(e1) < st.size(), ErrorCode::Malformed,
+                what + ": branch '" + b.name + "' basket " + std::to_string(j) + ": entries beyond its collection");
+        for (auto e = e0; e < e1; ++e) {
+          bb.begin_entry();
+          const auto lo = st[static_cast<std::size_t>(e)], hi = st[static_cast<std::size_t>(e) + 1];
+          bb.append_values(src.columns, static_cast<std::size_t>(lo), static_cast<std::size_t>(hi - lo));
+        }
+      } else {
+        require(e0 >= 0 && static_cast<std::size_t>(e1) <= src.table->rows(), ErrorCode::Malformed,
+                what + ": branch '" + b.name + "' basket " + std::to_string(j) + ": entries beyond its table");
+        bb.append_values(src.columns, static_cast<std::size_t>(e0), static_cast<std::size_t>(e1 - e0));
+      }
+      const bool offsets = content > rb.last - rb.keylen;
+      rebuilt = bb.finish(offsets ? rb.keylen : -1);
+      require(static_cast<std::int64_t>(rebuilt.size()) == content &&
+                  (offsets || static_cast<std::int64_t>(rebuilt.size()) == rb.last - rb.keylen),
+              ErrorCode::Malformed,
+              what + ": branch '" + b.name + "' basket " + std::to_string(j) + " rebuilt to " +
+                  std::to_string(rebuilt.size()) + " bytes, stored " + std::to_string(content));
+      rb.payload = rebuilt;
+    }
+    const auto place = w.write_raw_basket(rb);
+    require(b.basket_bytes_at > 0 && b.basket_seek_at > 0, ErrorCode::Internal, what + ": basket table positions");
+    put(b.basket_bytes_at + 4 * j, static_cast<std::int32_t>(place.nbytes));
+    put(b.basket_seek_at + 8 * j, static_cast<std::int64_t>(place.seek));
+  }
+  require(raw_at == bytes.size(), ErrorCode::Malformed, what + ": " + carried[0] + " has bytes no basket claims");
+  for (std::size_t i = 0; i < all.size(); ++i)
+    require(done[i] == rootio::free_basket_count(*all[i]), ErrorCode::Malformed,
+            what + ": branch '" + all[i]->name + "' has " + std::to_string(rootio::free_basket_count(*all[i])) +
+                " baskets but " + std::to_string(done[i]) + " basket rows");
+  rootio::RootRawObject t;
+  t.directory = directory;
+  t.class_name = strings_of(group, "ROOT.class", what).at(0);
+  t.name = group.path.substr(group.path.rfind('/') + 1);
+  t.title = strings_of(group, "ROOT.key_title", what).at(0);
+  require(key[2] >= 0 && key[2] <= 32767, ErrorCode::Malformed, what + ": bad cycle");
+  t.cycle = static_cast<std::int16_t>(key[2]);
+  t.small_key = key[1] <= 1000;
+  t.payload = payload;
+  w.write_object(t);
+}
+
 void write_tree(rootio::RootFileWriter& w, const Hdf5Object& group,
                 const std::function<Dataset(const std::string&)>& member, const std::filesystem::path& out) {
   const std::string what = out.string() + ": tree " + group.path;
@@ -116,7 +250,9 @@ void write_tree(rootio::RootFileWriter& w, const Hdf5Object& group,
   const auto leaves = strings_of(group, "ROOT.leaves", what);
   const auto members = strings_of(group, "ROOT.members", what);
   const auto counters = strings_of(group, "ROOT.counters", what);
-  require(branches.size() == leaves.size() && !members.empty() && members.size() == counters.size() + 1,
+  const bool in_place = find_attribute(group, "ROOT.tree_key") != nullptr;
+  require(branches.size() == leaves.size() && members.size() == counters.size() + (members.empty() ? 0 : 1) &&
+              (in_place || !members.empty()),
           ErrorCode::Malformed, what + ": ROOT.branches, ROOT.leaves, ROOT.members and ROOT.counters disagree");
   rootio::RootTreeSpec spec;
   spec.name = group.path.substr(group.path.rfind('/') + 1);
@@ -127,7 +263,7 @@ void write_tree(rootio::RootFileWriter& w, const Hdf5Object& group,
   spec.class_name = strings_of(group, "ROOT.class", what).at(0);
   if (spec.class_name != "TNtuple" && spec.class_name != "TNtupleD") spec.class_name = "TTree";  // an RNTuple too
 
-  const Dataset flat = member(group.path + "/" + members[0]);
+  const Dataset flat = members.empty() ? Dataset{} : member(group.path + "/" + members[0]);
   std::vector<Dataset> collections;
   for (std::size_t k = 1; k < members.size(); ++k) collections.push_back(member(group.path + "/" + members[k]));
   const auto entries = static_cast<std::int64_t>(flat.rows());
@@ -192,6 +328,10 @@ void write_tree(rootio::RootFileWriter& w, const Hdf5Object& group,
     }
     spec.branches.push_back(std::move(b));
     sources.push_back(src);
+  }
+  if (in_place) {
+    write_in_place(w, group, member, directory, sources, starts, what);
+    return;
   }
 
   w.begin_tree(spec, directory);

@@ -173,6 +173,9 @@ struct Branch {
   std::vector<int> leaves;        // indices in Tree::leaves
   std::vector<Branch> branches;   // sub-branches
   std::vector<Basket> embedded;   // baskets streamed inside the TTree object
+  // Where fBasketBytes[0] and fBasketSeek[0] are in the TTree payload (rewriting a tree in place).
+  std::size_t basket_bytes_at = 0, basket_seek_at = 0;
+  bool external = false;          // fFileName: its baskets are in another file
 };
 
 struct Tree {
@@ -192,6 +195,20 @@ Tree parse_tree(std::span<const std::byte> payload, int keylen, const std::strin
 // Throws Error(Malformed) naming `what`.
 std::vector<std::pair<std::string, int>> streamer_info_versions(std::span<const std::byte> payload, int keylen,
                                                                 const std::string& what);
+
+// A free basket's key and TBasket header as stored.
+struct BasketFrame {
+  Key key;  // name, title, cycle, key version, fKeylen (with the TBasket header), fObjlen
+  std::int16_t version = 0;
+  std::int32_t buffer_size = 0, nevbuf_size = 0, nevbuf = 0, last = 0;
+  std::int32_t header_bytes = 0;  // key header and TBasket fields as read (fKeylen may be more)
+};
+// Free basket `index` of `branch` as stored: its frame and its uncompressed payload (fObjlen
+// bytes: the entries' data up to fLast - fKeylen, then the entry-offset table if any).
+std::pair<BasketFrame, std::vector<std::byte>> read_basket_raw(const RootFile& file, const Branch& branch,
+                                                               std::size_t index, const std::string& what);
+// Baskets of a branch in their own keys (the first ones; embedded ones follow).
+std::size_t free_basket_count(const Branch& b);
 
 // Number of baskets of a branch (free ones, then embedded ones) and basket i's first entry.
 std::size_t basket_count(const Branch& b);

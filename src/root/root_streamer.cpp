@@ -323,11 +323,14 @@ void TreeParser::branch_body(Branch& b, int depth) {
   objarray("fBaskets", depth + 1, [&](const ObjectHead& h) {
     if (h.cls == "TBasket") embedded_basket(b);
   });
+  b.basket_bytes_at = s_.r.pos() + 1;
   b.basket_bytes = basic_array<std::int32_t>(max_baskets, "TBranch fBasketBytes");
   b.basket_entry = basic_array<std::int64_t>(max_baskets, "TBranch fBasketEntry");
+  b.basket_seek_at = s_.r.pos() + 1;
   b.basket_seek = basic_array<std::int64_t>(max_baskets, "TBranch fBasketSeek");
   const auto file_name = read_tstring(s_.r, "TBranch fFileName");
   if (!file_name.empty()) b.class_name += " (baskets in " + file_name + ")";
+  b.external = !file_name.empty();
   s_.finish(v, "TBranch");
 }
 

@@ -106,6 +106,7 @@ TTreePlan::TTreePlan(const std::filesystem::path& path, const Entry& e) : file(p
     }
     descriptors.push_back(branch_descriptor(tree, *b));
     branch_names.push_back(b->name);
+    kept.push_back(b);
   }
   // A collection needs its counter as an integer column of its own (a scalar branch of that
   // name): the object counts. Else its branches are left out.
@@ -123,9 +124,10 @@ TTreePlan::TTreePlan(const std::filesystem::path& path, const Entry& e) : file(p
     }
     for (const auto& pl : g.plans) {
       skipped.push_back(pl.branch->name + " (counted by '" + g.counter + "', which is not an integer branch of its own)");
-      const auto at = std::find(branch_names.begin(), branch_names.end(), pl.branch->name) - branch_names.begin();
+      const auto at = std::find(kept.begin(), kept.end(), pl.branch) - kept.begin();
       branch_names.erase(branch_names.begin() + at);
       descriptors.erase(descriptors.begin() + at);
+      kept.erase(kept.begin() + at);
     }
   }
 }

@@ -40,6 +40,7 @@ struct TTreePlan {
   };
   std::vector<Group> collections;
   std::vector<std::string> descriptors, branch_names;  // kept branches, tree order
+  std::vector<const Branch*> kept;                     // the same branches
   std::vector<std::string> skipped;                    // "name (reason)"
 
   std::vector<TextColumn> read_strings() const;

@@ -703,6 +703,7 @@ struct RootFileWriter::Impl {
   }
   void make_directory(const std::string& dir, const std::string& title, const std::string& cls);
   void write_object(const RootRawObject& object);
+  RootBasketPlace write_raw_basket(const RootRawBasket& basket);
   void write_directory_record(Out& h, const DirState& d, std::int64_t seek_keys, std::int32_t nbytes_keys,
                               std::int32_t nbytes_name, std::int64_t seek_parent, const std::byte* uuid);
   std::vector<std::byte> streamer_list(const std::vector<std::string>& names, std::int16_t keylen);
@@ -1150,6 +1151,37 @@ void RootFileWriter::Impl::write_object(const RootRawObject& ob) {
   d.keys.push_back(write_key(k, ob.payload, what));
 }
 
+RootBasketPlace RootFileWriter::Impl::write_raw_basket(const RootRawBasket& b) {
+  const std::string what = "basket of branch '" + b.name + "' (tree '" + b.title + "')";
+  require(!committed && !spec, ErrorCode::Usage, path.string() + ": " + what + " while a tree is open or after commit");
+  DirState& d = directory(b.directory, what);
+  KeyHead k;
+  k.cls = "TBasket", k.name = b.name, k.title = b.title;
+  k.cycle = b.cycle;
+  k.version = b.small_key ? 4 : 1004;
+  k.keylen = static_cast<std::int16_t>(b.keylen);
+  k.pdir = d.seek;
+  k.seek = static_cast<std::int64_t>(pos);
+  require(!b.small_key || pos < static_cast<std::uint64_t>(kStartBigFile), ErrorCode::Limit,
+          path.string() + ": " + what + " has a key with 32-bit pointers, which cannot start beyond 2 GB");
+  require(b.payload.size() < (std::size_t{1} << 30), ErrorCode::Limit, path.string() + ": " + what + " is over 1 GiB");
+  const auto packed = compress_blocks(b.payload, algo, options.level, path.string() + ": " + what);
+  const std::span<const std::byte> stored = packed.empty() ? b.payload : std::span<const std::byte>(packed);
+  k.objlen = static_cast<std::int32_t>(b.payload.size());
+  k.nbytes = k.keylen + static_cast<std::int32_t>(stored.size());
+  Out head;
+  write_key_head(head, k, datime);
+  head.i16(b.version);
+  head.i32(b.buffer_size), head.i32(b.nevbuf_size), head.i32(b.nevbuf), head.i32(b.last);
+  head.u8(0);
+  require(head.bytes.size() == static_cast<std::size_t>(b.keylen), ErrorCode::Malformed,
+          path.string() + ": " + what + ": its key takes " + std::to_string(head.bytes.size()) + " bytes, the source's " +
+              std::to_string(b.keylen));
+  write_raw(head.bytes);
+  write_raw(stored);
+  return {k.seek, k.nbytes};
+}
+
 void RootFileWriter::Impl::write_directory_record(Out& h, const DirState& d, std::int64_t seek_keys, std::int32_t nbytes_keys,
                                                   std::int32_t nbytes_name, std::int64_t seek_parent, const std::byte* uuid) {
   const bool large = d.seek > kStartBigFile || seek_parent > kStartBigFile || seek_keys > kStartBigFile;
@@ -1346,6 +1378,7 @@ void RootFileWriter::make_directory(const std::string& path, const std::string& 
   impl_->make_directory(path, title, class_name);
 }
 void RootFileWriter::write_object(const RootRawObject& object) { impl_->write_object(object); }
+RootBasketPlace RootFileWriter::write_raw_basket(const RootRawBasket& basket) { return impl_->write_raw_basket(basket); }
 void RootFileWriter::set_source_streamer_infos(std::span<const std::byte> payload, bool small_key, bool listed) {
   impl_->source_infos_listed = listed;
   impl_->source_infos.assign(payload.begin(), payload.end());

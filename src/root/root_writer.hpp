@@ -59,6 +59,23 @@ struct RootRawObject {
   std::span<const std::byte> payload;  // the uncompressed object
 };
 
+// A basket written as its source file stored it (a tree rewritten in place): its key's name,
+// title, cycle, form and length, its TBasket header, and its uncompressed content.
+struct RootRawBasket {
+  std::string directory;
+  std::string name, title;
+  std::int16_t cycle = 1;
+  bool small_key = false;
+  std::int32_t keylen = 0;  // must equal what the key header and the TBasket fields take
+  std::int16_t version = 3;
+  std::int32_t buffer_size = 0, nevbuf_size = 0, nevbuf = 0, last = 0;
+  std::span<const std::byte> payload;
+};
+struct RootBasketPlace {
+  std::int64_t seek = 0;
+  std::int32_t nbytes = 0;
+};
+
 struct RootBranchData {
   // Native-endian values of the appended entries, entry after entry (leaf list: each entry's
   // leaves in order); jagged: the objects of these entries, in order.
@@ -86,6 +103,9 @@ class RootFileWriter {
                       const std::string& class_name = "TDirectoryFile");
   // Writes a carried object (between trees, not while one is open).
   void write_object(const RootRawObject& object);
+  // Writes a basket of a tree rewritten in place (not while a tree is open); returns where.
+  // Error(Malformed) when the key would not have the length the basket says.
+  RootBasketPlace write_raw_basket(const RootRawBasket& basket);
   // The source file's StreamerInfo list (its key's uncompressed payload and key form): written
   // as the file's list, with this writer's own records appended for the classes and versions
   // it lacks (so that carried objects keep the records that describe them). `listed`: the top

@@ -285,11 +285,14 @@ def check_outputs(root_dir, tmp):
         tables = bundle_tables(jsroot_dump(src, t), t)
         expected[t] = {tb.rsplit("/", 1)[1]: baler_table(src, tb, tmp) for tb in tables}
     nvalues = 0
+    # Beside the tables, what `-o .root` needs travels too: the file's objects and streamer infos
+    # (ROOT.objects) and each TTree's stored metadata and basket frames (ROOT.bytes, ROOT.baskets).
+    carried = ["ROOT.bytes", "ROOT.baskets"]
     with h5py.File(h5, "r") as h:
-        if sorted(h.keys()) != sorted(trees):
-            raise Mismatch(f"{f} .h5: groups {sorted(h.keys())}, expected the trees {trees}")
+        if sorted(h.keys()) != sorted(trees + ["ROOT.objects"]):
+            raise Mismatch(f"{f} .h5: groups {sorted(h.keys())}, expected the trees {trees} and ROOT.objects")
         for t in trees:
-            if sorted(h[t].keys()) != sorted(expected[t]):
+            if sorted(h[t].keys()) != sorted(list(expected[t]) + carried):
                 raise Mismatch(f"{f} .h5 /{t}: members {sorted(h[t].keys())}, expected "
                                f"{sorted(expected[t])} (entries + one per collection)")
             for m, cols in expected[t].items():
@@ -300,13 +303,17 @@ def check_outputs(root_dir, tmp):
         groups = {}
         for k in z.files:
             parts = k.split("/")
+            if parts[0] == "ROOT.objects":
+                continue
             if len(parts) != 3:
                 raise Mismatch(f"{f} .npz: key {k} is not TREE/TABLE/COLUMN")
             groups.setdefault(parts[0], {}).setdefault(parts[1], []).append(parts[2])
         if sorted(groups) != sorted(trees):
             raise Mismatch(f"{f} .npz: groups {sorted(groups)}, expected the trees {trees}")
+        if not any(k.startswith("ROOT.objects/") for k in z.files):
+            raise Mismatch(f"{f} .npz: no ROOT.objects table")
         for t in trees:
-            if sorted(groups[t]) != sorted(expected[t]):
+            if sorted(groups[t]) != sorted(list(expected[t]) + carried):
                 raise Mismatch(f"{f} .npz {t}/: tables {sorted(groups[t])}, expected "
                                f"{sorted(expected[t])}")
             for m, cols in expected[t].items():

@@ -25,8 +25,11 @@ TEST(RootBundle, HzzEveryCollectionIsATableOfItsOwn) {
   EXPECT_TRUE(notes.empty()) << notes.front();
   std::vector<std::string> paths;
   for (const auto& m : b.members) paths.push_back(m.first);
+  // The tables, then what rewrites the tree in place (its stored metadata and basket frames) and
+  // the file's streamer infos.
   EXPECT_EQ(paths, (std::vector<std::string>{"/events/entries", "/events/NJet", "/events/NMuon", "/events/NElectron",
-                                             "/events/NPhoton"}));
+                                             "/events/NPhoton", "/events/ROOT.bytes", "/events/ROOT.baskets",
+                                             "/ROOT.objects"}));
   EXPECT_TRUE(is_root_bundle(b.index));
   // The entries table is the tree's flat branches (counters included), as uproot reads them.
   const Dataset& flat = member(b, "/events/entries");
@@ -79,8 +82,13 @@ TEST(RootBundle, StringBranchesBecomeTextColumnsInTheirPlace) {
   for (const char* f : {"uproot-sample-6.20.04-zlib.root", "uproot-sample-6.20.04-lz4.root", "uproot-sample-6.20.04-lzma.root"}) {
     SCOPED_TRACE(f);
     const auto other = read_root_bundle(root_spec(root_file(f)), nullptr);
-    EXPECT_TRUE(other.members == s.members);
-    EXPECT_TRUE(other.index == s.index);
+    // The tables are equal; the stored tree (basket sizes and positions) differs with the compression.
+    const auto tables = [](const RootBundle& b) {
+      auto m = b.members;
+      std::erase_if(m, [](const auto& x) { return x.first.find("/ROOT.") != std::string::npos; });
+      return m;
+    };
+    EXPECT_TRUE(tables(other) == tables(s));
   }
   const auto l = read_root_bundle(root_spec(root_file("uproot-leaflist.root")), nullptr);
   EXPECT_EQ(attribute(l, "/tree", "ROOT.leaves").strings, std::vector<std::string>{"x/D:y/I:z/B"});

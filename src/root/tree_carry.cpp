@@ -1,0 +1,187 @@
+// A TTree carried for a rewrite in place (tree_carry.hpp): its payload, the frame of every free
+// basket, and the bytes of the baskets the tables cannot give back.
+#include "tree_carry.hpp"
+
+#include <bit>
+#include <cstring>
+#include <map>
+
+namespace baler::rootio {
+namespace {
+
+struct Decoded {
+  BasketLayout layout = BasketLayout::Fixed;
+  std::size_t record = 0;  // Fixed: bytes per entry; Objects: bytes per object
+};
+
+void put_be32(std::vector<std::byte>& out, std::int32_t v) {
+  auto u = static_cast<std::uint32_t>(v);
+  for (int s = 24; s >= 0; s -= 8) out.push_back(static_cast<std::byte>((u >> s) & 0xFF));
+}
+
+std::int32_t be32(const std::byte* p) {
+  return static_cast<std::int32_t>((std::uint32_t(p[0]) << 24) | (std::uint32_t(p[1]) << 16) |
+                                   (std::uint32_t(p[2]) << 8) | std::uint32_t(p[3]));
+}
+
+// Whether every bool of the records in `data` is 0 or 1 (the tables keep bools as 0/1).
+bool bools_are_bits(const Tree& tree, const Branch& b, std::span<const std::byte> data, std::size_t record) {
+  std::size_t at = 0;
+  std::vector<std::pair<std::size_t, std::size_t>> runs;  // bool bytes within a record
+  for (const int id : b.leaves) {
+    const Leaf& l = tree.leaves[static_cast<std::size_t>(id)];
+    const std::size_t n = static_cast<std::size_t>(l.len) * dtype_size(*l.dtype);
+    if (*l.dtype == DType::Bool) runs.push_back({at, n});
+    at += n;
+  }
+  if (runs.empty() || record == 0) return true;
+  for (std::size_t r = 0; r + record <= data.size(); r += record)
+    for (const auto& [from, n] : runs)
+      for (std::size_t i = 0; i < n; ++i)
+        if (std::to_integer<unsigned>(data[r + from + i]) > 1) return false;
+  return true;
+}
+
+// Whether BasketBuilder gives `payload` back from the values it holds.
+bool rebuilds(const Tree& tree, const Branch& b, const Decoded& d, const BasketFrame& f,
+              std::span<const std::byte> payload) {
+  const auto border = static_cast<std::size_t>(f.last - f.key.keylen);
+  const auto n = static_cast<std::size_t>(f.nevbuf);
+  const auto data = payload.first(border);
+  if (d.layout == BasketLayout::Fixed)
+    return payload.size() == border && border == n * d.record && bools_are_bits(tree, b, data, d.record);
+  // Variable entries: the offset table must be exactly what BasketBuilder writes.
+  if (payload.size() != border + 4 * (n + 2)) return false;
+  const std::byte* t = payload.data() + border;
+  if (be32(t) != static_cast<std::int32_t>(n + 1) || be32(t + 4 * (n + 1)) != 0) return false;
+  std::vector<std::size_t> starts(n + 1, border);
+  for (std::size_t e = 0; e < n; ++e) {
+    const std::int64_t s = std::int64_t{be32(t + 4 * (e + 1))} - f.key.keylen;
+    if (s < 0 || static_cast<std::size_t>(s) > border || (e > 0 && static_cast<std::size_t>(s) < starts[e - 1])) return false;
+    starts[e] = static_cast<std::size_t>(s);
+  }
+  if (n > 0 && starts[0] != 0) return false;
+  for (std::size_t e = 0; e < n; ++e) {
+    const std::size_t lo = starts[e], hi = starts[e + 1];
+    if (d.layout == BasketLayout::Objects) {
+      if ((hi - lo) % d.record != 0 || !bools_are_bits(tree, b, data.subspan(lo, hi - lo), d.record)) return false;
+      continue;
+    }
+    if (hi == lo) return false;  // Text: a length byte at least
+    const auto len0 = std::to_integer<std::size_t>(data[lo]);
+    if (len0 < 255) {
+      if (hi - lo != 1 + len0) return false;
+    } else {
+      if (hi - lo < 5) return false;
+      const auto len = static_cast<std::size_t>(static_cast<std::uint32_t>(be32(data.data() + lo + 1)));
+      if (len < 255 || hi - lo != 5 + len) return false;
+    }
+  }
+  return true;
+}
+
+struct IntColumn {
+  std::string name;
+  DType dtype;
+  std::vector<std::int64_t> values;
+};
+
+Column to_column(const IntColumn& c) {
+  Column out;
+  out.name = c.name;
+  out.values.dtype = c.dtype;
+  out.values.shape = {static_cast<std::int64_t>(c.values.size())};
+  const std::size_t size = dtype_size(c.dtype);
+  out.values.bytes.resize(c.values.size() * size);
+  for (std::size_t i = 0; i < c.values.size(); ++i) {
+    if (c.dtype == DType::I64) {
+      std::memcpy(out.values.bytes.data() + i * 8, &c.values[i], 8);
+    } else {
+      const auto v = static_cast<std::int32_t>(c.values[i]);
+      std::memcpy(out.values.bytes.data() + i * 4, &v, 4);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+TreeCarry carry_tree(const TTreePlan& plan) {
+  std::map<const Branch*, Decoded> decoded;
+  for (const auto& p : plan.flat) decoded[p.branch] = {BasketLayout::Fixed, p.entry_size};
+  for (const Branch* b : plan.strings) decoded[b] = {BasketLayout::Text, 0};
+  for (const auto& g : plan.collections)
+    for (const auto& p : g.plans) decoded[p.branch] = {BasketLayout::Objects, p.entry_size};
+
+  TreeCarry out;
+  out.bytes = plan.file.payload(plan.entry.key, "tree '" + plan.entry.path + "'");
+  std::vector<IntColumn> ints;
+  for (const char* name : {"branch", "cycle", "key_version", "keylen", "version", "buffer_size", "nevbuf_size", "nevbuf",
+                           "last", "objlen"})
+    ints.push_back({name, DType::I32, {}});
+  ints.push_back({"raw_bytes", DType::I64, {}});
+  TextColumn names{"name", ints.size(), {}}, titles{"title", ints.size() + 1, {}};
+
+  const auto all = all_branches(plan.tree);
+  for (std::size_t bi = 0; bi < all.size(); ++bi) {
+    const Branch& b = *all[bi];
+    require(!b.external, ErrorCode::Unsupported,
+            plan.what + ": branch '" + b.name + "' keeps its baskets in another file");
+    const auto it = decoded.find(&b);
+    const std::size_t n = free_basket_count(b);
+    for (std::size_t j = 0; j < n; ++j) {
+      auto [f, payload] = read_basket_raw(plan.file, b, j, "branch '" + b.name + "' basket " + std::to_string(j));
+      require(f.header_bytes == f.key.keylen, ErrorCode::Unsupported,
+              plan.what + ": branch '" + b.name + "' basket " + std::to_string(j) + " has " +
+                  std::to_string(f.key.keylen - f.header_bytes) + " bytes after its TBasket header");
+      const bool rebuilt = it != decoded.end() && rebuilds(plan.tree, b, it->second, f, payload);
+      const std::int64_t row[] = {static_cast<std::int64_t>(bi), f.key.cycle, f.key.version, f.key.keylen, f.version,
+                                  f.buffer_size, f.nevbuf_size, f.nevbuf, f.last, f.key.objlen,
+                                  rebuilt ? 0 : static_cast<std::int64_t>(payload.size())};
+      for (std::size_t c = 0; c < ints.size(); ++c) ints[c].values.push_back(row[c]);
+      names.values.push_back(f.key.name);
+      titles.values.push_back(f.key.title);
+      if (!rebuilt) {
+        out.bytes.insert(out.bytes.end(), payload.begin(), payload.end());
+        ++out.raw_baskets;
+      }
+    }
+  }
+  for (const auto& c : ints) out.baskets.columns.push_back(to_column(c));
+  out.baskets.text.push_back(std::move(names));
+  out.baskets.text.push_back(std::move(titles));
+  return out;
+}
+
+void BasketBuilder::append_values(const std::vector<const Array*>& columns, std::size_t row, std::size_t rows) {
+  for (std::size_t r = row; r < row + rows; ++r)
+    for (const Array* c : columns) {
+      const std::size_t size = dtype_size(c->dtype);
+      const std::byte* p = c->bytes.data() + r * size;
+      for (std::size_t i = 0; i < size; ++i)
+        bytes.push_back(std::endian::native == std::endian::little ? p[size - 1 - i] : p[i]);
+    }
+}
+
+void BasketBuilder::append_text(const std::string& s) {
+  if (s.size() < 255) {
+    bytes.push_back(static_cast<std::byte>(s.size()));
+  } else {
+    bytes.push_back(std::byte{255});
+    put_be32(bytes, static_cast<std::int32_t>(s.size()));
+  }
+  const auto* p = reinterpret_cast<const std::byte*>(s.data());
+  bytes.insert(bytes.end(), p, p + s.size());
+}
+
+std::vector<std::byte> BasketBuilder::finish(std::int32_t offsets_at) {
+  if (offsets_at >= 0) {
+    put_be32(bytes, static_cast<std::int32_t>(starts.size() + 1));
+    for (const auto s : starts) put_be32(bytes, s + offsets_at);
+    put_be32(bytes, 0);
+  }
+  starts.clear();
+  return std::move(bytes);
+}
+
+}  // namespace baler::rootio

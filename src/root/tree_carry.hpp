@@ -1,0 +1,55 @@
+// A TTree written back as it was stored: its metadata object (every branch kind, title, leaf
+// and streamer detail as the source has them) with the basket positions rewritten, and every
+// basket in its source frame. The baskets of branches read into tables are rebuilt from the
+// tables' values (tree_carry: BasketLayout); the others travel as their stored bytes.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "baler/array.hpp"
+#include "root_tree_tables.hpp"
+
+namespace baler::rootio {
+
+// How the entries of a branch read into a table sit in its baskets.
+enum class BasketLayout : std::uint8_t {
+  Fixed,    // entry after entry, `record` bytes each, no entry offsets
+  Objects,  // each entry a run of `record`-byte objects (a counted leaf), entry offsets
+  Text,     // each entry a length byte (255: then a 4-byte length) and its characters, offsets
+};
+
+// The basket table's columns (one row per free basket, branches in all_branches order):
+// branch (int32, its index in all_branches), cycle, key_version, keylen, version, buffer_size,
+// nevbuf_size, nevbuf, last, objlen (int32), raw_bytes (int64: its content's bytes in the
+// carried bytes, 0 when rebuilt from the tables), and text columns name, title (the key's).
+struct TreeCarry {
+  std::vector<std::byte> bytes;  // the TTree key's payload, then the raw basket contents in row order
+  Dataset baskets;
+  std::size_t raw_baskets = 0;   // baskets carried as bytes
+};
+
+// Reads every free basket of `plan`'s tree. A basket of a branch the plan reads into a table is
+// rebuilt on writing when rebuilding gives its stored bytes back (layout, entry offsets, bools
+// 0/1); else it is carried as bytes. Throws Error(Unsupported) for a tree that cannot be
+// rewritten in place (baskets in another file, basket keys with bytes this writer would not
+// write), Error(Malformed) for a damaged basket.
+TreeCarry carry_tree(const TTreePlan& plan);
+
+// One basket's content rebuilt from values: entries' bytes (big-endian) then, when
+// `offsets_at` >= 0, the entry-offset table as ROOT writes it (count n + 1, each entry's start
+// counted from the key start, `offsets_at` being the key length, then 0).
+struct BasketBuilder {
+  BasketLayout layout = BasketLayout::Fixed;
+  std::vector<std::byte> bytes;
+  std::vector<std::int32_t> starts;
+  // Appends one entry: `columns` values of row `row` each (Fixed/Objects: rows [row, row + n)).
+  void begin_entry() { starts.push_back(static_cast<std::int32_t>(bytes.size())); }
+  void append_values(const std::vector<const Array*>& columns, std::size_t row, std::size_t rows);
+  void append_text(const std::string& s);
+  std::vector<std::byte> finish(std::int32_t offsets_at);
+};
+
+}  // namespace baler::rootio
