@@ -94,6 +94,9 @@ void write_root_bundle(const std::filesystem::path& out, const Hdf5Tree& index,
                        const std::function<Dataset(const std::string& member)>& member);
 // Whether a bundle index describes ROOT trees (a group with a ROOT.class attribute).
 bool is_root_bundle(const Hdf5Tree& index);
+// The members of a ROOT bundle that carry stored bytes for the ROOT writer (the file's objects,
+// a tree's stored metadata and basket frames), not data tables.
+std::vector<std::string> root_carried_members(const Hdf5Tree& index);
 
 // Human-readable listing of keys, directories, trees and branches (types, compression).
 std::string describe_root_file(const std::filesystem::path& path);

@@ -2,6 +2,7 @@
 // one per jagged collection, with what the native writer needs to rebuild the tree.
 #include <algorithm>
 #include <cstring>
+#include <map>
 #include <set>
 
 #include "baler/root.hpp"
@@ -228,6 +229,18 @@ bool is_root_bundle(const Hdf5Tree& index) {
   });
 }
 
+std::vector<std::string> root_carried_members(const Hdf5Tree& index) {
+  std::vector<std::string> out;
+  for (const auto& o : index.objects)
+    for (const auto& a : o.attributes) {
+      if (!a.is_string) continue;
+      if (a.name == "ROOT.objects_member") out.insert(out.end(), a.strings.begin(), a.strings.end());
+      if (a.name == "ROOT.carried")
+        for (const auto& m : a.strings) out.push_back(o.path + "/" + m);
+    }
+  return out;
+}
+
 RootBundleSource open_root_bundle(const DataSpec& spec, const std::function<void(const std::string&)>& on_note) {
   std::vector<rootio::Entry> trees;
   std::string want = spec.object;
@@ -238,6 +251,7 @@ RootBundleSource open_root_bundle(const DataSpec& spec, const std::function<void
   // directories and its StreamerInfo list; one tree named is that tree only.
   auto carried = std::make_shared<Carried>();
   std::vector<std::string> old_cycles;
+  std::map<std::string, std::vector<rootio::Entry>> older;  // of trees, by path
   {
     const rootio::RootFile file(spec.path);
     file_name = file.name();
@@ -251,7 +265,8 @@ RootBundleSource open_root_bundle(const DataSpec& spec, const std::function<void
       }
       if (rootio::is_tree_or_rntuple(e.key.class_name)) {
         if (!highest) {
-          old_cycles.push_back(e.path + ";" + std::to_string(e.key.cycle));
+          if (rootio::is_ttree_class(e.key.class_name)) older[e.path].push_back(e);
+          else old_cycles.push_back(e.path + ";" + std::to_string(e.key.cycle));
           continue;
         }
         names += (names.empty() ? "" : ", ") + e.path;
@@ -265,10 +280,6 @@ RootBundleSource open_root_bundle(const DataSpec& spec, const std::function<void
   require(!trees.empty() || (want.empty() && !carried->objects.empty()), ErrorCode::Usage,
           want.empty() ? file_name + " holds no tree and no object"
                        : file_name + ": no tree '" + spec.object + "' (trees: " + (names.empty() ? "none" : names) + ")");
-  if (want.empty() && !old_cycles.empty() && on_note)
-    on_note(file_name + ": " + std::to_string(old_cycles.size()) + " older cycle" + (old_cycles.size() == 1 ? "" : "s") +
-            " of trees (backups ROOT keeps of a tree's metadata, pointing to the same baskets) left out: " +
-            rootio::first_names(old_cycles));
   RootBundleSource out;
   bool patched = false;  // a TTree is rewritten in place: its classes' streamer infos are needed
   std::vector<std::function<std::unique_ptr<DataSource>()>> openers;
@@ -302,7 +313,8 @@ RootBundleSource open_root_bundle(const DataSpec& spec, const std::function<void
       descriptors = plan->descriptors, branches = plan->branch_names;
       empty = plan->flat.empty() && plan->strings.empty();
       try {
-        carry = std::make_shared<const rootio::TreeCarry>(rootio::carry_tree(*plan));
+        carry = std::make_shared<const rootio::TreeCarry>(rootio::carry_tree(*plan, want.empty() ? older[entry.path]
+                                                                                                    : std::vector<rootio::Entry>{}));
         const auto all = rootio::all_branches(plan->tree);
         for (const auto* b : plan->kept)
           branch_index.push_back(std::find(all.begin(), all.end(), b) - all.begin());
@@ -322,6 +334,11 @@ RootBundleSource open_root_bundle(const DataSpec& spec, const std::function<void
     // An RNTuple's projections (TreeTables::views) are no loss and not noted: their values are
     // the collection's, written back as branches of the same names.
     if (!note.empty() && on_note) on_note(note);
+    if (want.empty() && !carry)
+      for (const auto& e : older[entry.path]) old_cycles.push_back(e.path + ";" + std::to_string(e.key.cycle));
+    if (carry && !carry->older_left_out.empty() && on_note)
+      on_note(what + ": older cycle" + (carry->older_left_out.size() == 1 ? "" : "s") + " left out: " +
+              rootio::first_names(carry->older_left_out, carry->older_left_out.size()));
     if (carry && !skipped.empty() && on_note) {
       for (auto& s : skipped) s = s.substr(0, s.find(" ("));
       on_note(what + ": " + std::to_string(skipped.size()) + " branch" + (skipped.size() == 1 ? "" : "es") +
@@ -358,6 +375,14 @@ RootBundleSource open_root_bundle(const DataSpec& spec, const std::function<void
       g.attributes.push_back(ints_attribute("ROOT.tree_key", {entry.key.objlen, entry.key.version, entry.key.cycle, entry.key.keylen}));
       g.attributes.push_back(string_attribute("ROOT.key_title", {entry.key.title}, true));
       g.attributes.push_back(ints_attribute("ROOT.branch_index", branch_index));
+      std::vector<std::int64_t> older_keys;
+      std::vector<std::string> older_titles;
+      for (const auto& k : carry->older) {
+        older_keys.insert(older_keys.end(), {k.objlen, k.version, k.cycle, k.keylen});
+        older_titles.push_back(k.title);
+      }
+      g.attributes.push_back(ints_attribute("ROOT.older_keys", older_keys));
+      g.attributes.push_back(string_attribute("ROOT.older_titles", older_titles, false));
       g.attributes.push_back(string_attribute("ROOT.carried", {tables[tables.size() - 2], tables.back()}, false));
       open.push_back([path = spec.path, carry] {
         Dataset d;
@@ -385,6 +410,10 @@ RootBundleSource open_root_bundle(const DataSpec& spec, const std::function<void
       openers.push_back(std::move(open[k]));
     }
   }
+  if (want.empty() && !old_cycles.empty() && on_note)
+    on_note(file_name + ": " + std::to_string(old_cycles.size()) + " older cycle" + (old_cycles.size() == 1 ? "" : "s") +
+            " of trees (backups ROOT keeps of a tree's metadata, pointing to the same baskets) left out: " +
+            rootio::first_names(old_cycles, old_cycles.size()));
   if ((want.empty() && (!carried->objects.empty() || !carried->directories.empty())) || (patched && carried->streamer_info)) {
     Hdf5Object& top = out.index.objects.front();
     std::vector<std::string> dirs, dir_titles, dir_classes, paths, classes, titles;

@@ -112,6 +112,14 @@ const Array* find_column(const Dataset& d, const std::string& name) {
 
 std::vector<std::int64_t> ints_of(const Hdf5Object& o, const std::string& name, const std::string& what);
 
+// Writes `v` big-endian at `at` (a position read from the payload itself: checked).
+template <typename T> void put_at(std::vector<std::byte>& out, std::size_t at, T v) {
+  using U = std::make_unsigned_t<T>;
+  require(at <= out.size() && sizeof(U) <= out.size() - at, ErrorCode::Malformed, "a basket table position is outside the tree");
+  auto u = static_cast<U>(v);
+  for (std::size_t i = sizeof(U); i-- > 0; u >>= 8) out[at + i] = static_cast<std::byte>(u & 0xFF);
+}
+
 // A TTree rewritten in place (tree_carry.hpp): its stored payload with each free basket written
 // again, rebuilt from the tables or from its carried bytes, and its position patched in.
 void write_in_place(rootio::RootFileWriter& w, const Hdf5Object& group,
@@ -149,17 +157,14 @@ void write_in_place(rootio::RootFileWriter& w, const Hdf5Object& group,
   const Array &col_branch = column("branch"), &col_cycle = column("cycle"), &col_kv = column("key_version"),
               &col_keylen = column("keylen"), &col_version = column("version"), &col_buffer = column("buffer_size"),
               &col_nevbuf_size = column("nevbuf_size"), &col_nevbuf = column("nevbuf"), &col_last = column("last"),
-              &col_objlen = column("objlen"), &col_raw = column("raw_bytes");
+              &col_objlen = column("objlen"), &col_raw = column("raw_bytes"), &col_seek = column("seek");
+  std::map<std::int64_t, rootio::RootBasketPlace> placed;  // the source's basket positions -> ours
   require(baskets.text.size() == 2, ErrorCode::Malformed, what + ": the basket table has no key names and titles");
   const auto& names = baskets.text[0].values;
   const auto& titles = baskets.text[1].values;
   std::vector<std::size_t> done(all.size(), 0);  // baskets written per branch
   std::size_t raw_at = static_cast<std::size_t>(objlen);
-  const auto put = [&](std::size_t at, auto v) {
-    using U = std::make_unsigned_t<decltype(v)>;
-    auto u = static_cast<U>(v);
-    for (std::size_t i = sizeof(U); i-- > 0; u >>= 8) payload.at(at + i) = static_cast<std::byte>(u & 0xFF);
-  };
+  const auto put = [&](std::size_t at, auto v) { put_at(payload, at, v); };
   for (std::size_t r = 0; r < baskets.rows(); ++r) {
     const auto get = [&](const Array& a) { return static_cast<std::int64_t>(a.value(r)); };
     const std::int64_t bi = get(col_branch);
@@ -222,11 +227,11 @@ void write_in_place(rootio::RootFileWriter& w, const Hdf5Object& group,
       rb.payload = rebuilt;
     }
     const auto place = w.write_raw_basket(rb);
+    placed[get(col_seek)] = place;
     require(b.basket_bytes_at > 0 && b.basket_seek_at > 0, ErrorCode::Internal, what + ": basket table positions");
     put(b.basket_bytes_at + 4 * j, static_cast<std::int32_t>(place.nbytes));
     put(b.basket_seek_at + 8 * j, static_cast<std::int64_t>(place.seek));
   }
-  require(raw_at == bytes.size(), ErrorCode::Malformed, what + ": " + carried[0] + " has bytes no basket claims");
   for (std::size_t i = 0; i < all.size(); ++i)
     require(done[i] == rootio::free_basket_count(*all[i]), ErrorCode::Malformed,
             what + ": branch '" + all[i]->name + "' has " + std::to_string(rootio::free_basket_count(*all[i])) +
@@ -241,6 +246,33 @@ void write_in_place(rootio::RootFileWriter& w, const Hdf5Object& group,
   t.small_key = key[1] <= 1000;
   t.payload = payload;
   w.write_object(t);
+  // Older cycles: the same baskets, at their new places.
+  const auto older = ints_of(group, "ROOT.older_keys", what);
+  const auto older_titles = strings_of(group, "ROOT.older_titles", what);
+  require(older.size() == 4 * older_titles.size(), ErrorCode::Malformed, what + ": ROOT.older_keys and ROOT.older_titles disagree");
+  for (std::size_t i = 0; i < older_titles.size(); ++i) {
+    const std::int64_t n = older[4 * i], kv = older[4 * i + 1], cycle = older[4 * i + 2], kl = older[4 * i + 3];
+    const std::string cw = what + " cycle " + std::to_string(cycle);
+    require(n > 0 && static_cast<std::uint64_t>(n) <= bytes.size() - raw_at && kl > 0 && kl < 32768 && cycle >= 0 &&
+                cycle <= 32767,
+            ErrorCode::Malformed, cw + ": ROOT.older_keys is out of range");
+    std::vector<std::byte> old(bytes.begin() + static_cast<std::ptrdiff_t>(raw_at), bytes.begin() + static_cast<std::ptrdiff_t>(raw_at + n));
+    raw_at += static_cast<std::size_t>(n);
+    const rootio::Tree ot = rootio::parse_tree(old, static_cast<int>(kl), cw);
+    for (const rootio::Branch* b : rootio::all_branches(ot))
+      for (std::size_t j = 0; j < rootio::free_basket_count(*b); ++j) {
+        const auto it = placed.find(b->basket_seek[j]);
+        require(it != placed.end(), ErrorCode::Malformed, cw + ": branch '" + b->name + "' refers to a basket not written");
+        put_at(old, b->basket_bytes_at + 4 * j, static_cast<std::int32_t>(it->second.nbytes));
+        put_at(old, b->basket_seek_at + 8 * j, static_cast<std::int64_t>(it->second.seek));
+      }
+    t.title = older_titles[i];
+    t.cycle = static_cast<std::int16_t>(cycle);
+    t.small_key = kv <= 1000;
+    t.payload = old;
+    w.write_object(t);
+  }
+  require(raw_at == bytes.size(), ErrorCode::Malformed, what + ": " + carried[0] + " has bytes nothing claims");
 }
 
 void write_tree(rootio::RootFileWriter& w, const Hdf5Object& group,

@@ -242,8 +242,9 @@ int TreeParser::leaf(const ObjectHead& head, int depth) {
     s_.finish(inner, "TLeaf");
   }
   s_.finish(outer, head.cls);
-  if (l.len < 0) s_.r.fail("leaf '" + l.name + "' has a negative fLen " + std::to_string(l.len));
   l.dtype = leaf_dtype(l.class_name, l.is_unsigned);
+  // An element leaf of a split collection may say -1 (KM3NeT's files): not a count baler uses.
+  if (l.len < 0 && l.dtype) s_.r.fail("leaf '" + l.name + "' has a negative fLen " + std::to_string(l.len));
   if (l.count_leaf >= 0) l.count_name = tree_.leaves[static_cast<std::size_t>(l.count_leaf)].name;
   tree_.leaves[static_cast<std::size_t>(id)] = std::move(l);
   return id;

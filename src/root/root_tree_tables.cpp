@@ -17,11 +17,13 @@ TextColumn read_strings(const RootFile& file, const Tree& tree, const Branch& b,
   for (std::size_t i = 0; i < n; ++i) {
     const Basket basket = read_basket(file, b, i, "branch '" + b.name + "'");
     const std::string where = file.name() + ": branch '" + b.name + "' basket " + std::to_string(i);
-    require(basket.entries == 0 || basket.offsets.size() == static_cast<std::size_t>(basket.entries) + 1,
-            ErrorCode::Malformed, where + ": a string branch basket has no entry offsets");
+    const bool sequential = basket.offsets.empty();  // no offset table: the entries follow each other
+    require(basket.entries == 0 || sequential || basket.offsets.size() == static_cast<std::size_t>(basket.entries) + 1,
+            ErrorCode::Malformed, where + ": a string branch basket has an entry offset table of the wrong size");
+    std::size_t next = 0;
     for (std::int64_t e = 0; e < basket.entries; ++e) {
-      const auto lo = static_cast<std::size_t>(basket.offsets[static_cast<std::size_t>(e)]);
-      const auto hi = static_cast<std::size_t>(basket.offsets[static_cast<std::size_t>(e) + 1]);
+      const auto lo = sequential ? next : static_cast<std::size_t>(basket.offsets[static_cast<std::size_t>(e)]);
+      std::size_t hi = sequential ? basket.data.size() : static_cast<std::size_t>(basket.offsets[static_cast<std::size_t>(e) + 1]);
       require(lo < hi && hi <= basket.data.size(), ErrorCode::Malformed,
               where + ": entry " + std::to_string(e) + " has no length byte");
       const auto* p = reinterpret_cast<const unsigned char*>(basket.data.data()) + lo;
@@ -34,6 +36,7 @@ TextColumn read_strings(const RootFile& file, const Tree& tree, const Branch& b,
       require(len <= hi - lo - head, ErrorCode::Malformed,
               where + ": entry " + std::to_string(e) + " declares " + std::to_string(len) + " characters in " +
                   std::to_string(hi - lo - head) + " bytes");
+      if (sequential) next = lo + head + len;
       t.values.emplace_back(reinterpret_cast<const char*>(p + head), len);
     }
     entry += basket.entries;

@@ -5,6 +5,7 @@
 #include <bit>
 #include <cstring>
 #include <map>
+#include <set>
 
 namespace baler::rootio {
 namespace {
@@ -106,7 +107,7 @@ Column to_column(const IntColumn& c) {
 
 }  // namespace
 
-TreeCarry carry_tree(const TTreePlan& plan) {
+TreeCarry carry_tree(const TTreePlan& plan, const std::vector<Entry>& older) {
   std::map<const Branch*, Decoded> decoded;
   for (const auto& p : plan.flat) decoded[p.branch] = {BasketLayout::Fixed, p.entry_size};
   for (const Branch* b : plan.strings) decoded[b] = {BasketLayout::Text, 0};
@@ -120,6 +121,7 @@ TreeCarry carry_tree(const TTreePlan& plan) {
                            "last", "objlen"})
     ints.push_back({name, DType::I32, {}});
   ints.push_back({"raw_bytes", DType::I64, {}});
+  ints.push_back({"seek", DType::I64, {}});
   TextColumn names{"name", ints.size(), {}}, titles{"title", ints.size() + 1, {}};
 
   const auto all = all_branches(plan.tree);
@@ -137,7 +139,7 @@ TreeCarry carry_tree(const TTreePlan& plan) {
       const bool rebuilt = it != decoded.end() && rebuilds(plan.tree, b, it->second, f, payload);
       const std::int64_t row[] = {static_cast<std::int64_t>(bi), f.key.cycle, f.key.version, f.key.keylen, f.version,
                                   f.buffer_size, f.nevbuf_size, f.nevbuf, f.last, f.key.objlen,
-                                  rebuilt ? 0 : static_cast<std::int64_t>(payload.size())};
+                                  rebuilt ? 0 : static_cast<std::int64_t>(payload.size()), b.basket_seek[j]};
       for (std::size_t c = 0; c < ints.size(); ++c) ints[c].values.push_back(row[c]);
       names.values.push_back(f.key.name);
       titles.values.push_back(f.key.title);
@@ -145,6 +147,27 @@ TreeCarry carry_tree(const TTreePlan& plan) {
         out.bytes.insert(out.bytes.end(), payload.begin(), payload.end());
         ++out.raw_baskets;
       }
+    }
+  }
+  // Older cycles: kept when each of their free baskets is one of the newest's.
+  const std::set<std::int64_t> seeks(ints.back().values.begin(), ints.back().values.end());
+  for (const Entry& e : older) {
+    const std::string name = e.path + ";" + std::to_string(e.key.cycle);
+    try {
+      auto payload = plan.file.payload(e.key, "tree '" + name + "'");
+      const Tree t = parse_tree(payload, e.key.keylen, plan.what + " cycle " + std::to_string(e.key.cycle));
+      std::string missing;
+      for (const Branch* b : all_branches(t))
+        for (std::size_t j = 0; j < free_basket_count(*b) && missing.empty(); ++j)
+          if (!seeks.count(b->basket_seek[j])) missing = b->name;
+      if (!missing.empty()) {
+        out.older_left_out.push_back(name + " (branch '" + missing + "' refers to a basket the newest cycle does not have)");
+        continue;
+      }
+      out.bytes.insert(out.bytes.end(), payload.begin(), payload.end());
+      out.older.push_back(e.key);
+    } catch (const Error& err) {
+      out.older_left_out.push_back(name + " (" + err.what() + ")");
     }
   }
   for (const auto& c : ints) out.baskets.columns.push_back(to_column(c));

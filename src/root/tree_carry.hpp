@@ -24,11 +24,16 @@ enum class BasketLayout : std::uint8_t {
 // The basket table's columns (one row per free basket, branches in all_branches order):
 // branch (int32, its index in all_branches), cycle, key_version, keylen, version, buffer_size,
 // nevbuf_size, nevbuf, last, objlen (int32), raw_bytes (int64: its content's bytes in the
-// carried bytes, 0 when rebuilt from the tables), and text columns name, title (the key's).
+// carried bytes, 0 when rebuilt from the tables), seek (int64: where the source had it, which
+// older cycles of the tree refer to), and text columns name, title (the key's).
 struct TreeCarry {
-  std::vector<std::byte> bytes;  // the TTree key's payload, then the raw basket contents in row order
+  // The TTree key's payload, then the raw basket contents in row order, then the payloads of
+  // the older cycles kept.
+  std::vector<std::byte> bytes;
   Dataset baskets;
   std::size_t raw_baskets = 0;   // baskets carried as bytes
+  std::vector<Key> older;        // older cycles kept (their baskets are all the newest's)
+  std::vector<std::string> older_left_out;  // "name;cycle (why)"
 };
 
 // Reads every free basket of `plan`'s tree. A basket of a branch the plan reads into a table is
@@ -36,7 +41,9 @@ struct TreeCarry {
 // 0/1); else it is carried as bytes. Throws Error(Unsupported) for a tree that cannot be
 // rewritten in place (baskets in another file, basket keys with bytes this writer would not
 // write), Error(Malformed) for a damaged basket.
-TreeCarry carry_tree(const TTreePlan& plan);
+// `older`: keys of older cycles of the same tree (ROOT's backups of its metadata); each is kept
+// when every basket it refers to is one of the newest cycle's.
+TreeCarry carry_tree(const TTreePlan& plan, const std::vector<Entry>& older = {});
 
 // One basket's content rebuilt from values: entries' bytes (big-endian) then, when
 // `offsets_at` >= 0, the entry-offset table as ROOT writes it (count n + 1, each entry's start

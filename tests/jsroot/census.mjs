@@ -44,6 +44,19 @@ function countBranches(br) {
 
 async function describeTree(obj, name) {
   const isNtuple = obj._typename === 'ROOT::RNTuple' || obj._typename === 'ROOT::Experimental::RNTuple';
+  if (withValues && !isNtuple) {
+    try {
+      return await describeTreeWith(obj, name, isNtuple, true);
+    } catch (e) {  // JSROOT cannot read the values of this tree: its structure alone
+      const out = await describeTreeWith(obj, name, isNtuple, false);
+      out.values_error = errorText(e);
+      return out;
+    }
+  }
+  return describeTreeWith(obj, name, isNtuple, withValues);
+}
+
+async function describeTreeWith(obj, name, isNtuple, withValues) {
   if (!withValues && !isNtuple) {  // the structure alone: every top-level branch
     const out = { class: obj._typename, entries: Number(obj.fEntries), branches: {}, unread: {} };
     for (const b of obj.fBranches?.arr ?? [])

@@ -1,5 +1,8 @@
 // The bounds and sizes a .baler container records, for `baler plot` (see plot_bounds.hpp).
+#include <algorithm>
+
 #include "baler/codec.hpp"
+#include "baler/root.hpp"
 #include "plot_bounds.hpp"
 
 namespace baler::cli {
@@ -18,7 +21,12 @@ StoredContainer stored_container(const std::filesystem::path& container, const s
 
 std::vector<std::string> bundle_members(const std::filesystem::path& container) {
   const auto b = read_bundle(container);
-  return b ? b->members : std::vector<std::string>{};
+  if (!b) return {};
+  // A ROOT file's stored objects and tree metadata are bytes for the ROOT writer, not data to plot.
+  const auto carried = root_carried_members(b->tree);
+  auto out = b->members;
+  std::erase_if(out, [&](const std::string& m) { return std::find(carried.begin(), carried.end(), m) != carried.end(); });
+  return out;
 }
 
 }  // namespace baler::cli
