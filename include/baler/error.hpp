@@ -20,6 +20,7 @@ enum class ErrorCode : int {
   ModelMismatch = 9,   // a model file that does not belong to the container or project
   BoundViolation = 10, // verify found a value outside its error bound
   NotImplemented = 11, // a mode or feature that is not built yet
+  Incomplete = 12,     // --strict: the output would leave out part of the input (named)
 };
 
 // Name of a code as printed by the CLI ("malformed", "io", ...).

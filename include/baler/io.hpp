@@ -37,6 +37,11 @@ DataSpec parse_data_spec(const std::string& spec);
 // extension ("tsv", "txt", "dat") so that decompress writes it back the same way.
 std::string recorded_format_name(const DataSpec& spec);
 
+// Notes that name what the output leaves out of the input begin with this.
+inline constexpr std::string_view kLeftOutNote = "left out: ";
+inline std::string left_out_note(const std::string& text) { return std::string(kLeftOutNote) + text; }
+inline bool is_left_out_note(std::string_view note) { return note.substr(0, kLeftOutNote.size()) == kLeftOutNote; }
+
 struct ReadOptions {
   // auto | table | field. auto: ndim >= 3 -> field; ndim 2 -> table if the file names the
   // columns (npz `names`, X.names.txt sidecar, CSV header, HDF5 `names` attribute or compound),
@@ -53,7 +58,9 @@ struct ReadOptions {
   // names), no (always data).
   std::string csv_header = "auto";
   // Receives one line per note a reader has for the user (e.g. ROOT branches skipped because
-  // their type is not supported); null = notes are dropped. The library never prints.
+  // their type is not supported); null = notes are dropped. The library never prints. A note
+  // that names part of the input the output will not hold starts with kLeftOutNote (every name
+  // in it, none elided); `--strict` makes such a note an Error(Incomplete).
   std::function<void(const std::string&)> on_note;
   // Text tables only: the field delimiter: one character (",", ";", "|", ...), "tab" or
   // "whitespace" (runs of blanks; '#' lines are comments); empty = from the extension (.tsv tab,

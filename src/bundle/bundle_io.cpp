@@ -79,7 +79,7 @@ CompressSummary compress_bundle(const DataSpec& spec, BundleInput in, const fs::
       kept.push_back(in.objects[k]);
     } catch (const Error& e) {
       if (e.code() != ErrorCode::Unsupported) throw;
-      note(std::string(e.what()) + "; the dataset is left out");
+      note(left_out_note(std::string(e.what()) + "; the dataset is not in the container"));
     }
   }
   Hdf5Tree tree = std::move(in.tree);
@@ -96,8 +96,13 @@ CompressSummary compress_bundle(const DataSpec& spec, BundleInput in, const fs::
   MemberFiles files;
   CompressSummary total;
   std::set<std::string> storage;
+  // A ROOT file's stored bytes (its objects, a tree's metadata and baskets kept as stored) are
+  // compressed losslessly, without a model, and their bytes are no float32 values of the ratio.
+  const auto carried = in.format == "root" ? root_carried_members(tree) : std::vector<std::string>{};
   for (std::size_t k = 0; k < sources.size(); ++k) {
+    const bool stored_bytes = std::find(carried.begin(), carried.end(), kept[k]) != carried.end();
     CompressOptions mo = o;
+    if (stored_bytes) mo.model = nullptr, mo.table_model = nullptr, mo.learn = false;
     mo.column_bounds.clear();
     for (const auto& [pattern, b] : o.column_bounds)
       if (matches(pattern, names_of(sources[k]->layout()))) mo.column_bounds[pattern] = b;
@@ -117,7 +122,7 @@ CompressSummary compress_bundle(const DataSpec& spec, BundleInput in, const fs::
       s = compress_source(*sources[k], files.members.back().second, mo);
     }
     sources[k].reset();  // a table read whole (a ROOT collection) leaves memory before the next
-    total.raw_f32_bytes += s.raw_f32_bytes;
+    if (!stored_bytes) total.raw_f32_bytes += s.raw_f32_bytes;
     total.model_bytes += s.model_bytes;
     total.chunks += s.chunks;
     storage.insert(s.model_storage);

@@ -19,6 +19,7 @@ const char* error_code_name(ErrorCode code) noexcept {
     case ErrorCode::ModelMismatch: return "model-mismatch";
     case ErrorCode::BoundViolation: return "bound-violation";
     case ErrorCode::NotImplemented: return "not-implemented";
+    case ErrorCode::Incomplete: return "incomplete";
   }
   return "unknown";
 }

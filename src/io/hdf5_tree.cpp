@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "baler/atomic_file.hpp"
+#include "baler/io.hpp"
 #include "hdf5_dataset.hpp"
 #include "hdf5_types.hpp"
 
@@ -17,8 +18,9 @@ namespace {
 using h5::Handle;
 using Notes = std::function<void(const std::string&)>;
 
+// Every note here names something of the file that is not kept: a left-out note.
 void note(const Notes& on_note, const std::string& text) {
-  if (on_note) on_note(text);
+  if (on_note) on_note(left_out_note(text));
 }
 
 // What the link walk gathers. The callback cannot throw through libhdf5, so it keeps the error.

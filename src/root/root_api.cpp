@@ -134,9 +134,9 @@ std::vector<BranchPlan> decide(const std::vector<Selected>& sel, bool explicit_s
     std::string text;
     for (const auto& [reason, names] : skipped) {
       count += names.size();
-      text += (text.empty() ? "" : "; ") + std::to_string(names.size()) + " " + reason + " (" + first_names(names) + ")";
+      text += (text.empty() ? "" : "; ") + std::to_string(names.size()) + " " + reason + " (" + first_names(names, names.size()) + ")";
     }
-    notes->push_back(what + ": skipped " + std::to_string(count) + " branch" + (count == 1 ? "" : "es") + ": " + text);
+    notes->push_back(left_out_note(what + ": " + std::to_string(count) + " branch" + (count == 1 ? "" : "es") + ": " + text));
   }
   require(!out.empty(), ErrorCode::Unsupported, what + ": no readable branches selected");
   return out;
@@ -171,11 +171,16 @@ Dataset rntuple_entries(const RootFile& file, const Entry& entry, const DataSpec
   TreeTables t = read_rntuple(file, entry.path);
   const std::string what = file.name() + ": RNTuple '" + entry.path + "'";
   if (notes && !t.skipped.empty())
-    notes->push_back(what + ": skipped " + std::to_string(t.skipped.size()) + " field(s): " + first_names(t.skipped));
-  if (notes && !t.collections.empty())
-    notes->push_back(what + ": " + std::to_string(t.collections.size()) +
-                     " collection(s) not in the per-entry table; name one as " + spec.path.string() + ":/" + entry.path +
-                     "/" + collection_table_name(t.collections.front()) + ", or compress the whole file to keep them all");
+    notes->push_back(left_out_note(what + ": " + std::to_string(t.skipped.size()) + " field(s): " +
+                                   first_names(t.skipped, t.skipped.size())));
+  if (notes && !t.collections.empty()) {
+    std::vector<std::string> names;
+    for (const auto& c : t.collections) names.push_back(collection_table_name(c));
+    notes->push_back(left_out_note(what + ": " + std::to_string(t.collections.size()) +
+                                   " collection(s) not in the per-entry table (" + first_names(names, names.size()) +
+                                   "); name one as " + spec.path.string() + ":/" + entry.path + "/" + names.front() +
+                                   ", or compress the whole file to keep them all"));
+  }
   const auto keep = select_column_indices(all_column_names(t.flat), options.columns, what);
   return keep_columns(std::move(t.flat), keep);
 }

@@ -312,9 +312,11 @@ RootBundleSource open_root_bundle(const DataSpec& spec, const std::function<void
       title = plan->tree.title, entries = plan->tree.entries, skipped = plan->skipped;
       descriptors = plan->descriptors, branches = plan->branch_names;
       empty = plan->flat.empty() && plan->strings.empty();
+      const auto& backups = want.empty() ? older[entry.path] : std::vector<rootio::Entry>{};
       try {
-        carry = std::make_shared<const rootio::TreeCarry>(rootio::carry_tree(*plan, want.empty() ? older[entry.path]
-                                                                                                    : std::vector<rootio::Entry>{}));
+        // A tree the leaf-list writer gives back as it was needs nothing more than its tables.
+        if (!backups.empty() || !rootio::leaf_lists_rebuild(*plan))
+          carry = std::make_shared<const rootio::TreeCarry>(rootio::carry_tree(*plan, backups));
         const auto all = rootio::all_branches(plan->tree);
         for (const auto* b : plan->kept)
           branch_index.push_back(std::find(all.begin(), all.end(), b) - all.begin());
@@ -337,18 +339,18 @@ RootBundleSource open_root_bundle(const DataSpec& spec, const std::function<void
     if (want.empty() && !carry)
       for (const auto& e : older[entry.path]) old_cycles.push_back(e.path + ";" + std::to_string(e.key.cycle));
     if (carry && !carry->older_left_out.empty() && on_note)
-      on_note(what + ": older cycle" + (carry->older_left_out.size() == 1 ? "" : "s") + " left out: " +
-              rootio::first_names(carry->older_left_out, carry->older_left_out.size()));
+      on_note(left_out_note(what + ": older cycle" + (carry->older_left_out.size() == 1 ? "" : "s") + " " +
+                            rootio::first_names(carry->older_left_out, carry->older_left_out.size())));
     if (carry && !skipped.empty() && on_note) {
       for (auto& s : skipped) s = s.substr(0, s.find(" ("));
       on_note(what + ": " + std::to_string(skipped.size()) + " branch" + (skipped.size() == 1 ? "" : "es") +
               " carried as stored (their baskets' bytes, compressed losslessly, not as columns): " + rootio::first_names(skipped));
     } else if (!skipped.empty() && on_note) {
-      on_note(what + ": " + std::to_string(skipped.size()) + (ntuple ? " field" : " branch") +
-              (skipped.size() == 1 ? "" : ntuple ? "s" : "es") + " left out: " + rootio::first_names(skipped, skipped.size()));
+      on_note(left_out_note(what + ": " + std::to_string(skipped.size()) + (ntuple ? " field" : " branch") +
+                            (skipped.size() == 1 ? "" : ntuple ? "s" : "es") + ": " + rootio::first_names(skipped, skipped.size())));
     }
     if (empty && !carry) {
-      if (on_note) on_note(what + ": no branch baler can read; the tree is left out");
+      if (on_note) on_note(left_out_note(what + ": the whole tree (no branch baler can read)"));
       continue;
     }
     add_groups(out.index, entry.path);
@@ -411,9 +413,10 @@ RootBundleSource open_root_bundle(const DataSpec& spec, const std::function<void
     }
   }
   if (want.empty() && !old_cycles.empty() && on_note)
-    on_note(file_name + ": " + std::to_string(old_cycles.size()) + " older cycle" + (old_cycles.size() == 1 ? "" : "s") +
-            " of trees (backups ROOT keeps of a tree's metadata, pointing to the same baskets) left out: " +
-            rootio::first_names(old_cycles, old_cycles.size()));
+    on_note(left_out_note(file_name + ": " + std::to_string(old_cycles.size()) + " older cycle" +
+                          (old_cycles.size() == 1 ? "" : "s") +
+                          " of trees (backups ROOT keeps of a tree's metadata, pointing to the same baskets): " +
+                          rootio::first_names(old_cycles, old_cycles.size())));
   if ((want.empty() && (!carried->objects.empty() || !carried->directories.empty())) || (patched && carried->streamer_info)) {
     Hdf5Object& top = out.index.objects.front();
     std::vector<std::string> dirs, dir_titles, dir_classes, paths, classes, titles;

@@ -176,6 +176,37 @@ TreeCarry carry_tree(const TTreePlan& plan, const std::vector<Entry>& older) {
   return out;
 }
 
+bool leaf_lists_rebuild(const TTreePlan& plan) {
+  const Tree& t = plan.tree;
+  if (!plan.skipped.empty() || !is_ttree_class(plan.entry.key.class_name) || plan.entry.key.title != t.title) return false;
+  const auto writable = [](const std::string& s) { return !s.empty() && s.find_first_of("[]:/ \t\n") == std::string::npos; };
+  std::set<std::string> names;
+  if (plan.kept.size() != t.branches.size()) return false;
+  for (std::size_t i = 0; i < t.branches.size(); ++i) {
+    const Branch& b = t.branches[i];
+    if (plan.kept[i] != &b || b.class_name != "TBranch" || !b.branches.empty() || b.external || b.leaves.empty() ||
+        !writable(b.name) || !names.insert(b.name).second)
+      return false;
+    const std::string descriptor = branch_descriptor(t, b);
+    if (b.title != descriptor) return false;
+    std::set<std::string> leaf_names;
+    std::size_t from = 0;
+    for (const int id : b.leaves) {
+      const Leaf& l = t.leaves[static_cast<std::size_t>(id)];
+      const auto colon = descriptor.find(':', from);
+      const std::string part = descriptor.substr(from, colon - from);  // "name[count][dims]/T"
+      from = colon + 1;
+      if (!writable(l.name) || !leaf_names.insert(l.name).second || l.title != part.substr(0, part.rfind('/'))) return false;
+      static const std::map<char, std::string> classes = {{'O', "TLeafO"}, {'B', "TLeafB"}, {'b', "TLeafB"}, {'S', "TLeafS"},
+                                                          {'s', "TLeafS"}, {'I', "TLeafI"}, {'i', "TLeafI"}, {'L', "TLeafL"},
+                                                          {'l', "TLeafL"}, {'F', "TLeafF"}, {'D', "TLeafD"}, {'C', "TLeafC"}};
+      const auto c = classes.find(part.back());
+      if (c == classes.end() || c->second != l.class_name) return false;
+    }
+  }
+  return true;
+}
+
 void BasketBuilder::append_values(const std::vector<const Array*>& columns, std::size_t row, std::size_t rows) {
   for (std::size_t r = row; r < row + rows; ++r)
     for (const Array* c : columns) {

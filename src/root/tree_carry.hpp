@@ -45,6 +45,12 @@ struct TreeCarry {
 // when every basket it refers to is one of the newest cycle's.
 TreeCarry carry_tree(const TTreePlan& plan, const std::vector<Entry>& older = {});
 
+// Whether the leaf-list writer (root_writer.hpp) gives back the tree as ROOT, uproot and JSROOT
+// read it: plain TBranches of numeric or string leaves, each read into a table, without
+// sub-branches, whose names the writer takes and whose titles and leaf titles are the ones it
+// writes (branch_descriptor). Such a tree needs nothing carried besides its tables.
+bool leaf_lists_rebuild(const TTreePlan& plan);
+
 // One basket's content rebuilt from values: entries' bytes (big-endian) then, when
 // `offsets_at` >= 0, the entry-offset table as ROOT writes it (count n + 1, each entry's start
 // counted from the key start, `offsets_at` being the key length, then 0).

@@ -89,5 +89,23 @@ TEST(CliBundle, ProjectWorkflowOnAnHdf5FileOfTwoDatasets) {
     EXPECT_TRUE(fs::exists(out / page)) << page;
 }
 
+// What a whole file leaves out is named in full in notes that begin "left out:", and --strict
+// refuses to write such an output (exit 12, incomplete), leaving no file.
+TEST(CliBundle, LeftOutPartsAreNamedAndStrictRefusesThem) {
+  TempDir dir;
+  const std::string src = quoted(data_file("root/skhep/test_atomic_bitset_rntuple_v1-0-0-0.root").string());
+  Result r = run(dir, "compress " + src + " -o x.baler");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.err.find("baler: note: left out: "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("bitset"), std::string::npos) << r.err;
+  expect_error(run(dir, "--strict compress " + src + " -o y.baler"), 12, "incomplete", "bitset");
+  EXPECT_FALSE(fs::exists(dir / "y.baler"));
+  // Nothing left out: --strict changes nothing. A histogram-only file is kept whole.
+  const std::string hist = quoted(data_file("root/skhep/uproot-histograms.root").string());
+  r = run(dir, "--strict compress " + hist + " -o h.baler");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.err.find("left out"), std::string::npos) << r.err;
+}
+
 }  // namespace
 }  // namespace baler::test

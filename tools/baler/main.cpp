@@ -31,6 +31,9 @@ ReadOptions cli_read_options() {
   options.csv_header = global_options().csv_header;
   options.csv_delimiter = global_options().csv_delimiter;
   options.on_note = [](const std::string& note) {
+    if (global_options().strict && is_left_out_note(note))
+      throw Error(ErrorCode::Incomplete, note.substr(kLeftOutNote.size()) +
+                                             " would be left out of the output (--strict: nothing may be)");
     if (!global_options().quiet) std::fprintf(stderr, "baler: note: %s\n", note.c_str());
   };
   return options;
@@ -171,6 +174,9 @@ void add_global_options(CommandLine& cl) {
   app.add_flag_callback("--sync", [] { set_sync_outputs(true); },
                         "fsync every output file before it takes its name (durable after a power loss); "
                         "off by default, as in zstd and gzip");
+  app.add_flag("--strict", g.strict,
+               "refuse (exit 12, incomplete) to write an output that leaves out any part of the input: "
+               "every note that begins 'left out:' becomes this error");
   auto* header = app.add_flag_callback("--header", [&g] { g.csv_header = "yes"; },
                                        "CSV input: the first row names the columns, even if it is all numbers");
   auto* no_header = app.add_flag_callback("--no-header", [&g] { g.csv_header = "no"; },

@@ -57,6 +57,7 @@ struct GlobalOptions {
   std::string input;                   // project form, newProject only: --input FILE
   std::string csv_header = "auto";     // --header / --no-header: CSV first row names / data
   std::string csv_delimiter;           // --delimiter: text tables' field separator ("" = from the file)
+  bool strict = false;                 // --strict: a left-out note is an error (incomplete, exit 12)
 };
 GlobalOptions& global_options();
 
