@@ -157,7 +157,8 @@ void write_in_place(rootio::RootFileWriter& w, const Hdf5Object& group,
   const Array &col_branch = column("branch"), &col_cycle = column("cycle"), &col_kv = column("key_version"),
               &col_keylen = column("keylen"), &col_version = column("version"), &col_buffer = column("buffer_size"),
               &col_nevbuf_size = column("nevbuf_size"), &col_nevbuf = column("nevbuf"), &col_last = column("last"),
-              &col_objlen = column("objlen"), &col_raw = column("raw_bytes"), &col_seek = column("seek");
+              &col_objlen = column("objlen"), &col_raw = column("raw_bytes"), &col_seek = column("seek"),
+              &col_vector = column("vector_version");
   std::map<std::int64_t, rootio::RootBasketPlace> placed;  // the source's basket positions -> ours
   require(baskets.text.size() == 2, ErrorCode::Malformed, what + ": the basket table has no key names and titles");
   const auto& names = baskets.text[0].values;
@@ -207,9 +208,15 @@ void write_in_place(rootio::RootFileWriter& w, const Hdf5Object& group,
         const auto& st = starts[static_cast<std::size_t>(src.collection)];
         require(e0 >= 0 && static_cast<std::size_t>(e1) < st.size(), ErrorCode::Malformed,
                 what + ": branch '" + b.name + "' basket " + std::to_string(j) + ": entries beyond its collection");
+        const std::int64_t vector_version = get(col_vector);  // > 0: a std::vector branch
+        require(vector_version >= 0 && vector_version <= 0xFFFF && (vector_version == 0 || src.columns.size() == 1),
+                ErrorCode::Malformed, what + ": branch '" + b.name + "' basket " + std::to_string(j) + ": bad vector_version");
         for (auto e = e0; e < e1; ++e) {
           bb.begin_entry();
           const auto lo = st[static_cast<std::size_t>(e)], hi = st[static_cast<std::size_t>(e) + 1];
+          if (vector_version > 0)
+            bb.append_vector_header(static_cast<std::size_t>(hi - lo), dtype_size(src.columns[0]->dtype),
+                                    static_cast<std::uint16_t>(vector_version));
           bb.append_values(src.columns, static_cast<std::size_t>(lo), static_cast<std::size_t>(hi - lo));
         }
       } else {

@@ -176,6 +176,7 @@ struct Branch {
   // Where fBasketBytes[0] and fBasketSeek[0] are in the TTree payload (rewriting a tree in place).
   std::size_t basket_bytes_at = 0, basket_seek_at = 0;
   bool external = false;          // fFileName: its baskets are in another file
+  std::string element_class;      // TBranchElement fClassName ("vector<float>", a class)
 };
 
 struct Tree {

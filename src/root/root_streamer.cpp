@@ -345,9 +345,11 @@ Branch TreeParser::branch(const ObjectHead& head, int depth) {
     branch_body(b, depth);
     return b;
   }
-  // TBranchElement, TBranchObject, ...: a TBranch base, then members we do not need.
+  // TBranchElement, TBranchObject, ...: a TBranch base, then members we do not need but the
+  // class a TBranchElement holds (its first member).
   const auto v = s_.begin(head.cls);
   branch_body(b, depth);
+  if (head.cls == "TBranchElement") b.element_class = read_tstring(s_.r, "TBranchElement fClassName");
   if (!v.end) s_.r.fail(head.cls + " has no byte count; cannot skip its members");
   s_.finish(v, head.cls);
   return b;

@@ -2,6 +2,7 @@
 // entry, or jagged branches of one counter flattened to one row per object.
 #include <algorithm>
 #include <cstring>
+#include <map>
 
 #include "root_table.hpp"
 
@@ -14,6 +15,8 @@ std::size_t leaf_bytes(const Leaf& l) {
 
 // Adds one builder per element of each leaf of `plan`, named as root.hpp describes.
 void add_builders(const Tree& tree, const BranchPlan& plan, std::vector<ColumnBuilder>& out) {
+  if (plan.kind == BranchKind::Vector) return out.emplace_back(plan.branch->name, plan.element), void();
+  if (plan.kind == BranchKind::VectorSize) return out.emplace_back(plan.count_name, DType::I32), void();
   const bool multi = plan.branch->leaves.size() > 1;
   for (int id : plan.branch->leaves) {
     const Leaf& l = tree.leaves[static_cast<std::size_t>(id)];
@@ -76,12 +79,14 @@ void read_jagged(const RootFile& file, const Tree& tree, const BranchPlan& plan,
   const Branch& b = *plan.branch;
   const bool check = !counts.empty();
   const std::size_t size = plan.entry_size;  // bytes of one object
+  const bool vector = plan.kind == BranchKind::Vector;
   for_each_basket(file, tree, b, [&](const Basket& basket, std::int64_t entry0, std::size_t i) {
     const std::string where = file.name() + ": branch '" + b.name + "' basket " + std::to_string(i);
     require(basket.entries == 0 || !basket.offsets.empty(), ErrorCode::Malformed,
             where + ": a variable-size branch basket has no entry offsets");
     for (std::int64_t e = 0; e < basket.entries; ++e) {
-      const auto lo = basket.offsets[static_cast<std::size_t>(e)];
+      if (vector) vector_entry(basket, static_cast<std::size_t>(e), size, where);
+      const auto lo = basket.offsets[static_cast<std::size_t>(e)] + (vector ? static_cast<std::int64_t>(kVectorHeader) : 0);
       const auto hi = basket.offsets[static_cast<std::size_t>(e) + 1];
       require((hi - lo) % static_cast<std::int64_t>(size) == 0, ErrorCode::Malformed,
               where + ": entry " + std::to_string(e) + " holds " + std::to_string(hi - lo) +
@@ -94,9 +99,11 @@ void read_jagged(const RootFile& file, const Tree& tree, const BranchPlan& plan,
                     " objects but branch '" + first_branch + "' has a different count");
       else
         counts.push_back(n);
-      for (std::int64_t k = 0; k < n; ++k)
-        append_record(tree, b, basket.data.data() + lo + k * static_cast<std::int64_t>(size),
-                      builders.data() + first);
+      for (std::int64_t k = 0; k < n; ++k) {
+        const std::byte* p = basket.data.data() + lo + k * static_cast<std::int64_t>(size);
+        if (vector) builders[first].append_be(p);
+        else append_record(tree, b, p, builders.data() + first);
+      }
     }
   });
 }
@@ -117,7 +124,10 @@ const Basket& FlatBranchReader::basket(std::size_t i) {
   require(basket_.entries == starts_[i + 1] - starts_[i], ErrorCode::Malformed,
           where + ": holds " + std::to_string(basket_.entries) + " entries but the branch places it at entries " +
               std::to_string(starts_[i]) + ".." + std::to_string(starts_[i + 1]));
-  if (basket_.offsets.empty())
+  if (plan_->kind == BranchKind::VectorSize)
+    for (std::size_t e = 0; e < static_cast<std::size_t>(basket_.entries); ++e)
+      vector_entry(basket_, e, dtype_size(plan_->element), where);
+  else if (basket_.offsets.empty())
     require(basket_.data.size() == static_cast<std::size_t>(basket_.entries) * size, ErrorCode::Malformed,
             where + ": " + std::to_string(basket_.data.size()) + " data bytes for " +
                 std::to_string(basket_.entries) + " entries of " + std::to_string(size) + " bytes");
@@ -140,7 +150,10 @@ void FlatBranchReader::read(std::int64_t a, std::int64_t b, ColumnBuilder* build
     for (std::int64_t e = a; e < end; ++e) {
       const auto k = static_cast<std::size_t>(e - starts_[i]);
       const std::size_t at = bk.offsets.empty() ? k * plan_->entry_size : static_cast<std::size_t>(bk.offsets[k]);
-      append_record(*tree_, *plan_->branch, bk.data.data() + at, builders);
+      if (plan_->kind == BranchKind::VectorSize)
+        builders->append_be(bk.data.data() + at + 6);  // n, big-endian, after byte count and version
+      else
+        append_record(*tree_, *plan_->branch, bk.data.data() + at, builders);
     }
     a = end;
   }
@@ -165,6 +178,49 @@ Dataset FlatTableReader::read(std::int64_t a, std::int64_t b) {
   out.kind = DataKind::Table;
   for (auto& c : cols) out.columns.push_back(c.finish());
   return out;
+}
+
+std::optional<BranchPlan> vector_plan(const Branch& b) {
+  static const std::map<std::string, DType> elements = {
+      {"bool", DType::Bool}, {"Bool_t", DType::Bool}, {"char", DType::I8}, {"Char_t", DType::I8},
+      {"unsignedchar", DType::U8}, {"UChar_t", DType::U8}, {"short", DType::I16}, {"Short_t", DType::I16},
+      {"unsignedshort", DType::U16}, {"UShort_t", DType::U16}, {"int", DType::I32}, {"Int_t", DType::I32},
+      {"unsignedint", DType::U32}, {"UInt_t", DType::U32}, {"long", DType::I64}, {"Long_t", DType::I64},
+      {"unsignedlong", DType::U64}, {"ULong_t", DType::U64}, {"longlong", DType::I64}, {"Long64_t", DType::I64},
+      {"unsignedlonglong", DType::U64}, {"ULong64_t", DType::U64}, {"float", DType::F32}, {"Float_t", DType::F32},
+      {"double", DType::F64}, {"Double_t", DType::F64}};
+  std::string c;
+  for (char ch : b.element_class) if (ch != ' ') c += ch;
+  if (c.rfind("std::", 0) == 0) c.erase(0, 5);
+  if (b.class_name != "TBranchElement" || !b.branches.empty() || b.leaves.size() != 1 || b.external ||
+      c.rfind("vector<", 0) != 0 || c.back() != '>')
+    return std::nullopt;
+  const auto it = elements.find(c.substr(7, c.size() - 8));
+  if (it == elements.end()) return std::nullopt;
+  BranchPlan p{&b, BranchKind::Vector, "", "size(" + b.name + ")", dtype_size(it->second)};
+  p.element = it->second;
+  return p;
+}
+
+std::int64_t vector_entry(const Basket& basket, std::size_t e, std::size_t element_size, const std::string& where,
+                          std::uint16_t* version) {
+  require(e + 1 < basket.offsets.size(), ErrorCode::Malformed, where + ": a std::vector basket has no entry offsets");
+  const auto lo = static_cast<std::size_t>(basket.offsets[e]), hi = static_cast<std::size_t>(basket.offsets[e + 1]);
+  require(hi - lo >= kVectorHeader, ErrorCode::Malformed,
+          where + ": entry " + std::to_string(e) + " has " + std::to_string(hi - lo) + " bytes, less than a std::vector header");
+  const auto* p = reinterpret_cast<const unsigned char*>(basket.data.data()) + lo;
+  const auto be = [&](std::size_t at) {
+    return (std::uint32_t{p[at]} << 24) | (std::uint32_t{p[at + 1]} << 16) | (std::uint32_t{p[at + 2]} << 8) | p[at + 3];
+  };
+  const std::uint32_t count = be(0), n = be(6);
+  const std::uint64_t values = hi - lo - kVectorHeader;
+  require((count & kByteCountMask) && (count & ~kByteCountMask) == hi - lo - 4 && n <= values &&
+              std::uint64_t{n} * element_size == values,
+          ErrorCode::Malformed,
+          where + ": entry " + std::to_string(e) + ": a std::vector of " + std::to_string(n) + " elements in " +
+              std::to_string(values) + " bytes (byte count " + std::to_string(count & ~kByteCountMask) + ")");
+  if (version) *version = static_cast<std::uint16_t>((std::uint16_t{p[4]} << 8) | p[5]);
+  return n;
 }
 
 BranchPlan classify(const Tree& tree, const Branch& b, const std::string& what) {

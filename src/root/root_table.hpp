@@ -17,14 +17,20 @@ enum class BranchKind {
   Jagged,       // one variable-size leaf counted by another leaf (fLeafCount)
   Container,    // no leaves of its own (holds sub-branches)
   Unsupported,  // strings, objects, ...
+  Vector,       // a top-level std::vector<number> branch: per entry a byte count, a version, n, n values
+  VectorSize,   // the same branch read as its entries' sizes n (the column count_name)
 };
+
+// Elements per std::vector entry header: byte count (4, with kByteCountMask), version (2), n (4).
+inline constexpr std::size_t kVectorHeader = 10;
 
 struct BranchPlan {
   const Branch* branch = nullptr;
   BranchKind kind = BranchKind::Flat;
   std::string reason;      // Unsupported: what the branch holds
-  std::string count_name;  // Jagged: the counter leaf
-  std::size_t entry_size = 0;  // Flat: bytes per entry; Jagged: bytes per object
+  std::string count_name;  // Jagged: the counter leaf; Vector and VectorSize: "size(NAME)"
+  std::size_t entry_size = 0;  // Flat: bytes per entry; Jagged: bytes per object; Vector: per element
+  DType element = DType::F32;  // Vector, VectorSize: the vector's element type
 };
 
 // Elements per entry of one leaf (fixed array) we accept: each becomes a column.
@@ -32,6 +38,13 @@ inline constexpr std::int32_t kMaxLeafElements = 100000;
 
 // How a branch maps to columns; `what` names the file and tree in errors. Throws Error(Limit) for a leaf beyond kMaxLeafElements.
 BranchPlan classify(const Tree& tree, const Branch& b, const std::string& what);
+// A top-level TBranchElement of std::vector<T>, T a number or bool (not Double32_t/Float16_t),
+// as a Vector plan; nullopt for anything else.
+std::optional<BranchPlan> vector_plan(const Branch& b);
+// Entry `e` of a basket of a Vector branch: checks its header (byte count, n against its
+// bytes) and returns n; `version` receives the header's class version. Error(Malformed) naming `where`.
+std::int64_t vector_entry(const Basket& basket, std::size_t e, std::size_t element_size, const std::string& where,
+                          std::uint16_t* version = nullptr);
 
 // Appends big-endian elements of one dtype to a native-order column.
 struct ColumnBuilder {

@@ -91,6 +91,20 @@ TTreePlan::TTreePlan(const std::filesystem::path& path, const Entry& e) : file(p
   for (const Branch* b : all_branches(tree)) {
     BranchPlan p = classify(tree, *b, what);
     if (p.kind == BranchKind::Container) continue;
+    if (p.kind == BranchKind::Unsupported && b->element_class.size() && &tree.branches.front() <= b &&
+        b <= &tree.branches.back()) {
+      if (auto v = vector_plan(*b)) {  // a top-level std::vector<number>: its sizes and its values
+        BranchPlan sizes = *v;
+        sizes.kind = BranchKind::VectorSize;
+        flat.push_back(sizes);
+        ++position;
+        groups.push_back(Group{v->count_name, {*v}, 0});
+        descriptors.push_back(b->name + "[" + v->count_name + "]/" + root_type_code(v->element));
+        branch_names.push_back(b->name);
+        kept.push_back(b);
+        continue;
+      }
+    }
     if (p.kind == BranchKind::Unsupported) {
       const Leaf* l = b->leaves.size() == 1 ? &tree.leaves[static_cast<std::size_t>(b->leaves[0])] : nullptr;
       if (!l || l->class_name != "TLeafC" || b->class_name != "TBranch") {
@@ -118,7 +132,8 @@ TTreePlan::TTreePlan(const std::filesystem::path& path, const Entry& e) : file(p
     const auto c = std::find_if(columns.begin(), columns.end(), [&](const ColumnBuilder& col) { return col.name == g.counter; });
     if (c != columns.end() && (is_signed_int(c->dtype) || is_unsigned_int(c->dtype))) {
       g.counter_plan = static_cast<std::size_t>(std::find_if(flat.begin(), flat.end(), [&](const BranchPlan& f) {
-                                                  return f.branch->name == g.counter;
+                                                  return (f.kind == BranchKind::VectorSize ? f.count_name : f.branch->name) ==
+                                                         g.counter;
                                                 }) - flat.begin());
       if (g.counter_plan < flat.size()) {
         collections.push_back(std::move(g));

@@ -12,7 +12,8 @@ namespace {
 
 struct Decoded {
   BasketLayout layout = BasketLayout::Fixed;
-  std::size_t record = 0;  // Fixed: bytes per entry; Objects: bytes per object
+  std::size_t record = 0;  // Fixed: bytes per entry; Objects: bytes per object; Vector: per element
+  bool bools = false;      // Vector: of bool
 };
 
 void put_be32(std::vector<std::byte>& out, std::int32_t v) {
@@ -43,9 +44,10 @@ bool bools_are_bits(const Tree& tree, const Branch& b, std::span<const std::byte
   return true;
 }
 
-// Whether BasketBuilder gives `payload` back from the values it holds.
+// Whether BasketBuilder gives `payload` back from the values it holds (`version`: the std::vector
+// header version its entries share).
 bool rebuilds(const Tree& tree, const Branch& b, const Decoded& d, const BasketFrame& f,
-              std::span<const std::byte> payload) {
+              std::span<const std::byte> payload, std::uint16_t& version) {
   const auto border = static_cast<std::size_t>(f.last - f.key.keylen);
   const auto n = static_cast<std::size_t>(f.nevbuf);
   const auto data = payload.first(border);
@@ -64,6 +66,21 @@ bool rebuilds(const Tree& tree, const Branch& b, const Decoded& d, const BasketF
   if (n > 0 && starts[0] != 0) return false;
   for (std::size_t e = 0; e < n; ++e) {
     const std::size_t lo = starts[e], hi = starts[e + 1];
+    if (d.layout == BasketLayout::Vector) {
+      if (hi - lo < kVectorHeader) return false;
+      const std::byte* p = data.data() + lo;
+      const auto count = static_cast<std::uint32_t>(be32(p));
+      const auto v = static_cast<std::uint16_t>((std::to_integer<unsigned>(p[4]) << 8) | std::to_integer<unsigned>(p[5]));
+      const auto n = static_cast<std::uint32_t>(be32(p + 6));
+      if (e == 0) version = v;
+      if (v != version || v == 0 || count != (kByteCountMask | static_cast<std::uint32_t>(hi - lo - 4)) ||
+          std::uint64_t{n} * d.record != hi - lo - kVectorHeader)
+        return false;
+      if (d.bools)
+        for (std::size_t k = kVectorHeader; k < hi - lo; ++k)
+          if (std::to_integer<unsigned>(p[k]) > 1) return false;
+      continue;
+    }
     if (d.layout == BasketLayout::Objects) {
       if ((hi - lo) % d.record != 0 || !bools_are_bits(tree, b, data.subspan(lo, hi - lo), d.record)) return false;
       continue;
@@ -109,10 +126,13 @@ Column to_column(const IntColumn& c) {
 
 TreeCarry carry_tree(const TTreePlan& plan, const std::vector<Entry>& older) {
   std::map<const Branch*, Decoded> decoded;
-  for (const auto& p : plan.flat) decoded[p.branch] = {BasketLayout::Fixed, p.entry_size};
+  for (const auto& p : plan.flat)
+    if (p.kind == BranchKind::Flat) decoded[p.branch] = {BasketLayout::Fixed, p.entry_size};
   for (const Branch* b : plan.strings) decoded[b] = {BasketLayout::Text, 0};
   for (const auto& g : plan.collections)
-    for (const auto& p : g.plans) decoded[p.branch] = {BasketLayout::Objects, p.entry_size};
+    for (const auto& p : g.plans)
+      decoded[p.branch] = {p.kind == BranchKind::Vector ? BasketLayout::Vector : BasketLayout::Objects, p.entry_size,
+                           p.kind == BranchKind::Vector && p.element == DType::Bool};
 
   TreeCarry out;
   out.bytes = plan.file.payload(plan.entry.key, "tree '" + plan.entry.path + "'");
@@ -120,6 +140,7 @@ TreeCarry carry_tree(const TTreePlan& plan, const std::vector<Entry>& older) {
   for (const char* name : {"branch", "cycle", "key_version", "keylen", "version", "buffer_size", "nevbuf_size", "nevbuf",
                            "last", "objlen"})
     ints.push_back({name, DType::I32, {}});
+  ints.push_back({"vector_version", DType::I32, {}});
   ints.push_back({"raw_bytes", DType::I64, {}});
   ints.push_back({"seek", DType::I64, {}});
   TextColumn names{"name", ints.size(), {}}, titles{"title", ints.size() + 1, {}};
@@ -136,9 +157,10 @@ TreeCarry carry_tree(const TTreePlan& plan, const std::vector<Entry>& older) {
       require(f.header_bytes == f.key.keylen, ErrorCode::Unsupported,
               plan.what + ": branch '" + b.name + "' basket " + std::to_string(j) + " has " +
                   std::to_string(f.key.keylen - f.header_bytes) + " bytes after its TBasket header");
-      const bool rebuilt = it != decoded.end() && rebuilds(plan.tree, b, it->second, f, payload);
+      std::uint16_t version = 0;
+      const bool rebuilt = it != decoded.end() && rebuilds(plan.tree, b, it->second, f, payload, version);
       const std::int64_t row[] = {static_cast<std::int64_t>(bi), f.key.cycle, f.key.version, f.key.keylen, f.version,
-                                  f.buffer_size, f.nevbuf_size, f.nevbuf, f.last, f.key.objlen,
+                                  f.buffer_size, f.nevbuf_size, f.nevbuf, f.last, f.key.objlen, rebuilt ? version : 0,
                                   rebuilt ? 0 : static_cast<std::int64_t>(payload.size()), b.basket_seek[j]};
       for (std::size_t c = 0; c < ints.size(); ++c) ints[c].values.push_back(row[c]);
       names.values.push_back(f.key.name);
@@ -215,6 +237,13 @@ void BasketBuilder::append_values(const std::vector<const Array*>& columns, std:
       for (std::size_t i = 0; i < size; ++i)
         bytes.push_back(std::endian::native == std::endian::little ? p[size - 1 - i] : p[i]);
     }
+}
+
+void BasketBuilder::append_vector_header(std::size_t n, std::size_t element_size, std::uint16_t version) {
+  put_be32(bytes, static_cast<std::int32_t>(kByteCountMask | static_cast<std::uint32_t>(6 + n * element_size)));
+  bytes.push_back(static_cast<std::byte>(version >> 8));
+  bytes.push_back(static_cast<std::byte>(version & 0xFF));
+  put_be32(bytes, static_cast<std::int32_t>(n));
 }
 
 void BasketBuilder::append_text(const std::string& s) {

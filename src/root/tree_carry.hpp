@@ -19,11 +19,13 @@ enum class BasketLayout : std::uint8_t {
   Fixed,    // entry after entry, `record` bytes each, no entry offsets
   Objects,  // each entry a run of `record`-byte objects (a counted leaf), entry offsets
   Text,     // each entry a length byte (255: then a 4-byte length) and its characters, offsets
+  Vector,   // each entry a std::vector: byte count, version, n, then n `record`-byte values, offsets
 };
 
 // The basket table's columns (one row per free basket, branches in all_branches order):
 // branch (int32, its index in all_branches), cycle, key_version, keylen, version, buffer_size,
-// nevbuf_size, nevbuf, last, objlen (int32), raw_bytes (int64: its content's bytes in the
+// nevbuf_size, nevbuf, last, objlen, vector_version (int32: a rebuilt std::vector basket's
+// header version, else 0), raw_bytes (int64: its content's bytes in the
 // carried bytes, 0 when rebuilt from the tables), seek (int64: where the source had it, which
 // older cycles of the tree refer to), and text columns name, title (the key's).
 struct TreeCarry {
@@ -62,6 +64,8 @@ struct BasketBuilder {
   void begin_entry() { starts.push_back(static_cast<std::int32_t>(bytes.size())); }
   void append_values(const std::vector<const Array*>& columns, std::size_t row, std::size_t rows);
   void append_text(const std::string& s);
+  // A std::vector entry's header: byte count, `version`, `n` (then append_values its n values).
+  void append_vector_header(std::size_t n, std::size_t element_size, std::uint16_t version);
   std::vector<std::byte> finish(std::int32_t offsets_at);
 };
 
