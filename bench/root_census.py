@@ -183,10 +183,12 @@ def census_file(baler, jsdir, path):
                 if not named(b):
                     res["silent"].append("branch %s:%s" % (tid, b))
                 continue
-            same = all(d[f] == e[f] for f in ("type", "title", "leaves", "subbranches")) and d["digest"] == e["digest"]
+            structure = all(d[f] == e[f] for f in ("type", "title", "leaves", "subbranches"))
+            # JSROOT could not read the original's values (but maybe the output's): the structure decides.
+            same = structure and (d["digest"] == e["digest"] or d["digest"] is None)
             if same and (d["digest"] is not None or not orig["values"]):
                 res["branches"][kind][1] += 1
-            elif same and d["digest"] is None:  # JSROOT reads neither's values: the structure is equal
+            elif same and d["digest"] is None:  # JSROOT cannot read the original's values: the structure is equal
                 res["branches"][kind][1] += 1
                 res["structure_only"].append("branch %s:%s" % (tid, b))
             else:

@@ -92,6 +92,92 @@ TEST(RootHostile, BitFlipsNeverCrash) {
   }
 }
 
+// Whole files as compress carries them (objects, directories, std::vector branches read into
+// tables, trees rewritten in place) and written back: truncations and bit flips give an Error
+// from the reader or the writer, never a crash.
+bool try_whole(const std::filesystem::path& path, const std::filesystem::path& out) {
+  try {
+    const auto b = read_root_bundle(root_spec(path), nullptr);
+    write_root_bundle(out, b.index, [&](const std::string& m) {
+      for (const auto& [name, d] : b.members)
+        if (name == m) return d;
+      throw Error(ErrorCode::Malformed, "no member " + m);
+    });
+    return true;
+  } catch (const Error&) {
+    return false;
+  }
+}
+
+TEST(RootHostile, WholeFilesWithObjectsAndVectorsNeverCrash) {
+  TempDir dir;
+  for (const char* name : {"skhep/uproot-histograms.root", "skhep/uproot-nesteddirs.root", "skhep/uproot-stl_containers.root",
+                           "skhep/uproot-vectorVectorDouble.root", "skhep/uproot-issue-1043.root"}) {
+    SCOPED_TRACE(name);
+    const auto full = load(name);
+    ASSERT_TRUE(try_whole(root_file(name), dir / "out.root"));
+    const auto [errors, accepted] = flip_bits(full, dir / "flip.root", [&](const auto& p) { return try_whole(p, dir / "out.root"); });
+    EXPECT_GT(errors, 0u);
+    const std::size_t step = std::max<std::size_t>(1, full.size() / 60);
+    for (std::size_t cut = 0; cut < full.size(); cut += step) {
+      write_bytes(dir / "cut.root", std::vector<std::byte>(full.begin(), full.begin() + static_cast<std::ptrdiff_t>(cut)));
+      EXPECT_FALSE(try_whole(dir / "cut.root", dir / "out.root")) << "cut at " << cut;
+    }
+  }
+}
+
+// A bundle whose carried parts lie (positions, sizes, indices, counts) is refused by the ROOT
+// writer with an Error, never a crash or a write out of bounds.
+TEST(RootHostile, LyingCarriedPartsAreRefusedByTheWriter) {
+  TempDir dir;
+  const auto good = read_root_bundle(root_spec(root_file("skhep/uproot-stl_containers.root")), nullptr);
+  const auto write = [&](const RootBundle& b) {
+    try {
+      write_root_bundle(dir / "out.root", b.index, [&](const std::string& m) {
+        for (const auto& [name, d] : b.members)
+          if (name == m) return d;
+        throw Error(ErrorCode::Malformed, "no member " + m);
+      });
+      return true;
+    } catch (const Error&) {
+      return false;
+    }
+  };
+  ASSERT_TRUE(write(good));
+  std::size_t refused = 0, tried = 0;
+  // Every int64 attribute value set to -1, 0, a huge value and one more than it was.
+  for (std::size_t o = 0; o < good.index.objects.size(); ++o)
+    for (std::size_t a = 0; a < good.index.objects[o].attributes.size(); ++a) {
+      const auto& attr = good.index.objects[o].attributes[a];
+      if (attr.is_string || attr.dtype != DType::I64) continue;
+      for (std::size_t i = 0; i < attr.bytes.size() / 8; ++i)
+        for (const std::int64_t v : {std::int64_t{-1}, std::int64_t{0}, std::int64_t{1} << 40, std::int64_t{7}}) {
+          RootBundle b = good;
+          std::memcpy(b.index.objects[o].attributes[a].bytes.data() + 8 * i, &v, 8);
+          ++tried;
+          refused += !write(b);
+        }
+    }
+  // The carried bytes cut short or grown, and the basket table's integers changed.
+  for (std::size_t k = 0; k < good.members.size(); ++k) {
+    if (good.members[k].first.find("/ROOT.") == std::string::npos) continue;
+    for (std::size_t c = 0; c < good.members[k].second.columns.size(); ++c) {
+      RootBundle b = good;
+      auto& col = b.members[k].second.columns[c].values;
+      if (col.dtype == DType::U8) {
+        col.bytes.resize(col.bytes.size() / 2);
+        col.shape = {static_cast<std::int64_t>(col.bytes.size())};
+      } else {
+        for (std::size_t i = 0; i < col.bytes.size(); i += dtype_size(col.dtype)) col.bytes[i] ^= std::byte{0x5A};
+      }
+      ++tried;
+      refused += !write(b);
+    }
+  }
+  EXPECT_GT(tried, 20u);
+  EXPECT_GT(refused, tried / 4) << refused << " of " << tried;
+}
+
 TEST(RootHostile, EveryBitFlipInOneBasketIsAnErrorNamingItOrHarmless) {
   TempDir dir;
   const std::vector<std::pair<std::string, std::string>> cases = {
