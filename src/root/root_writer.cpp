@@ -557,6 +557,7 @@ struct BranchState {
 
 // Appends `count` native elements of `t` to `out` big-endian (bool as 0/1).
 void append_be(std::vector<std::byte>& out, const std::byte* p, std::size_t count, DType t) {
+  if (count == 0) return;  // p may be null (an empty column)
   const std::size_t size = dtype_size(t);
   const std::size_t at = out.size();
   out.resize(at + count * size);
