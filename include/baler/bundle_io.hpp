@@ -27,12 +27,18 @@ std::vector<std::string> hdf5_bundle_objects(const DataSpec& spec, Hdf5Tree& tre
 // An input that becomes a bundle: an HDF5 file of several datasets (above), or a ROOT file's
 // trees read whole (no column selection: every tree, or the one named, as open_root_bundle
 // lays them out). Its data sets, the index, and a way to open each.
+// The bundle index's "/" attribute naming what the source held that the bundle does not.
+inline constexpr std::string_view kLeftOutAttribute = "baler.left_out";
+
 struct BundleInput {
   std::string format;                // "hdf5" | "root" (recorded in the members)
   Hdf5Tree tree;
   std::vector<std::string> objects;  // object paths, in the order stored
   // Opens data set `k` (HDF5: Error(Unsupported) for a dataset baler cannot read).
   std::function<std::unique_ptr<DataSource>(std::size_t k)> open;
+  // What the source holds that the bundle will not: the left-out notes' text (io.hpp), kept in
+  // the bundle's "/" attribute baler.left_out so that `info` names it too.
+  std::vector<std::string> left_out;
 };
 // nullopt: `spec` is one data set (an ordinary container).
 std::optional<BundleInput> bundle_input(const DataSpec& spec, const ReadOptions& ro);

@@ -43,11 +43,18 @@ std::vector<std::string> hdf5_bundle_objects(const DataSpec& spec, Hdf5Tree& tre
   return plain ? std::vector<std::string>{} : objects;
 }
 
-std::optional<BundleInput> bundle_input(const DataSpec& spec, const ReadOptions& ro) {
+std::optional<BundleInput> bundle_input(const DataSpec& spec, const ReadOptions& ro_in) {
   BundleInput b;
+  std::vector<std::string> left_out;
+  ReadOptions ro = ro_in;
+  ro.on_note = [&](const std::string& note) {  // kept, then passed on (--strict throws there)
+    if (is_left_out_note(note)) left_out.push_back(note.substr(kLeftOutNote.size()));
+    if (ro_in.on_note) ro_in.on_note(note);
+  };
   if (spec.format == FileFormat::Root) {
     if (!ro.columns.empty() || ro.kind == "field") return std::nullopt;
     RootBundleSource root = open_root_bundle(spec, ro.on_note);
+    b.left_out = std::move(left_out);
     b.format = "root";
     b.tree = std::move(root.index);
     b.objects = std::move(root.objects);
@@ -56,8 +63,9 @@ std::optional<BundleInput> bundle_input(const DataSpec& spec, const ReadOptions&
   }
   b.objects = hdf5_bundle_objects(spec, b.tree, ro.on_note);
   if (b.objects.empty()) return std::nullopt;
+  b.left_out = std::move(left_out);
   b.format = "hdf5";
-  b.open = [spec, ro, objects = b.objects](std::size_t k) {
+  b.open = [spec, ro = ro_in, objects = b.objects](std::size_t k) {
     return open_data_source(DataSpec{spec.path, objects.at(k), FileFormat::Hdf5}, ro);
   };
   return b;
@@ -79,7 +87,8 @@ CompressSummary compress_bundle(const DataSpec& spec, BundleInput in, const fs::
       kept.push_back(in.objects[k]);
     } catch (const Error& e) {
       if (e.code() != ErrorCode::Unsupported) throw;
-      note(left_out_note(std::string(e.what()) + "; the dataset is not in the container"));
+      in.left_out.push_back(std::string(e.what()) + "; the dataset is not in the container");
+      note(left_out_note(in.left_out.back()));
     }
   }
   Hdf5Tree tree = std::move(in.tree);
@@ -135,6 +144,16 @@ CompressSummary compress_bundle(const DataSpec& spec, BundleInput in, const fs::
   std::erase_if(tree.objects, [&](const Hdf5Object& obj) {
     return obj.is_dataset && std::find(kept.begin(), kept.end(), obj.path) == kept.end();
   });
+  if (!in.left_out.empty())
+    for (auto& obj : tree.objects)
+      if (obj.path == "/") {
+        Hdf5Attribute a;
+        a.name = std::string(kLeftOutAttribute);
+        a.is_string = true;
+        a.shape = {static_cast<std::int64_t>(in.left_out.size())};
+        a.strings = in.left_out;
+        obj.attributes.push_back(std::move(a));
+      }
   write_bundle(out, files.members, tree);
   total.file_bytes = fs::file_size(out);
   return total;
@@ -182,6 +201,8 @@ void decompress_bundle(const fs::path& in, const BundleContents& b, const Decomp
   }
   Hdf5Tree attributes = b.tree;  // a ROOT bundle's datasets keep their layout's attributes (`names`)
   if (root) std::erase_if(attributes.objects, [](const Hdf5Object& obj) { return obj.is_dataset; });
+  for (auto& obj : attributes.objects)  // baler's record of what the source held besides, not the source's
+    std::erase_if(obj.attributes, [](const Hdf5Attribute& a) { return a.name == kLeftOutAttribute; });
   w.write_attributes(attributes);
   w.commit();
 }

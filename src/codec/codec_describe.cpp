@@ -165,6 +165,10 @@ std::string describe_container(const ContainerRef& ref) {
       os << ref.path.string() << ": baler bundle, format " << container::kFormatMajor << ".x, "
          << std::filesystem::file_size(ref.path, ec) << " bytes, " << bundle->members.size() << (bundle->members.size() == 1 ? " data set (" : " data sets (")
          << bundle->tree.objects.size() << " groups and datasets with their attributes)\n";
+      for (const auto& o : bundle->tree.objects)  // what the source held that the bundle does not
+        for (const auto& a : o.attributes)
+          if (o.path == "/" && a.name == "baler.left_out" && a.is_string)
+            for (const auto& s : a.strings) os << "left out: " << s << "\n";
       for (const auto& m : bundle->members) os << "\n" << describe_container(ContainerRef(ref.path, m));
       return os.str();
     }

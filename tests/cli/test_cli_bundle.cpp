@@ -98,6 +98,11 @@ TEST(CliBundle, LeftOutPartsAreNamedAndStrictRefusesThem) {
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.err.find("baler: note: left out: "), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("bitset"), std::string::npos) << r.err;
+  // info names it too: the bundle keeps what the source held besides (not written to .h5).
+  r = run(dir, "info x.baler");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("left out: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("bitset"), std::string::npos) << r.out;
   expect_error(run(dir, "--strict compress " + src + " -o y.baler"), 12, "incomplete", "bitset");
   EXPECT_FALSE(fs::exists(dir / "y.baler"));
   // Nothing left out: --strict changes nothing. A histogram-only file is kept whole.
