@@ -90,6 +90,12 @@ TTreePlan::TTreePlan(const std::filesystem::path& path, const Entry& e) : file(p
   std::size_t position = 0;  // columns of the entries table so far (numeric and text)
   for (const Branch* b : all_branches(tree)) {
     BranchPlan p = classify(tree, *b, what);
+    // A branch filled on its own (fEntries not the tree's) cannot be a column of the tree's
+    // tables: its baskets travel as stored when the tree is rewritten in place.
+    if (p.kind != BranchKind::Container && b->entries != tree.entries && !b->leaves.empty()) {
+      skipped.push_back(b->name + " (" + std::to_string(b->entries) + " entries, the tree " + std::to_string(tree.entries) + ")");
+      continue;
+    }
     if (p.kind == BranchKind::Container) continue;
     if (p.kind == BranchKind::Unsupported && b->element_class.size() && &tree.branches.front() <= b &&
         b <= &tree.branches.back()) {

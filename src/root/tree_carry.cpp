@@ -201,6 +201,7 @@ TreeCarry carry_tree(const TTreePlan& plan, const std::vector<Entry>& older) {
 bool leaf_lists_rebuild(const TTreePlan& plan) {
   const Tree& t = plan.tree;
   if (!plan.skipped.empty() || !is_ttree_class(plan.entry.key.class_name) || plan.entry.key.title != t.title) return false;
+  if (plan.flat.empty() && plan.strings.empty()) return false;  // no entries table to write it from
   const auto writable = [](const std::string& s) { return !s.empty() && s.find_first_of("[]:/ \t\n") == std::string::npos; };
   std::set<std::string> names;
   if (plan.kept.size() != t.branches.size()) return false;
