@@ -135,6 +135,15 @@ CompressSummary compress_bundle(const DataSpec& spec, BundleInput in, const fs::
     total.model_bytes += s.model_bytes;
     total.chunks += s.chunks;
     storage.insert(s.model_storage);
+    if (stored_bytes && !s.columns.empty()) {  // one line: bytes kept for the ROOT writer, exact
+      auto c = s.columns.front();
+      c.name = kept[k] + " (stored bytes for the ROOT writer)";
+      c.dtype = "bytes";
+      c.methods = "lossless";
+      for (std::size_t i = 1; i < s.columns.size(); ++i) c.bytes += s.columns[i].bytes;
+      total.columns.push_back(std::move(c));
+      continue;
+    }
     for (auto c : s.columns) {
       c.name = kept[k] + ":" + c.name;
       total.columns.push_back(std::move(c));
