@@ -2,12 +2,14 @@
 #include <cstring>
 
 #include <lz4.h>
+#include <lz4hc.h>
 #include <lzma.h>
 #include <xxhash.h>
 #include <zlib.h>
 #include <zstd.h>
 
 #include "root_internal.hpp"
+#include "root_write_buffer.hpp"
 
 namespace baler::rootio {
 namespace {
@@ -136,6 +138,83 @@ std::vector<std::byte> decompress_blocks(std::span<const std::byte> in,
   if (pos != in.size())
     throw Error(ErrorCode::Malformed, what + ": " + std::to_string(in.size() - pos) +
                                           " bytes left over after the compressed blocks");
+  return out;
+}
+
+// ---- Writing -----------------------------------------------------------------------------
+
+namespace {
+constexpr std::size_t kMaxBlock = 0xFFFFFF;  // one compressed block holds at most 16 MiB - 1
+}  // namespace
+
+
+
+std::vector<std::byte> compress_blocks(std::span<const std::byte> in, Algo algo, int level,
+                                       const std::string& what) {
+  std::vector<std::byte> out;
+  if (algo == Algo::None || in.size() < 64) return out;
+  std::vector<std::byte> tmp;
+  for (std::size_t pos = 0; pos < in.size();) {
+    const std::size_t n = std::min(kMaxBlock, in.size() - pos);
+    const auto src = in.subspan(pos, n);
+    std::size_t produced = 0;
+    char tag[3] = {};
+    switch (algo) {
+      case Algo::Zlib: {
+        uLongf len = compressBound(static_cast<uLong>(n));
+        tmp.resize(len);
+        if (compress2(reinterpret_cast<Bytef*>(tmp.data()), &len, reinterpret_cast<const Bytef*>(src.data()),
+                      static_cast<uLong>(n), level) != Z_OK)
+          throw Error(ErrorCode::Internal, what + ": zlib compression failed");
+        produced = len;
+        tag[0] = 'Z', tag[1] = 'L', tag[2] = Z_DEFLATED;
+        break;
+      }
+      case Algo::Lzma: {
+        tmp.resize(lzma_stream_buffer_bound(n));
+        std::size_t len = 0;
+        if (lzma_easy_buffer_encode(static_cast<std::uint32_t>(level), LZMA_CHECK_CRC32, nullptr,
+                                    reinterpret_cast<const std::uint8_t*>(src.data()), n,
+                                    reinterpret_cast<std::uint8_t*>(tmp.data()), &len, tmp.size()) != LZMA_OK)
+          throw Error(ErrorCode::Internal, what + ": lzma compression failed");
+        produced = len;
+        tag[0] = 'X', tag[1] = 'Z', tag[2] = 0;
+        break;
+      }
+      case Algo::Lz4: {
+        // 8 bytes of xxhash64 (big-endian) of the compressed bytes, then the LZ4 block.
+        const int bound = LZ4_compressBound(static_cast<int>(n));
+        tmp.resize(8 + static_cast<std::size_t>(bound));
+        char* dst = reinterpret_cast<char*>(tmp.data() + 8);
+        const char* s = reinterpret_cast<const char*>(src.data());
+        const int len = level >= 4 ? LZ4_compress_HC(s, dst, static_cast<int>(n), bound, level)
+                                   : LZ4_compress_default(s, dst, static_cast<int>(n), bound);
+        if (len <= 0) throw Error(ErrorCode::Internal, what + ": lz4 compression failed");
+        std::uint64_t h = XXH64(dst, static_cast<std::size_t>(len), 0);
+        for (int i = 7; i >= 0; --i, h >>= 8) tmp[static_cast<std::size_t>(i)] = std::byte(h & 0xFF);
+        produced = 8 + static_cast<std::size_t>(len);
+        tag[0] = 'L', tag[1] = '4', tag[2] = static_cast<char>(LZ4_versionNumber() / 10000);
+        break;
+      }
+      case Algo::Zstd: {
+        tmp.resize(ZSTD_compressBound(n));
+        const std::size_t len = ZSTD_compress(tmp.data(), tmp.size(), src.data(), n, level);
+        if (ZSTD_isError(len)) throw Error(ErrorCode::Internal, what + ": zstd compression failed");
+        produced = len;
+        tag[0] = 'Z', tag[1] = 'S', tag[2] = 1;
+        break;
+      }
+      case Algo::None: break;
+    }
+    if (produced > kMaxBlock || out.size() + 9 + produced >= in.size()) return {};
+    const std::uint32_t c = static_cast<std::uint32_t>(produced), u = static_cast<std::uint32_t>(n);
+    const std::byte head[9] = {std::byte(tag[0]), std::byte(tag[1]), std::byte(tag[2]),
+                               std::byte(c & 0xFF), std::byte((c >> 8) & 0xFF), std::byte((c >> 16) & 0xFF),
+                               std::byte(u & 0xFF), std::byte((u >> 8) & 0xFF), std::byte((u >> 16) & 0xFF)};
+    out.insert(out.end(), head, head + 9);
+    out.insert(out.end(), tmp.begin(), tmp.begin() + static_cast<std::ptrdiff_t>(produced));
+    pos += n;
+  }
   return out;
 }
 

@@ -15,447 +15,24 @@
 #include <optional>
 #include <set>
 
-#include <lz4.h>
-#include <lz4hc.h>
-#include <lzma.h>
 #include <xxhash.h>
-#include <zlib.h>
-#include <zstd.h>
 
 #include "baler/atomic_file.hpp"
 #include "baler/bytes.hpp"
 #include "baler/error.hpp"
 #include "root_internal.hpp"
+#include "root_write_buffer.hpp"
 
 namespace baler::rootio {
 namespace {
 
-constexpr std::uint32_t kHeapBits = 0x03000000;    // TObject fBits: kNotDeleted | kIsOnHeap
-constexpr std::uint32_t kMemberBits = 0x02000000;  // objects that are members (not on the heap)
 constexpr std::int32_t kBegin = 100;               // fBEGIN: the top directory's key
 constexpr std::int64_t kStartBigFile = 2000000000;  // ROOT's limit for 32-bit seek pointers
 constexpr std::int32_t kEntryOffsetLen = 1000;      // ROOT's fEntryOffsetLen for variable-size branches
 constexpr std::size_t kMaxEntryBytes = std::size_t{1} << 28;
 constexpr std::int32_t kMaxBasketBytes = std::int32_t{1} << 28;
-constexpr std::size_t kMaxBlock = 0xFFFFFF;  // one compressed block holds at most 16 MiB - 1
-constexpr std::int32_t kFileVersion = 62600;
-constexpr std::size_t kDirectoryRecord = 60;  // a TDirectory record, 32- or 64-bit pointers  // ROOT 6.26 (TTree v20, TBranch v13)
-
-// Big-endian output buffer with ROOT's object and class tags (TBufferFile). Tags count from
-// the start of the key (`origin` = the key length) plus kMapOffset, as readers resolve them.
-class Out {
- public:
-  explicit Out(std::uint32_t origin = 0) : origin_(origin) {}
-  std::vector<std::byte> bytes;
-
-  template <typename T> void put(T v) {
-    if constexpr (sizeof(T) > 1 && std::endian::native == std::endian::little) v = byteswap_value(v);
-    const std::size_t at = bytes.size();
-    bytes.resize(at + sizeof(T));
-    std::memcpy(bytes.data() + at, &v, sizeof(T));
-  }
-  void u8(std::uint8_t v) { put(v); }
-  void i16(std::int16_t v) { put(v); }
-  void i32(std::int32_t v) { put(v); }
-  void u32(std::uint32_t v) { put(v); }
-  void i64(std::int64_t v) { put(v); }
-  void f32(float v) { put(v); }
-  void f64(double v) { put(v); }
-  void raw(std::span<const std::byte> b) { bytes.insert(bytes.end(), b.begin(), b.end()); }
-  void zeros(std::size_t n) { bytes.resize(bytes.size() + n); }
-  // TString: one length byte, or 255 and a 4-byte length.
-  void tstring(std::string_view s) {
-    if (s.size() < 255) {
-      u8(static_cast<std::uint8_t>(s.size()));
-    } else {
-      u8(255);
-      i32(static_cast<std::int32_t>(s.size()));
-    }
-    raw(std::as_bytes(std::span(s.data(), s.size())));
-  }
-  // Reserves a byte count; close() fills it in.
-  std::size_t open() {
-    const std::size_t at = bytes.size();
-    u32(0);
-    return at;
-  }
-  std::size_t versioned(std::uint16_t version) {
-    const std::size_t at = open();
-    put(version);
-    return at;
-  }
-  void close(std::size_t at) {
-    const auto n = static_cast<std::uint32_t>(bytes.size() - at - 4);
-    require(n < kByteCountMask, ErrorCode::Limit, "a ROOT object over 1 GiB cannot be written");
-    std::uint32_t v = n | kByteCountMask;
-    if constexpr (std::endian::native == std::endian::little) v = byteswap_value(v);
-    std::memcpy(bytes.data() + at, &v, 4);
-  }
-  void tobject(std::uint32_t bits) {
-    i16(1);
-    u32(0);  // fUniqueID
-    u32(bits);
-  }
-  void tnamed(std::string_view name, std::string_view title, std::uint32_t bits = kHeapBits) {
-    const auto at = versioned(1);
-    tobject(bits);
-    tstring(name);
-    tstring(title);
-    close(at);
-  }
-  // Starts an object written through a pointer: byte count, then the class (its name the first
-  // time, a tag after). Returns the byte count's position; `*tag` is the object's tag.
-  std::size_t new_object(const std::string& cls, std::uint32_t* tag = nullptr) {
-    const std::size_t at = open();
-    if (tag) *tag = static_cast<std::uint32_t>(at) + origin_ + kMapOffset;
-    auto it = classes_.find(cls);
-    if (it != classes_.end()) {
-      u32(it->second | kClassMask);
-    } else {
-      classes_[cls] = static_cast<std::uint32_t>(bytes.size()) + origin_ + kMapOffset;
-      u32(kNewClassTag);
-      raw(std::as_bytes(std::span(cls.data(), cls.size() + 1)));  // with its NUL
-    }
-    return at;
-  }
-
- private:
-  std::uint32_t origin_;
-  std::map<std::string, std::uint32_t> classes_;
-};
-
-// ---- Streamer infos, from tables -----------------------------------------------------------
-
-// Hidden: a member that counts in the class checksum but is not streamed (TSeqCollection's
-// fSorted: the class is version 0, its streamer custom).
-enum class Kind { Base, Basic, Pointer, Object, Any, ObjectPtr, String, Hidden };
-
-struct Member {
-  Kind kind;
-  const char* name;
-  const char* title;
-  int type = 0;              // TVirtualStreamerInfo type code
-  int size = 0;
-  const char* type_name = "";
-  int version = 0;           // Base: the base class version; Pointer: the counter's class version
-  const char* count_name = "";
-  const char* count_class = "";
-};
-
-struct ClassInfo {
-  const char* name;
-  int version;
-  std::vector<Member> members;
-};
-
-Member base(const char* name, const char* title, int version) {
-  const int type = std::string_view(name) == "TObject" ? 66 : std::string_view(name) == "TNamed" ? 67 : 0;
-  return {Kind::Base, name, title, type, 0, "BASE", version};
-}
-Member basic(const char* name, const char* title, int type, int size, const char* type_name) {
-  return {Kind::Basic, name, title, type, size, type_name};
-}
-Member i64m(const char* name, const char* title) { return basic(name, title, 16, 8, "Long64_t"); }
-Member intm(const char* name, const char* title) { return basic(name, title, 3, 4, "int"); }
-
-// The classes of a TTree file with the members ROOT 6 streams (names, types and titles as
-// ROOT's own streamer infos give them; the checksums are computed from them).
-const std::vector<ClassInfo>& classes() {
-  static const std::vector<ClassInfo> table = [] {
-    const char* named = "The basis for a named object (name, title)";
-    const char* leaf = "Leaf: description of a Branch data type";
-    std::vector<ClassInfo> t;
-    t.push_back({"TObject", 1,
-                 {basic("fUniqueID", "object unique identifier", 13, 4, "unsigned int"),
-                  basic("fBits", "bit field status word", 15, 4, "unsigned int")}});
-    t.push_back({"TNamed", 1,
-                 {base("TObject", "Basic ROOT object", 1),
-                  {Kind::String, "fName", "object identifier", 65, 24, "TString"},
-                  {Kind::String, "fTitle", "object title", 65, 24, "TString"}}});
-    t.push_back({"TAttLine", 2,
-                 {basic("fLineColor", "Line color", 2, 2, "short"),
-                  basic("fLineStyle", "Line style", 2, 2, "short"),
-                  basic("fLineWidth", "Line width", 2, 2, "short")}});
-    t.push_back({"TAttFill", 2,
-                 {basic("fFillColor", "Fill area color", 2, 2, "short"),
-                  basic("fFillStyle", "Fill area style", 2, 2, "short")}});
-    t.push_back({"TAttMarker", 2,
-                 {basic("fMarkerColor", "Marker color", 2, 2, "short"),
-                  basic("fMarkerStyle", "Marker style", 2, 2, "short"),
-                  basic("fMarkerSize", "Marker size", 5, 4, "float")}});
-    t.push_back({"ROOT::TIOFeatures", 1, {basic("fIOBits", "", 11, 1, "unsigned char")}});
-    t.push_back({"TCollection", 3,
-                 {base("TObject", "Basic ROOT object", 1),
-                  {Kind::String, "fName", "name of the collection", 65, 24, "TString"},
-                  intm("fSize", "number of elements in collection")}});
-    t.push_back({"TSeqCollection", 0,
-                 {base("TCollection", "Collection abstract base class", 3),
-                  {Kind::Hidden, "fSorted", "true if collection has been sorted", 18, 1, "bool"}}});
-    t.push_back({"TObjArray", 3,
-                 {base("TSeqCollection", "Sequenceable collection ABC", 0),
-                  intm("fLowerBound", "Lower bound of the array"),
-                  intm("fLast", "Last element in array containing an object")}});
-    t.push_back({"TString", 2, {}});
-    t.push_back({"TTree", 20,
-                 {base("TNamed", named, 1), base("TAttLine", "Line attributes", 2),
-                  base("TAttFill", "Fill area attributes", 2), base("TAttMarker", "Marker attributes", 2),
-                  i64m("fEntries", "Number of entries"),
-                  i64m("fTotBytes", "Total number of bytes in all branches before compression"),
-                  i64m("fZipBytes", "Total number of bytes in all branches after compression"),
-                  i64m("fSavedBytes", "Number of autosaved bytes"),
-                  i64m("fFlushedBytes", "Number of auto-flushed bytes"),
-                  basic("fWeight", "Tree weight (see TTree::SetWeight)", 8, 8, "double"),
-                  intm("fTimerInterval", "Timer interval in milliseconds"),
-                  intm("fScanField", "Number of runs before prompting in Scan"),
-                  intm("fUpdate", "Update frequency for EntryLoop"),
-                  intm("fDefaultEntryOffsetLen", "Initial Length of fEntryOffset table in the basket buffers"),
-                  basic("fNClusterRange", "Number of Cluster range in addition to the one defined by 'AutoFlush'", 6, 4, "int"),
-                  i64m("fMaxEntries", "Maximum number of entries in case of circular buffers"),
-                  i64m("fMaxEntryLoop", "Maximum number of entries to process"),
-                  i64m("fMaxVirtualSize", "Maximum total size of buffers kept in memory"),
-                  i64m("fAutoSave", "Autosave tree when fAutoSave entries written or -fAutoSave (compressed) bytes produced"),
-                  i64m("fAutoFlush", "Auto-flush tree when fAutoFlush entries written or -fAutoFlush (compressed) bytes produced"),
-                  i64m("fEstimate", "Number of entries to estimate histogram limits"),
-                  {Kind::Pointer, "fClusterRangeEnd", "[fNClusterRange] Last entry of a cluster range.", 56, 8, "Long64_t*", 20, "fNClusterRange", "TTree"},
-                  {Kind::Pointer, "fClusterSize", "[fNClusterRange] Number of entries in each cluster for a given range.", 56, 8, "Long64_t*", 20, "fNClusterRange", "TTree"},
-                  {Kind::Any, "fIOFeatures", "IO features to define for newly-written baskets and branches.", 62, 1, "ROOT::TIOFeatures"},
-                  {Kind::Object, "fBranches", "List of Branches", 61, 64, "TObjArray"},
-                  {Kind::Object, "fLeaves", "Direct pointers to individual branch leaves", 61, 64, "TObjArray"},
-                  {Kind::ObjectPtr, "fAliases", "List of aliases for expressions based on the tree branches.", 64, 8, "TList*"},
-                  {Kind::Any, "fIndexValues", "Sorted index values", 62, 24, "TArrayD"},
-                  {Kind::Any, "fIndex", "Index of sorted values", 62, 24, "TArrayI"},
-                  {Kind::ObjectPtr, "fTreeIndex", "Pointer to the tree Index (if any)", 64, 8, "TVirtualIndex*"},
-                  {Kind::ObjectPtr, "fFriends", "pointer to list of friend elements", 64, 8, "TList*"},
-                  {Kind::ObjectPtr, "fUserInfo", "pointer to a list of user objects associated to this Tree", 64, 8, "TList*"},
-                  {Kind::ObjectPtr, "fBranchRef", "Branch supporting the TRefTable (if any)", 64, 8, "TBranchRef*"}}});
-    const char* tree_title = "Tree descriptor (the main ROOT I/O class)";
-    t.push_back({"TNtuple", 2, {base("TTree", tree_title, 20), intm("fNvar", "Number of columns")}});
-    t.push_back({"TNtupleD", 1, {base("TTree", tree_title, 20), intm("fNvar", "Number of columns")}});
-    t.push_back({"TBranch", 13,
-                 {base("TNamed", named, 1), base("TAttFill", "Fill area attributes", 2),
-                  intm("fCompress", "Compression level and algorithm"),
-                  intm("fBasketSize", "Initial Size of  Basket Buffer"),
-                  intm("fEntryOffsetLen", "Initial Length of fEntryOffset table in the basket buffers"),
-                  intm("fWriteBasket", "Last basket number written"),
-                  i64m("fEntryNumber", "Current entry number (last one filled in this branch)"),
-                  {Kind::Any, "fIOFeatures", "IO features for newly-created baskets.", 62, 1, "ROOT::TIOFeatures"},
-                  intm("fOffset", "Offset of this branch"),
-                  basic("fMaxBaskets", "Maximum number of Baskets so far", 6, 4, "int"),
-                  intm("fSplitLevel", "Branch split level"),
-                  i64m("fEntries", "Number of entries"),
-                  i64m("fFirstEntry", "Number of the first entry in this branch"),
-                  i64m("fTotBytes", "Total number of bytes in all leaves before compression"),
-                  i64m("fZipBytes", "Total number of bytes in all leaves after compression"),
-                  {Kind::Object, "fBranches", "-> List of Branches of this branch", 61, 64, "TObjArray"},
-                  {Kind::Object, "fLeaves", "-> List of leaves of this branch", 61, 64, "TObjArray"},
-                  {Kind::Object, "fBaskets", "-> List of baskets of this branch", 61, 64, "TObjArray"},
-                  {Kind::Pointer, "fBasketBytes", "[fMaxBaskets] Length of baskets on file", 43, 4, "int*", 13, "fMaxBaskets", "TBranch"},
-                  {Kind::Pointer, "fBasketEntry", "[fMaxBaskets] Table of first entry in each basket", 56, 8, "Long64_t*", 13, "fMaxBaskets", "TBranch"},
-                  {Kind::Pointer, "fBasketSeek", "[fMaxBaskets] Addresses of baskets on file", 56, 8, "Long64_t*", 13, "fMaxBaskets", "TBranch"},
-                  {Kind::String, "fFileName", "Name of file where buffers are stored (\"\" if in same file as Tree header)", 65, 24, "TString"}}});
-    t.push_back({"TLeaf", 2,
-                 {base("TNamed", named, 1),
-                  intm("fLen", "Number of fixed length elements in the leaf's data."),
-                  intm("fLenType", "Number of bytes for this data type"),
-                  intm("fOffset", "Offset in ClonesArray object (if one)"),
-                  basic("fIsRange", "(=kTRUE if leaf has a range, kFALSE otherwise).  This is equivalent to being a 'leafcount'.  For a TLeafElement the range information is actually store in the TBranchElement.", 18, 1, "bool"),
-                  basic("fIsUnsigned", "(=kTRUE if unsigned, kFALSE otherwise)", 18, 1, "bool"),
-                  {Kind::ObjectPtr, "fLeafCount", "Pointer to Leaf count if variable length (we do not own the counter)", 64, 8, "TLeaf*"}}});
-    const struct { const char* cls; int type, size; const char* type_name; } leaves[] = {
-        {"TLeafO", 18, 1, "bool"}, {"TLeafB", 1, 1, "char"},        {"TLeafS", 2, 2, "short"},
-        {"TLeafI", 3, 4, "int"},   {"TLeafL", 16, 8, "Long64_t"},  {"TLeafF", 5, 4, "float"},
-        {"TLeafD", 8, 8, "double"}, {"TLeafC", 3, 4, "int"}};
-    for (const auto& l : leaves)
-      t.push_back({l.cls, 1,
-                   {base("TLeaf", leaf, 2),
-                    basic("fMinimum", "Minimum value if leaf range is specified", l.type, l.size, l.type_name),
-                    basic("fMaximum", "Maximum value if leaf range is specified", l.type, l.size, l.type_name)}});
-    return t;
-  }();
-  return table;
-}
-
-const ClassInfo* find_class(std::string_view name) {
-  for (const auto& c : classes())
-    if (name == c.name) return &c;
-  return nullptr;
-}
-
-std::uint32_t hash_chars(std::uint32_t id, std::string_view s) {
-  for (char c : s) id = id * 3 + static_cast<std::uint32_t>(static_cast<unsigned char>(c));
-  return id;
-}
-
-// ROOT's class checksum: the name, each base (name and checksum), each member's name and type
-// name and the counter named between brackets in its title.
-std::uint32_t checksum(const ClassInfo& c) {
-  std::uint32_t id = hash_chars(0, c.name);
-  for (const auto& m : c.members) {
-    id = hash_chars(id, m.name);
-    if (m.kind == Kind::Base) {
-      const ClassInfo* b = find_class(m.name);
-      id = id * 3 + (b ? checksum(*b) : 0);
-      continue;
-    }
-    id = hash_chars(id, m.type_name);
-    const std::string_view title = m.title;
-    const auto open = title.find('[');
-    const auto close = open == std::string_view::npos ? open : title.find(']', open);
-    if (close != std::string_view::npos) id = hash_chars(id, title.substr(open + 1, close - open - 1));
-  }
-  return id;
-}
-
-const char* element_class(Kind k) {
-  switch (k) {
-    case Kind::Base: return "TStreamerBase";
-    case Kind::Basic: return "TStreamerBasicType";
-    case Kind::Pointer: return "TStreamerBasicPointer";
-    case Kind::Object: return "TStreamerObject";
-    case Kind::Any: return "TStreamerObjectAny";
-    case Kind::ObjectPtr: return "TStreamerObjectPointer";
-    case Kind::String: case Kind::Hidden: break;
-  }
-  return "TStreamerString";
-}
-
-void write_element(Out& o, const Member& m) {
-  const auto obj = o.new_object(element_class(m.kind));
-  const auto outer = o.versioned(m.kind == Kind::Base ? 3 : 2);
-  const auto elem = o.versioned(4);  // TStreamerElement
-  o.tnamed(m.name, m.title);
-  o.i32(m.type);
-  o.i32(m.size);
-  o.i32(0);  // fArrayLength
-  o.i32(0);  // fArrayDim
-  // fMaxIndex[5]; a base keeps its class checksum in the second slot.
-  const ClassInfo* b = m.kind == Kind::Base ? find_class(m.name) : nullptr;
-  o.i32(0);
-  o.u32(b ? checksum(*b) : 0);
-  o.zeros(12);
-  o.tstring(m.type_name);
-  o.close(elem);
-  if (m.kind == Kind::Base) o.i32(m.version);
-  if (m.kind == Kind::Pointer) {
-    o.i32(m.version);
-    o.tstring(m.count_name);
-    o.tstring(m.count_class);
-  }
-  o.close(outer);
-  o.close(obj);
-}
-
-// TStreamerInfo records for `names`, each a TList entry (the object, then its option string).
-void write_streamer_records(Out& o, const std::vector<const ClassInfo*>& classes) {
-  for (const ClassInfo* cp : classes) {
-    const ClassInfo& c = *cp;
-    const auto obj = o.new_object("TStreamerInfo");
-    const auto info = o.versioned(9);
-    o.tnamed(c.name, "", kHeapBits | 0x00010000);  // as ROOT writes them (kIsCompiled)
-    o.u32(checksum(c));
-    o.i32(c.version);
-    const auto arr = o.new_object("TObjArray");
-    const auto body = o.versioned(3);
-    o.tobject(kMemberBits);
-    o.tstring("");
-    std::int32_t streamed = 0;
-    for (const auto& m : c.members) streamed += m.kind != Kind::Hidden;
-    o.i32(streamed);
-    o.i32(0);  // fLowerBound
-    for (const auto& m : c.members)
-      if (m.kind != Kind::Hidden) write_element(o, m);
-    o.close(body);
-    o.close(arr);
-    o.close(info);
-    o.close(obj);
-    o.u8(0);  // the list entry's option string
-  }
-}
-
-// The StreamerInfo key's TList of TStreamerInfo records for `classes`.
-void write_streamer_list(Out& o, const std::vector<const ClassInfo*>& classes) {
-  const auto list = o.versioned(5);
-  o.tobject(kMemberBits);
-  o.tstring("");
-  o.i32(static_cast<std::int32_t>(classes.size()));
-  write_streamer_records(o, classes);
-  o.close(list);
-}
-
-// ---- Compression ---------------------------------------------------------------------------
-
-enum class Algo { None = 0, Zlib = 1, Lzma = 2, Lz4 = 4, Zstd = 5 };
-
-// ROOT's block framing of `in` (blocks of at most 16 MiB - 1); empty when the result would not
-// be smaller than `in` (then the payload is stored as is, as ROOT does).
-std::vector<std::byte> compress_blocks(std::span<const std::byte> in, Algo algo, int level,
-                                       const std::string& what) {
-  std::vector<std::byte> out;
-  if (algo == Algo::None || in.size() < 64) return out;
-  std::vector<std::byte> tmp;
-  for (std::size_t pos = 0; pos < in.size();) {
-    const std::size_t n = std::min(kMaxBlock, in.size() - pos);
-    const auto src = in.subspan(pos, n);
-    std::size_t produced = 0;
-    char tag[3] = {};
-    switch (algo) {
-      case Algo::Zlib: {
-        uLongf len = compressBound(static_cast<uLong>(n));
-        tmp.resize(len);
-        if (compress2(reinterpret_cast<Bytef*>(tmp.data()), &len, reinterpret_cast<const Bytef*>(src.data()),
-                      static_cast<uLong>(n), level) != Z_OK)
-          throw Error(ErrorCode::Internal, what + ": zlib compression failed");
-        produced = len;
-        tag[0] = 'Z', tag[1] = 'L', tag[2] = Z_DEFLATED;
-        break;
-      }
-      case Algo::Lzma: {
-        tmp.resize(lzma_stream_buffer_bound(n));
-        std::size_t len = 0;
-        if (lzma_easy_buffer_encode(static_cast<std::uint32_t>(level), LZMA_CHECK_CRC32, nullptr,
-                                    reinterpret_cast<const std::uint8_t*>(src.data()), n,
-                                    reinterpret_cast<std::uint8_t*>(tmp.data()), &len, tmp.size()) != LZMA_OK)
-          throw Error(ErrorCode::Internal, what + ": lzma compression failed");
-        produced = len;
-        tag[0] = 'X', tag[1] = 'Z', tag[2] = 0;
-        break;
-      }
-      case Algo::Lz4: {
-        // 8 bytes of xxhash64 (big-endian) of the compressed bytes, then the LZ4 block.
-        const int bound = LZ4_compressBound(static_cast<int>(n));
-        tmp.resize(8 + static_cast<std::size_t>(bound));
-        char* dst = reinterpret_cast<char*>(tmp.data() + 8);
-        const char* s = reinterpret_cast<const char*>(src.data());
-        const int len = level >= 4 ? LZ4_compress_HC(s, dst, static_cast<int>(n), bound, level)
-                                   : LZ4_compress_default(s, dst, static_cast<int>(n), bound);
-        if (len <= 0) throw Error(ErrorCode::Internal, what + ": lz4 compression failed");
-        std::uint64_t h = XXH64(dst, static_cast<std::size_t>(len), 0);
-        for (int i = 7; i >= 0; --i, h >>= 8) tmp[static_cast<std::size_t>(i)] = std::byte(h & 0xFF);
-        produced = 8 + static_cast<std::size_t>(len);
-        tag[0] = 'L', tag[1] = '4', tag[2] = static_cast<char>(LZ4_versionNumber() / 10000);
-        break;
-      }
-      case Algo::Zstd: {
-        tmp.resize(ZSTD_compressBound(n));
-        const std::size_t len = ZSTD_compress(tmp.data(), tmp.size(), src.data(), n, level);
-        if (ZSTD_isError(len)) throw Error(ErrorCode::Internal, what + ": zstd compression failed");
-        produced = len;
-        tag[0] = 'Z', tag[1] = 'S', tag[2] = 1;
-        break;
-      }
-      case Algo::None: break;
-    }
-    if (produced > kMaxBlock || out.size() + 9 + produced >= in.size()) return {};
-    const std::uint32_t c = static_cast<std::uint32_t>(produced), u = static_cast<std::uint32_t>(n);
-    const std::byte head[9] = {std::byte(tag[0]), std::byte(tag[1]), std::byte(tag[2]),
-                               std::byte(c & 0xFF), std::byte((c >> 8) & 0xFF), std::byte((c >> 16) & 0xFF),
-                               std::byte(u & 0xFF), std::byte((u >> 8) & 0xFF), std::byte((u >> 16) & 0xFF)};
-    out.insert(out.end(), head, head + 9);
-    out.insert(out.end(), tmp.begin(), tmp.begin() + static_cast<std::ptrdiff_t>(produced));
-    pos += n;
-  }
-  return out;
-}
+constexpr std::int32_t kFileVersion = 62600;       // ROOT 6.26 (TTree v20, TBranch v13)
+constexpr std::size_t kDirectoryRecord = 60;       // a TDirectory record, 32- or 64-bit pointers
 
 // ---- Keys ----------------------------------------------------------------------------------
 
@@ -581,10 +158,6 @@ bool bad_name(const std::string& s) {
 
 }  // namespace
 
-std::uint32_t root_class_checksum(std::string_view class_name) {
-  const ClassInfo* c = find_class(class_name);
-  return c ? checksum(*c) : 0;
-}
 
 struct RootFileWriter::Impl {
   std::filesystem::path path;
@@ -1216,7 +789,7 @@ std::vector<std::byte> RootFileWriter::Impl::streamer_list(const std::vector<std
   for (const auto& [name, version] : streamer_info_versions(source_infos, keylen, what)) present.insert({name, version});
   std::vector<const ClassInfo*> missing;
   for (const ClassInfo* c : mine)
-    if (!present.count({c->name, c->version})) missing.push_back(c);
+    if (!present.count({class_name(*c), class_version(*c)})) missing.push_back(c);
   ByteReader r(source_infos, what);
   const auto count = r.be<std::uint32_t>("TList byte count");
   require((count & kByteCountMask) && (count & ~kByteCountMask) + 4 == source_infos.size(), ErrorCode::Malformed,
@@ -1247,8 +820,8 @@ void RootFileWriter::Impl::commit() {
     for (const char* n : {"TNtuple", "TNtupleD"})
       if (classes_used.count(n)) names.push_back(n);
     names.insert(names.end(), {"TBranch", "TLeaf"});
-    for (const auto& c : classes())
-      if (std::string_view(c.name).rfind("TLeaf", 0) == 0 && classes_used.count(c.name)) names.push_back(c.name);
+    for (const auto& c : writer_classes())
+      if (std::string_view(class_name(c)).rfind("TLeaf", 0) == 0 && classes_used.count(class_name(c))) names.push_back(class_name(c));
     names.insert(names.end(), {"TObjArray", "TSeqCollection", "TCollection", "TString"});
   }
   KeyHead ik = new_key("TList", "StreamerInfo", "Doubly linked list");
