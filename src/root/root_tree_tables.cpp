@@ -99,6 +99,17 @@ TTreePlan::TTreePlan(const std::filesystem::path& path, const Entry& e) : file(p
     if (p.kind == BranchKind::Container) continue;
     if (p.kind == BranchKind::Unsupported && b->element_class.size() && &tree.branches.front() <= b &&
         b <= &tree.branches.back()) {
+      // A top-level std::string: each entry a length byte (255: then 4 bytes) and its characters,
+      // as a TLeafC's: a text column.
+      if ((b->element_class == "string" || b->element_class == "std::string") && b->class_name == "TBranchElement" &&
+          b->branches.empty() && b->leaves.size() == 1 && !b->external) {
+        strings.push_back(b);
+        string_positions.push_back(position++);
+        descriptors.push_back(b->name + "/C");
+        branch_names.push_back(b->name);
+        kept.push_back(b);
+        continue;
+      }
       if (auto v = vector_plan(*b)) {  // a top-level std::vector<number>: its sizes and its values
         BranchPlan sizes = *v;
         sizes.kind = BranchKind::VectorSize;
