@@ -41,10 +41,24 @@ Hdf5Attribute ints_attribute(std::string name, const std::vector<std::int64_t>& 
   return a;
 }
 
-const std::vector<std::string>& find_strings(const Hdf5Object& o, const std::string& name) {
-  for (const auto& a : o.attributes)
-    if (a.name == name) return a.strings;
-  throw Error(ErrorCode::Internal, o.path + ": no attribute " + name);
+// A table of one uint8 column `bytes`: stored bytes carried for the ROOT writer.
+Dataset bytes_table(std::vector<std::byte> bytes) {
+  Dataset d;
+  Column c;
+  c.name = "bytes";
+  c.values.dtype = DType::U8;
+  c.values.shape = {static_cast<std::int64_t>(bytes.size())};
+  c.values.bytes = std::move(bytes);
+  d.columns.push_back(std::move(c));
+  return d;
+}
+
+// Appends "_" to names[k] (k >= from) until it differs from every name before it.
+void make_distinct(std::vector<std::string>& names, std::size_t from) {
+  for (std::size_t k = from; k < names.size(); ++k)
+    while (std::find(names.begin(), names.begin() + static_cast<std::ptrdiff_t>(k), names[k]) !=
+           names.begin() + static_cast<std::ptrdiff_t>(k))
+      names[k] += "_";
 }
 
 // The keys a whole file carries besides its trees, and its directories.
@@ -82,14 +96,7 @@ class ObjectBytesSource final : public DataSource {
       };
       if (carried_->streamer_info) add(*carried_->streamer_info, "StreamerInfo list");
       for (const auto& o : carried_->objects) add(o.key, o.key.class_name + " '" + o.path + "'");
-      Dataset d;
-      Column c;
-      c.name = "bytes";
-      c.values.dtype = DType::U8;
-      c.values.shape = {static_cast<std::int64_t>(all.size())};
-      c.values.bytes = std::move(all);
-      d.columns.push_back(std::move(c));
-      whole_ = std::make_unique<MemorySource>(std::move(d), "read whole");
+      whole_ = std::make_unique<MemorySource>(bytes_table(std::move(all)), "read whole");
     }
     return whole_->read_rows(a, b);
   }
@@ -315,11 +322,12 @@ RootBundleSource open_root_bundle(const DataSpec& spec, const std::function<void
       const auto& backups = want.empty() ? older[entry.path] : std::vector<rootio::Entry>{};
       try {
         // A tree the leaf-list writer gives back as it was needs nothing more than its tables.
-        if (!backups.empty() || !rootio::leaf_lists_rebuild(*plan))
+        if (!backups.empty() || !rootio::leaf_lists_rebuild(*plan)) {
           carry = std::make_shared<const rootio::TreeCarry>(rootio::carry_tree(*plan, backups));
-        const auto all = rootio::all_branches(plan->tree);
-        for (const auto* b : plan->kept)
-          branch_index.push_back(std::find(all.begin(), all.end(), b) - all.begin());
+          const auto all = rootio::all_branches(plan->tree);
+          for (const auto* b : plan->kept)
+            branch_index.push_back(std::find(all.begin(), all.end(), b) - all.begin());
+        }
       } catch (const Error& e) {
         if (e.code() != ErrorCode::Unsupported) throw;
         note = std::string(e.what()) + "; the tree is rewritten from its branches' leaf lists";
@@ -362,18 +370,13 @@ RootBundleSource open_root_bundle(const DataSpec& spec, const std::function<void
     g.attributes.push_back(string_attribute("ROOT.branches", branches, false));
     g.attributes.push_back(string_attribute("ROOT.leaves", descriptors, false));
     // Tables: entries, then one per collection (named after it, made distinct).
-    for (std::size_t k = 1; k < tables.size(); ++k)
-      while (std::find(tables.begin(), tables.begin() + static_cast<std::ptrdiff_t>(k), tables[k]) !=
-             tables.begin() + static_cast<std::ptrdiff_t>(k))
-        tables[k] += "_";
+    make_distinct(tables, 1);
+    const std::size_t first = tables.size();  // the tables; after them, carried members
     if (carry) {  // rewritten in place: the tree's payload and baskets, two more members
       patched = true;
       tables.push_back("ROOT.bytes");
       tables.push_back("ROOT.baskets");
-      for (std::size_t k = tables.size() - 2; k < tables.size(); ++k)
-        while (std::find(tables.begin(), tables.begin() + static_cast<std::ptrdiff_t>(k), tables[k]) !=
-               tables.begin() + static_cast<std::ptrdiff_t>(k))
-          tables[k] += "_";
+      make_distinct(tables, first);
       g.attributes.push_back(ints_attribute("ROOT.tree_key", {entry.key.objlen, entry.key.version, entry.key.cycle, entry.key.keylen}));
       g.attributes.push_back(string_attribute("ROOT.key_title", {entry.key.title}, true));
       g.attributes.push_back(ints_attribute("ROOT.branch_index", branch_index));
@@ -385,26 +388,12 @@ RootBundleSource open_root_bundle(const DataSpec& spec, const std::function<void
       }
       g.attributes.push_back(ints_attribute("ROOT.older_keys", older_keys));
       g.attributes.push_back(string_attribute("ROOT.older_titles", older_titles, false));
-      g.attributes.push_back(string_attribute("ROOT.carried", {tables[tables.size() - 2], tables.back()}, false));
-      open.push_back([path = spec.path, carry] {
-        Dataset d;
-        Column c;
-        c.name = "bytes";
-        c.values.dtype = DType::U8;
-        c.values.shape = {static_cast<std::int64_t>(carry->bytes.size())};
-        c.values.bytes = carry->bytes;
-        d.columns.push_back(std::move(c));
-        return std::make_unique<MemorySource>(std::move(d), "read whole");
-      });
+      g.attributes.push_back(string_attribute("ROOT.carried", {tables[first], tables[first + 1]}, false));
+      open.push_back([carry] { return std::make_unique<MemorySource>(bytes_table(carry->bytes), "read whole"); });
       open.push_back([carry] { return std::make_unique<MemorySource>(Dataset(carry->baskets), "read whole"); });
-      tables.pop_back(), tables.pop_back();
     }
-    g.attributes.push_back(string_attribute("ROOT.members", tables, false));
+    g.attributes.push_back(string_attribute("ROOT.members", {tables.begin(), tables.begin() + static_cast<std::ptrdiff_t>(first)}, false));
     g.attributes.push_back(string_attribute("ROOT.counters", counters, false));
-    if (carry) {
-      const auto& carried_names = find_strings(g, "ROOT.carried");
-      tables.insert(tables.end(), carried_names.begin(), carried_names.end());
-    }
     out.index.objects.push_back(std::move(g));
     for (std::size_t k = 0; k < tables.size(); ++k) {
       out.index.objects.push_back({group + "/" + tables[k], true, {}});

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <functional>
 #include <limits>
 #include <map>
 #include <optional>
@@ -72,18 +73,6 @@ void write_key_head(Out& o, const KeyHead& k, std::uint32_t datime) {
 
 // ---- Leaves and branches -------------------------------------------------------------------
 
-const char* leaf_class(const RootLeafSpec& l) {
-  if (l.text) return "TLeafC";
-  switch (l.dtype) {
-    case DType::Bool: return "TLeafO";
-    case DType::I8: case DType::U8: return "TLeafB";
-    case DType::I16: case DType::U16: return "TLeafS";
-    case DType::I32: case DType::U32: return "TLeafI";
-    case DType::I64: case DType::U64: return "TLeafL";
-    case DType::F32: return "TLeafF";
-    default: return "TLeafD";
-  }
-}
 
 char type_code(const RootLeafSpec& l) { return l.text ? 'C' : root_type_code(l.dtype); }
 
@@ -158,6 +147,19 @@ bool bad_name(const std::string& s) {
 
 }  // namespace
 
+
+const char* root_leaf_class(const RootLeafSpec& l) {
+  if (l.text) return "TLeafC";
+  switch (l.dtype) {
+    case DType::Bool: return "TLeafO";
+    case DType::I8: case DType::U8: return "TLeafB";
+    case DType::I16: case DType::U16: return "TLeafS";
+    case DType::I32: case DType::U32: return "TLeafI";
+    case DType::I64: case DType::U64: return "TLeafL";
+    case DType::F32: return "TLeafF";
+    default: return "TLeafD";
+  }
+}
 
 struct RootFileWriter::Impl {
   std::filesystem::path path;
@@ -241,8 +243,12 @@ struct RootFileWriter::Impl {
     pos += b.size();
   }
 
-  // Writes a key at the end of the file: header, then `payload` compressed when that helps.
-  KeyHead write_key(KeyHead k, std::span<const std::byte> payload, const std::string& what) {
+  // Writes a key at the end of the file: header (then `tail`, the fields a TBasket key carries
+  // in its header), then `payload` compressed when that helps. A header that does not take
+  // k.keylen bytes is an Error(`mismatch`): Internal for keys this writer sizes, Malformed for
+  // a source's basket frame.
+  KeyHead write_key(KeyHead k, std::span<const std::byte> payload, const std::string& what,
+                    const std::function<void(Out&, const KeyHead&)>& tail = {}, ErrorCode mismatch = ErrorCode::Internal) {
     k.seek = static_cast<std::int64_t>(pos);
     require(payload.size() < (std::size_t{1} << 30), ErrorCode::Limit,
             path.string() + ": " + what + " is over 1 GiB");
@@ -252,7 +258,10 @@ struct RootFileWriter::Impl {
     k.nbytes = k.keylen + static_cast<std::int32_t>(stored.size());
     Out head;
     write_key_head(head, k, datime);
-    require(head.bytes.size() == static_cast<std::size_t>(k.keylen), ErrorCode::Internal, "key length");
+    if (tail) tail(head, k);
+    require(head.bytes.size() == static_cast<std::size_t>(k.keylen), mismatch,
+            path.string() + ": " + what + ": its key takes " + std::to_string(head.bytes.size()) + " bytes, not " +
+                std::to_string(k.keylen));
     write_raw(head.bytes);
     write_raw(stored);
     return k;
@@ -488,22 +497,14 @@ void RootFileWriter::Impl::flush(BranchState& b) {
   k.keylen = b.keylen;
   const std::string what = "tree '" + spec->name + "' branch '" + b.name + "' basket " + std::to_string(b.basket_bytes.size());
   // The key header ends with the TBasket fields: they are written with it.
-  k.seek = static_cast<std::int64_t>(pos);
-  const auto packed = compress_blocks(b.data, algo, options.level, path.string() + ": " + what);
-  const std::span<const std::byte> stored = packed.empty() ? std::span<const std::byte>(b.data) : std::span<const std::byte>(packed);
-  k.objlen = static_cast<std::int32_t>(b.data.size());
-  k.nbytes = k.keylen + static_cast<std::int32_t>(stored.size());
-  Out head;
-  write_key_head(head, k, datime);
-  head.i16(3);                                                         // TBasket version
-  head.i32(std::max(options.basket_bytes, k.keylen + k.objlen));        // fBufferSize
-  head.i32(b.variable ? kEntryOffsetLen : static_cast<std::int32_t>(b.record));  // fNevBufSize
-  head.i32(static_cast<std::int32_t>(b.basket_entries));                // fNevBuf
-  head.i32(last);                                                      // fLast
-  head.u8(0);                                                          // header only
-  require(head.bytes.size() == static_cast<std::size_t>(k.keylen), ErrorCode::Internal, "basket key length");
-  write_raw(head.bytes);
-  write_raw(stored);
+  k = write_key(k, b.data, what, [&](Out& head, const KeyHead& key) {
+    head.i16(3);                                                           // TBasket version
+    head.i32(std::max(options.basket_bytes, key.keylen + key.objlen));      // fBufferSize
+    head.i32(b.variable ? kEntryOffsetLen : static_cast<std::int32_t>(b.record));  // fNevBufSize
+    head.i32(static_cast<std::int32_t>(b.basket_entries));                  // fNevBuf
+    head.i32(last);                                                        // fLast
+    head.u8(0);                                                            // header only
+  });
   b.basket_bytes.push_back(k.nbytes);
   b.basket_entry.push_back(b.basket_first);
   b.basket_seek.push_back(k.seek);
@@ -516,7 +517,7 @@ void RootFileWriter::Impl::flush(BranchState& b) {
 }
 
 void RootFileWriter::Impl::write_leaf(Out& o, LeafState& l, const LeafState* count) {
-  const std::string cls = leaf_class(l.spec);
+  const std::string cls = root_leaf_class(l.spec);
   classes_used.insert(cls);
   const auto obj = o.new_object(cls, &l.tag);
   const auto outer = o.versioned(1);
@@ -735,24 +736,16 @@ RootBasketPlace RootFileWriter::Impl::write_raw_basket(const RootRawBasket& b) {
   k.version = b.small_key ? 4 : 1004;
   k.keylen = static_cast<std::int16_t>(b.keylen);
   k.pdir = d.seek;
-  k.seek = static_cast<std::int64_t>(pos);
   require(!b.small_key || pos < static_cast<std::uint64_t>(kStartBigFile), ErrorCode::Limit,
           path.string() + ": " + what + " has a key with 32-bit pointers, which cannot start beyond 2 GB");
-  require(b.payload.size() < (std::size_t{1} << 30), ErrorCode::Limit, path.string() + ": " + what + " is over 1 GiB");
-  const auto packed = compress_blocks(b.payload, algo, options.level, path.string() + ": " + what);
-  const std::span<const std::byte> stored = packed.empty() ? b.payload : std::span<const std::byte>(packed);
-  k.objlen = static_cast<std::int32_t>(b.payload.size());
-  k.nbytes = k.keylen + static_cast<std::int32_t>(stored.size());
-  Out head;
-  write_key_head(head, k, datime);
-  head.i16(b.version);
-  head.i32(b.buffer_size), head.i32(b.nevbuf_size), head.i32(b.nevbuf), head.i32(b.last);
-  head.u8(0);
-  require(head.bytes.size() == static_cast<std::size_t>(b.keylen), ErrorCode::Malformed,
-          path.string() + ": " + what + ": its key takes " + std::to_string(head.bytes.size()) + " bytes, the source's " +
-              std::to_string(b.keylen));
-  write_raw(head.bytes);
-  write_raw(stored);
+  k = write_key(
+      k, b.payload, what,
+      [&](Out& head, const KeyHead&) {  // the source's TBasket header, as it was
+        head.i16(b.version);
+        head.i32(b.buffer_size), head.i32(b.nevbuf_size), head.i32(b.nevbuf), head.i32(b.last);
+        head.u8(0);
+      },
+      ErrorCode::Malformed);
   return {k.seek, k.nbytes};
 }
 

@@ -127,6 +127,9 @@ class RootFileWriter {
   std::unique_ptr<Impl> impl_;
 };
 
+// The TLeaf class this writer writes for a leaf ("TLeafF", "TLeafL" for any 64-bit integer, "TLeafC").
+const char* root_leaf_class(const RootLeafSpec& leaf);
+
 // ROOT's checksum of a class this writer describes in its streamer infos ("TTree", "TBranch",
 // "TLeafI", ...), computed from its member table as ROOT does; 0 for other classes.
 std::uint32_t root_class_checksum(std::string_view class_name);

@@ -2,6 +2,8 @@
 // basket, and the bytes of the baskets the tables cannot give back.
 #include "tree_carry.hpp"
 
+#include "root_writer.hpp"
+
 #include <bit>
 #include <cstring>
 #include <map>
@@ -220,11 +222,10 @@ bool leaf_lists_rebuild(const TTreePlan& plan) {
       const std::string part = descriptor.substr(from, colon - from);  // "name[count][dims]/T"
       from = colon + 1;
       if (!writable(l.name) || !leaf_names.insert(l.name).second || l.title != part.substr(0, part.rfind('/'))) return false;
-      static const std::map<char, std::string> classes = {{'O', "TLeafO"}, {'B', "TLeafB"}, {'b', "TLeafB"}, {'S', "TLeafS"},
-                                                          {'s', "TLeafS"}, {'I', "TLeafI"}, {'i', "TLeafI"}, {'L', "TLeafL"},
-                                                          {'l', "TLeafL"}, {'F', "TLeafF"}, {'D', "TLeafD"}, {'C', "TLeafC"}};
-      const auto c = classes.find(part.back());
-      if (c == classes.end() || c->second != l.class_name) return false;
+      RootLeafSpec written;  // the class the writer would write for it (TLeafG comes back TLeafL)
+      written.text = part.back() == 'C';
+      if (!written.text) written.dtype = *l.dtype;
+      if (l.class_name != root_leaf_class(written)) return false;
     }
   }
   return true;
