@@ -166,6 +166,7 @@ void RootFile::list_directory(std::uint64_t dir_offset, const std::string& prefi
           name() + ": " + what + " declares " + std::to_string(nkeys) + " keys in " +
               std::to_string(kr.remaining()) + " bytes");
   std::map<std::string, std::size_t> seen;
+  std::vector<std::size_t> firsts;  // where each name's (highest) cycle is in `out`, key-list order
   for (std::int32_t i = 0; i < nkeys; ++i) {
     Entry e{prefix.empty() ? std::string() : prefix + "/", read_key_header(kr)};
     e.path += e.key.name;
@@ -181,15 +182,15 @@ void RootFile::list_directory(std::uint64_t dir_offset, const std::string& prefi
       continue;
     }
     seen[e.path] = out.size();
+    firsts.push_back(out.size());
     out.push_back(e);
   }
-  std::vector<Entry> subdirs;
-  for (const auto& [path, i] : seen)
-    if (is_directory_class(out[i].key.class_name)) subdirs.push_back(out[i]);
-  std::sort(subdirs.begin(), subdirs.end(), [&](const Entry& a, const Entry& b) { return seen[a.path] < seen[b.path]; });
-  for (const Entry& dir : subdirs)
+  for (const std::size_t i : firsts) {
+    if (!is_directory_class(out[i].key.class_name)) continue;
+    const Entry dir = out[i];  // a copy: listing it grows `out`
     list_directory(dir.key.seek_key + static_cast<std::uint64_t>(dir.key.keylen), dir.path,
                    depth + 1, visited, out, all_cycles);
+  }
 }
 
 std::vector<Entry> RootFile::entries(bool all_cycles) const {
