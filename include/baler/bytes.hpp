@@ -42,6 +42,8 @@ class ByteReader {
   std::size_t remaining() const { return data_.size() - pos_; }
   std::size_t size() const { return data_.size(); }
   const std::string& what() const { return what_; }
+  // The byte at the read position (where a field starts, for a writer that patches it).
+  const std::byte* here() const { return data_.data() + pos_; }
 
   // Throws unless n bytes remain; `field` names what is being read.
   void need(std::uint64_t n, std::string_view field) const;

@@ -2,6 +2,8 @@
 // and the mapping of fields onto TreeTables (see rntuple.hpp).
 #include "rntuple.hpp"
 
+#include "rntuple_format.hpp"
+
 #include <xxhash.h>
 
 #include <algorithm>
@@ -18,522 +20,7 @@
 namespace baler::rootio {
 namespace {
 
-// ---------------------------------------------------------------------------------------------
-// Format constants.
-
-enum ColumnType : std::uint16_t {
-  kBit = 0x00, kByte = 0x01, kChar = 0x02, kInt8 = 0x03, kUInt8 = 0x04, kInt16 = 0x05,
-  kUInt16 = 0x06, kInt32 = 0x07, kUInt32 = 0x08, kInt64 = 0x09, kUInt64 = 0x0A, kReal16 = 0x0B,
-  kReal32 = 0x0C, kReal64 = 0x0D, kIndex32 = 0x0E, kIndex64 = 0x0F, kSwitch = 0x10,
-  kSplitInt16 = 0x11, kSplitUInt16 = 0x12, kSplitInt32 = 0x13, kSplitUInt32 = 0x14,
-  kSplitInt64 = 0x15, kSplitUInt64 = 0x16, kSplitReal16 = 0x17, kSplitReal32 = 0x18,
-  kSplitReal64 = 0x19, kSplitIndex32 = 0x1A, kSplitIndex64 = 0x1B, kReal32Trunc = 0x1C,
-  kReal32Quant = 0x1D,
-};
-
-enum Role : std::uint16_t { kLeaf = 0, kCollection = 1, kRecord = 2, kVariant = 3, kStreamer = 4 };
-
-constexpr std::uint16_t kFieldRepetitive = 0x01, kFieldProjected = 0x02, kFieldChecksum = 0x04;
-constexpr std::uint16_t kColumnDeferred = 0x01, kColumnRange = 0x02;
-constexpr std::uint16_t kEnvHeader = 1, kEnvFooter = 2, kEnvPageList = 3;
-
-// Sanity limits on metadata counts (the format allows more; real files have far fewer).
-constexpr std::uint64_t kMaxFields = 1u << 22;
-constexpr std::uint64_t kMaxArraySize = 1u << 16;  // std::array<T, N> mapped to N columns
-constexpr int kMaxFeatureWords = 16;
-
-// ---------------------------------------------------------------------------------------------
-// Metadata.
-
-struct Locator {
-  std::uint64_t offset = 0, size = 0;
-};
-
-struct FieldDesc {
-  std::uint32_t parent = 0;
-  std::uint16_t role = 0, flags = 0;
-  std::string name, type, alias;
-  std::uint64_t array_size = 0;
-  std::uint32_t source = 0;                   // projected fields
-  std::vector<std::uint32_t> children;        // field ids, in id order
-  std::vector<std::uint32_t> columns;         // physical column ids, in id order
-  std::vector<std::uint32_t> alias_columns;   // physical ids behind a projected field
-  bool projected() const { return flags & kFieldProjected; }
-};
-
-struct ColumnDesc {
-  std::uint16_t type = 0, bits = 0;
-  std::uint32_t field = 0;
-  std::uint16_t flags = 0, repr = 0;
-  std::int64_t first_element = 0;
-  double min = 0, max = 0;
-};
-
-struct PageDesc {
-  std::uint32_t elements = 0;
-  bool checksum = false;
-  Locator where;
-};
-
-struct ClusterColumn {
-  std::vector<PageDesc> pages;
-  std::int64_t element_offset = 0;
-  bool suppressed = false;
-  std::uint64_t elements = 0;  // sum over pages
-};
-
-struct Cluster {
-  std::uint64_t first_entry = 0, entries = 0;
-  std::vector<ClusterColumn> columns;  // by physical column id (may be shorter: extension)
-};
-
-struct Ntuple {
-  std::string what;  // "file: RNTuple 'x'"
-  std::string name, description;
-  std::uint64_t max_key_size = 0;
-  std::uint64_t header_checksum = 0;
-  std::vector<FieldDesc> fields;
-  std::vector<ColumnDesc> columns;
-  std::vector<Cluster> clusters;
-  std::uint64_t entries = 0;
-};
-
-std::string hex(std::uint64_t v) {
-  static const char* digits = "0123456789abcdef";
-  std::string s;
-  do {
-    s.insert(s.begin(), digits[v & 15]);
-    v >>= 4;
-  } while (v);
-  return "0x" + s;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Envelope primitives: frames, strings, locators.
-
-struct Frame {
-  ByteReader body;     // the frame's payload (after size and, for a list, the item count)
-  std::uint32_t items = 0;
-};
-
-// Reads the frame at r's position and moves r past it. `list`: a list frame is required,
-// else a record frame. Each list item takes at least `min_item` bytes (checked).
-Frame read_frame(ByteReader& r, bool list, std::string_view field, std::size_t min_item = 8) {
-  const auto size = r.le<std::int64_t>(field);
-  if ((size < 0) != list)
-    r.fail(std::string(field) + ": expected a " + (list ? "list" : "record") + " frame");
-  if (size == std::numeric_limits<std::int64_t>::min()) r.fail(std::string(field) + ": bad frame size");
-  const auto abs = static_cast<std::uint64_t>(size < 0 ? -size : size);
-  const std::uint64_t preamble = list ? 12 : 8;
-  if (abs < preamble)
-    r.fail(std::string(field) + ": frame size " + std::to_string(abs) + " is smaller than its preamble");
-  ByteReader body(r.bytes(abs - 8, field), r.what());
-  Frame f{std::move(body), 0};
-  if (list) {
-    f.items = f.body.le<std::uint32_t>(field);
-    if (min_item > 0 && f.items > f.body.remaining() / min_item)
-      f.body.fail(std::string(field) + ": list frame declares " + std::to_string(f.items) +
-                  " items in " + std::to_string(f.body.remaining()) + " bytes");
-  }
-  return f;
-}
-
-std::string read_string(ByteReader& r, std::string_view field) {
-  const auto n = r.le<std::uint32_t>(field);
-  const auto s = r.bytes(n, field);
-  return std::string(reinterpret_cast<const char*>(s.data()), s.size());
-}
-
-Locator read_locator(ByteReader& r, std::string_view field) {
-  const auto head = r.le<std::int32_t>(field);
-  Locator loc;
-  if (head >= 0) {
-    loc.size = static_cast<std::uint64_t>(head);
-    loc.offset = r.le<std::uint64_t>(field);
-    return loc;
-  }
-  const auto word = static_cast<std::uint32_t>(head);
-  const std::uint32_t own_size = word & 0xFFFFu;
-  const auto type_byte = static_cast<std::int8_t>(static_cast<std::uint8_t>(word >> 24));
-  const int type = type_byte < 0 ? -static_cast<int>(type_byte) : type_byte;
-  if (type != 0x01)
-    throw Error(ErrorCode::Unsupported, r.what() + ": " + std::string(field) +
-                                            ": locator of type " + std::to_string(type) +
-                                            " (only file locators are supported)");
-  if (own_size < 20) r.fail(std::string(field) + ": large locator of " + std::to_string(own_size) + " bytes");
-  loc.size = r.le<std::uint64_t>(field);
-  loc.offset = r.le<std::uint64_t>(field);
-  r.skip(own_size - 20, field);
-  return loc;
-}
-
-// Feature flags: 64-bit words while the sign bit is set; any set bit is a feature we lack.
-void read_feature_flags(ByteReader& r) {
-  for (int i = 0;; ++i) {
-    if (i == kMaxFeatureWords) r.fail("more than " + std::to_string(kMaxFeatureWords) + " feature flag words");
-    const auto w = r.le<std::uint64_t>("feature flags");
-    const auto bits = w & ~(std::uint64_t{1} << 63);
-    if (bits != 0)
-      throw Error(ErrorCode::Unsupported, r.what() + ": uses format feature flag(s) " + hex(bits) +
-                                              " of word " + std::to_string(i) +
-                                              " (a newer RNTuple format)");
-    if (!(w >> 63)) break;
-  }
-}
-
-// Reads and checks an envelope: the decompressed bytes, of length `length`, with the type
-// and length preamble and the XXH3 checksum verified. Returns the bytes; `checksum` gets the
-// stored checksum.
-std::vector<std::byte> read_envelope(const RootFile& file, const Ntuple& nt, const Locator& loc,
-                                     std::uint64_t length, std::uint16_t type,
-                                     const std::string& name, std::uint64_t* checksum = nullptr) {
-  const std::string what = nt.what + ": " + name + " envelope";
-  require(length >= 16, ErrorCode::Malformed,
-          what + ": length " + std::to_string(length) + " is too small");
-  require(length <= kMaxObjectBytes, ErrorCode::Limit,
-          what + ": length " + std::to_string(length) + " is beyond the limit " +
-              std::to_string(kMaxObjectBytes));
-  require(loc.size <= length, ErrorCode::Malformed,
-          what + ": stored size " + std::to_string(loc.size) + " exceeds its length " +
-              std::to_string(length));
-  require(nt.max_key_size == 0 || loc.size <= nt.max_key_size, ErrorCode::Unsupported,
-          what + ": " + std::to_string(loc.size) + " bytes span several keys (max key size " +
-              std::to_string(nt.max_key_size) + ")");
-  auto raw = file.source().read(loc.offset, loc.size, name + " envelope of RNTuple '" + nt.name + "'");
-  std::vector<std::byte> data =
-      raw.size() == length ? std::move(raw) : decompress_blocks(raw, length, what);
-  require(data.size() == length, ErrorCode::Malformed, what + ": wrong decompressed size");
-  ByteReader r(data, what);
-  const auto head = r.le<std::uint64_t>("envelope preamble");
-  const auto env_type = static_cast<std::uint16_t>(head & 0xFFFF);
-  const auto env_len = head >> 16;
-  if (env_type != type)
-    r.fail("envelope type " + std::to_string(env_type) + ", expected " + std::to_string(type));
-  if (env_len != length)
-    r.fail("envelope says its length is " + std::to_string(env_len) + " but the link says " +
-           std::to_string(length));
-  std::uint64_t stored = 0;
-  for (int i = 0; i < 8; ++i)
-    stored |= std::uint64_t{std::to_integer<std::uint8_t>(data[length - 8 + i])} << (8 * i);
-  const auto computed = XXH3_64bits(data.data(), length - 8);
-  require(stored == computed, ErrorCode::Corrupt,
-          what + ": checksum mismatch (stored " + hex(stored) + ", computed " + hex(computed) + ")");
-  if (checksum) *checksum = stored;
-  return data;
-}
-
-// Payload of an envelope (between preamble and checksum).
-ByteReader envelope_body(const std::vector<std::byte>& data, const std::string& what) {
-  return ByteReader(std::span<const std::byte>(data).subspan(8, data.size() - 16), what);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Schema (header and footer's schema extension).
-
-void read_schema(ByteReader& r, Ntuple& nt, std::vector<std::pair<std::uint32_t, std::uint32_t>>& aliases) {
-  auto fl = read_frame(r, true, "field list");
-  require(nt.fields.size() + fl.items <= kMaxFields, ErrorCode::Limit,
-          nt.what + ": more than " + std::to_string(kMaxFields) + " fields");
-  for (std::uint32_t i = 0; i < fl.items; ++i) {
-    auto fr = read_frame(fl.body, false, "field record");
-    auto& b = fr.body;
-    FieldDesc f;
-    b.skip(8, "field and type version");
-    f.parent = b.le<std::uint32_t>("parent field id");
-    f.role = b.le<std::uint16_t>("structural role");
-    f.flags = b.le<std::uint16_t>("field flags");
-    f.name = read_string(b, "field name");
-    f.type = read_string(b, "type name");
-    f.alias = read_string(b, "type alias");
-    read_string(b, "field description");
-    if (f.flags & kFieldRepetitive) f.array_size = b.le<std::uint64_t>("array size");
-    if (f.flags & kFieldProjected) f.source = b.le<std::uint32_t>("source field id");
-    if (f.flags & kFieldChecksum) b.skip(4, "type checksum");
-    nt.fields.push_back(std::move(f));
-  }
-  auto cl = read_frame(r, true, "column list");
-  for (std::uint32_t i = 0; i < cl.items; ++i) {
-    auto cr = read_frame(cl.body, false, "column record");
-    auto& b = cr.body;
-    ColumnDesc c;
-    c.type = b.le<std::uint16_t>("column type");
-    c.bits = b.le<std::uint16_t>("bits on storage");
-    c.field = b.le<std::uint32_t>("column field id");
-    c.flags = b.le<std::uint16_t>("column flags");
-    c.repr = b.le<std::uint16_t>("representation index");
-    if (c.flags & kColumnDeferred) c.first_element = b.le<std::int64_t>("first element index");
-    if (c.flags & kColumnRange) {
-      c.min = std::bit_cast<double>(b.le<std::uint64_t>("column minimum"));
-      c.max = std::bit_cast<double>(b.le<std::uint64_t>("column maximum"));
-    }
-    nt.columns.push_back(c);
-  }
-  auto al = read_frame(r, true, "alias column list");
-  for (std::uint32_t i = 0; i < al.items; ++i) {
-    auto ar = read_frame(al.body, false, "alias column record");
-    const auto physical = ar.body.le<std::uint32_t>("physical column id");
-    const auto field = ar.body.le<std::uint32_t>("alias field id");
-    aliases.emplace_back(physical, field);
-  }
-  read_frame(r, true, "extra type information list");  // not needed
-}
-
-// Links fields to their children and columns; checks every id.
-void link_schema(Ntuple& nt, const std::vector<std::pair<std::uint32_t, std::uint32_t>>& aliases) {
-  const auto nf = nt.fields.size();
-  for (std::size_t i = 0; i < nf; ++i) {
-    auto& f = nt.fields[i];
-    require(f.parent < nf, ErrorCode::Malformed,
-            nt.what + ": field '" + f.name + "' has parent id " + std::to_string(f.parent) +
-                " beyond the " + std::to_string(nf) + " fields");
-    if (f.parent != i) nt.fields[f.parent].children.push_back(static_cast<std::uint32_t>(i));
-    if (f.projected())
-      require(f.source < nf, ErrorCode::Malformed,
-              nt.what + ": field '" + f.name + "' is projected from missing field " +
-                  std::to_string(f.source));
-  }
-  for (std::size_t i = 0; i < nt.columns.size(); ++i) {
-    const auto& c = nt.columns[i];
-    require(c.field < nf, ErrorCode::Malformed,
-            nt.what + ": column " + std::to_string(i) + " belongs to missing field " +
-                std::to_string(c.field));
-    nt.fields[c.field].columns.push_back(static_cast<std::uint32_t>(i));
-  }
-  for (const auto& [physical, field] : aliases) {
-    require(physical < nt.columns.size() && field < nf, ErrorCode::Malformed,
-            nt.what + ": alias column links column " + std::to_string(physical) + " to field " +
-                std::to_string(field) + " (" + std::to_string(nt.columns.size()) + " columns, " +
-                std::to_string(nf) + " fields)");
-    nt.fields[field].alias_columns.push_back(physical);
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Page lists.
-
-void read_page_list(const RootFile& file, Ntuple& nt, const Locator& loc, std::uint64_t length,
-                    std::uint32_t expected_clusters, std::size_t group) {
-  const std::string name = "page list " + std::to_string(group);
-  const auto data = read_envelope(file, nt, loc, length, kEnvPageList, name);
-  auto r = envelope_body(data, nt.what + ": " + name);
-  const auto header_sum = r.le<std::uint64_t>("header checksum");
-  require(header_sum == nt.header_checksum, ErrorCode::Corrupt,
-          nt.what + ": " + name + " belongs to another header (checksum " + hex(header_sum) +
-              ", header " + hex(nt.header_checksum) + ")");
-  auto sl = read_frame(r, true, "cluster summaries");
-  const std::size_t first_cluster = nt.clusters.size();
-  for (std::uint32_t i = 0; i < sl.items; ++i) {
-    auto sr = read_frame(sl.body, false, "cluster summary");
-    Cluster c;
-    c.first_entry = sr.body.le<std::uint64_t>("first entry");
-    const auto word = sr.body.le<std::uint64_t>("entries and flags");
-    c.entries = word & ((std::uint64_t{1} << 56) - 1);
-    if ((word >> 56) & 0x01)
-      throw Error(ErrorCode::Unsupported, nt.what + ": cluster " + std::to_string(first_cluster + i) +
-                                              " is sharded (a newer RNTuple format)");
-    nt.clusters.push_back(std::move(c));
-  }
-  require(sl.items == expected_clusters, ErrorCode::Malformed,
-          nt.what + ": " + name + " has " + std::to_string(sl.items) +
-              " cluster summaries but the footer says " + std::to_string(expected_clusters));
-  auto top = read_frame(r, true, "page locations", 12);
-  require(top.items == sl.items, ErrorCode::Malformed,
-          nt.what + ": " + name + " has page locations for " + std::to_string(top.items) +
-              " clusters and " + std::to_string(sl.items) + " cluster summaries");
-  for (std::uint32_t ci = 0; ci < top.items; ++ci) {
-    auto& cluster = nt.clusters[first_cluster + ci];
-    auto outer = read_frame(top.body, true, "cluster column list", 20);
-    require(outer.items <= nt.columns.size(), ErrorCode::Malformed,
-            nt.what + ": cluster " + std::to_string(first_cluster + ci) + " lists " +
-                std::to_string(outer.items) + " columns but the schema has " +
-                std::to_string(nt.columns.size()));
-    cluster.columns.resize(outer.items);
-    for (std::uint32_t k = 0; k < outer.items; ++k) {
-      auto inner = read_frame(outer.body, true, "column page list", 16);
-      auto& cc = cluster.columns[k];
-      cc.pages.reserve(inner.items);
-      for (std::uint32_t p = 0; p < inner.items; ++p) {
-        PageDesc pd;
-        const auto n = inner.body.le<std::int32_t>("page element count");
-        pd.checksum = n < 0;
-        pd.elements = n < 0 ? static_cast<std::uint32_t>(-static_cast<std::int64_t>(n))
-                            : static_cast<std::uint32_t>(n);
-        pd.where = read_locator(inner.body, "page locator");
-        cc.elements += pd.elements;
-        cc.pages.push_back(pd);
-      }
-      cc.element_offset = inner.body.le<std::int64_t>("column element offset");
-      cc.suppressed = cc.element_offset < 0;
-      if (!cc.suppressed) inner.body.skip(4, "column compression settings");
-      require(!cc.suppressed || cc.pages.empty(), ErrorCode::Malformed,
-              nt.what + ": suppressed column " + std::to_string(k) + " of cluster " +
-                  std::to_string(first_cluster + ci) + " has pages");
-    }
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Opening: anchor, header, footer, page lists.
-
-Ntuple open_ntuple(const RootFile& file, const Entry& entry) {
-  Ntuple nt;
-  nt.what = file.name() + ": RNTuple '" + entry.path + "'";
-  nt.name = entry.path;
-  const auto payload = file.payload(entry.key, "RNTuple anchor '" + entry.path + "'");
-  ByteReader r(payload, nt.what + ": anchor");
-  const auto count = r.be<std::uint32_t>("anchor byte count");
-  if (!(count & 0x40000000u)) r.fail("anchor has no byte count");
-  const auto object_bytes = count & ~0x40000000u;
-  r.need(object_bytes, "anchor object");
-  const auto object_end = r.pos() + object_bytes;
-  r.skip(2, "anchor class version");
-  const std::size_t fields_at = r.pos();
-  const auto epoch = r.be<std::uint16_t>("version epoch");
-  const auto major = r.be<std::uint16_t>("version major");
-  const auto minor = r.be<std::uint16_t>("version minor");
-  const auto patch = r.be<std::uint16_t>("version patch");
-  const std::string version = std::to_string(epoch) + "." + std::to_string(major) + "." +
-                              std::to_string(minor) + "." + std::to_string(patch);
-  require(epoch == 1, ErrorCode::Unsupported,
-          nt.what + ": format version " + version + " (only epoch 1, ROOT >= 6.34, is supported)");
-  const auto seek_header = r.be<std::uint64_t>("seek header");
-  const auto nbytes_header = r.be<std::uint64_t>("nbytes header");
-  const auto len_header = r.be<std::uint64_t>("len header");
-  const auto seek_footer = r.be<std::uint64_t>("seek footer");
-  const auto nbytes_footer = r.be<std::uint64_t>("nbytes footer");
-  const auto len_footer = r.be<std::uint64_t>("len footer");
-  nt.max_key_size = r.be<std::uint64_t>("max key size");
-  if (r.pos() > object_end) r.fail("anchor fields run past the object's byte count");
-  // The checksum covers the anchor's fields (epoch to the last field the writer knew).
-  const auto fields = std::span<const std::byte>(payload).subspan(fields_at, object_end - fields_at);
-  r.seek(object_end, "anchor checksum");
-  const auto stored = r.be<std::uint64_t>("anchor checksum");
-  const auto computed = XXH3_64bits(fields.data(), fields.size());
-  require(stored == computed, ErrorCode::Corrupt,
-          nt.what + ": anchor checksum mismatch (stored " + hex(stored) + ", computed " +
-              hex(computed) + ")");
-
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> aliases;
-  {
-    const auto data = read_envelope(file, nt, {seek_header, nbytes_header}, len_header, kEnvHeader,
-                                    "header", &nt.header_checksum);
-    auto h = envelope_body(data, nt.what + ": header");
-    read_feature_flags(h);
-    const auto name = read_string(h, "ntuple name");
-    nt.description = read_string(h, "ntuple description");
-    read_string(h, "writer");
-    (void)name;
-    read_schema(h, nt, aliases);
-  }
-  std::vector<std::tuple<Locator, std::uint64_t, std::uint32_t>> groups;
-  {
-    const auto data = read_envelope(file, nt, {seek_footer, nbytes_footer}, len_footer, kEnvFooter, "footer");
-    auto f = envelope_body(data, nt.what + ": footer");
-    read_feature_flags(f);
-    const auto header_sum = f.le<std::uint64_t>("header checksum");
-    require(header_sum == nt.header_checksum, ErrorCode::Corrupt,
-            nt.what + ": footer belongs to another header (checksum " + hex(header_sum) +
-                ", header " + hex(nt.header_checksum) + ")");
-    auto ext = read_frame(f, false, "schema extension");
-    if (ext.body.remaining() > 0) read_schema(ext.body, nt, aliases);
-    auto gl = read_frame(f, true, "cluster groups");
-    for (std::uint32_t i = 0; i < gl.items; ++i) {
-      auto gr = read_frame(gl.body, false, "cluster group");
-      gr.body.skip(16, "cluster group entry range");
-      const auto nclusters = gr.body.le<std::uint32_t>("cluster count");
-      const auto length = gr.body.le<std::uint64_t>("page list length");
-      const auto loc = read_locator(gr.body, "page list locator");
-      groups.emplace_back(loc, length, nclusters);
-    }
-  }
-  link_schema(nt, aliases);
-  for (std::size_t g = 0; g < groups.size(); ++g) {
-    const auto& [loc, length, nclusters] = groups[g];
-    read_page_list(file, nt, loc, length, nclusters, g);
-  }
-  std::stable_sort(nt.clusters.begin(), nt.clusters.end(),
-                   [](const Cluster& a, const Cluster& b) { return a.first_entry < b.first_entry; });
-  for (std::size_t i = 0; i < nt.clusters.size(); ++i) {
-    const auto& c = nt.clusters[i];
-    require(c.first_entry == nt.entries, ErrorCode::Malformed,
-            nt.what + ": cluster " + std::to_string(i) + " starts at entry " +
-                std::to_string(c.first_entry) + ", expected " + std::to_string(nt.entries));
-    require(c.entries <= kMaxElements - nt.entries, ErrorCode::Limit,
-            nt.what + ": more than " + std::to_string(kMaxElements) + " entries");
-    nt.entries += c.entries;
-  }
-  return nt;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Column types.
-
-// Bits per element of a fixed-width column type; 0 for variable (Trunc, Quant), -1 unknown.
-int fixed_bits(std::uint16_t t) {
-  switch (t) {
-    case kBit: return 1;
-    case kByte: case kChar: case kInt8: case kUInt8: return 8;
-    case kInt16: case kUInt16: case kSplitInt16: case kSplitUInt16: case kReal16: case kSplitReal16:
-      return 16;
-    case kInt32: case kUInt32: case kSplitInt32: case kSplitUInt32: case kReal32: case kSplitReal32:
-    case kIndex32: case kSplitIndex32:
-      return 32;
-    case kInt64: case kUInt64: case kSplitInt64: case kSplitUInt64: case kReal64: case kSplitReal64:
-    case kIndex64: case kSplitIndex64:
-      return 64;
-    case kSwitch: return 96;
-    case kReal32Trunc: case kReal32Quant: return 0;
-    default: return -1;
-  }
-}
-
-bool is_index_type(std::uint16_t t) {
-  return t == kIndex32 || t == kIndex64 || t == kSplitIndex32 || t == kSplitIndex64;
-}
-bool is_integer_type(std::uint16_t t) {
-  switch (t) {
-    case kBit: case kChar: case kInt8: case kUInt8: case kInt16: case kUInt16: case kInt32:
-    case kUInt32: case kInt64: case kUInt64: case kSplitInt16: case kSplitUInt16: case kSplitInt32:
-    case kSplitUInt32: case kSplitInt64: case kSplitUInt64:
-      return true;
-    default: return false;
-  }
-}
-bool is_real_type(std::uint16_t t) {
-  switch (t) {
-    case kReal16: case kSplitReal16: case kReal32: case kSplitReal32: case kReal64: case kSplitReal64:
-    case kReal32Trunc: case kReal32Quant:
-      return true;
-    default: return false;
-  }
-}
-
-std::string column_type_name(std::uint16_t t) {
-  static const char* names[] = {"Bit", "Byte", "Char", "Int8", "UInt8", "Int16", "UInt16", "Int32",
-                                "UInt32", "Int64", "UInt64", "Real16", "Real32", "Real64",
-                                "Index32", "Index64", "Switch", "SplitInt16", "SplitUInt16",
-                                "SplitInt32", "SplitUInt32", "SplitInt64", "SplitUInt64",
-                                "SplitReal16", "SplitReal32", "SplitReal64", "SplitIndex32",
-                                "SplitIndex64", "Real32Trunc", "Real32Quant"};
-  return t < std::size(names) ? names[t] : "type " + hex(t);
-}
-
-// Checks a column's bit width and range against its type. Throws Error(Malformed).
-void check_column(const Ntuple& nt, const ColumnDesc& c, std::uint32_t id) {
-  const auto bad = [&](const std::string& s) {
-    throw Error(ErrorCode::Malformed, nt.what + ": field '" + nt.fields[c.field].name + "': column " +
-                                          std::to_string(id) + " (" + column_type_name(c.type) + ") " + s);
-  };
-  const int fixed = fixed_bits(c.type);
-  if (fixed > 0 && c.bits != fixed) bad("has " + std::to_string(c.bits) + " bits per element");
-  if (c.type == kReal32Trunc && (c.bits < 10 || c.bits > 31))
-    bad("has " + std::to_string(c.bits) + " bits (10 to 31 allowed)");
-  if (c.type == kReal32Quant) {
-    if (c.bits < 1 || c.bits > 32) bad("has " + std::to_string(c.bits) + " bits (1 to 32 allowed)");
-    if (!(c.flags & kColumnRange)) bad("has no value range");
-    if (!std::isfinite(c.min) || !std::isfinite(c.max) || !(c.min <= c.max)) bad("has a bad value range");
-  }
-}
+using namespace rnt;
 
 std::optional<DType> fundamental_dtype(const std::string& type) {
   static const std::map<std::string, DType> types = {
@@ -548,12 +35,6 @@ std::optional<DType> fundamental_dtype(const std::string& type) {
 
 // ---------------------------------------------------------------------------------------------
 // Page decoding.
-
-std::uint64_t load_le(const std::byte* p, std::size_t n) {
-  std::uint64_t v = 0;
-  for (std::size_t i = 0; i < n; ++i) v |= std::uint64_t{std::to_integer<std::uint8_t>(p[i])} << (8 * i);
-  return v;
-}
 
 // Element i of an array of `n` elements of `size` bytes, split ("byte planes") or not.
 std::uint64_t element(const std::byte* p, std::size_t i, std::size_t n, std::size_t size, bool split) {
@@ -697,10 +178,6 @@ void decode_page(const ColumnDesc& c, std::span<const std::byte> in, std::size_t
   }
 }
 
-std::uint64_t page_bytes(const ColumnDesc& c, std::uint64_t elements) {
-  return (elements * c.bits + 7) / 8;  // elements < 2^31, bits <= 96: no overflow
-}
-
 // ---------------------------------------------------------------------------------------------
 // Reading columns.
 
@@ -708,31 +185,8 @@ class Reader {
  public:
   Reader(const RootFile& file, const Ntuple& nt) : file_(file), nt_(nt) {}
 
-  // The physical column behind logical column k of field f in cluster ci (the representation
-  // that is not suppressed there), or nullopt when the cluster does not list it (a deferred
-  // column added later).
-  std::uint32_t active_column(const FieldDesc& f, std::size_t k, std::size_t ci,
-                              const std::string& what) const {
-    const auto& cols = f.columns;
-    const auto& cluster = nt_.clusters[ci];
-    std::uint32_t fallback = std::numeric_limits<std::uint32_t>::max();
-    std::uint16_t nrep = 0;
-    for (auto id : cols) nrep = std::max<std::uint16_t>(nrep, nt_.columns[id].repr + 1);
-    for (std::uint16_t rep = 0; rep < nrep; ++rep) {
-      std::size_t idx = 0;
-      for (auto id : cols) {
-        if (nt_.columns[id].repr != rep) continue;
-        if (idx++ != k) continue;
-        if (id >= cluster.columns.size()) {
-          if (fallback == std::numeric_limits<std::uint32_t>::max()) fallback = id;
-        } else if (!cluster.columns[id].suppressed) {
-          return id;
-        }
-      }
-    }
-    require(fallback != std::numeric_limits<std::uint32_t>::max(), ErrorCode::Malformed,
-            what + ": cluster " + std::to_string(ci) + " has no active column " + std::to_string(k));
-    return fallback;
+  std::uint32_t active_column(const FieldDesc& f, std::size_t k, std::size_t ci, const std::string& what) const {
+    return rnt::active_column(nt_, f, k, ci, what);
   }
 
   // Values of logical column k of field f: counts[ci] elements from each cluster, as T.
@@ -806,22 +260,7 @@ class Reader {
 
  private:
   std::vector<std::byte> read_page(const ColumnDesc& c, const PageDesc& page, const std::string& what) {
-    require(nt_.max_key_size == 0 || page.where.size <= nt_.max_key_size, ErrorCode::Unsupported,
-            what + ": page of " + std::to_string(page.where.size) + " bytes spans several keys");
-    const std::uint64_t length = page_bytes(c, page.elements);
-    require(length <= kMaxObjectBytes, ErrorCode::Limit,
-            what + ": page of " + std::to_string(length) + " bytes is beyond the limit");
-    const std::uint64_t stored = page.where.size + (page.checksum ? 8 : 0);
-    auto raw = file_.source().read(page.where.offset, stored, what.substr(nt_.what.size() + 2));
-    const auto body = std::span<const std::byte>(raw).first(static_cast<std::size_t>(page.where.size));
-    if (page.checksum) {
-      const auto want = load_le(raw.data() + page.where.size, 8);
-      const auto got = XXH3_64bits(body.data(), body.size());
-      require(want == got, ErrorCode::Corrupt,
-              what + ": page checksum mismatch (stored " + hex(want) + ", computed " + hex(got) + ")");
-    }
-    if (body.size() == length) return std::vector<std::byte>(body.begin(), body.end());
-    return decompress_blocks(body, length, what);
+    return unpack_page(nt_, c, page, read_stored_page(file_, nt_, page, what), what);
   }
 
   const RootFile& file_;
@@ -1164,6 +603,132 @@ Entry find_rntuple(const RootFile& file, const std::string& path) {
 
 std::string dtype_str(DType t) { return std::string(dtype_name(t)); }
 
+
+// ---------------------------------------------------------------------------------------------
+// The tables' values as column streams (for a rewrite, rntuple_carry.cpp).
+
+const Array& table_column(const Dataset& d, const std::string& name, const std::string& what) {
+  for (const auto& c : d.columns)
+    if (c.name == name) return c.values;
+  throw Error(ErrorCode::Malformed, what + ": no column '" + name + "'");
+}
+
+// Appends the values of `a` to s (integers as int64, reals as double).
+void append_column(ColumnStream& s, const Array& a) {
+  visit_dtype(a.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (std::is_same_v<T, Half>) {
+      throw Error(ErrorCode::Internal, "half-precision RNTuple column");
+    } else {
+      const auto v = a.template as<T>();
+      if constexpr (std::is_floating_point_v<T>) s.reals.insert(s.reals.end(), v.begin(), v.end());
+      else for (const auto x : v) s.ints.push_back(static_cast<std::int64_t>(x));
+    }
+  });
+}
+
+// The streams of one leaf: `counts` entries (or objects) per cluster, values from `table`.
+void leaf_streams(const Leaf& leaf, const std::vector<std::uint64_t>& counts, const Dataset& table,
+                  const std::string& what, std::vector<ColumnStream>& out) {
+  if (leaf.text) {
+    const TextColumn* t = nullptr;
+    for (const auto& c : table.text)
+      if (c.name == leaf.name) t = &c;
+    require(t != nullptr, ErrorCode::Malformed, what + ": no text column '" + leaf.name + "'");
+    ColumnStream index{leaf.field, 0, counts, false, DType::U64, {}, {}};
+    ColumnStream chars{leaf.field, 1, {}, false, DType::U8, {}, {}};
+    std::size_t row = 0;
+    for (const auto n : counts) {
+      std::uint64_t end = 0;
+      for (std::uint64_t i = 0; i < n; ++i, ++row) {
+        require(row < t->values.size(), ErrorCode::Malformed, what + ": text column '" + leaf.name + "' is short");
+        for (const char ch : t->values[row]) chars.ints.push_back(static_cast<unsigned char>(ch));
+        end += t->values[row].size();
+        index.ints.push_back(static_cast<std::int64_t>(end));
+      }
+      chars.counts.push_back(end);
+    }
+    require(row == t->values.size(), ErrorCode::Malformed, what + ": text column '" + leaf.name + "' has extra rows");
+    out.push_back(std::move(index));
+    out.push_back(std::move(chars));
+    return;
+  }
+  ColumnStream s{leaf.field, 0, counts, is_float(leaf.dtype), leaf.dtype, {}, {}};
+  std::uint64_t rows = 0;
+  for (const auto n : counts) rows += n;
+  if (!leaf.repeat) {
+    const Array& a = table_column(table, leaf.name, what);
+    require(a.dtype == leaf.dtype && a.bytes.size() == rows * dtype_size(a.dtype), ErrorCode::Malformed,
+            what + ": column '" + leaf.name + "' is not " + std::to_string(rows) + " values of " + dtype_str(leaf.dtype));
+    append_column(s, a);
+  } else {
+    for (auto& c : s.counts) c *= leaf.repeat;
+    std::vector<ColumnStream> parts(leaf.repeat);
+    for (std::uint64_t k = 0; k < leaf.repeat; ++k) {
+      const std::string name = leaf.name + "[" + std::to_string(k) + "]";
+      const Array& a = table_column(table, name, what);
+      require(a.dtype == leaf.dtype && a.bytes.size() == rows * dtype_size(a.dtype), ErrorCode::Malformed,
+              what + ": column '" + name + "' is not " + std::to_string(rows) + " values of " + dtype_str(leaf.dtype));
+      append_column(parts[k], a);
+    }
+    for (std::uint64_t r = 0; r < rows; ++r)
+      for (const auto& part : parts) {
+        if (s.real) s.reals.push_back(part.reals[r]);
+        else s.ints.push_back(part.ints[r]);
+      }
+  }
+  out.push_back(std::move(s));
+}
+
+}  // namespace
+
+namespace rnt {
+
+std::vector<ColumnStream> table_streams(const Ntuple& nt, const Dataset& flat, const std::vector<const Dataset*>& collections) {
+  const auto plans = make_plan(nt);
+  std::vector<std::uint64_t> entries;
+  for (const auto& c : nt.clusters) entries.push_back(c.entries);
+  std::vector<ColumnStream> out;
+  std::size_t next = 0;
+  for (const auto& p : plans) {
+    const std::string what = nt.what + ", field '" + nt.fields[p.field].name + "'";
+    if (p.kind == Kind::Flat) {
+      for (const auto& leaf : p.leaves) leaf_streams(leaf, entries, flat, what, out);
+    } else if (p.kind == Kind::Collection) {
+      require(next < collections.size(), ErrorCode::Malformed, what + ": no table for the collection");
+      const Dataset& objects = *collections[next++];
+      const Array& counter = table_column(flat, p.counter, what);
+      require(counter.dtype == p.counter_dtype && counter.bytes.size() == nt.entries * dtype_size(counter.dtype),
+              ErrorCode::Malformed, what + ": counter '" + p.counter + "' is not " + std::to_string(nt.entries) +
+                                        " values of " + dtype_str(p.counter_dtype));
+      ColumnStream index{p.field, 0, entries, false, DType::U64, {}, {}};
+      std::vector<std::uint64_t> totals;
+      std::size_t row = 0;
+      for (const auto n : entries) {
+        std::uint64_t end = 0;
+        for (std::uint64_t i = 0; i < n; ++i, ++row) {
+          end += p.counter_dtype == DType::U64 ? counter.as<std::uint64_t>()[row] : counter.as<std::uint32_t>()[row];
+          require(end <= kMaxElements, ErrorCode::Malformed, what + ": collection too large");
+          index.ints.push_back(static_cast<std::int64_t>(end));
+        }
+        totals.push_back(end);
+      }
+      std::uint64_t items = 0;
+      for (const auto t : totals) items += t;
+      require(items == objects.rows(), ErrorCode::Malformed,
+              what + ": counter '" + p.counter + "' adds up to " + std::to_string(items) + " but the collection has " +
+                  std::to_string(objects.rows()) + " rows");
+      out.push_back(std::move(index));
+      for (const auto& leaf : p.leaves) leaf_streams(leaf, totals, objects, what, out);
+    }
+  }
+  require(next == collections.size(), ErrorCode::Malformed, nt.what + ": more collection tables than collections");
+  return out;
+}
+
+}  // namespace rnt
+
+namespace {
 }  // namespace
 
 std::vector<std::string> list_rntuples(const RootFile& file) {

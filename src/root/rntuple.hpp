@@ -39,6 +39,10 @@
 #include "tree_tables.hpp"
 
 namespace baler::rootio {
+class RootFileWriter;
+}
+
+namespace baler::rootio {
 
 // Largest total of decoded column bytes one RNTuple may need in memory (Error(Limit) beyond).
 inline constexpr std::uint64_t kMaxRNTupleBytes = std::uint64_t{4} << 30;
@@ -54,5 +58,38 @@ TreeTables read_rntuple(const RootFile& file, const std::string& path);
 // One line per top-level field: name, type name, and how it maps (flat column, collection,
 // counter, skipped and why). Reads only the metadata (anchor, header, footer, page lists).
 std::vector<std::string> describe_rntuple(const RootFile& file, const std::string& path);
+
+// An RNTuple carried for a rewrite as an RNTuple: its anchor payload, its header as stored, its
+// footer and page lists (uncompressed), and the stored bytes of the pages the tables cannot give
+// back. A page of a column read into a table is rebuilt on writing when encoding the tables'
+// values in its column's type gives its stored content back (and the encoding loses nothing
+// whatever the values: not for Real16, Real32Trunc, Real32Quant or doubles kept as floats).
+struct NtupleCarry {
+  std::vector<std::byte> bytes;      // anchor, header, footer, page lists, then the raw pages
+  std::vector<std::int64_t> layout;  // the sizes of anchor, header, footer, each page list
+  Dataset page_table;                // one row per page in page-list order: raw_bytes (0: rebuilt)
+  std::size_t pages = 0, raw_pages = 0;
+};
+
+// `tables`: what read_rntuple read of the same RNTuple.
+NtupleCarry carry_ntuple(const RootFile& file, const Entry& entry, const TreeTables& tables);
+
+// What write_ntuple needs: the carried parts and the tables (flat, then the collections in
+// read_rntuple's order), and the anchor key's place and name.
+struct NtupleWrite {
+  std::string what, directory, class_name, name, title;
+  std::int16_t cycle = 1;
+  bool small_key = false;
+  std::vector<std::int64_t> layout;
+  std::span<const std::byte> bytes;
+  const Dataset* pages = nullptr;
+  const Dataset* flat = nullptr;
+  std::vector<const Dataset*> collections;
+};
+
+// Writes the RNTuple: header, the pages cluster by cluster (blobs of class RBlob, as ROOT
+// writes them), the page lists and the footer with the new positions (checksums recomputed),
+// and the anchor key. Error(Malformed) for carried parts or tables that disagree.
+void write_ntuple(RootFileWriter& w, const NtupleWrite& in);
 
 }  // namespace baler::rootio

@@ -299,6 +299,7 @@ RootBundleSource open_root_bundle(const DataSpec& spec, const std::function<void
     std::vector<std::function<std::unique_ptr<DataSource>()>> open;
     bool empty = false;
     std::shared_ptr<const rootio::TreeCarry> carry;  // a TTree rewritten in place
+    std::shared_ptr<const rootio::NtupleCarry> ntuple_carry;  // an RNTuple written back as one
     std::vector<std::int64_t> branch_index;
     std::string note;
     const bool ntuple = rootio::is_rntuple_class(entry.key.class_name);
@@ -307,7 +308,14 @@ RootBundleSource open_root_bundle(const DataSpec& spec, const std::function<void
       title = t->title, entries = t->entries, skipped = t->skipped;
       empty = t->flat.columns.empty() && t->flat.text.empty();
       add_branches(t->flat, "", branches, descriptors);
-      open.push_back([t] { return std::make_unique<SharedSource>(t, t->flat); });
+      try {
+        ntuple_carry = std::make_shared<const rootio::NtupleCarry>(rootio::carry_ntuple(rootio::RootFile(spec.path), entry, *t));
+      } catch (const Error& e) {
+        if (e.code() != ErrorCode::Unsupported) throw;
+        note = std::string(e.what()) + "; the RNTuple is written back as a TTree of its columns";
+      }
+      if (empty && ntuple_carry) tables.clear();  // no entries table: every page travels as stored
+      else open.push_back([t] { return std::make_unique<SharedSource>(t, t->flat); });
       for (const auto& c : t->collections) {
         add_branches(c.objects, c.counter, branches, descriptors);
         tables.push_back(rootio::collection_table_name(c));
@@ -349,15 +357,17 @@ RootBundleSource open_root_bundle(const DataSpec& spec, const std::function<void
     if (carry && !carry->older_left_out.empty() && on_note)
       on_note(left_out_note(what + ": older cycle" + (carry->older_left_out.size() == 1 ? "" : "s") + " " +
                             rootio::first_names(carry->older_left_out, carry->older_left_out.size())));
-    if (carry && !skipped.empty() && on_note) {
+    const bool in_place = carry || ntuple_carry;
+    if (in_place && !skipped.empty() && on_note) {
       for (auto& s : skipped) s = s.substr(0, s.find(" ("));
-      on_note(what + ": " + std::to_string(skipped.size()) + " branch" + (skipped.size() == 1 ? "" : "es") +
-              " carried as stored (their baskets' bytes, compressed losslessly, not as columns): " + rootio::first_names(skipped));
+      on_note(what + ": " + std::to_string(skipped.size()) + (ntuple ? " field" : " branch") +
+              (skipped.size() == 1 ? "" : ntuple ? "s" : "es") + " carried as stored (their " +
+              (ntuple ? "pages'" : "baskets'") + " bytes, compressed losslessly, not as columns): " + rootio::first_names(skipped));
     } else if (!skipped.empty() && on_note) {
       on_note(left_out_note(what + ": " + std::to_string(skipped.size()) + (ntuple ? " field" : " branch") +
                             (skipped.size() == 1 ? "" : ntuple ? "s" : "es") + ": " + rootio::first_names(skipped, skipped.size())));
     }
-    if (empty && !carry) {
+    if (empty && !in_place) {
       if (on_note) on_note(left_out_note(what + ": the whole tree (no branch baler can read)"));
       continue;
     }
@@ -391,6 +401,19 @@ RootBundleSource open_root_bundle(const DataSpec& spec, const std::function<void
       g.attributes.push_back(string_attribute("ROOT.carried", {tables[first], tables[first + 1]}, false));
       open.push_back([carry] { return std::make_unique<MemorySource>(bytes_table(carry->bytes), "read whole"); });
       open.push_back([carry] { return std::make_unique<MemorySource>(Dataset(carry->baskets), "read whole"); });
+    }
+    if (ntuple_carry) {  // written back as an RNTuple: its metadata and the pages not rebuilt
+      patched = true;
+      tables.push_back("ROOT.bytes");
+      tables.push_back("ROOT.pages");
+      make_distinct(tables, first);
+      std::vector<std::int64_t> key{entry.key.version, entry.key.cycle};
+      g.attributes.push_back(ints_attribute("ROOT.ntuple_key", key));
+      g.attributes.push_back(ints_attribute("ROOT.ntuple", ntuple_carry->layout));
+      g.attributes.push_back(string_attribute("ROOT.key_title", {entry.key.title}, true));
+      g.attributes.push_back(string_attribute("ROOT.carried", {tables[first], tables[first + 1]}, false));
+      open.push_back([ntuple_carry] { return std::make_unique<MemorySource>(bytes_table(ntuple_carry->bytes), "read whole"); });
+      open.push_back([ntuple_carry] { return std::make_unique<MemorySource>(Dataset(ntuple_carry->page_table), "read whole"); });
     }
     g.attributes.push_back(string_attribute("ROOT.members", {tables.begin(), tables.begin() + static_cast<std::ptrdiff_t>(first)}, false));
     g.attributes.push_back(string_attribute("ROOT.counters", counters, false));

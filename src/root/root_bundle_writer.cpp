@@ -6,6 +6,7 @@
 
 #include "baler/root.hpp"
 #include "root_internal.hpp"
+#include "rntuple.hpp"
 #include "root_writer.hpp"
 #include "tree_carry.hpp"
 
@@ -289,7 +290,7 @@ void write_tree(rootio::RootFileWriter& w, const Hdf5Object& group,
   const auto leaves = strings_of(group, "ROOT.leaves", what);
   const auto members = strings_of(group, "ROOT.members", what);
   const auto counters = strings_of(group, "ROOT.counters", what);
-  const bool in_place = find_attribute(group, "ROOT.tree_key") != nullptr;
+  const bool in_place = find_attribute(group, "ROOT.tree_key") != nullptr || find_attribute(group, "ROOT.ntuple") != nullptr;
   require(branches.size() == leaves.size() && members.size() == counters.size() + (members.empty() ? 0 : 1) &&
               (in_place || !members.empty()),
           ErrorCode::Malformed, what + ": ROOT.branches, ROOT.leaves, ROOT.members and ROOT.counters disagree");
@@ -305,6 +306,31 @@ void write_tree(rootio::RootFileWriter& w, const Hdf5Object& group,
   const Dataset flat = members.empty() ? Dataset{} : member(group.path + "/" + members[0]);
   std::vector<Dataset> collections;
   for (std::size_t k = 1; k < members.size(); ++k) collections.push_back(member(group.path + "/" + members[k]));
+  if (find_attribute(group, "ROOT.ntuple")) {  // an RNTuple written back as one
+    rootio::NtupleWrite nw;
+    nw.what = out.string() + ": RNTuple " + group.path;
+    const auto key = ints_of(group, "ROOT.ntuple_key", nw.what);
+    const auto carried = strings_of(group, "ROOT.carried", nw.what);
+    require(key.size() == 2 && key[1] >= 0 && key[1] <= 32767 && carried.size() == 2, ErrorCode::Malformed,
+            nw.what + ": ROOT.ntuple_key or ROOT.carried is malformed");
+    const Dataset blob = member(group.path + "/" + carried[0]);
+    const Dataset pages = member(group.path + "/" + carried[1]);
+    require(blob.columns.size() == 1 && blob.columns[0].values.dtype == DType::U8, ErrorCode::Malformed,
+            nw.what + ": " + carried[0] + " is not one uint8 column");
+    nw.directory = directory;
+    nw.class_name = strings_of(group, "ROOT.class", nw.what).at(0);
+    nw.name = spec.name;
+    nw.title = strings_of(group, "ROOT.key_title", nw.what).at(0);
+    nw.small_key = key[0] <= 1000;
+    nw.cycle = static_cast<std::int16_t>(key[1]);
+    nw.layout = ints_of(group, "ROOT.ntuple", nw.what);
+    nw.bytes = blob.columns[0].values.bytes;
+    nw.pages = &pages;
+    nw.flat = &flat;
+    for (const auto& c : collections) nw.collections.push_back(&c);
+    rootio::write_ntuple(w, nw);
+    return;
+  }
   const auto entries = static_cast<std::int64_t>(flat.rows());
 
   // Each collection's first object per entry (prefix sums of its counter), checked against its rows.

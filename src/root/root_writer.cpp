@@ -248,11 +248,12 @@ struct RootFileWriter::Impl {
   // k.keylen bytes is an Error(`mismatch`): Internal for keys this writer sizes, Malformed for
   // a source's basket frame.
   KeyHead write_key(KeyHead k, std::span<const std::byte> payload, const std::string& what,
-                    const std::function<void(Out&, const KeyHead&)>& tail = {}, ErrorCode mismatch = ErrorCode::Internal) {
+                    const std::function<void(Out&, const KeyHead&)>& tail = {}, ErrorCode mismatch = ErrorCode::Internal,
+                    bool compress = true) {
     k.seek = static_cast<std::int64_t>(pos);
     require(payload.size() < (std::size_t{1} << 30), ErrorCode::Limit,
             path.string() + ": " + what + " is over 1 GiB");
-    const auto packed = compress_blocks(payload, algo, options.level, path.string() + ": " + what);
+    const auto packed = compress ? compress_blocks(payload, algo, options.level, path.string() + ": " + what) : std::vector<std::byte>{};
     const std::span<const std::byte> stored = packed.empty() ? payload : std::span<const std::byte>(packed);
     k.objlen = static_cast<std::int32_t>(payload.size());
     k.nbytes = k.keylen + static_cast<std::int32_t>(stored.size());
@@ -287,6 +288,7 @@ struct RootFileWriter::Impl {
   void make_directory(const std::string& dir, const std::string& title, const std::string& cls);
   void write_object(const RootRawObject& object);
   RootBasketPlace write_raw_basket(const RootRawBasket& basket);
+  std::uint64_t write_blob(std::span<const std::byte> bytes);
   void write_directory_record(Out& h, const DirState& d, std::int64_t seek_keys, std::int32_t nbytes_keys,
                               std::int32_t nbytes_name, std::int64_t seek_parent, const std::byte* uuid);
   std::vector<std::byte> streamer_list(const std::vector<std::string>& names, std::int16_t keylen);
@@ -749,6 +751,15 @@ RootBasketPlace RootFileWriter::Impl::write_raw_basket(const RootRawBasket& b) {
   return {k.seek, k.nbytes};
 }
 
+std::uint64_t RootFileWriter::Impl::write_blob(std::span<const std::byte> bytes) {
+  require(!committed && !spec, ErrorCode::Usage, path.string() + ": a blob while a tree is open or after commit");
+  KeyHead k = new_key("RBlob", "", "");
+  k.version = 1004;
+  k.pdir = directory("", "a blob").seek;
+  k = write_key(k, bytes, "RNTuple blob", {}, ErrorCode::Internal, false);
+  return static_cast<std::uint64_t>(k.seek) + static_cast<std::uint64_t>(k.keylen);
+}
+
 void RootFileWriter::Impl::write_directory_record(Out& h, const DirState& d, std::int64_t seek_keys, std::int32_t nbytes_keys,
                                                   std::int32_t nbytes_name, std::int64_t seek_parent, const std::byte* uuid) {
   const bool large = d.seek > kStartBigFile || seek_parent > kStartBigFile || seek_keys > kStartBigFile;
@@ -946,6 +957,7 @@ void RootFileWriter::make_directory(const std::string& path, const std::string& 
 }
 void RootFileWriter::write_object(const RootRawObject& object) { impl_->write_object(object); }
 RootBasketPlace RootFileWriter::write_raw_basket(const RootRawBasket& basket) { return impl_->write_raw_basket(basket); }
+std::uint64_t RootFileWriter::write_blob(std::span<const std::byte> bytes) { return impl_->write_blob(bytes); }
 void RootFileWriter::set_source_streamer_infos(std::span<const std::byte> payload, bool small_key, bool listed) {
   impl_->source_infos_listed = listed;
   impl_->source_infos.assign(payload.begin(), payload.end());

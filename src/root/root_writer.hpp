@@ -106,6 +106,9 @@ class RootFileWriter {
   // Writes a basket of a tree rewritten in place (not while a tree is open); returns where.
   // Error(Malformed) when the key would not have the length the basket says.
   RootBasketPlace write_raw_basket(const RootRawBasket& basket);
+  // Writes `bytes` uncompressed as a key of class RBlob that no directory lists (how ROOT
+  // stores an RNTuple's envelopes and pages); returns where the bytes start in the file.
+  std::uint64_t write_blob(std::span<const std::byte> bytes);
   // The source file's StreamerInfo list (its key's uncompressed payload and key form): written
   // as the file's list, with this writer's own records appended for the classes and versions
   // it lacks (so that carried objects keep the records that describe them). `listed`: the top

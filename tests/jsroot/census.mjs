@@ -44,7 +44,7 @@ function countBranches(br) {
 
 async function describeTree(obj, name) {
   const isNtuple = obj._typename === 'ROOT::RNTuple' || obj._typename === 'ROOT::Experimental::RNTuple';
-  if (withValues && !isNtuple) {
+  if (withValues) {
     try {
       return await describeTreeWith(obj, name, isNtuple, true);
     } catch (e) {  // JSROOT cannot read the values of this tree: its structure alone
