@@ -274,8 +274,8 @@ std::vector<Hdf5Member> hdf5_compound_members(hid_t type, const std::vector<std:
     if (!h5::is_numeric_type(member.get())) continue;  // arrays, nested records
     out.push_back({name, h5::dtype_of_type(member.get(), what + " member '" + name + "'")});
   }
-  if (std::none_of(out.begin(), out.end(), [](const Hdf5Member& m) { return !m.text; }))
-    throw Error(ErrorCode::Unsupported, what + ": the compound dataset has no numeric member");
+  if (out.empty())
+    throw Error(ErrorCode::Unsupported, what + ": the compound dataset has no numeric or string member");
   return out;
 }
 

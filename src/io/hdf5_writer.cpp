@@ -50,7 +50,7 @@ class Hdf5DatasetSink final : public DataSink {
  public:
   Hdf5DatasetSink(hid_t file, const std::string& object, const DataLayout& l, hid_t dcpl, std::string what)
       : what_(std::move(what)), layout_(l) {
-    if (l.kind == DataKind::Table && l.names.empty())
+    if (l.kind == DataKind::Table && l.names.empty() && l.text_names.empty())
       throw Error(ErrorCode::Unsupported, what_ + ": a table without columns cannot be written to HDF5");
     const auto rows = static_cast<std::int64_t>(l.rows);
     if (l.kind == DataKind::Field) {

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <ostream>
 
+#include "baler/hdf5_io.hpp"
 #include "baler/hdf5_tree.hpp"
 #include "baler/io.hpp"
 #include "hdf5_tree_section.hpp"
@@ -481,6 +482,25 @@ TEST(Hdf5TreeSection, DeclaredSizesBeyondTheLimitsAreRefused) {
   Hdf5Tree relative;
   relative.objects.push_back({"g", false, {}});
   expect_error([&] { encode_hdf5_tree(relative); }, ErrorCode::Internal, {"object 'g'", "absolute"});
+}
+
+}  // namespace
+}  // namespace baler::test
+
+namespace baler::test {
+namespace {
+
+// A table of text columns only (an RNTuple collection of strings) is a compound dataset of
+// strings, read back the same.
+TEST(Hdf5Tree, ATableOfTextOnlyRoundTrips) {
+  TempDir dir;
+  Dataset d;
+  d.kind = DataKind::Table;
+  d.text.push_back({"name", 0, {"a", "", "xyz"}});
+  d.text.push_back({"tag", 1, {"1", "2", "3"}});
+  const auto out = dir / "text.h5";
+  write_hdf5(d, out, "/t");
+  EXPECT_EQ(read_dataset(parse_data_spec(out.string() + ":/t")), d);
 }
 
 }  // namespace
