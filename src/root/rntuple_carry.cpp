@@ -170,10 +170,6 @@ void reseal(std::vector<std::byte>& env) {
   put_le(env.data() + env.size() - 8, XXH3_64bits(env.data(), env.size() - 8), 8);
 }
 
-void put_be_at(std::vector<std::byte>& b, std::size_t at, std::uint64_t v) {
-  for (int i = 7; i >= 0; --i, v >>= 8) b[at + static_cast<std::size_t>(i)] = static_cast<std::byte>(v & 0xFF);
-}
-
 std::vector<std::int64_t> int_values(const Dataset& d, const char* name, const std::string& what) {
   for (const auto& c : d.columns)
     if (c.name == name && c.values.dtype == DType::I64) {
@@ -321,12 +317,13 @@ void write_ntuple(RootFileWriter& w, const NtupleWrite& in) {
 
   std::vector<std::byte> anchor(anchor_in.begin(), anchor_in.end());
   const Anchor a = parse_anchor(anchor, what);
-  put_be_at(anchor, a.fields_at + 8, header_at);
-  put_be_at(anchor, a.fields_at + 16, header.size());
-  put_be_at(anchor, a.fields_at + 32, footer_at);
-  put_be_at(anchor, a.fields_at + 40, footer.size());
-  put_be_at(anchor, a.fields_at + 48, footer.size());
-  put_be_at(anchor, a.object_end, XXH3_64bits(anchor.data() + a.fields_at, a.object_end - a.fields_at));
+  const auto put = [&](std::size_t at, std::uint64_t v) { put_be_at(anchor, at, v, what + " anchor"); };
+  put(a.fields_at + 8, header_at);
+  put(a.fields_at + 16, header.size());
+  put(a.fields_at + 32, footer_at);
+  put(a.fields_at + 40, footer.size());
+  put(a.fields_at + 48, footer.size());
+  put(a.object_end, XXH3_64bits(anchor.data() + a.fields_at, a.object_end - a.fields_at));
   RootRawObject o;
   o.directory = in.directory;
   o.class_name = in.class_name;

@@ -66,6 +66,13 @@ std::pair<BasketFrame, std::vector<std::byte>> read_basket_raw(const RootFile& f
   f.version = r.be<std::int16_t>("TBasket fVersion");
   f.buffer_size = r.be<std::int32_t>("TBasket fBufferSize");
   f.nevbuf_size = r.be<std::int32_t>("TBasket fNevBufSize");
+  if (f.nevbuf_size < 0) {  // ROOT 6.20+: fIOBits follows; kGenerateOffsetMap drops the offset table
+    const auto io_bits = r.be<std::uint8_t>("TBasket fIOBits");
+    throw Error(ErrorCode::Unsupported,
+                file.name() + ": " + what + ": its TBasket has I/O feature bits " + std::to_string(io_bits) +
+                    (io_bits & 1 ? " (kGenerateOffsetMap: entry offsets left for the reader to rebuild)" : "") +
+                    ", which baler does not read");
+  }
   f.nevbuf = r.be<std::int32_t>("TBasket fNevBuf");
   f.last = r.be<std::int32_t>("TBasket fLast");
   r.skip(1, "TBasket flag");

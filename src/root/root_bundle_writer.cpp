@@ -113,12 +113,13 @@ const Array* find_column(const Dataset& d, const std::string& name) {
 
 std::vector<std::int64_t> ints_of(const Hdf5Object& o, const std::string& name, const std::string& what);
 
-// Writes `v` big-endian at `at` (a position read from the payload itself: checked).
-template <typename T> void put_at(std::vector<std::byte>& out, std::size_t at, T v) {
-  using U = std::make_unsigned_t<T>;
-  require(at <= out.size() && sizeof(U) <= out.size() - at, ErrorCode::Malformed, "a basket table position is outside the tree");
-  auto u = static_cast<U>(v);
-  for (std::size_t i = sizeof(U); i-- > 0; u >>= 8) out[at + i] = static_cast<std::byte>(u & 0xFF);
+// Patches fBasketSeek[j] of branch `b` in a TTree payload, in the width the payload has.
+void put_seek(std::vector<std::byte>& payload, const rootio::Branch& b, std::size_t j, std::uint64_t seek,
+              const std::string& what) {
+  if (b.seek_width == 8) return rootio::put_be_at(payload, b.basket_seek_at + 8 * j, static_cast<std::int64_t>(seek), what);
+  require(seek <= 0x7FFFFFFF, ErrorCode::Limit,
+          what + ": branch '" + b.name + "' keeps 32-bit basket positions, and a basket lands beyond 2 GB");
+  rootio::put_be_at(payload, b.basket_seek_at + 4 * j, static_cast<std::int32_t>(seek), what);
 }
 
 // A TTree rewritten in place (tree_carry.hpp): its stored payload with each free basket written
@@ -166,7 +167,7 @@ void write_in_place(rootio::RootFileWriter& w, const Hdf5Object& group,
   const auto& titles = baskets.text[1].values;
   std::vector<std::size_t> done(all.size(), 0);  // baskets written per branch
   std::size_t raw_at = static_cast<std::size_t>(objlen);
-  const auto put = [&](std::size_t at, auto v) { put_at(payload, at, v); };
+  const auto put = [&](std::size_t at, auto v) { rootio::put_be_at(payload, at, v, what); };
   for (std::size_t r = 0; r < baskets.rows(); ++r) {
     const auto get = [&](const Array& a) { return static_cast<std::int64_t>(a.value(r)); };
     const std::int64_t bi = get(col_branch);
@@ -238,7 +239,7 @@ void write_in_place(rootio::RootFileWriter& w, const Hdf5Object& group,
     placed[get(col_seek)] = place;
     require(b.basket_bytes_at > 0 && b.basket_seek_at > 0, ErrorCode::Internal, what + ": basket table positions");
     put(b.basket_bytes_at + 4 * j, static_cast<std::int32_t>(place.nbytes));
-    put(b.basket_seek_at + 8 * j, static_cast<std::int64_t>(place.seek));
+    put_seek(payload, b, j, place.seek, what);
   }
   for (std::size_t i = 0; i < all.size(); ++i)
     require(done[i] == rootio::free_basket_count(*all[i]), ErrorCode::Malformed,
@@ -271,8 +272,8 @@ void write_in_place(rootio::RootFileWriter& w, const Hdf5Object& group,
       for (std::size_t j = 0; j < rootio::free_basket_count(*b); ++j) {
         const auto it = placed.find(b->basket_seek[j]);
         require(it != placed.end(), ErrorCode::Malformed, cw + ": branch '" + b->name + "' refers to a basket not written");
-        put_at(old, b->basket_bytes_at + 4 * j, static_cast<std::int32_t>(it->second.nbytes));
-        put_at(old, b->basket_seek_at + 8 * j, static_cast<std::int64_t>(it->second.seek));
+        rootio::put_be_at(old, b->basket_bytes_at + 4 * j, static_cast<std::int32_t>(it->second.nbytes), cw);
+        put_seek(old, *b, j, it->second.seek, cw);
       }
     t.title = older_titles[i];
     t.cycle = static_cast<std::int16_t>(cycle);
@@ -482,8 +483,15 @@ void write_carried(rootio::RootFileWriter& w, const Hdf5Object& top,
   };
   if (find_attribute(top, "ROOT.streamer_info")) {
     const auto info = ints_of(top, "ROOT.streamer_info", what);
-    require(info.size() == 3, ErrorCode::Malformed, what + ": ROOT.streamer_info is not [size, key version, listed]");
-    w.set_source_streamer_infos(take(info[0], "the StreamerInfo list"), info[1] <= 1000, info[2] != 0);
+    // [size, key version, listed, cycle]; containers before the cycle was kept hold three, of cycle 1.
+    require((info.size() == 3 || info.size() == 4) && (info.size() == 3 || (info[3] >= 0 && info[3] <= 32767)),
+            ErrorCode::Malformed, what + ": ROOT.streamer_info is not [size, key version, listed, cycle]");
+    // Containers before the title was kept hold lists from keys with ROOT's usual title.
+    const std::string title = find_attribute(top, "ROOT.streamer_info_title")
+                                  ? strings_of(top, "ROOT.streamer_info_title", what).at(0)
+                                  : std::string("Doubly linked list");
+    w.set_source_streamer_infos(take(info[0], "the StreamerInfo list"), info[1] <= 1000, info[2] != 0, title,
+                                static_cast<std::int16_t>(info.size() == 4 ? info[3] : 1));
   }
   for (std::size_t i = 0; i < dirs.size(); ++i) w.make_directory(dirs[i], dir_titles[i], dir_classes[i]);
   for (std::size_t i = 0; i < n; ++i) {

@@ -9,10 +9,12 @@
 #include <set>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "baler/bytes.hpp"
 #include "baler/dtype.hpp"
+#include "baler/error.hpp"
 
 namespace baler::rootio {
 
@@ -23,6 +25,16 @@ inline constexpr std::uint32_t kByteCountMask = 0x40000000;
 inline constexpr std::uint32_t kNewClassTag = 0xFFFFFFFF;
 inline constexpr std::uint32_t kClassMask = 0x80000000;
 inline constexpr std::uint32_t kMapOffset = 2;
+
+// Writes `v` big-endian over the bytes of `out` at `at`, a position read from a payload (checked;
+// `what` names the payload).
+template <typename T> void put_be_at(std::vector<std::byte>& out, std::size_t at, T v, const std::string& what) {
+  using U = std::make_unsigned_t<T>;
+  require(at <= out.size() && sizeof(U) <= out.size() - at, ErrorCode::Malformed,
+          what + ": a position to patch (" + std::to_string(at) + ") is outside it");
+  auto u = static_cast<U>(v);
+  for (std::size_t i = sizeof(U); i-- > 0; u >>= 8) out[at + i] = static_cast<std::byte>(u & 0xFF);
+}
 
 // ROOT's letter for a numeric leaf type in branch titles ("x/F"): O B b S s I i L l F D.
 inline char root_type_code(DType t) {
@@ -173,8 +185,10 @@ struct Branch {
   std::vector<int> leaves;        // indices in Tree::leaves
   std::vector<Branch> branches;   // sub-branches
   std::vector<Basket> embedded;   // baskets streamed inside the TTree object
-  // Where fBasketBytes[0] and fBasketSeek[0] are in the TTree payload (rewriting a tree in place).
+  // Where fBasketBytes[0] and fBasketSeek[0] are in the TTree payload (rewriting a tree in place),
+  // and the width of an fBasketSeek entry there (4 in a TBranch v8 of a small file, else 8).
   std::size_t basket_bytes_at = 0, basket_seek_at = 0;
+  std::size_t seek_width = 8;
   bool external = false;          // fFileName: its baskets are in another file
   std::string element_class;      // TBranchElement fClassName ("vector<float>", a class)
 };

@@ -167,6 +167,7 @@ class TreeParser {
   Tree parse();
 
  private:
+  Tree parse_v5();
   int leaf(const ObjectHead& head, int depth);
   Branch branch(const ObjectHead& head, int depth);
   void branch_body(Branch& b, int depth);
@@ -264,10 +265,12 @@ void TreeParser::embedded_basket(Branch& b) {
               std::to_string(last) + " (fKeylen " + std::to_string(key.keylen) + ")");
   std::vector<std::int32_t> raw_offsets;
   if (flag % 10 != 2) {
-    const auto n = s_.r.be<std::int32_t>(field + " offset count");
-    if (n != nevbuf) s_.r.fail(field + ": " + std::to_string(n) + " offsets for " + std::to_string(nevbuf) + " entries");
-    s_.r.need(static_cast<std::uint64_t>(n) * 4, field + " offsets");
-    for (std::int32_t i = 0; i < n; ++i) raw_offsets.push_back(s_.r.be<std::int32_t>(field));
+    if (nevbuf > 0) {  // an empty basket streams no offset array (as TBasket::Streamer reads it)
+      const auto n = s_.r.be<std::int32_t>(field + " offset count");
+      if (n != nevbuf) s_.r.fail(field + ": " + std::to_string(n) + " offsets for " + std::to_string(nevbuf) + " entries");
+      s_.r.need(static_cast<std::uint64_t>(n) * 4, field + " offsets");
+      for (std::int32_t i = 0; i < n; ++i) raw_offsets.push_back(s_.r.be<std::int32_t>(field));
+    }
     if (flag > 40) {
       const auto m = s_.r.be<std::int32_t>(field + " displacement count");
       if (m < 0) s_.r.fail(field + ": negative displacement count");
@@ -293,22 +296,33 @@ void TreeParser::embedded_basket(Branch& b) {
   b.embedded.push_back(std::move(basket));
 }
 
+// A Stat_t (double) count of an old TTree or TBranch: whole, not negative, exact in a double.
+std::int64_t stat_count(double v, const std::string& field, ByteReader& r) {
+  if (!(v >= 0 && v <= 9007199254740992.0) || v != static_cast<double>(static_cast<std::int64_t>(v)))
+    r.fail(field + " is not a count (" + std::to_string(v) + ")");
+  return static_cast<std::int64_t>(v);
+}
+
 void TreeParser::branch_body(Branch& b, int depth) {
   const auto v = s_.begin("TBranch");
-  if (v.version < 10 || v.version > 13)
+  // v8: ROOT 3 and 4 layout, as Geant4's g4tools still writes it (Stat_t counts, 32-bit entry
+  // numbers); v10-13: ROOT 5.x and 6.x.
+  const bool old = v.version == 8;
+  if (!old && (v.version < 10 || v.version > 13))
     throw Error(ErrorCode::Unsupported, s_.r.what() + ": TBranch version " +
-                                            std::to_string(v.version) + " is not supported (10-13 are)");
+                                            std::to_string(v.version) + " is not supported (8, 10-13 are)");
   std::tie(b.name, b.title) = s_.tnamed();
   s_.skip_versioned("TAttFill");
   b.compress = s_.r.be<std::int32_t>("TBranch fCompress");
   s_.r.skip(8, "TBranch fBasketSize, fEntryOffsetLen");
   b.write_basket = s_.r.be<std::int32_t>("TBranch fWriteBasket");
-  s_.r.skip(8, "TBranch fEntryNumber");
+  s_.r.skip(old ? 4 : 8, "TBranch fEntryNumber");
   if (v.version >= 13) s_.skip_versioned("TIOFeatures");
   s_.r.skip(4, "TBranch fOffset");
   const auto max_baskets = s_.r.be<std::int32_t>("TBranch fMaxBaskets");
   s_.r.skip(4, "TBranch fSplitLevel");
-  b.entries = s_.r.be<std::int64_t>("TBranch fEntries");
+  b.entries = old ? stat_count(s_.r.be<double>("TBranch fEntries"), "branch '" + b.name + "' fEntries", s_.r)
+                  : s_.r.be<std::int64_t>("TBranch fEntries");
   if (v.version >= 11) s_.r.skip(8, "TBranch fFirstEntry");
   s_.r.skip(16, "TBranch fTotBytes, fZipBytes");
   if (max_baskets < 0 || static_cast<std::uint64_t>(max_baskets) * 20 > s_.r.remaining() ||
@@ -326,9 +340,23 @@ void TreeParser::branch_body(Branch& b, int depth) {
   });
   b.basket_bytes_at = s_.r.pos() + 1;
   b.basket_bytes = basic_array<std::int32_t>(max_baskets, "TBranch fBasketBytes");
-  b.basket_entry = basic_array<std::int64_t>(max_baskets, "TBranch fBasketEntry");
-  b.basket_seek_at = s_.r.pos() + 1;
-  b.basket_seek = basic_array<std::int64_t>(max_baskets, "TBranch fBasketSeek");
+  if (old) {
+    const auto entry = basic_array<std::int32_t>(max_baskets, "TBranch fBasketEntry");
+    b.basket_entry.assign(entry.begin(), entry.end());
+    // Its fBasketSeek marker says the width: 2, 64-bit positions; otherwise 32-bit.
+    if (s_.r.remaining() > 0 && std::to_integer<int>(s_.r.here()[0]) != 2) {
+      b.seek_width = 4;
+      b.basket_seek_at = s_.r.pos() + 1;
+      const auto seek = basic_array<std::int32_t>(max_baskets, "TBranch fBasketSeek");
+      b.basket_seek.assign(seek.begin(), seek.end());
+    }
+  } else {
+    b.basket_entry = basic_array<std::int64_t>(max_baskets, "TBranch fBasketEntry");
+  }
+  if (b.seek_width == 8) {
+    b.basket_seek_at = s_.r.pos() + 1;
+    b.basket_seek = basic_array<std::int64_t>(max_baskets, "TBranch fBasketSeek");
+  }
   const auto file_name = read_tstring(s_.r, "TBranch fFileName");
   if (!file_name.empty()) b.class_name += " (baskets in " + file_name + ")";
   b.external = !file_name.empty();
@@ -365,10 +393,11 @@ Tree TreeParser::parse() {
     if (inner.version >= 16) v = inner;
     else s_.r.seek(at, "TTree");
   }
+  if (v.version == 5) return parse_v5();
   if (v.version < 16 || v.version > 20)
     throw Error(ErrorCode::Unsupported, s_.r.what() + ": TTree version " +
                                             std::to_string(v.version) +
-                                            " is not supported (16-20, ROOT 5.26 to 6.x, are)");
+                                            " is not supported (5 and 16-20 are)");
   tree_.version = static_cast<std::int16_t>(v.version);
   std::tie(tree_.name, tree_.title) = s_.tnamed();
   s_.skip_versioned("TAttLine");
@@ -394,6 +423,19 @@ Tree TreeParser::parse() {
   if (tree_.entries < 0) s_.r.fail("TTree fEntries is negative");
   objarray("fBranches", 1, [&](const ObjectHead& h) { tree_.branches.push_back(branch(h, 1)); });
   return std::move(tree_);  // fLeaves and the rest only repeat what the branches hold
+}
+
+// TTree v5, the ROOT 3 layout Geant4's g4tools writes: Stat_t (double) counts, 32-bit settings.
+Tree TreeParser::parse_v5() {
+  tree_.version = 5;
+  std::tie(tree_.name, tree_.title) = s_.tnamed();
+  s_.skip_versioned("TAttLine");
+  s_.skip_versioned("TAttFill");
+  s_.skip_versioned("TAttMarker");
+  tree_.entries = stat_count(s_.r.be<double>("TTree fEntries"), "TTree fEntries", s_.r);
+  s_.r.skip(24 + 28, "TTree fTotBytes, fZipBytes, fSavedBytes, fTimerInterval ... fEstimate");
+  objarray("fBranches", 1, [&](const ObjectHead& h) { tree_.branches.push_back(branch(h, 1)); });
+  return std::move(tree_);
 }
 
 void collect(const Branch& b, std::vector<const Branch*>& out) {

@@ -186,6 +186,8 @@ struct RootFileWriter::Impl {
   std::vector<std::byte> source_infos;  // set_source_streamer_infos
   bool source_infos_small = false;
   bool source_infos_listed = false;
+  std::string source_infos_title;  // its key's title: the key's length places its references
+  std::int16_t source_infos_cycle = 1;
   bool have_source_infos = false;
   std::set<std::string> classes_used;
   bool trees_written = false;
@@ -828,7 +830,8 @@ void RootFileWriter::Impl::commit() {
       if (std::string_view(class_name(c)).rfind("TLeaf", 0) == 0 && classes_used.count(class_name(c))) names.push_back(class_name(c));
     names.insert(names.end(), {"TObjArray", "TSeqCollection", "TCollection", "TString"});
   }
-  KeyHead ik = new_key("TList", "StreamerInfo", "Doubly linked list");
+  KeyHead ik = new_key("TList", "StreamerInfo", have_source_infos ? source_infos_title : "Doubly linked list");
+  if (have_source_infos) ik.cycle = source_infos_cycle;
   if (have_source_infos && source_infos_small) {
     ik.version = 4;
     ik.keylen = key_length(false, ik.cls, ik.name, ik.title);
@@ -958,7 +961,10 @@ void RootFileWriter::make_directory(const std::string& path, const std::string& 
 void RootFileWriter::write_object(const RootRawObject& object) { impl_->write_object(object); }
 RootBasketPlace RootFileWriter::write_raw_basket(const RootRawBasket& basket) { return impl_->write_raw_basket(basket); }
 std::uint64_t RootFileWriter::write_blob(std::span<const std::byte> bytes) { return impl_->write_blob(bytes); }
-void RootFileWriter::set_source_streamer_infos(std::span<const std::byte> payload, bool small_key, bool listed) {
+void RootFileWriter::set_source_streamer_infos(std::span<const std::byte> payload, bool small_key, bool listed,
+                                               const std::string& key_title, std::int16_t cycle) {
+  impl_->source_infos_title = key_title;
+  impl_->source_infos_cycle = cycle;
   impl_->source_infos_listed = listed;
   impl_->source_infos.assign(payload.begin(), payload.end());
   impl_->source_infos_small = small_key;

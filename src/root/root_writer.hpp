@@ -112,8 +112,10 @@ class RootFileWriter {
   // The source file's StreamerInfo list (its key's uncompressed payload and key form): written
   // as the file's list, with this writer's own records appended for the classes and versions
   // it lacks (so that carried objects keep the records that describe them). `listed`: the top
-  // directory lists the StreamerInfo key among its keys, as uproot's files do.
-  void set_source_streamer_infos(std::span<const std::byte> payload, bool small_key, bool listed);
+  // directory lists the StreamerInfo key among its keys, as uproot's files do. `key_title`: the title of
+  // the source's StreamerInfo key (its length places the list's references: kept), `cycle` its cycle.
+  void set_source_streamer_infos(std::span<const std::byte> payload, bool small_key, bool listed,
+                                 const std::string& key_title, std::int16_t cycle);
 
   // The tree goes into `directory` ("" the top one; "a/b" made with make_directory first).
   void begin_tree(const RootTreeSpec& spec, const std::string& directory = "");

@@ -120,7 +120,8 @@ bool try_whole(const std::filesystem::path& path, const std::filesystem::path& o
 TEST(RootHostile, WholeFilesWithObjectsAndVectorsNeverCrash) {
   TempDir dir;
   for (const char* name : {"skhep/uproot-histograms.root", "skhep/uproot-nesteddirs.root", "skhep/uproot-stl_containers.root",
-                           "skhep/uproot-vectorVectorDouble.root", "skhep/uproot-issue-1043.root"}) {
+                           "skhep/uproot-vectorVectorDouble.root", "skhep/uproot-issue-1043.root",
+                           "skhep/uproot-issue-250.root"}) {
     SCOPED_TRACE(name);
     const auto full = load(name);
     ASSERT_TRUE(try_whole(root_file(name), dir / "out.root"));
