@@ -146,6 +146,10 @@ struct DecompressOptions {
   const TableModel* table_model = nullptr;  // the same for an external table model
   int threads = 1;               // decoded bytes never depend on this
   ProgressFn on_progress;        // "decompressing" (verify: "verifying") rows; empty = none
+  // A ROOT bundle written as .root: RNTuples as TTrees of their tables (RootWriteOptions).
+  bool rntuples_as_ttrees = false;
+  // Notes of the writer; one naming what the output will not hold starts with kLeftOutNote.
+  std::function<void(const std::string&)> on_note;
 };
 
 // Decompresses a container: same kind, column names, dtypes and shape as the input. Throws

@@ -90,8 +90,17 @@ RootBundleSource open_root_bundle(const DataSpec& spec, const std::function<void
 // each member path ("/events/entries", "/events/NJet"). Baskets zlib-compressed (level 1).
 // Throws Error(Malformed) when the index and the members disagree (a column missing, a
 // collection's rows not the sum of its counter), Error(Io).
+// How write_root_bundle writes: `rntuples_as_ttrees` writes each RNTuple as a TTree of its
+// tables' columns (leaf lists, as for a TTree) instead of as an RNTuple; fields the tables do
+// not hold (carried as stored pages) then have no place and are named in a left-out note
+// (io.hpp) to `on_note`, as is an RNTuple with no table at all.
+struct RootWriteOptions {
+  bool rntuples_as_ttrees = false;
+  std::function<void(const std::string&)> on_note;
+};
 void write_root_bundle(const std::filesystem::path& out, const Hdf5Tree& index,
-                       const std::function<Dataset(const std::string& member)>& member);
+                       const std::function<Dataset(const std::string& member)>& member,
+                       const RootWriteOptions& options = {});
 // Whether a bundle index describes ROOT trees (a group with a ROOT.class attribute).
 bool is_root_bundle(const Hdf5Tree& index);
 // The members of a ROOT bundle that carry stored bytes for the ROOT writer (the file's objects,

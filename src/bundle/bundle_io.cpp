@@ -191,7 +191,7 @@ void decompress_bundle(const fs::path& in, const BundleContents& b, const Decomp
       MemorySink sink(layout);
       decode(m, sink, layout);
       return std::move(sink.data());
-    });
+    }, RootWriteOptions{o.rntuples_as_ttrees, o.on_note});
     return;
   }
   if (spec.format == FileFormat::Npz) {

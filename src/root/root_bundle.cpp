@@ -358,8 +358,9 @@ RootBundleSource open_root_bundle(const DataSpec& spec, const std::function<void
       on_note(left_out_note(what + ": older cycle" + (carry->older_left_out.size() == 1 ? "" : "s") + " " +
                             rootio::first_names(carry->older_left_out, carry->older_left_out.size())));
     const bool in_place = carry || ntuple_carry;
-    if (in_place && !skipped.empty() && on_note) {
+    if (in_place)
       for (auto& s : skipped) s = s.substr(0, s.find(" ("));
+    if (in_place && !skipped.empty() && on_note) {
       on_note(what + ": " + std::to_string(skipped.size()) + (ntuple ? " field" : " branch") +
               (skipped.size() == 1 ? "" : ntuple ? "s" : "es") + " carried as stored (their " +
               (ntuple ? "pages'" : "baskets'") + " bytes, compressed losslessly, not as columns): " + rootio::first_names(skipped));
@@ -412,6 +413,7 @@ RootBundleSource open_root_bundle(const DataSpec& spec, const std::function<void
       g.attributes.push_back(ints_attribute("ROOT.ntuple", ntuple_carry->layout));
       g.attributes.push_back(string_attribute("ROOT.key_title", {entry.key.title}, true));
       g.attributes.push_back(string_attribute("ROOT.carried", {tables[first], tables[first + 1]}, false));
+      g.attributes.push_back(string_attribute("ROOT.fields_as_stored", skipped, false));
       open.push_back([ntuple_carry] { return std::make_unique<MemorySource>(bytes_table(ntuple_carry->bytes), "read whole"); });
       open.push_back([ntuple_carry] { return std::make_unique<MemorySource>(Dataset(ntuple_carry->page_table), "read whole"); });
     }

@@ -285,13 +285,31 @@ void write_in_place(rootio::RootFileWriter& w, const Hdf5Object& group,
 }
 
 void write_tree(rootio::RootFileWriter& w, const Hdf5Object& group,
-                const std::function<Dataset(const std::string&)>& member, const std::filesystem::path& out) {
+                const std::function<Dataset(const std::string&)>& member, const std::filesystem::path& out,
+                const RootWriteOptions& options) {
   const std::string what = out.string() + ": tree " + group.path;
+  const bool as_ntuple = find_attribute(group, "ROOT.ntuple") != nullptr && !options.rntuples_as_ttrees;
   const auto branches = strings_of(group, "ROOT.branches", what);
   const auto leaves = strings_of(group, "ROOT.leaves", what);
   const auto members = strings_of(group, "ROOT.members", what);
   const auto counters = strings_of(group, "ROOT.counters", what);
-  const bool in_place = find_attribute(group, "ROOT.tree_key") != nullptr || find_attribute(group, "ROOT.ntuple") != nullptr;
+  const bool in_place = find_attribute(group, "ROOT.tree_key") != nullptr || as_ntuple;
+  if (find_attribute(group, "ROOT.ntuple") && !as_ntuple) {  // an RNTuple asked for as a TTree
+    // Fields carried only as stored pages have no TTree form here (ROOT.fields_as_stored lists
+    // them; containers made before 2026-12-08 do not).
+    const auto stored = find_attribute(group, "ROOT.fields_as_stored") ? strings_of(group, "ROOT.fields_as_stored", what)
+                                                                       : std::vector<std::string>{};
+    const std::string rn = "RNTuple " + group.path + " written as a TTree";
+    if (members.empty()) {
+      if (options.on_note) options.on_note(left_out_note(rn + ": the whole RNTuple (none of its fields is in a table)"));
+      return;
+    }
+    if (options.on_note && !stored.empty())
+      options.on_note(left_out_note(rn + ": " + std::to_string(stored.size()) + " field" + (stored.size() == 1 ? "" : "s") +
+                                    " carried only as stored pages: " + rootio::first_names(stored, stored.size())));
+    else if (options.on_note && !find_attribute(group, "ROOT.fields_as_stored"))
+      options.on_note(left_out_note(rn + ": any field carried only as stored pages (this container does not list them)"));
+  }
   require(branches.size() == leaves.size() && members.size() == counters.size() + (members.empty() ? 0 : 1) &&
               (in_place || !members.empty()),
           ErrorCode::Malformed, what + ": ROOT.branches, ROOT.leaves, ROOT.members and ROOT.counters disagree");
@@ -307,7 +325,7 @@ void write_tree(rootio::RootFileWriter& w, const Hdf5Object& group,
   const Dataset flat = members.empty() ? Dataset{} : member(group.path + "/" + members[0]);
   std::vector<Dataset> collections;
   for (std::size_t k = 1; k < members.size(); ++k) collections.push_back(member(group.path + "/" + members[k]));
-  if (find_attribute(group, "ROOT.ntuple")) {  // an RNTuple written back as one
+  if (as_ntuple) {  // an RNTuple written back as one
     rootio::NtupleWrite nw;
     nw.what = out.string() + ": RNTuple " + group.path;
     const auto key = ints_of(group, "ROOT.ntuple_key", nw.what);
@@ -514,7 +532,7 @@ void write_carried(rootio::RootFileWriter& w, const Hdf5Object& top,
 }  // namespace
 
 void write_root_bundle(const std::filesystem::path& out, const Hdf5Tree& index,
-                       const std::function<Dataset(const std::string& member)>& member) {
+                       const std::function<Dataset(const std::string& member)>& member, const RootWriteOptions& options) {
   rootio::RootFileWriter w(out);
   bool any = false;
   for (const auto& o : index.objects)
@@ -524,7 +542,7 @@ void write_root_bundle(const std::filesystem::path& out, const Hdf5Tree& index,
     }
   for (const auto& o : index.objects)
     if (!o.is_dataset && find_attribute(o, "ROOT.class")) {
-      write_tree(w, o, member, out);
+      write_tree(w, o, member, out, options);
       any = true;
     }
   require(any, ErrorCode::Usage, out.string() + ": the container holds no ROOT tree or object to write");

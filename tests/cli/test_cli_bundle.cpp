@@ -154,5 +154,52 @@ TEST(CliBundle, LeftOutPartsAreNamedAndStrictRefusesThem) {
   EXPECT_EQ(r.err.find("left out"), std::string::npos) << r.err;
 }
 
+std::string file_bytes(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// An RNTuple comes back as an RNTuple, or on request as a TTree of its columns with the same
+// values; fields that only travel as stored pages are then named, and --strict refuses them.
+TEST(CliBundle, RntupleAsTtreeOnRequest) {
+  TempDir dir;
+  const std::string muons = quoted(data_file("root/Run2012BC_DoubleMuParked_Muons_1000evts_rntuple_v1-0-0-0.root").string());
+  Result r = run(dir, "compress " + muons + " -o mu.baler");
+  ASSERT_EQ(r.status, 0) << r.err;
+  r = run(dir, "decompress mu.baler -o n.root");
+  ASSERT_EQ(r.status, 0) << r.err;
+  r = run(dir, "decompress mu.baler -o t.root --rntuple-as-ttree");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.err.find("left out"), std::string::npos) << r.err;  // every field is in a table
+  r = run(dir, "info n.root");
+  EXPECT_NE(r.out.find("Events;1 ROOT::RNTuple"), std::string::npos) << r.out;
+  r = run(dir, "info t.root");
+  EXPECT_NE(r.out.find("Events;1 TTree"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("RNTuple"), std::string::npos) << r.out;
+  for (const char* table : {"entries", "nMuon"}) {
+    for (const char* f : {"n", "t"}) {
+      r = run(dir, std::string("convert ") + f + ".root:/Events/" + table + " -o " + f + "_" + table + ".npz");
+      ASSERT_EQ(r.status, 0) << r.err;
+    }
+    const auto a = file_bytes(dir / (std::string("n_") + table + ".npz"));
+    EXPECT_FALSE(a.empty());
+    EXPECT_EQ(a, file_bytes(dir / (std::string("t_") + table + ".npz"))) << table;
+  }
+  // A bitset field travels as stored pages: as a TTree it is named as left out.
+  const std::string bitset = quoted(data_file("root/skhep/test_atomic_bitset_rntuple_v1-0-0-0.root").string());
+  r = run(dir, "compress " + bitset + " -o b.baler");
+  ASSERT_EQ(r.status, 0) << r.err;
+  r = run(dir, "decompress b.baler -o b.root --rntuple-as-ttree");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.err.find("left out: RNTuple /ntuple written as a TTree: 1 field carried only as stored pages: bitset"),
+            std::string::npos) << r.err;
+  r = run(dir, "--strict decompress b.baler -o s.root --rntuple-as-ttree");
+  EXPECT_EQ(r.status, 12) << r.err;
+  EXPECT_NE(r.err.find("bitset"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir / "s.root"));
+  r = run(dir, "--strict decompress b.baler -o s.root");  // as an RNTuple nothing is left out
+  EXPECT_EQ(r.status, 0) << r.err;
+}
+
 }  // namespace
 }  // namespace baler::test

@@ -45,6 +45,7 @@ int project_decompress(const Project& p) {
   DecompressOptions o;
   m.attach(o);
   o.threads = threads_or_all_cores(cfg.training.threads);  // 0 = every core, as -j
+  o.on_note = cli_read_options().on_note;
   std::string format = cfg.compression.output_format;
   if (format == "auto") format = source_format_of(in);
   std::error_code ec;
@@ -59,6 +60,7 @@ struct Args {
   std::vector<std::string> in;
   std::string out, out_dir, format, rows, model;
   int threads = 0;  // 0: every core
+  bool rntuples_as_ttrees = false;
 };
 
 // Many containers (or -O DIR): each into DIR/STEM.EXT (EXT from --format, else the format the
@@ -94,6 +96,8 @@ int plain_decompress(const Args& a) {
   DecompressOptions o;
   m.attach(o);
   o.threads = a.threads;
+  o.rntuples_as_ttrees = a.rntuples_as_ttrees;
+  o.on_note = cli_read_options().on_note;  // --strict refuses a left-out note
   if (!a.rows.empty()) parse_rows(a.rows, o);
   const auto inputs = expand_inputs(a.in, {FileFormat::Baler});
   if (!is_one_file(a.in, inputs, a.out_dir)) return decompress_many(a, inputs, o);
@@ -128,6 +132,8 @@ const ModeRegistrar reg{Mode{
       sub.add_option("--model,-m", a->model, "the model file, for containers compressed with an external model");
       sub.add_option("--threads,-j", a->threads,
                      "worker threads (default: every core); with several inputs, files at a time (output does not depend on it)");
+      sub.add_flag("--rntuple-as-ttree", a->rntuples_as_ttrees,
+                   "writing .root: each RNTuple as a TTree of its columns (default: as an RNTuple)");
       return [a] {
         a->threads = threads_or_all_cores(a->threads);
         return plain_decompress(*a);
