@@ -127,6 +127,9 @@ std::vector<BranchPlan> decide(const std::vector<Selected>& sel, bool explicit_s
         skip("per-event, in a per-object table", name);
         break;
       case BranchKind::Container: break;
+      case BranchKind::Vector:
+      case BranchKind::VectorSize:  // only the whole-file bundle plans std::vector branches
+        throw Error(ErrorCode::Internal, what + ": branch '" + name + "': a std::vector plan in a column selection");
     }
   }
   if (notes && !skipped.empty()) {

@@ -202,7 +202,28 @@ void write_in_place(rootio::RootFileWriter& w, const Hdf5Object& group,
       const BranchSource& src = sources[static_cast<std::size_t>(k)];
       const std::int64_t e0 = b.basket_entry[j], e1 = e0 + rb.nevbuf;
       rootio::BasketBuilder bb;
-      if (src.text) {
+      const std::int64_t vector_version = get(col_vector);  // > 0: a std::vector branch
+      require(vector_version >= 0 && vector_version <= 0xFFFF, ErrorCode::Malformed,
+              what + ": branch '" + b.name + "' basket " + std::to_string(j) + ": bad vector_version");
+      if (src.text && src.collection >= 0) {  // a std::vector<std::string>: per entry its strings
+        const auto& st = starts[static_cast<std::size_t>(src.collection)];
+        require(vector_version > 0 && e0 >= 0 && static_cast<std::size_t>(e1) < st.size() &&
+                    src.text->values.size() == static_cast<std::size_t>(st.back()),
+                ErrorCode::Malformed,
+                what + ": branch '" + b.name + "' basket " + std::to_string(j) + ": entries beyond its collection");
+        for (auto e = e0; e < e1; ++e) {
+          bb.begin_entry();
+          const auto lo = static_cast<std::size_t>(st[static_cast<std::size_t>(e)]);
+          const auto hi = static_cast<std::size_t>(st[static_cast<std::size_t>(e) + 1]);
+          std::size_t value_bytes = 0;
+          for (std::size_t k = lo; k < hi; ++k) {
+            const std::size_t len = src.text->values[k].size();
+            value_bytes += (len < 255 ? 1 : 5) + len;
+          }
+          bb.append_vector_header(hi - lo, value_bytes, static_cast<std::uint16_t>(vector_version));
+          for (std::size_t k = lo; k < hi; ++k) bb.append_text(src.text->values[k]);
+        }
+      } else if (src.text) {
         require(e0 >= 0 && static_cast<std::size_t>(e1) <= src.text->values.size(), ErrorCode::Malformed,
                 what + ": branch '" + b.name + "' basket " + std::to_string(j) + ": entries beyond its column");
         for (auto e = e0; e < e1; ++e) bb.begin_entry(), bb.append_text(src.text->values[static_cast<std::size_t>(e)]);
@@ -210,14 +231,14 @@ void write_in_place(rootio::RootFileWriter& w, const Hdf5Object& group,
         const auto& st = starts[static_cast<std::size_t>(src.collection)];
         require(e0 >= 0 && static_cast<std::size_t>(e1) < st.size(), ErrorCode::Malformed,
                 what + ": branch '" + b.name + "' basket " + std::to_string(j) + ": entries beyond its collection");
-        const std::int64_t vector_version = get(col_vector);  // > 0: a std::vector branch
-        require(vector_version >= 0 && vector_version <= 0xFFFF && (vector_version == 0 || src.columns.size() == 1),
-                ErrorCode::Malformed, what + ": branch '" + b.name + "' basket " + std::to_string(j) + ": bad vector_version");
+        require(vector_version == 0 || src.columns.size() == 1, ErrorCode::Malformed,
+                what + ": branch '" + b.name + "' basket " + std::to_string(j) + ": bad vector_version");
         for (auto e = e0; e < e1; ++e) {
           bb.begin_entry();
           const auto lo = st[static_cast<std::size_t>(e)], hi = st[static_cast<std::size_t>(e) + 1];
           if (vector_version > 0)
-            bb.append_vector_header(static_cast<std::size_t>(hi - lo), dtype_size(src.columns[0]->dtype),
+            bb.append_vector_header(static_cast<std::size_t>(hi - lo),
+                                    static_cast<std::size_t>(hi - lo) * dtype_size(src.columns[0]->dtype),
                                     static_cast<std::uint16_t>(vector_version));
           bb.append_values(src.columns, static_cast<std::size_t>(lo), static_cast<std::size_t>(hi - lo));
         }

@@ -15,6 +15,7 @@ std::size_t leaf_bytes(const Leaf& l) {
 
 // Adds one builder per element of each leaf of `plan`, named as root.hpp describes.
 void add_builders(const Tree& tree, const BranchPlan& plan, std::vector<ColumnBuilder>& out) {
+  if (plan.kind == BranchKind::Vector && plan.text) return;  // a text column (read_jagged_objects)
   if (plan.kind == BranchKind::Vector) return out.emplace_back(plan.branch->name, plan.element), void();
   if (plan.kind == BranchKind::VectorSize) return out.emplace_back(plan.count_name, DType::I32), void();
   const bool multi = plan.branch->leaves.size() > 1;
@@ -72,10 +73,10 @@ std::vector<std::int64_t> basket_starts(const RootFile& file, const Tree& tree, 
 }
 
 // Reads a jagged branch; `counts` receives the objects per entry (checked against a previous
-// branch of the group when not empty).
+// branch of the group when not empty); a std::vector<std::string>'s strings go to `text`.
 void read_jagged(const RootFile& file, const Tree& tree, const BranchPlan& plan,
                  std::vector<ColumnBuilder>& builders, std::size_t first,
-                 std::vector<std::int64_t>& counts, const std::string& first_branch) {
+                 std::vector<std::int64_t>& counts, const std::string& first_branch, TextColumn* text) {
   const Branch& b = *plan.branch;
   const bool check = !counts.empty();
   const std::size_t size = plan.entry_size;  // bytes of one object
@@ -85,6 +86,15 @@ void read_jagged(const RootFile& file, const Tree& tree, const BranchPlan& plan,
     require(basket.entries == 0 || !basket.offsets.empty(), ErrorCode::Malformed,
             where + ": a variable-size branch basket has no entry offsets");
     for (std::int64_t e = 0; e < basket.entries; ++e) {
+      if (plan.text) {
+        const auto n = vector_entry(basket, static_cast<std::size_t>(e), 0, where, nullptr, &text->values);
+        const auto global = static_cast<std::size_t>(entry0 + e);
+        require(!check || (global < counts.size() && counts[global] == n), ErrorCode::Malformed,
+                where + ": entry " + std::to_string(global) + " has " + std::to_string(n) +
+                    " strings but branch '" + first_branch + "' has a different count");
+        if (!check) counts.push_back(n);
+        continue;
+      }
       if (vector) vector_entry(basket, static_cast<std::size_t>(e), size, where);
       const auto lo = basket.offsets[static_cast<std::size_t>(e)] + (vector ? static_cast<std::int64_t>(kVectorHeader) : 0);
       const auto hi = basket.offsets[static_cast<std::size_t>(e) + 1];
@@ -126,7 +136,7 @@ const Basket& FlatBranchReader::basket(std::size_t i) {
               std::to_string(starts_[i]) + ".." + std::to_string(starts_[i + 1]));
   if (plan_->kind == BranchKind::VectorSize)
     for (std::size_t e = 0; e < static_cast<std::size_t>(basket_.entries); ++e)
-      vector_entry(basket_, e, dtype_size(plan_->element), where);
+      vector_entry(basket_, e, plan_->entry_size, where);
   else if (basket_.offsets.empty())
     require(basket_.data.size() == static_cast<std::size_t>(basket_.entries) * size, ErrorCode::Malformed,
             where + ": " + std::to_string(basket_.data.size()) + " data bytes for " +
@@ -195,7 +205,13 @@ std::optional<BranchPlan> vector_plan(const Branch& b) {
   if (b.class_name != "TBranchElement" || !b.branches.empty() || b.leaves.size() != 1 || b.external ||
       c.rfind("vector<", 0) != 0 || c.back() != '>')
     return std::nullopt;
-  const auto it = elements.find(c.substr(7, c.size() - 8));
+  const std::string element = c.substr(7, c.size() - 8);
+  if (element == "string" || element == "TString") {
+    BranchPlan p{&b, BranchKind::Vector, "", "size(" + b.name + ")", 0};
+    p.text = true;
+    return p;
+  }
+  const auto it = elements.find(element);
   if (it == elements.end()) return std::nullopt;
   BranchPlan p{&b, BranchKind::Vector, "", "size(" + b.name + ")", dtype_size(it->second)};
   p.element = it->second;
@@ -203,7 +219,7 @@ std::optional<BranchPlan> vector_plan(const Branch& b) {
 }
 
 std::int64_t vector_entry(const Basket& basket, std::size_t e, std::size_t element_size, const std::string& where,
-                          std::uint16_t* version) {
+                          std::uint16_t* version, std::vector<std::string>* strings) {
   require(e + 1 < basket.offsets.size(), ErrorCode::Malformed, where + ": a std::vector basket has no entry offsets");
   const auto lo = static_cast<std::size_t>(basket.offsets[e]), hi = static_cast<std::size_t>(basket.offsets[e + 1]);
   require(hi - lo >= kVectorHeader, ErrorCode::Malformed,
@@ -214,8 +230,20 @@ std::int64_t vector_entry(const Basket& basket, std::size_t e, std::size_t eleme
   };
   const std::uint32_t count = be(0), n = be(6);
   const std::uint64_t values = hi - lo - kVectorHeader;
-  require((count & kByteCountMask) && (count & ~kByteCountMask) == hi - lo - 4 && n <= values &&
-              std::uint64_t{n} * element_size == values,
+  std::uint64_t used = std::uint64_t{n} * element_size;
+  if (element_size == 0 && n <= values) {  // strings: walk them (each at least its length byte)
+    used = 0;
+    std::uint32_t k = 0;
+    for (; k < n && used < values; ++k) {
+      std::uint64_t len = p[kVectorHeader + used], head = 1;
+      if (len == 255 && values - used >= 5) len = be(kVectorHeader + used + 1), head = 5;
+      if (len > values - used - head) break;  // runs past the entry
+      if (strings) strings->emplace_back(reinterpret_cast<const char*>(p + kVectorHeader + used + head), len);
+      used += head + len;
+    }
+    if (k < n) used = values + 1;  // fewer strings than n
+  }
+  require((count & kByteCountMask) && (count & ~kByteCountMask) == hi - lo - 4 && n <= values && used == values,
           ErrorCode::Malformed,
           where + ": entry " + std::to_string(e) + ": a std::vector of " + std::to_string(n) + " elements in " +
               std::to_string(values) + " bytes (byte count " + std::to_string(count & ~kByteCountMask) + ")");
@@ -261,14 +289,16 @@ std::vector<ColumnBuilder> plan_columns(const Tree& tree, const std::vector<Bran
 Dataset read_jagged_objects(const RootFile& file, const Tree& tree, const std::vector<BranchPlan>& plans,
                             std::vector<std::int64_t>& counts) {
   std::vector<ColumnBuilder> builders;
+  Dataset out;
+  out.kind = DataKind::Table;
   counts.clear();
   for (const auto& plan : plans) {
     const std::size_t first = builders.size();
     add_builders(tree, plan, builders);
-    read_jagged(file, tree, plan, builders, first, counts, plans.front().branch->name);
+    TextColumn* text = nullptr;
+    if (plan.text) text = &out.text.emplace_back(TextColumn{plan.branch->name, first + out.text.size(), {}});
+    read_jagged(file, tree, plan, builders, first, counts, plans.front().branch->name, text);
   }
-  Dataset out;
-  out.kind = DataKind::Table;
   for (auto& b : builders) out.columns.push_back(b.finish());
   return out;
 }

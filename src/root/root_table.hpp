@@ -17,7 +17,7 @@ enum class BranchKind {
   Jagged,       // one variable-size leaf counted by another leaf (fLeafCount)
   Container,    // no leaves of its own (holds sub-branches)
   Unsupported,  // strings, objects, ...
-  Vector,       // a top-level std::vector<number> branch: per entry a byte count, a version, n, n values
+  Vector,       // a top-level std::vector<number or string> branch: per entry a byte count, a version, n, n values
   VectorSize,   // the same branch read as its entries' sizes n (the column count_name)
 };
 
@@ -29,8 +29,9 @@ struct BranchPlan {
   BranchKind kind = BranchKind::Flat;
   std::string reason;      // Unsupported: what the branch holds
   std::string count_name;  // Jagged: the counter leaf; Vector and VectorSize: "size(NAME)"
-  std::size_t entry_size = 0;  // Flat: bytes per entry; Jagged: bytes per object; Vector: per element
-  DType element = DType::F32;  // Vector, VectorSize: the vector's element type
+  std::size_t entry_size = 0;  // Flat: bytes per entry; Jagged: bytes per object; Vector: per element (0: strings)
+  DType element = DType::F32;  // Vector, VectorSize: the vector's element type (unused for strings)
+  bool text = false;           // Vector, VectorSize: a std::vector<std::string> (a text column)
 };
 
 // Elements per entry of one leaf (fixed array) we accept: each becomes a column.
@@ -38,13 +39,15 @@ inline constexpr std::int32_t kMaxLeafElements = 100000;
 
 // How a branch maps to columns; `what` names the file and tree in errors. Throws Error(Limit) for a leaf beyond kMaxLeafElements.
 BranchPlan classify(const Tree& tree, const Branch& b, const std::string& what);
-// A top-level TBranchElement of std::vector<T>, T a number or bool (not Double32_t/Float16_t),
-// as a Vector plan; nullopt for anything else.
+// A top-level TBranchElement of std::vector<T>, T a number or bool (not Double32_t/Float16_t)
+// or std::string, as a Vector plan; nullopt for anything else.
 std::optional<BranchPlan> vector_plan(const Branch& b);
 // Entry `e` of a basket of a Vector branch: checks its header (byte count, n against its
-// bytes) and returns n; `version` receives the header's class version. Error(Malformed) naming `where`.
+// bytes: n values of `element_size` bytes, or with `element_size` 0 n strings, each a length
+// byte, or 255 and a 4-byte length, then its characters) and returns n; `version` receives the
+// header's class version, `strings` (element_size 0) the strings. Error(Malformed) naming `where`.
 std::int64_t vector_entry(const Basket& basket, std::size_t e, std::size_t element_size, const std::string& where,
-                          std::uint16_t* version = nullptr);
+                          std::uint16_t* version = nullptr, std::vector<std::string>* strings = nullptr);
 
 // Appends big-endian elements of one dtype to a native-order column.
 struct ColumnBuilder {

@@ -101,7 +101,8 @@ TTreePlan::TTreePlan(const std::filesystem::path& path, const Entry& e) : file(p
         b <= &tree.branches.back()) {
       // A top-level std::string: each entry a length byte (255: then 4 bytes) and its characters,
       // as a TLeafC's: a text column.
-      if ((b->element_class == "string" || b->element_class == "std::string") && b->class_name == "TBranchElement" &&
+      if ((b->element_class == "string" || b->element_class == "std::string" || b->element_class == "TString") &&
+          b->class_name == "TBranchElement" &&
           b->branches.empty() && b->leaves.size() == 1 && !b->external) {
         strings.push_back(b);
         string_positions.push_back(position++);
@@ -116,7 +117,7 @@ TTreePlan::TTreePlan(const std::filesystem::path& path, const Entry& e) : file(p
         flat.push_back(sizes);
         ++position;
         groups.push_back(Group{v->count_name, {*v}, 0});
-        descriptors.push_back(b->name + "[" + v->count_name + "]/" + root_type_code(v->element));
+        descriptors.push_back(b->name + "[" + v->count_name + "]/" + (v->text ? 'C' : root_type_code(v->element)));
         branch_names.push_back(b->name);
         kept.push_back(b);
         continue;
@@ -201,6 +202,8 @@ DataLayout TTreePlan::collection_layout(std::size_t k, std::uint64_t rows) const
     l.names.push_back(c.name);
     l.dtypes.push_back(c.dtype);
   }
+  for (const auto& p : collections.at(k).plans)  // a std::vector<std::string>: the group's one plan
+    if (p.text) l.text_names.push_back(p.branch->name), l.text_positions.push_back(0);
   return l;
 }
 

@@ -14,7 +14,7 @@ namespace {
 
 struct Decoded {
   BasketLayout layout = BasketLayout::Fixed;
-  std::size_t record = 0;  // Fixed: bytes per entry; Objects: bytes per object; Vector: per element
+  std::size_t record = 0;  // Fixed: bytes per entry; Objects: bytes per object; Vector: per element (0: strings)
   bool bools = false;      // Vector: of bool
 };
 
@@ -44,6 +44,24 @@ bool bools_are_bits(const Tree& tree, const Branch& b, std::span<const std::byte
       for (std::size_t i = 0; i < n; ++i)
         if (std::to_integer<unsigned>(data[r + from + i]) > 1) return false;
   return true;
+}
+
+// Whether `data` is exactly n strings as BasketBuilder::append_text writes them (a length byte,
+// or 255 and a 4-byte length of 255 or more, then the characters).
+bool canonical_strings(std::span<const std::byte> data, std::uint64_t n) {
+  std::size_t at = 0;
+  for (std::uint64_t k = 0; k < n; ++k) {
+    if (at >= data.size()) return false;
+    std::size_t len = std::to_integer<std::size_t>(data[at]), head = 1;
+    if (len == 255) {
+      if (data.size() - at < 5) return false;
+      len = static_cast<std::uint32_t>(be32(data.data() + at + 1)), head = 5;
+      if (len < 255) return false;
+    }
+    if (len > data.size() - at - head) return false;
+    at += head + len;
+  }
+  return at == data.size();
 }
 
 // Whether BasketBuilder gives `payload` back from the values it holds (`version`: the std::vector
@@ -76,7 +94,8 @@ bool rebuilds(const Tree& tree, const Branch& b, const Decoded& d, const BasketF
       const auto n = static_cast<std::uint32_t>(be32(p + 6));
       if (e == 0) version = v;
       if (v != version || v == 0 || count != (kByteCountMask | static_cast<std::uint32_t>(hi - lo - 4)) ||
-          std::uint64_t{n} * d.record != hi - lo - kVectorHeader)
+          (d.record > 0 && std::uint64_t{n} * d.record != hi - lo - kVectorHeader) ||
+          (d.record == 0 && !canonical_strings(data.subspan(lo + kVectorHeader, hi - lo - kVectorHeader), n)))
         return false;
       if (d.bools)
         for (std::size_t k = kVectorHeader; k < hi - lo; ++k)
@@ -87,15 +106,7 @@ bool rebuilds(const Tree& tree, const Branch& b, const Decoded& d, const BasketF
       if ((hi - lo) % d.record != 0 || !bools_are_bits(tree, b, data.subspan(lo, hi - lo), d.record)) return false;
       continue;
     }
-    if (hi == lo) return false;  // Text: a length byte at least
-    const auto len0 = std::to_integer<std::size_t>(data[lo]);
-    if (len0 < 255) {
-      if (hi - lo != 1 + len0) return false;
-    } else {
-      if (hi - lo < 5) return false;
-      const auto len = static_cast<std::size_t>(static_cast<std::uint32_t>(be32(data.data() + lo + 1)));
-      if (len < 255 || hi - lo != 5 + len) return false;
-    }
+    if (!canonical_strings(data.subspan(lo, hi - lo), 1)) return false;  // Text: one string
   }
   return true;
 }
@@ -241,8 +252,8 @@ void BasketBuilder::append_values(const std::vector<const Array*>& columns, std:
     }
 }
 
-void BasketBuilder::append_vector_header(std::size_t n, std::size_t element_size, std::uint16_t version) {
-  put_be32(bytes, static_cast<std::int32_t>(kByteCountMask | static_cast<std::uint32_t>(6 + n * element_size)));
+void BasketBuilder::append_vector_header(std::size_t n, std::size_t value_bytes, std::uint16_t version) {
+  put_be32(bytes, static_cast<std::int32_t>(kByteCountMask | static_cast<std::uint32_t>(6 + value_bytes)));
   bytes.push_back(static_cast<std::byte>(version >> 8));
   bytes.push_back(static_cast<std::byte>(version & 0xFF));
   put_be32(bytes, static_cast<std::int32_t>(n));

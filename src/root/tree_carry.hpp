@@ -64,8 +64,9 @@ struct BasketBuilder {
   void begin_entry() { starts.push_back(static_cast<std::int32_t>(bytes.size())); }
   void append_values(const std::vector<const Array*>& columns, std::size_t row, std::size_t rows);
   void append_text(const std::string& s);
-  // A std::vector entry's header: byte count, `version`, `n` (then append_values its n values).
-  void append_vector_header(std::size_t n, std::size_t element_size, std::uint16_t version);
+  // A std::vector entry's header: byte count (of `value_bytes` after the header), `version`, `n`
+  // (then append_values its n values, or append_text its n strings).
+  void append_vector_header(std::size_t n, std::size_t value_bytes, std::uint16_t version);
   std::vector<std::byte> finish(std::int32_t offsets_at);
 };
 

@@ -1,5 +1,7 @@
 // Whole ROOT trees as bundle members (read_root_bundle): the entries table, one table per jagged
 // collection with its counter checked, strings as text, the index that the writer rebuilds from.
+#include <algorithm>
+
 #include "root_test_util.hpp"
 
 namespace baler::test {
@@ -90,6 +92,46 @@ TEST(RootBundle, StringBranchesBecomeTextColumnsInTheirPlace) {
   }
   const auto l = read_root_bundle(root_spec(root_file("uproot-leaflist.root")), nullptr);
   EXPECT_EQ(attribute(l, "/tree", "ROOT.leaves").strings, std::vector<std::string>{"x/D:y/I:z/B"});
+}
+
+// std::vector<std::string> and TString branches (and vector<TString>) are text: a top-level
+// string a text column of the entries table, a vector of strings a collection table of one text
+// column counted by size(NAME). A tree rewritten in place writes the tables' strings back.
+TEST(RootBundle, VectorsOfStringsAreTextCollections) {
+  auto b = read_root_bundle(root_spec(root_file("skhep/uproot-stl_containers.root")), nullptr);
+  const std::vector<std::string> want = {"one", "one", "two", "one", "two", "three", "one", "two", "three", "four",
+                                         "one", "two", "three", "four", "five"};
+  for (const char* name : {"vector_string", "vector_tstring"}) {
+    SCOPED_TRACE(name);
+    const Dataset& c = member(b, std::string("/tree/size(") + name + ")");
+    EXPECT_TRUE(c.columns.empty());
+    ASSERT_EQ(c.text.size(), 1u);
+    EXPECT_EQ(c.text[0].name, name);
+    EXPECT_EQ(c.text[0].values, want);
+  }
+  const Dataset& flat = member(b, "/tree/entries");
+  const auto sizes = std::find_if(flat.columns.begin(), flat.columns.end(), [](const Column& c) { return c.name == "size(vector_string)"; });
+  ASSERT_NE(sizes, flat.columns.end());
+  const auto n = sizes->values.as<std::int32_t>();
+  EXPECT_EQ(std::vector<std::int32_t>(n.begin(), n.end()), (std::vector<std::int32_t>{1, 2, 3, 4, 5}));
+  const auto tstring = std::find_if(flat.text.begin(), flat.text.end(), [](const TextColumn& t) { return t.name == "tstring"; });
+  ASSERT_NE(tstring, flat.text.end());
+  EXPECT_EQ(tstring->values, (std::vector<std::string>{"one", "two", "three", "four", "five"}));
+
+  // A changed string (of the same length: the basket keeps its size) comes back as written.
+  for (auto& [path, d] : b.members)
+    if (path == "/tree/size(vector_string)") d.text[0].values[2] = "TWO";
+  TempDir dir;
+  write_root_bundle(dir / "out.root", b.index, [&](const std::string& m) {
+    for (const auto& [name, d] : b.members)
+      if (name == m) return d;
+    throw Error(ErrorCode::Malformed, "no member " + m);
+  });
+  const auto back = read_root_bundle(root_spec(dir / "out.root"), nullptr);
+  auto changed = want;
+  changed[2] = "TWO";
+  EXPECT_EQ(member(back, "/tree/size(vector_string)").text.at(0).values, changed);
+  EXPECT_EQ(member(back, "/tree/size(vector_tstring)").text.at(0).values, want);
 }
 
 // The tables of a bundle (its members less what travels for the ROOT writer).
