@@ -45,6 +45,7 @@ Basket read_free_basket(const RootFile& file, const Branch& b, std::size_t i,
                                    frame.nevbuf, frame.key.keylen, border, file.name() + ": " + what);
   basket.data.resize(static_cast<std::size_t>(border));
   basket.entries = frame.nevbuf;
+  basket.generate_offsets = (frame.io_bits & kGenerateOffsetMap) != 0 && basket.offsets.empty();
   return basket;
 }
 
@@ -67,11 +68,10 @@ std::pair<BasketFrame, std::vector<std::byte>> read_basket_raw(const RootFile& f
   f.buffer_size = r.be<std::int32_t>("TBasket fBufferSize");
   f.nevbuf_size = r.be<std::int32_t>("TBasket fNevBufSize");
   if (f.nevbuf_size < 0) {  // ROOT 6.20+: fIOBits follows; kGenerateOffsetMap drops the offset table
-    const auto io_bits = r.be<std::uint8_t>("TBasket fIOBits");
-    throw Error(ErrorCode::Unsupported,
-                file.name() + ": " + what + ": its TBasket has I/O feature bits " + std::to_string(io_bits) +
-                    (io_bits & 1 ? " (kGenerateOffsetMap: entry offsets left for the reader to rebuild)" : "") +
-                    ", which baler does not read");
+    f.io_bits = r.be<std::uint8_t>("TBasket fIOBits");
+    if (f.io_bits != kGenerateOffsetMap)
+      throw Error(ErrorCode::Unsupported, file.name() + ": " + what + ": its TBasket has I/O feature bits " +
+                                              std::to_string(f.io_bits) + ", which baler does not read (1, kGenerateOffsetMap, it does)");
   }
   f.nevbuf = r.be<std::int32_t>("TBasket fNevBuf");
   f.last = r.be<std::int32_t>("TBasket fLast");

@@ -161,6 +161,8 @@ void write_in_place(rootio::RootFileWriter& w, const Hdf5Object& group,
               &col_nevbuf_size = column("nevbuf_size"), &col_nevbuf = column("nevbuf"), &col_last = column("last"),
               &col_objlen = column("objlen"), &col_raw = column("raw_bytes"), &col_seek = column("seek"),
               &col_vector = column("vector_version");
+  const Array* col_io_bits = find_column(baskets, "io_bits");
+  require(!col_io_bits || col_io_bits->dtype == DType::I32, ErrorCode::Malformed, what + ": the basket table's io_bits is not int32");
   std::map<std::int64_t, rootio::RootBasketPlace> placed;  // the source's basket positions -> ours
   require(baskets.text.size() == 2, ErrorCode::Malformed, what + ": the basket table has no key names and titles");
   const auto& names = baskets.text[0].values;
@@ -186,6 +188,13 @@ void write_in_place(rootio::RootFileWriter& w, const Hdf5Object& group,
     rb.version = static_cast<std::int16_t>(get(col_version));
     rb.buffer_size = static_cast<std::int32_t>(get(col_buffer));
     rb.nevbuf_size = static_cast<std::int32_t>(get(col_nevbuf_size));
+    if (col_io_bits) {  // containers before 2026-12-08 have no io_bits column (nor baskets with them)
+      const std::int64_t bits = get(*col_io_bits);
+      require(bits >= 0 && bits <= 0x7F && (bits != 0) == (rb.nevbuf_size < 0), ErrorCode::Malformed,
+              what + ": basket row " + std::to_string(r) + ": io_bits " + std::to_string(bits) +
+                  " disagrees with nevbuf_size " + std::to_string(rb.nevbuf_size));
+      rb.io_bits = static_cast<std::uint8_t>(bits);
+    }
     rb.nevbuf = static_cast<std::int32_t>(get(col_nevbuf));
     rb.last = static_cast<std::int32_t>(get(col_last));
     const std::int64_t content = get(col_objlen), raw = get(col_raw);

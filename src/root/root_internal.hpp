@@ -25,6 +25,8 @@ inline constexpr std::uint32_t kByteCountMask = 0x40000000;
 inline constexpr std::uint32_t kNewClassTag = 0xFFFFFFFF;
 inline constexpr std::uint32_t kClassMask = 0x80000000;
 inline constexpr std::uint32_t kMapOffset = 2;
+// TBasket fIOBits baler reads: kGenerateOffsetMap (no entry-offset table; readers rebuild it).
+inline constexpr std::uint8_t kGenerateOffsetMap = 1;
 
 // Writes `v` big-endian over the bytes of `out` at `at`, a position read from a payload (checked;
 // `what` names the payload).
@@ -173,6 +175,7 @@ struct Basket {
   std::vector<std::byte> data;
   std::vector<std::int64_t> offsets;  // empty, or entries + 1 positions into data (last = size)
   std::int64_t entries = 0;
+  bool generate_offsets = false;  // fIOBits kGenerateOffsetMap: offsets left to the reader (from counts)
 };
 
 struct Branch {
@@ -215,7 +218,8 @@ std::vector<std::pair<std::string, int>> streamer_info_versions(std::span<const 
 struct BasketFrame {
   Key key;  // name, title, cycle, key version, fKeylen (with the TBasket header), fObjlen
   std::int16_t version = 0;
-  std::int32_t buffer_size = 0, nevbuf_size = 0, nevbuf = 0, last = 0;
+  std::int32_t buffer_size = 0, nevbuf_size = 0, nevbuf = 0, last = 0;  // nevbuf_size as stored
+  std::uint8_t io_bits = 0;  // fIOBits, present when the stored fNevBufSize is negative (ROOT 6.20+)
   std::int32_t header_bytes = 0;  // key header and TBasket fields as read (fKeylen may be more)
 };
 // Free basket `index` of `branch` as stored: its frame and its uncompressed payload (fObjlen

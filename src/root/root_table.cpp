@@ -76,13 +76,35 @@ std::vector<std::int64_t> basket_starts(const RootFile& file, const Tree& tree, 
 // branch of the group when not empty); a std::vector<std::string>'s strings go to `text`.
 void read_jagged(const RootFile& file, const Tree& tree, const BranchPlan& plan,
                  std::vector<ColumnBuilder>& builders, std::size_t first,
-                 std::vector<std::int64_t>& counts, const std::string& first_branch, TextColumn* text) {
+                 std::vector<std::int64_t>& counts, const std::string& first_branch, TextColumn* text,
+                 const std::vector<std::int64_t>* known) {
   const Branch& b = *plan.branch;
   const bool check = !counts.empty();
   const std::size_t size = plan.entry_size;  // bytes of one object
   const bool vector = plan.kind == BranchKind::Vector;
-  for_each_basket(file, tree, b, [&](const Basket& basket, std::int64_t entry0, std::size_t i) {
+  for_each_basket(file, tree, b, [&](const Basket& stored, std::int64_t entry0, std::size_t i) {
     const std::string where = file.name() + ": branch '" + b.name + "' basket " + std::to_string(i);
+    Basket generated;  // a basket written without its offsets: they follow from the counter's values
+    if (stored.generate_offsets && stored.entries > 0 && plan.kind == BranchKind::Jagged) {
+      require(known != nullptr, ErrorCode::Unsupported,
+              where + ": its entry offsets are left to the reader (kGenerateOffsetMap); read the whole tree");
+      generated = stored;
+      auto& o = generated.offsets;
+      o.assign(1, 0);
+      for (std::int64_t e = 0; e < stored.entries; ++e) {
+        const auto global = static_cast<std::size_t>(entry0 + e);
+        require(global < known->size() && (*known)[global] >= 0 &&
+                    (*known)[global] <= static_cast<std::int64_t>(stored.data.size() / std::max<std::size_t>(size, 1)),
+                ErrorCode::Malformed, where + ": entry " + std::to_string(global) + ": its counter is out of range");
+        o.push_back(o.back() + (*known)[global] * static_cast<std::int64_t>(size));
+        require(o.back() <= static_cast<std::int64_t>(stored.data.size()), ErrorCode::Malformed,
+                where + ": the counter's values need more than the basket's " + std::to_string(stored.data.size()) + " bytes");
+      }
+      require(o.back() == static_cast<std::int64_t>(stored.data.size()), ErrorCode::Malformed,
+              where + ": the counter's values cover " + std::to_string(o.back()) + " of the basket's " +
+                  std::to_string(stored.data.size()) + " bytes");
+    }
+    const Basket& basket = generated.offsets.empty() ? stored : generated;
     require(basket.entries == 0 || !basket.offsets.empty(), ErrorCode::Malformed,
             where + ": a variable-size branch basket has no entry offsets");
     for (std::int64_t e = 0; e < basket.entries; ++e) {
@@ -287,7 +309,7 @@ std::vector<ColumnBuilder> plan_columns(const Tree& tree, const std::vector<Bran
 }
 
 Dataset read_jagged_objects(const RootFile& file, const Tree& tree, const std::vector<BranchPlan>& plans,
-                            std::vector<std::int64_t>& counts) {
+                            std::vector<std::int64_t>& counts, const std::vector<std::int64_t>* known) {
   std::vector<ColumnBuilder> builders;
   Dataset out;
   out.kind = DataKind::Table;
@@ -297,7 +319,7 @@ Dataset read_jagged_objects(const RootFile& file, const Tree& tree, const std::v
     add_builders(tree, plan, builders);
     TextColumn* text = nullptr;
     if (plan.text) text = &out.text.emplace_back(TextColumn{plan.branch->name, first + out.text.size(), {}});
-    read_jagged(file, tree, plan, builders, first, counts, plans.front().branch->name, text);
+    read_jagged(file, tree, plan, builders, first, counts, plans.front().branch->name, text, known);
   }
   for (auto& b : builders) out.columns.push_back(b.finish());
   return out;

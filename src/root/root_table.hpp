@@ -151,8 +151,10 @@ std::vector<ColumnBuilder> plan_columns(const Tree& tree, const std::vector<Bran
 
 // The jagged branches of one counter (`plans`, all Jagged) as a table of objects, entry after
 // entry; `counts` receives each entry's object count (the branches must agree: Error(Malformed)).
+// `known`, the counter's values when read before, gives the entry offsets of baskets written
+// without them (kGenerateOffsetMap; without `known` such a basket is Error(Unsupported)).
 Dataset read_jagged_objects(const RootFile& file, const Tree& tree, const std::vector<BranchPlan>& plans,
-                            std::vector<std::int64_t>& counts);
+                            std::vector<std::int64_t>& counts, const std::vector<std::int64_t>* known = nullptr);
 
 // Reads the planned branches (all Flat, or all Jagged with one counter) into a table.
 // Jagged: the first column is `event_index` (int64), then one row per object.

@@ -185,7 +185,7 @@ std::vector<std::int64_t> TTreePlan::counts(std::size_t k) const {
 Dataset TTreePlan::read_collection(std::size_t k, const std::vector<std::int64_t>& expected) const {
   const Group& g = collections.at(k);
   std::vector<std::int64_t> counts;
-  Dataset objects = read_jagged_objects(file, tree, g.plans, counts);
+  Dataset objects = read_jagged_objects(file, tree, g.plans, counts, &expected);
   require(counts.size() == expected.size(), ErrorCode::Malformed,
           what + ": collection '" + g.counter + "' has " + std::to_string(counts.size()) + " entries");
   for (std::size_t e = 0; e < counts.size(); ++e)

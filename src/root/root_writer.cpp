@@ -746,7 +746,9 @@ RootBasketPlace RootFileWriter::Impl::write_raw_basket(const RootRawBasket& b) {
       k, b.payload, what,
       [&](Out& head, const KeyHead&) {  // the source's TBasket header, as it was
         head.i16(b.version);
-        head.i32(b.buffer_size), head.i32(b.nevbuf_size), head.i32(b.nevbuf), head.i32(b.last);
+        head.i32(b.buffer_size), head.i32(b.nevbuf_size);
+        if (b.nevbuf_size < 0) head.u8(b.io_bits);
+        head.i32(b.nevbuf), head.i32(b.last);
         head.u8(0);
       },
       ErrorCode::Malformed);

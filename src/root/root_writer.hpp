@@ -68,7 +68,8 @@ struct RootRawBasket {
   bool small_key = false;
   std::int32_t keylen = 0;  // must equal what the key header and the TBasket fields take
   std::int16_t version = 3;
-  std::int32_t buffer_size = 0, nevbuf_size = 0, nevbuf = 0, last = 0;
+  std::int32_t buffer_size = 0, nevbuf_size = 0, nevbuf = 0, last = 0;  // nevbuf_size as stored
+  std::uint8_t io_bits = 0;  // written after a negative nevbuf_size (ROOT 6.20+'s fIOBits)
   std::span<const std::byte> payload;
 };
 struct RootBasketPlace {

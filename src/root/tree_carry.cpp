@@ -73,6 +73,9 @@ bool rebuilds(const Tree& tree, const Branch& b, const Decoded& d, const BasketF
   const auto data = payload.first(border);
   if (d.layout == BasketLayout::Fixed)
     return payload.size() == border && border == n * d.record && bools_are_bits(tree, b, data, d.record);
+  // Objects without an offset table (kGenerateOffsetMap): the counter's values place them again.
+  if ((f.io_bits & kGenerateOffsetMap) && payload.size() == border)
+    return d.layout == BasketLayout::Objects && border % d.record == 0 && bools_are_bits(tree, b, data, d.record);
   // Variable entries: the offset table must be exactly what BasketBuilder writes.
   if (payload.size() != border + 4 * (n + 2)) return false;
   const std::byte* t = payload.data() + border;
@@ -156,6 +159,7 @@ TreeCarry carry_tree(const TTreePlan& plan, const std::vector<Entry>& older) {
   ints.push_back({"vector_version", DType::I32, {}});
   ints.push_back({"raw_bytes", DType::I64, {}});
   ints.push_back({"seek", DType::I64, {}});
+  ints.push_back({"io_bits", DType::I32, {}});
   TextColumn names{"name", ints.size(), {}}, titles{"title", ints.size() + 1, {}};
 
   const auto all = all_branches(plan.tree);
@@ -174,7 +178,7 @@ TreeCarry carry_tree(const TTreePlan& plan, const std::vector<Entry>& older) {
       const bool rebuilt = it != decoded.end() && rebuilds(plan.tree, b, it->second, f, payload, version);
       const std::int64_t row[] = {static_cast<std::int64_t>(bi), f.key.cycle, f.key.version, f.key.keylen, f.version,
                                   f.buffer_size, f.nevbuf_size, f.nevbuf, f.last, f.key.objlen, rebuilt ? version : 0,
-                                  rebuilt ? 0 : static_cast<std::int64_t>(payload.size()), b.basket_seek[j]};
+                                  rebuilt ? 0 : static_cast<std::int64_t>(payload.size()), b.basket_seek[j], f.io_bits};
       for (std::size_t c = 0; c < ints.size(); ++c) ints[c].values.push_back(row[c]);
       names.values.push_back(f.key.name);
       titles.values.push_back(f.key.title);
@@ -185,7 +189,8 @@ TreeCarry carry_tree(const TTreePlan& plan, const std::vector<Entry>& older) {
     }
   }
   // Older cycles: kept when each of their free baskets is one of the newest's.
-  const std::set<std::int64_t> seeks(ints.back().values.begin(), ints.back().values.end());
+  const auto& seek_column = ints[ints.size() - 2].values;  // "seek"
+  const std::set<std::int64_t> seeks(seek_column.begin(), seek_column.end());
   for (const Entry& e : older) {
     const std::string name = e.path + ";" + std::to_string(e.key.cycle);
     try {

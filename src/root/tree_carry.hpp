@@ -27,7 +27,8 @@ enum class BasketLayout : std::uint8_t {
 // nevbuf_size, nevbuf, last, objlen, vector_version (int32: a rebuilt std::vector basket's
 // header version, else 0), raw_bytes (int64: its content's bytes in the
 // carried bytes, 0 when rebuilt from the tables), seek (int64: where the source had it, which
-// older cycles of the tree refer to), and text columns name, title (the key's).
+// older cycles of the tree refer to), io_bits (int32: the TBasket's fIOBits, written after
+// fNevBufSize when that is negative), and text columns name, title (the key's).
 struct TreeCarry {
   // The TTree key's payload, then the raw basket contents in row order, then the payloads of
   // the older cycles kept.

@@ -66,6 +66,11 @@ async function describeTreeWith(obj, name, isNtuple, withValues) {
   }
   const d = isNtuple ? await dumpRNTuple(obj, name, withValues ? [] : ['\u0000none']) : await dumpTree(obj, []);
   const values = isNtuple ? d.fields : d.branches;
+  // A TTree branch with fewer values than entries was not read by JSROOT (dump.mjs read it alone
+  // too): it has no digest, and its structure is compared.
+  if (!isNtuple)
+    for (const n of Object.keys(values))
+      if (Array.isArray(values[n]) && values[n].length !== Number(d.entries)) delete values[n];
   const out = { class: obj._typename, entries: d.entries, branches: {}, unread: d.unread };
   const byName = new Map((obj.fBranches?.arr ?? []).map(b => [b.fName, b]));
   for (const n of Object.keys(d.types)) {

@@ -160,6 +160,14 @@ async function dumpTree(tree, wanted) {
     out.leaves[n] = (br.fLeaves?.arr ?? []).map(l => l.fName);
   }
   const values = await readAll(list, (sel, args) => treeProcess(tree, sel, args), out.unread);
+  // JSROOT reads the branches together: one it cannot read (baskets written without entry
+  // offsets) leaves every branch short. Such a branch is read again alone.
+  if (list.length > 1)
+    for (const n of list)
+      if (n in values && values[n].length !== out.entries) {
+        const alone = await readAll([n], (sel, args) => treeProcess(tree, sel, args), {});
+        if (n in alone && alone[n].length === out.entries) values[n] = alone[n];
+      }
   for (const n of list) {
     if (!(n in values)) continue;
     const fix = charArrayFix(byName.get(n));

@@ -134,6 +134,34 @@ TEST(RootBundle, VectorsOfStringsAreTextCollections) {
   EXPECT_EQ(member(back, "/tree/size(vector_tstring)").text.at(0).values, want);
 }
 
+// Baskets written without entry offsets (ROOT 6.20+'s kGenerateOffsetMap, fIOBits after a
+// negative fNevBufSize): a counted branch's objects are placed by its counter's values, and the
+// tree comes back with the same basket frames.
+TEST(RootBundle, BasketsWithoutEntryOffsetsArePlacedByTheirCounter) {
+  auto b = read_root_bundle(root_spec(root_file("skhep/uproot-small-dy-nooffsets.root")), nullptr);
+  const Dataset& flat = member(b, "/tree/entries");
+  const Dataset& jets = member(b, "/tree/nJet");
+  const auto counts = flat.columns.at(0).values.as<std::uint32_t>();
+  ASSERT_EQ(flat.columns.at(0).name, "nJet");
+  ASSERT_EQ(counts.size(), 501u);
+  std::uint64_t total = 0;
+  for (const auto c : counts) total += c;
+  ASSERT_EQ(jets.rows(), total);
+  const Column& pt = jets.columns.at(1);
+  ASSERT_EQ(pt.name, "Jet_pt");
+  const auto v = pt.values.as<float>();
+  EXPECT_EQ(std::vector<float>(v.begin(), v.begin() + 4), (std::vector<float>{34.09375f, 33.53125f, 20.25f, 19.890625f}));
+  TempDir dir;
+  write_root_bundle(dir / "out.root", b.index, [&](const std::string& m) {
+    for (const auto& [name, d] : b.members)
+      if (name == m) return d;
+    throw Error(ErrorCode::Malformed, "no member " + m);
+  });
+  const auto back = read_root_bundle(root_spec(dir / "out.root"), nullptr);
+  EXPECT_TRUE(member(back, "/tree/nJet") == jets);
+  EXPECT_TRUE(member(back, "/tree/entries") == flat);
+}
+
 // The tables of a bundle (its members less what travels for the ROOT writer).
 std::vector<std::string> table_paths(const RootBundle& b) {
   std::vector<std::string> out;

@@ -121,7 +121,7 @@ TEST(RootHostile, WholeFilesWithObjectsAndVectorsNeverCrash) {
   TempDir dir;
   for (const char* name : {"skhep/uproot-histograms.root", "skhep/uproot-nesteddirs.root", "skhep/uproot-stl_containers.root",
                            "skhep/uproot-vectorVectorDouble.root", "skhep/uproot-issue-1043.root",
-                           "skhep/uproot-issue-250.root"}) {
+                           "skhep/uproot-issue-250.root", "skhep/uproot-small-dy-nooffsets.root"}) {
     SCOPED_TRACE(name);
     const auto full = load(name);
     ASSERT_TRUE(try_whole(root_file(name), dir / "out.root"));
