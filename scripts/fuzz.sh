@@ -4,7 +4,7 @@
 #   usage: scripts/fuzz.sh BUILD SECONDS RESULTS [JOBS]
 # Seeds: fuzz/corpus/<target>/ and fuzz/must_fail/<target>/ (committed), tests/golden/ (the
 # container targets), and, from the shared data, the hostile HDF5 files (hdf5) and the ROOT
-# files of at most 64 KB (root). New inputs go to
+# files of at most 72 KB (root). New inputs go to
 # BUILD/fuzz-corpus/<target>/, crashes, leaks and timeouts to BUILD/fuzz-artifacts/.
 # FUZZ_TARGETS="npy hdf5" runs only those; FUZZ_SEED=N fixes libFuzzer's seed (make fuzz-smoke).
 # Exit status: the number of targets that failed (0 = no crash, leak, timeout or OOM).
@@ -43,7 +43,7 @@ extra_seeds() {  # read-only seed folders from the shared data, made in the buil
       # in-place writer. (Some skhep RNTuple test files decode to 10^8 values from 2 KB: seeds
       # that would only time out.)
       for f in "$DATA"/root/*.root "$DATA"/root/skhep/uproot-*.root; do
-        [ -f "$f" ] && [ "$(stat -c %s "$f")" -le 65536 ] && ln -sf "$(realpath "$f")" "$dir/"
+        [ -f "$f" ] && [ "$(stat -c %s "$f")" -le 73728 ] && ln -sf "$(realpath "$f")" "$dir/"
       done
       echo "$dir" ;;
   esac
@@ -56,9 +56,9 @@ run_one() {
   for d in "fuzz/corpus/$t" "fuzz/must_fail/$t" $(extra_seeds "$t"); do [ -d "$d" ] && seeds+=("$d"); done
   local start=$(date +%s)
   # -timeout: an input taking 10 s is a hang; -rss_limit_mb: 2 GB is an OOM (ASan's shadow
-  # included); -max_len: 64 KB lets the ROOT seeds in whole.
+  # included); -max_len: 72 KB lets the ROOT seeds in whole (a Geant4 TTree v5 file among them).
   timeout -k 10 $((SECONDS_PER_TARGET + 300)) "$bin" -max_total_time="$SECONDS_PER_TARGET" \
-    -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 $SEED_ARG \
+    -timeout=10 -rss_limit_mb=2048 -max_len=73728 -print_final_stats=1 $SEED_ARG \
     -artifact_prefix="$BUILD/fuzz-artifacts/$t-" "$corpus" "${seeds[@]}" > "$log" 2>&1
   echo $? > "$work/$t.rc"
   echo $(( $(date +%s) - start )) > "$work/$t.secs"
