@@ -160,11 +160,30 @@ class RootFile {
 };
 
 // A leaf of a branch: the on-disk element type and count.
+// How a TLeafD32 (Double32_t) or TLeafF16 (Float16_t) element is stored, from the range in
+// its title ("x/d[xmin,xmax,nbits]", as TStreamerElement::GetRange reads it): an unsigned
+// 32-bit integer a with the value a / factor + xmin, a float, or a float's exponent byte and
+// its mantissa truncated to nbits (a 16-bit word, the sign above it).
+struct PackedReal {
+  enum Kind : std::uint8_t { None, Factor, Float, Nbits } kind = None;
+  double xmin = 0, factor = 0;
+  int nbits = 0;
+  std::size_t bytes() const { return kind == Nbits ? 3 : 4; }
+};
+// The PackedReal of a TLeafD32 (`float16` false) or TLeafF16 leaf of title `title`; throws
+// Error(Unsupported) naming `what` for a mantissa width ROOT's reader could not use.
+PackedReal packed_real(const std::string& title, bool float16, const std::string& what);
+// Decodes one stored element (big-endian) of a PackedReal as ROOT's TBufferFile does.
+double unpack_real(const PackedReal& p, const std::byte* at);
+
 struct Leaf {
   std::string name, title, class_name;
   std::int32_t len = 1;              // elements per entry (per object when jagged)
   bool is_unsigned = false;
-  std::optional<DType> dtype;        // set for numeric leaves (TLeafO/B/S/I/L/G/F/D)
+  std::optional<DType> dtype;        // set for numeric leaves (TLeafO/B/S/I/L/G/F/D; D32 F64, F16 F32)
+  PackedReal packed;                 // TLeafD32 and TLeafF16: how each element is stored
+  // Bytes of one element in a basket.
+  std::size_t element_bytes() const { return packed.kind != PackedReal::None ? packed.bytes() : dtype_size(*dtype); }
   int count_leaf = -1;               // index in Tree::leaves of the counter leaf, if jagged
   std::string count_name;            // counter name (from the reference or the title)
   bool jagged() const { return count_leaf >= 0 || !count_name.empty(); }

@@ -143,6 +143,8 @@ std::optional<DType> leaf_dtype(const std::string& cls, bool is_unsigned) {
   if (cls == "TLeafL" || cls == "TLeafG") return is_unsigned ? DType::U64 : DType::I64;
   if (cls == "TLeafF") return DType::F32;
   if (cls == "TLeafD") return DType::F64;
+  if (cls == "TLeafD32") return DType::F64;  // stored packed (PackedReal)
+  if (cls == "TLeafF16") return DType::F32;
   return std::nullopt;
 }
 
@@ -244,6 +246,8 @@ int TreeParser::leaf(const ObjectHead& head, int depth) {
   }
   s_.finish(outer, head.cls);
   l.dtype = leaf_dtype(l.class_name, l.is_unsigned);
+  if (l.class_name == "TLeafD32" || l.class_name == "TLeafF16")
+    l.packed = packed_real(l.title, l.class_name == "TLeafF16", s_.r.what() + ": leaf '" + l.name + "'");
   // An element leaf of a split collection may say -1 (KM3NeT's files): not a count baler uses.
   if (l.len < 0 && l.dtype) s_.r.fail("leaf '" + l.name + "' has a negative fLen " + std::to_string(l.len));
   if (l.count_leaf >= 0) l.count_name = tree_.leaves[static_cast<std::size_t>(l.count_leaf)].name;

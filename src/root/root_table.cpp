@@ -10,7 +10,7 @@ namespace baler::rootio {
 namespace {
 
 std::size_t leaf_bytes(const Leaf& l) {
-  return static_cast<std::size_t>(l.len) * dtype_size(*l.dtype);
+  return static_cast<std::size_t>(l.len) * l.element_bytes();
 }
 
 // Adds one builder per element of each leaf of `plan`, named as root.hpp describes.
@@ -32,7 +32,11 @@ void append_record(const Tree& tree, const Branch& b, const std::byte* p,
                    ColumnBuilder* builders) {
   for (int id : b.leaves) {
     const Leaf& l = tree.leaves[static_cast<std::size_t>(id)];
-    const std::size_t size = dtype_size(*l.dtype);
+    const std::size_t size = l.element_bytes();
+    if (l.packed.kind != PackedReal::None) {
+      for (std::int32_t j = 0; j < l.len; ++j, p += size) (builders++)->append_real(unpack_real(l.packed, p));
+      continue;
+    }
     for (std::int32_t j = 0; j < l.len; ++j, p += size) (builders++)->append_be(p);
   }
 }

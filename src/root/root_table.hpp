@@ -72,6 +72,17 @@ struct ColumnBuilder {
       default: copy_swapped<std::uint64_t>(d, p); break;
     }
   }
+  // A decoded Double32_t (F64) or Float16_t (F32) value.
+  void append_real(double v) {
+    const std::size_t at = bytes.size();
+    bytes.resize(at + size);
+    if (dtype == DType::F32) {
+      const auto f = static_cast<float>(v);
+      std::memcpy(bytes.data() + at, &f, 4);
+    } else {
+      std::memcpy(bytes.data() + at, &v, 8);
+    }
+  }
   template <typename U> static void copy_swapped(std::byte* d, const std::byte* p) {
     U v;
     std::memcpy(&v, p, sizeof(U));

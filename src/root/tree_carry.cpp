@@ -4,6 +4,7 @@
 
 #include "root_writer.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 #include <map>
@@ -34,7 +35,7 @@ bool bools_are_bits(const Tree& tree, const Branch& b, std::span<const std::byte
   std::vector<std::pair<std::size_t, std::size_t>> runs;  // bool bytes within a record
   for (const int id : b.leaves) {
     const Leaf& l = tree.leaves[static_cast<std::size_t>(id)];
-    const std::size_t n = static_cast<std::size_t>(l.len) * dtype_size(*l.dtype);
+    const std::size_t n = static_cast<std::size_t>(l.len) * l.element_bytes();
     if (*l.dtype == DType::Bool) runs.push_back({at, n});
     at += n;
   }
@@ -141,14 +142,22 @@ Column to_column(const IntColumn& c) {
 }  // namespace
 
 TreeCarry carry_tree(const TTreePlan& plan, const std::vector<Entry>& older) {
+  // Double32_t and Float16_t leaves are stored packed: their baskets always travel as stored
+  // (the tables hold their decoded values, which need not pack back to the same bytes).
+  const auto packed = [&](const Branch* b) {
+    return std::any_of(b->leaves.begin(), b->leaves.end(), [&](int id) {
+      return plan.tree.leaves[static_cast<std::size_t>(id)].packed.kind != PackedReal::None;
+    });
+  };
   std::map<const Branch*, Decoded> decoded;
   for (const auto& p : plan.flat)
-    if (p.kind == BranchKind::Flat) decoded[p.branch] = {BasketLayout::Fixed, p.entry_size};
+    if (p.kind == BranchKind::Flat && !packed(p.branch)) decoded[p.branch] = {BasketLayout::Fixed, p.entry_size};
   for (const Branch* b : plan.strings) decoded[b] = {BasketLayout::Text, 0};
   for (const auto& g : plan.collections)
     for (const auto& p : g.plans)
-      decoded[p.branch] = {p.kind == BranchKind::Vector ? BasketLayout::Vector : BasketLayout::Objects, p.entry_size,
-                           p.kind == BranchKind::Vector && p.element == DType::Bool};
+      if (!packed(p.branch))
+        decoded[p.branch] = {p.kind == BranchKind::Vector ? BasketLayout::Vector : BasketLayout::Objects, p.entry_size,
+                             p.kind == BranchKind::Vector && p.element == DType::Bool};
 
   TreeCarry out;
   out.bytes = plan.file.payload(plan.entry.key, "tree '" + plan.entry.path + "'");

@@ -1,6 +1,7 @@
 // Whole ROOT trees as bundle members (read_root_bundle): the entries table, one table per jagged
 // collection with its counter checked, strings as text, the index that the writer rebuilds from.
 #include <algorithm>
+#include <cmath>
 
 #include "root_test_util.hpp"
 
@@ -161,6 +162,45 @@ TEST(RootBundle, BasketsWithoutEntryOffsetsArePlacedByTheirCounter) {
   const auto back = read_root_bundle(root_spec(dir / "out.root"), nullptr);
   EXPECT_TRUE(member(back, "/tree/nJet") == jets);
   EXPECT_TRUE(member(back, "/tree/entries") == flat);
+}
+
+// Double32_t and Float16_t leaves (TLeafD32, TLeafF16) with a range: float64 and float32 columns
+// of their decoded values. uproot's file was filled (its macro, scikit-hep-testdata's
+// double32_float16.C) with these 17 values in every branch; each stored value is within half a
+// step of the range's nbits of them. The baskets travel as stored: the tree comes back the same.
+TEST(RootBundle, Double32AndFloat16LeavesAreDecodedWithinTheirRange) {
+  const std::vector<double> filled = {-2.0, -1.5, -1.0, -0.5, -0.1, 0.0, 0.1, 0.5, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0};
+  const auto b = read_root_bundle(root_spec(root_file("skhep/uproot-double32-float16.root")), nullptr);
+  const Dataset& flat = member(b, "/tree/entries");
+  const std::vector<std::pair<std::string, int>> branches = {
+      {"double32_32", 32}, {"double32_30", 30}, {"double32_20", 20}, {"double32_10", 10}, {"double32_5", 5},
+      {"double32_3", 3},   {"float16_16", 16},  {"float16_10", 10},  {"float16_5", 5},    {"float16_3", 3},
+      {"array_30[0]", 30}, {"array_30[2]", 30}, {"array_10[1]", 10}};
+  for (const auto& [name, nbits] : branches) {
+    SCOPED_TRACE(name);
+    const auto c = std::find_if(flat.columns.begin(), flat.columns.end(), [&](const Column& x) { return x.name == name; });
+    ASSERT_NE(c, flat.columns.end());
+    EXPECT_EQ(c->values.dtype, name.rfind("float16", 0) == 0 || name.rfind("array_10", 0) == 0 ? DType::F32 : DType::F64);
+    ASSERT_EQ(c->values.size(), filled.size());
+    const double step = (10 - -2.71) / (nbits < 32 ? std::ldexp(1.0, nbits) : 4294967295.0);
+    for (std::size_t e = 0; e < filled.size(); ++e) {
+      // Below the range a value is stored as its lower end (-2.71).
+      const double want = std::max(filled[e], -2.71);
+      EXPECT_LE(std::abs(c->values.value(e) - want), step / 2 + 1e-6) << "entry " << e;
+    }
+  }
+  TempDir dir;
+  write_back(b, dir / "out.root");
+  const auto back = read_root_bundle(root_spec(dir / "out.root"), nullptr);
+  EXPECT_TRUE(member(back, "/tree/entries") == flat);
+  // Every basket was carried as stored, and is stored again the same.
+  for (const auto* bundle : {&b, &back}) {
+    const Dataset& baskets = member(*bundle, "/tree/ROOT.baskets");
+    const auto raw = std::find_if(baskets.columns.begin(), baskets.columns.end(), [](const Column& x) { return x.name == "raw_bytes"; });
+    ASSERT_NE(raw, baskets.columns.end());
+    ASSERT_EQ(raw->values.size(), 12u);
+    for (std::size_t k = 0; k < raw->values.size(); ++k) EXPECT_GT(raw->values.value(k), 0) << "basket " << k;
+  }
 }
 
 // The tables of a bundle (its members less what travels for the ROOT writer).
