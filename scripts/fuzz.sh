@@ -56,9 +56,12 @@ run_one() {
   for d in "fuzz/corpus/$t" "fuzz/must_fail/$t" $(extra_seeds "$t"); do [ -d "$d" ] && seeds+=("$d"); done
   local start=$(date +%s)
   # -timeout: an input taking 10 s is a hang; -rss_limit_mb: 2 GB is an OOM (ASan's shadow
-  # included); -max_len: 72 KB lets the ROOT seeds in whole (a Geant4 TTree v5 file among them).
+  # included); -max_len: 64 KB, and 72 KB for root, which lets its seeds in whole (a Geant4
+  # TTree v5 file among them).
+  local max_len=65536
+  [ "$t" = root ] && max_len=73728
   timeout -k 10 $((SECONDS_PER_TARGET + 300)) "$bin" -max_total_time="$SECONDS_PER_TARGET" \
-    -timeout=10 -rss_limit_mb=2048 -max_len=73728 -print_final_stats=1 $SEED_ARG \
+    -timeout=10 -rss_limit_mb=2048 -max_len=$max_len -print_final_stats=1 $SEED_ARG \
     -artifact_prefix="$BUILD/fuzz-artifacts/$t-" "$corpus" "${seeds[@]}" > "$log" 2>&1
   echo $? > "$work/$t.rc"
   echo $(( $(date +%s) - start )) > "$work/$t.secs"

@@ -146,7 +146,9 @@ inline void DataSink::write_rows_at(const Dataset&, std::uint64_t) {
   throw Error(ErrorCode::Internal, "this output takes rows in order only");
 }
 
-// A sink that collects the rows into one data set in memory (allocated once, from the layout).
+// A sink that collects the rows into one data set in memory (allocated once from the layout, up
+// to 256 MiB per array: a layout's row count may come from a file not yet checked, and beyond
+// that the arrays grow as rows arrive).
 class MemorySink final : public DataSink {
  public:
   explicit MemorySink(const DataLayout& layout) : layout_(layout) {
@@ -156,13 +158,13 @@ class MemorySink final : public DataSink {
       data_.field.dtype = layout.field_dtype;
       data_.field.shape = layout.field_shape;
       if (!data_.field.shape.empty()) data_.field.shape[0] = 0;
-      data_.field.bytes.reserve(layout.rows * layout.row_elements() * dtype_size(layout.field_dtype));
+      data_.field.bytes.reserve(reservation(layout.rows, layout.row_elements() * dtype_size(layout.field_dtype)));
     } else {
       for (std::size_t j = 0; j < layout.names.size(); ++j) {
         Column c{layout.names[j], {}};
         c.values.dtype = layout.dtypes[j];
         c.values.shape = {0};
-        c.values.bytes.reserve(layout.rows * dtype_size(layout.dtypes[j]));
+        c.values.bytes.reserve(reservation(layout.rows, dtype_size(layout.dtypes[j])));
         data_.columns.push_back(std::move(c));
       }
       for (std::size_t t = 0; t < layout.text_names.size(); ++t)
@@ -186,6 +188,10 @@ class MemorySink final : public DataSink {
   Dataset& data() { return data_; }
 
  private:
+  static std::size_t reservation(std::uint64_t rows, std::uint64_t row_bytes) {
+    constexpr std::uint64_t kMaxReserve = std::uint64_t{256} << 20;
+    return static_cast<std::size_t>(row_bytes == 0 || rows <= kMaxReserve / row_bytes ? rows * row_bytes : kMaxReserve);
+  }
   DataLayout layout_;
   Dataset data_;
 };
