@@ -2,6 +2,8 @@
 // files at a time) and the progress line: each test runs the built binary ($BALER_BIN).
 #include <fstream>
 
+#include "baler/codec.hpp"
+#include "baler/io.hpp"
 #include "cli/cli_test_support.hpp"
 
 using namespace baler;
@@ -100,6 +102,30 @@ TEST(CliBatch, DecompressAndVerifyManyFindTheOriginalsByName) {
   EXPECT_EQ(r.status, 1) << r.out;
   EXPECT_NE(r.out.find("c/t3.baler against ./t3.csv: FAILED, "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("verified 3 of 4 file(s), 1 failed"), std::string::npos) << r.out;
+}
+
+// The original of a container is the file of its recorded name inside --originals: a recorded
+// name with a folder in it (a container not made by compress) is refused, nothing outside read.
+TEST(CliBatch, VerifyManyStaysInsideTheOriginalsFolder) {
+  TempDir dir;
+  fs::create_directories(dir / "originals");
+  fs::create_directories(dir / "c");
+  write_table(dir / "outside.csv", 1);
+  const Dataset d = read_dataset(parse_data_spec((dir / "outside.csv").string()));
+  for (const std::string name : {std::string("../outside.csv"), (dir / "outside.csv").string(), std::string("..")}) {
+    SCOPED_TRACE(name);
+    CompressOptions o;
+    o.source_name = name;
+    compress_dataset(d, dir / "c" / "x.baler", o);
+    const Result r = run(dir, "verify c/x.baler --originals originals");
+    EXPECT_EQ(r.status, 1) << r.err;  // the file fails; a batch goes on with the others
+    EXPECT_NE(r.err.find("baler: error (usage) in c/x.baler: c/x.baler records the original '" + name +
+                         "', not a file name inside --originals"),
+              std::string::npos) << r.err;
+    EXPECT_NE(r.out.find("verified 0 of 1 file(s), 1 failed"), std::string::npos) << r.out;
+  }
+  // The same container is verified against a file named on the command line.
+  EXPECT_EQ(run(dir, "verify c/x.baler outside.csv -q").status, 0);
 }
 
 TEST(CliBatch, UsageErrorsBeforeAnyWork) {

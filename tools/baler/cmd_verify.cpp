@@ -88,6 +88,12 @@ int verify_many(const Args& a, const AnyModel& m) {
     const ContainerRef ref = container_ref(inputs[i].string());
     const std::string source = recorded_source(ref);
     require(!source.empty(), ErrorCode::Usage, inputs[i].string() + " records no original file name");
+    // compress records a file name; one with a folder in it (a container made otherwise) would
+    // lead outside --originals.
+    const fs::path name(source);
+    require(name == name.filename() && name != "." && name != "..", ErrorCode::Usage,
+            inputs[i].string() + " records the original '" + source +
+                "', not a file name inside --originals; verify it as CONTAINER ORIGINAL");
     const fs::path original = fs::path(a.originals) / source;
     const VerifyReport r = verify_any(ref, original.string(), m, threads, false);
     std::error_code ec;
