@@ -78,6 +78,8 @@ Dataset read_dataset(const DataSpec& spec, const ReadOptions& options = {});
 // Throws Error(Io) (cannot write), Error(Unsupported) (e.g. a mixed-dtype table to .npy),
 // Error(Usage) (unknown format, .baler).
 void write_dataset(const Dataset& data, const DataSpec& spec);
+// The column-name file beside X.npy (X.names.txt), which reading and writing a table use.
+std::filesystem::path npy_names_path(const std::filesystem::path& npy);
 
 // Keeps the table columns matching `patterns` (names or fnmatch globs), in pattern order, each
 // column once. Throws Error(Usage) naming a pattern that matches nothing and listing the

@@ -116,7 +116,7 @@ std::vector<std::byte> sidecar_bytes(const std::vector<std::string>& names, cons
 class NpySink final : public DataSink {
  public:
   NpySink(const std::filesystem::path& path, const DataLayout& l)
-      : sidecar_path_(path.parent_path() / (path.stem().string() + ".names.txt")), file_(path) {
+      : sidecar_path_(npy_names_path(path)), file_(path) {
     NpyRows mode = NpyRows::Field;
     if (l.kind == DataKind::Table && l.names.empty())
       throw Error(ErrorCode::Unsupported, path.string() + ": a table without columns cannot be written to .npy");

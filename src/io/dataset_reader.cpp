@@ -167,8 +167,12 @@ bool array_is_table(const std::vector<std::int64_t>& shape, bool named, const st
   return kind == "auto" && (shape.size() == 1 || (shape.size() == 2 && (named || shape[1] <= kMaxAutoTableColumns)));
 }
 
+std::filesystem::path npy_names_path(const std::filesystem::path& npy) {
+  return npy.parent_path() / (npy.stem().string() + ".names.txt");
+}
+
 std::vector<std::string> npy_sidecar_names(const std::filesystem::path& npy, const std::vector<std::int64_t>& shape) {
-  const auto path = npy.parent_path() / (npy.stem().string() + ".names.txt");
+  const auto path = npy_names_path(npy);
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) return {};
   const auto bytes = read_file_bytes(path);

@@ -102,6 +102,40 @@ TEST(Hardening, OutputThatIsTheInputIsRefused) {
   EXPECT_TRUE(temp_files(dir.path()).empty());
 }
 
+// An .npy output writes its column names beside itself (X.names.txt): when that file is the
+// input (a container or table that happens to be named so), the output is refused before any
+// work and the input is unchanged (issue 30, point 4).
+TEST(Hardening, NpyColumnNamesFileThatIsTheInputIsRefused) {
+  TempDir dir;
+  std::ofstream(dir / "t.csv") << "a,b\n1,2\n3,4\n";
+  ASSERT_EQ(run(dir, "compress t.csv -o y.names.txt -q").status, 0);
+  const auto container = slurp(dir / "y.names.txt");
+  for (const char* cmd : {"decompress y.names.txt -o y.npy", "decompress y.names.txt -o y.dat --format npy"}) {
+    SCOPED_TRACE(cmd);
+    const auto r = run(dir, cmd);
+    EXPECT_EQ(r.status, 2) << r.err;
+    EXPECT_NE(r.err.find("writes its column names to y.names.txt, which is the input"), std::string::npos) << r.err;
+    EXPECT_EQ(slurp(dir / "y.names.txt"), container);
+    EXPECT_FALSE(fs::exists(dir / "y.npy"));
+  }
+  fs::copy_file(dir / "t.csv", dir / "q.names.txt");
+  const auto r = run(dir, "convert q.names.txt -o q.npy");
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_EQ(slurp(dir / "q.names.txt"), "a,b\n1,2\n3,4\n");
+  // An .npy input's column names (t.names.txt) are part of the input: no output replaces them.
+  ASSERT_EQ(run(dir, "convert t.csv -o t.npy -q").status, 0);
+  const auto names = slurp(dir / "t.names.txt");
+  for (const char* cmd : {"convert t.npy -o t.names.txt --format csv", "compress t.npy -o t.names.txt"}) {
+    SCOPED_TRACE(cmd);
+    EXPECT_EQ(run(dir, cmd).status, 2);
+    EXPECT_EQ(slurp(dir / "t.names.txt"), names);
+  }
+  // Other formats write no such file: the same container decompresses to .npz beside it.
+  EXPECT_EQ(run(dir, "decompress y.names.txt -o y.npz -q").status, 0);
+  EXPECT_EQ(slurp(dir / "y.names.txt"), container);
+  EXPECT_TRUE(temp_files(dir.path()).empty());
+}
+
 // Column names that are paths never become npz member names.
 TEST(Hardening, NpzMemberNamesThatArePathsAreRefused) {
   TempDir dir;

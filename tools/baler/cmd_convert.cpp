@@ -22,7 +22,7 @@ int convert(const ConvertArgs& a) {
   if (out.format == FileFormat::Unknown)
     throw Error(ErrorCode::Usage, "cannot tell the output format from '" + a.output +
                                       "': use a .npy .npz .csv .h5 name or --format");
-  check_output(parse_data_spec(a.input).path, out.path);
+  check_output(parse_data_spec(a.input).path, out.path, out.format);
   const Dataset data = read_dataset(parse_data_spec(a.input), options);
   write_dataset(data, out);  // atomic: a failure leaves no file and keeps an existing one
   if (!global_options().quiet)

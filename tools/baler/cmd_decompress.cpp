@@ -19,6 +19,7 @@ fs::path write_output(const ContainerRef& in, DecompressOptions o, const fs::pat
   if (!format.empty()) spec.format = parse_format(format);
   require(spec.format != FileFormat::Unknown && spec.format != FileFormat::Baler, ErrorCode::Usage,
           "cannot write " + out.string() + ": give an extension (.npz, .npy, .csv, .h5, .root) or --format");
+  if (spec.format == FileFormat::Npy) refuse_npy_names_over_input(in.path, spec.path);
   if (in.member.empty())
     if (const auto bundle = read_bundle(in.path)) {
       decompress_bundle(in.path, *bundle, o, spec, progress ? bundle_progress() : BundleProgress{});

@@ -56,10 +56,23 @@ inline void refuse_same_file(const std::filesystem::path& in, const std::filesys
                                       " itself: refusing to overwrite the only copy");
 }
 
-// Checks an output path before any work: not the input itself (refuse_same_file), not a folder
-// (Usage), and in a folder that exists (Io).
-inline void check_output(const std::filesystem::path& in, const std::filesystem::path& out) {
+// The same for the column-name file an .npy output writes beside itself (X.names.txt).
+inline void refuse_npy_names_over_input(const std::filesystem::path& in, const std::filesystem::path& npy) {
+  const auto names = npy_names_path(npy);
+  std::error_code ec;
+  if (std::filesystem::exists(names, ec) && std::filesystem::equivalent(in, names, ec) && !ec)
+    throw Error(ErrorCode::Usage, "the output " + npy.string() + " writes its column names to " + names.string() +
+                                      ", which is the input " + in.string() + ": refusing to overwrite the only copy");
+}
+
+// Checks an output path before any work: not the input itself (refuse_same_file), nor an .npy
+// input's column-name file, nor, for an .npy output (`format`), is its own column-name file the
+// input; not a folder (Usage), and in a folder that exists (Io).
+inline void check_output(const std::filesystem::path& in, const std::filesystem::path& out,
+                         FileFormat format = FileFormat::Unknown) {
   refuse_same_file(in, out);
+  if (format_from_path(in) == FileFormat::Npy) refuse_same_file(npy_names_path(in), out);
+  if (format == FileFormat::Npy) refuse_npy_names_over_input(in, out);
   std::error_code ec;
   if (std::filesystem::is_directory(out, ec))
     throw Error(ErrorCode::Usage, "the output " + out.string() + " is a folder: give a file name");
