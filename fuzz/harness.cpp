@@ -243,11 +243,7 @@ bool run_root(std::span<const std::uint8_t> bytes) {
          // trees rewritten in place; then written back as decompress -o .root does
     const RootBundle b = read_root_bundle(DataSpec{file.path(), "", FileFormat::Root}, nullptr);
     const fs::path out = file.path().string() + ".out.root";
-    write_root_bundle(out, b.index, [&](const std::string& m) {
-      for (const auto& [name, d] : b.members)
-        if (name == m) return d;
-      throw Error(ErrorCode::Malformed, "no member " + m);
-    });
+    write_root_bundle(out, b);
     std::error_code ec;
     fs::remove(out, ec);
   } catch (const Error& e) {

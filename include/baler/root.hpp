@@ -101,6 +101,9 @@ struct RootWriteOptions {
 void write_root_bundle(const std::filesystem::path& out, const Hdf5Tree& index,
                        const std::function<Dataset(const std::string& member)>& member,
                        const RootWriteOptions& options = {});
+// The same for a bundle held in memory (read_root_bundle's); a member the index names but the
+// bundle lacks is Error(Malformed).
+void write_root_bundle(const std::filesystem::path& out, const RootBundle& bundle, const RootWriteOptions& options = {});
 // Whether a bundle index describes ROOT trees (a group with a ROOT.class attribute).
 bool is_root_bundle(const Hdf5Tree& index);
 // The members of a ROOT bundle that carry stored bytes for the ROOT writer (the file's objects,

@@ -579,4 +579,15 @@ void write_root_bundle(const std::filesystem::path& out, const Hdf5Tree& index,
   w.commit();
 }
 
+void write_root_bundle(const std::filesystem::path& out, const RootBundle& bundle, const RootWriteOptions& options) {
+  write_root_bundle(
+      out, bundle.index,
+      [&](const std::string& m) {
+        for (const auto& [name, d] : bundle.members)
+          if (name == m) return d;
+        throw Error(ErrorCode::Malformed, out.string() + ": the bundle has no member " + m);
+      },
+      options);
+}
+
 }  // namespace baler

@@ -26,14 +26,6 @@ std::vector<std::filesystem::path> rntuple_files() {
   return out;
 }
 
-void write(const RootBundle& b, const std::filesystem::path& out) {
-  write_root_bundle(out, b.index, [&](const std::string& m) {
-    for (const auto& [name, d] : b.members)
-      if (name == m) return d;
-    throw Error(ErrorCode::Malformed, "no member " + m);
-  });
-}
-
 bool same(const TreeTables& a, const TreeTables& b) {
   if (a.entries != b.entries || !(a.flat == b.flat) || a.skipped != b.skipped || a.views != b.views ||
       a.title != b.title || a.collections.size() != b.collections.size())
@@ -69,7 +61,7 @@ TEST(RNTupleCarry, EveryRNTupleFileComesBackAsTheSameRNTuples) {
       continue;
     }
     const auto out = dir / "out.root";
-    ASSERT_NO_THROW(write(b, out));
+    ASSERT_NO_THROW(write_root_bundle(out, b));
     const RootFile back(out);
     EXPECT_EQ(rootio::list_rntuples(back), names);
     for (const auto& n : names) {
@@ -94,7 +86,7 @@ TEST(RNTupleCarry, PagesAreRebuiltFromTheTables) {
   auto v = pt->values.as<float>();
   for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<float>(i) * 0.25f;
   TempDir dir;
-  write(b, dir / "out.root");
+  write_root_bundle(dir / "out.root", b);
   const auto back = rootio::read_rntuple(RootFile(dir / "out.root"), "Events");
   ASSERT_EQ(back.collections.size(), 1u);
   const Array* got = nullptr;
@@ -114,7 +106,7 @@ TEST(RNTupleCarry, LyingCarriedPartsAreRefused) {
   TempDir dir;
   const auto tries = [&](const RootBundle& b) {
     try {
-      write(b, dir / "out.root");
+      write_root_bundle(dir / "out.root", b);
       return true;
     } catch (const Error& e) {
       EXPECT_NE(std::string(e.what()), "");

@@ -95,15 +95,6 @@ TEST(RootBundle, StringBranchesBecomeTextColumnsInTheirPlace) {
   EXPECT_EQ(attribute(l, "/tree", "ROOT.leaves").strings, std::vector<std::string>{"x/D:y/I:z/B"});
 }
 
-// Writes a bundle back as a ROOT file, its members as they are.
-void write_back(const RootBundle& b, const std::filesystem::path& out) {
-  write_root_bundle(out, b.index, [&](const std::string& m) {
-    for (const auto& [name, d] : b.members)
-      if (name == m) return d;
-    throw Error(ErrorCode::Malformed, "no member " + m);
-  });
-}
-
 // std::vector<std::string> and TString branches (and vector<TString>) are text: a top-level
 // string a text column of the entries table, a vector of strings a collection table of one text
 // column counted by size(NAME). A tree rewritten in place writes the tables' strings back.
@@ -132,7 +123,7 @@ TEST(RootBundle, VectorsOfStringsAreTextCollections) {
   for (auto& [path, d] : b.members)
     if (path == "/tree/size(vector_string)") d.text[0].values[2] = "TWO";
   TempDir dir;
-  write_back(b, dir / "out.root");
+  write_root_bundle(dir / "out.root", b);
   const auto back = read_root_bundle(root_spec(dir / "out.root"), nullptr);
   auto changed = want;
   changed[2] = "TWO";
@@ -158,7 +149,7 @@ TEST(RootBundle, BasketsWithoutEntryOffsetsArePlacedByTheirCounter) {
   const auto v = pt.values.as<float>();
   EXPECT_EQ(std::vector<float>(v.begin(), v.begin() + 4), (std::vector<float>{34.09375f, 33.53125f, 20.25f, 19.890625f}));
   TempDir dir;
-  write_back(b, dir / "out.root");
+  write_root_bundle(dir / "out.root", b);
   const auto back = read_root_bundle(root_spec(dir / "out.root"), nullptr);
   EXPECT_TRUE(member(back, "/tree/nJet") == jets);
   EXPECT_TRUE(member(back, "/tree/entries") == flat);
@@ -190,7 +181,7 @@ TEST(RootBundle, Double32AndFloat16LeavesAreDecodedWithinTheirRange) {
     }
   }
   TempDir dir;
-  write_back(b, dir / "out.root");
+  write_root_bundle(dir / "out.root", b);
   const auto back = read_root_bundle(root_spec(dir / "out.root"), nullptr);
   EXPECT_TRUE(member(back, "/tree/entries") == flat);
   // Every basket was carried as stored, and is stored again the same.
