@@ -88,55 +88,51 @@ void read_jagged(const RootFile& file, const Tree& tree, const BranchPlan& plan,
   const bool vector = plan.kind == BranchKind::Vector;
   for_each_basket(file, tree, b, [&](const Basket& stored, std::int64_t entry0, std::size_t i) {
     const std::string where = file.name() + ": branch '" + b.name + "' basket " + std::to_string(i);
-    Basket generated;  // a basket written without its offsets: they follow from the counter's values
+    // A basket written without its entry offsets: they follow from the counter's values.
+    std::vector<std::int64_t> generated;
     if (stored.generate_offsets && stored.entries > 0 && plan.kind == BranchKind::Jagged) {
       require(known != nullptr, ErrorCode::Unsupported,
               where + ": its entry offsets are left to the reader (kGenerateOffsetMap); read the whole tree");
-      generated = stored;
-      auto& o = generated.offsets;
-      o.assign(1, 0);
+      generated.assign(1, 0);
       for (std::int64_t e = 0; e < stored.entries; ++e) {
         const auto global = static_cast<std::size_t>(entry0 + e);
         require(global < known->size() && (*known)[global] >= 0 &&
                     (*known)[global] <= static_cast<std::int64_t>(stored.data.size() / std::max<std::size_t>(size, 1)),
                 ErrorCode::Malformed, where + ": entry " + std::to_string(global) + ": its counter is out of range");
-        o.push_back(o.back() + (*known)[global] * static_cast<std::int64_t>(size));
-        require(o.back() <= static_cast<std::int64_t>(stored.data.size()), ErrorCode::Malformed,
+        generated.push_back(generated.back() + (*known)[global] * static_cast<std::int64_t>(size));
+        require(generated.back() <= static_cast<std::int64_t>(stored.data.size()), ErrorCode::Malformed,
                 where + ": the counter's values need more than the basket's " + std::to_string(stored.data.size()) + " bytes");
       }
-      require(o.back() == static_cast<std::int64_t>(stored.data.size()), ErrorCode::Malformed,
-              where + ": the counter's values cover " + std::to_string(o.back()) + " of the basket's " +
+      require(generated.back() == static_cast<std::int64_t>(stored.data.size()), ErrorCode::Malformed,
+              where + ": the counter's values cover " + std::to_string(generated.back()) + " of the basket's " +
                   std::to_string(stored.data.size()) + " bytes");
     }
-    const Basket& basket = generated.offsets.empty() ? stored : generated;
-    require(basket.entries == 0 || !basket.offsets.empty(), ErrorCode::Malformed,
+    const auto& offsets = generated.empty() ? stored.offsets : generated;
+    require(stored.entries == 0 || !offsets.empty(), ErrorCode::Malformed,
             where + ": a variable-size branch basket has no entry offsets");
-    for (std::int64_t e = 0; e < basket.entries; ++e) {
-      if (plan.text) {
-        const auto n = vector_entry(basket, static_cast<std::size_t>(e), 0, where, nullptr, &text->values);
-        const auto global = static_cast<std::size_t>(entry0 + e);
-        require(!check || (global < counts.size() && counts[global] == n), ErrorCode::Malformed,
-                where + ": entry " + std::to_string(global) + " has " + std::to_string(n) +
-                    " strings but branch '" + first_branch + "' has a different count");
-        if (!check) counts.push_back(n);
-        continue;
-      }
-      if (vector) vector_entry(basket, static_cast<std::size_t>(e), size, where);
-      const auto lo = basket.offsets[static_cast<std::size_t>(e)] + (vector ? static_cast<std::int64_t>(kVectorHeader) : 0);
-      const auto hi = basket.offsets[static_cast<std::size_t>(e) + 1];
-      require((hi - lo) % static_cast<std::int64_t>(size) == 0, ErrorCode::Malformed,
-              where + ": entry " + std::to_string(e) + " holds " + std::to_string(hi - lo) +
-                  " bytes, not a multiple of " + std::to_string(size));
-      const std::int64_t n = (hi - lo) / static_cast<std::int64_t>(size);
+    for (std::int64_t e = 0; e < stored.entries; ++e) {
       const auto global = static_cast<std::size_t>(entry0 + e);
+      std::int64_t n = 0, lo = 0;
+      if (plan.text) {  // a std::vector<std::string>: its strings go to the text column
+        n = vector_entry(stored, static_cast<std::size_t>(e), 0, where, nullptr, &text->values);
+      } else {
+        if (vector) vector_entry(stored, static_cast<std::size_t>(e), size, where);
+        lo = offsets[static_cast<std::size_t>(e)] + (vector ? static_cast<std::int64_t>(kVectorHeader) : 0);
+        const auto hi = offsets[static_cast<std::size_t>(e) + 1];
+        require((hi - lo) % static_cast<std::int64_t>(size) == 0, ErrorCode::Malformed,
+                where + ": entry " + std::to_string(e) + " holds " + std::to_string(hi - lo) +
+                    " bytes, not a multiple of " + std::to_string(size));
+        n = (hi - lo) / static_cast<std::int64_t>(size);
+      }
       if (check)
         require(global < counts.size() && counts[global] == n, ErrorCode::Malformed,
                 where + ": entry " + std::to_string(global) + " has " + std::to_string(n) +
-                    " objects but branch '" + first_branch + "' has a different count");
+                    (plan.text ? " strings" : " objects") + " but branch '" + first_branch + "' has a different count");
       else
         counts.push_back(n);
+      if (plan.text) continue;
       for (std::int64_t k = 0; k < n; ++k) {
-        const std::byte* p = basket.data.data() + lo + k * static_cast<std::int64_t>(size);
+        const std::byte* p = stored.data.data() + lo + k * static_cast<std::int64_t>(size);
         if (vector) builders[first].append_be(p);
         else append_record(tree, b, p, builders.data() + first);
       }
