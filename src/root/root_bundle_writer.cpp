@@ -224,13 +224,8 @@ void write_in_place(rootio::RootFileWriter& w, const Hdf5Object& group,
           bb.begin_entry();
           const auto lo = static_cast<std::size_t>(st[static_cast<std::size_t>(e)]);
           const auto hi = static_cast<std::size_t>(st[static_cast<std::size_t>(e) + 1]);
-          std::size_t value_bytes = 0;
-          for (std::size_t k = lo; k < hi; ++k) {
-            const std::size_t len = src.text->values[k].size();
-            value_bytes += (len < 255 ? 1 : 5) + len;
-          }
-          bb.append_vector_header(hi - lo, value_bytes, static_cast<std::uint16_t>(vector_version));
-          for (std::size_t k = lo; k < hi; ++k) bb.append_text(src.text->values[k]);
+          bb.append_text_vector(std::span<const std::string>(src.text->values).subspan(lo, hi - lo),
+                                static_cast<std::uint16_t>(vector_version));
         }
       } else if (src.text) {
         require(e0 >= 0 && static_cast<std::size_t>(e1) <= src.text->values.size(), ErrorCode::Malformed,

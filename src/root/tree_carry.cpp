@@ -198,7 +198,7 @@ TreeCarry carry_tree(const TTreePlan& plan, const std::vector<Entry>& older) {
     }
   }
   // Older cycles: kept when each of their free baskets is one of the newest's.
-  const auto& seek_column = ints[ints.size() - 2].values;  // "seek"
+  const auto& seek_column = std::find_if(ints.begin(), ints.end(), [](const IntColumn& c) { return c.name == "seek"; })->values;
   const std::set<std::int64_t> seeks(seek_column.begin(), seek_column.end());
   for (const Entry& e : older) {
     const std::string name = e.path + ";" + std::to_string(e.key.cycle);
@@ -271,6 +271,13 @@ void BasketBuilder::append_vector_header(std::size_t n, std::size_t value_bytes,
   bytes.push_back(static_cast<std::byte>(version >> 8));
   bytes.push_back(static_cast<std::byte>(version & 0xFF));
   put_be32(bytes, static_cast<std::int32_t>(n));
+}
+
+void BasketBuilder::append_text_vector(std::span<const std::string> strings, std::uint16_t version) {
+  const std::size_t at = bytes.size();
+  append_vector_header(strings.size(), 0, version);
+  for (const auto& s : strings) append_text(s);
+  put_be_at(bytes, at, kByteCountMask | static_cast<std::uint32_t>(bytes.size() - at - 4), "a std::vector entry");
 }
 
 void BasketBuilder::append_text(const std::string& s) {

@@ -68,6 +68,9 @@ struct BasketBuilder {
   // A std::vector entry's header: byte count (of `value_bytes` after the header), `version`, `n`
   // (then append_values its n values, or append_text its n strings).
   void append_vector_header(std::size_t n, std::size_t value_bytes, std::uint16_t version);
+  // A std::vector<std::string> entry: its header (the byte count of the strings as written),
+  // then each string as append_text writes it.
+  void append_text_vector(std::span<const std::string> strings, std::uint16_t version);
   std::vector<std::byte> finish(std::int32_t offsets_at);
 };
 
