@@ -454,11 +454,10 @@ RootBundleSource open_root_bundle(const DataSpec& spec, const std::function<void
     top.attributes.push_back(ints_attribute("ROOT.object_cycles", cycles));
     top.attributes.push_back(ints_attribute("ROOT.object_key_versions", key_versions));
     top.attributes.push_back(ints_attribute("ROOT.object_sizes", sizes));
-    if (carried->streamer_info)
-      top.attributes.push_back(ints_attribute("ROOT.streamer_info", {carried->streamer_info->objlen, carried->streamer_info->version,
-                                                                     carried->streamer_info_listed ? 1 : 0, carried->streamer_info->cycle}));
-    if (carried->streamer_info)  // its key's title: the list's references count from the key's start
-      top.attributes.push_back(string_attribute("ROOT.streamer_info_title", {carried->streamer_info->title}, false));
+    if (const auto& info = carried->streamer_info) {  // its key's title too: the list's references count from the key's start
+      top.attributes.push_back(ints_attribute("ROOT.streamer_info", {info->objlen, info->version, carried->streamer_info_listed ? 1 : 0, info->cycle}));
+      top.attributes.push_back(string_attribute("ROOT.streamer_info_title", {info->title}, false));
+    }
     out.index.objects.push_back({member, true, {}});
     out.objects.push_back(member);
     openers.push_back([path = spec.path, carried] { return std::make_unique<ObjectBytesSource>(path, carried); });

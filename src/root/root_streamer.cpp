@@ -348,18 +348,16 @@ void TreeParser::branch_body(Branch& b, int depth) {
     const auto entry = basic_array<std::int32_t>(max_baskets, "TBranch fBasketEntry");
     b.basket_entry.assign(entry.begin(), entry.end());
     // Its fBasketSeek marker says the width: 2, 64-bit positions; otherwise 32-bit.
-    if (s_.r.remaining() > 0 && std::to_integer<int>(s_.r.here()[0]) != 2) {
-      b.seek_width = 4;
-      b.basket_seek_at = s_.r.pos() + 1;
-      const auto seek = basic_array<std::int32_t>(max_baskets, "TBranch fBasketSeek");
-      b.basket_seek.assign(seek.begin(), seek.end());
-    }
+    if (s_.r.remaining() > 0 && std::to_integer<int>(s_.r.here()[0]) != 2) b.seek_width = 4;
   } else {
     b.basket_entry = basic_array<std::int64_t>(max_baskets, "TBranch fBasketEntry");
   }
+  b.basket_seek_at = s_.r.pos() + 1;
   if (b.seek_width == 8) {
-    b.basket_seek_at = s_.r.pos() + 1;
     b.basket_seek = basic_array<std::int64_t>(max_baskets, "TBranch fBasketSeek");
+  } else {
+    const auto seek = basic_array<std::int32_t>(max_baskets, "TBranch fBasketSeek");
+    b.basket_seek.assign(seek.begin(), seek.end());
   }
   const auto file_name = read_tstring(s_.r, "TBranch fFileName");
   if (!file_name.empty()) b.class_name += " (baskets in " + file_name + ")";
